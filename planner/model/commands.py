@@ -1,0 +1,171 @@
+"""Undoable edits, free of Qt: the GUI's undo stack wraps these, the CLI and scripts use them as is.
+
+Each command validates before it changes anything, so a refused edit leaves the
+project exactly as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+from planner.model.base import Entity, ValidationError, ValidationIssue
+from planner.model.project import Change, Project
+from planner.model.site import Site
+
+
+class Command(Protocol):
+    text: str
+
+    def do(self, project: Project) -> None: ...
+
+    def undo(self, project: Project) -> None: ...
+
+
+def _check(project: Project, entity: Entity) -> None:
+    issues = entity.validate() + project.check_references(entity)
+    if issues:
+        raise ValidationError(issues)
+
+
+class AddEntity:
+    """Add one object (validated, references checked, id unique)."""
+
+    def __init__(self, entity: Entity):
+        self.entity = entity
+        self.text = f"Add {entity.describe()}"
+
+    def do(self, project: Project) -> None:
+        _check(project, self.entity)
+        project.add(self.entity)
+
+    def undo(self, project: Project) -> None:
+        project._remove(self.entity.KIND, self.entity.id)
+
+
+class RemoveEntity:
+    """Remove one object; refused while others refer to it (remove those first)."""
+
+    def __init__(self, kind: str, id: str):
+        self.kind, self.id = kind, id
+        self.removed: Entity | None = None
+        self.text = f"Remove {kind} '{id}'"
+
+    def do(self, project: Project) -> None:
+        entity = project.get(self.kind, self.id)
+        users = project.referrers(self.kind, self.id)
+        if users:
+            names = ", ".join(u.describe() for u in users[:3])
+            more = f" and {len(users) - 3} more" if len(users) > 3 else ""
+            raise ValidationError([ValidationIssue(
+                entity.describe(), None, f"cannot remove it while {names}{more} refer to it")])
+        self.removed = project._remove(self.kind, self.id)
+        self.text = f"Remove {entity.describe()}"
+
+    def undo(self, project: Project) -> None:
+        project.add(self.removed)
+
+
+class UpdateEntity:
+    """Change fields of one object (``geometry`` included); the id cannot change."""
+
+    def __init__(self, kind: str, id: str, **changes: Any):
+        if "id" in changes:
+            raise ValueError("an object's id cannot be changed")
+        self.kind, self.id, self.changes = kind, id, changes
+        self.old: Entity | None = None
+        self.text = f"Edit {kind} '{id}'"
+
+    def do(self, project: Project) -> None:
+        old = project.get(self.kind, self.id)
+        new = dataclasses.replace(old, **self.changes)
+        _check(project, new)
+        self.old = old
+        project._put(new)
+        self.text = f"Edit {new.describe()}: {', '.join(self.changes)}"
+
+    def undo(self, project: Project) -> None:
+        project._put(self.old)
+
+
+class SetSite:
+    """Move the project's site (position, time zone or CRS)."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.old: Site | None = None
+        self.text = "Change site"
+
+    def do(self, project: Project) -> None:
+        issues = self.site.validate()
+        if issues:
+            raise ValidationError(issues)
+        self.old, project.site = project.site, self.site
+        project._notify(Change("project"))
+
+    def undo(self, project: Project) -> None:
+        project.site = self.old
+        project._notify(Change("project"))
+
+
+class Batch:
+    """Several commands as one step: all are done, or none (a failure undoes the done ones)."""
+
+    def __init__(self, text: str, commands: list[Command]):
+        self.text, self.commands = text, list(commands)
+
+    def do(self, project: Project) -> None:
+        done = []
+        try:
+            for c in self.commands:
+                c.do(project)
+                done.append(c)
+        except Exception:
+            for c in reversed(done):
+                c.undo(project)
+            raise
+
+    def undo(self, project: Project) -> None:
+        for c in reversed(self.commands):
+            c.undo(project)
+
+
+class CommandStack:
+    """A plain undo stack for scripts and the CLI (the GUI uses QUndoStack around the same commands)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._done: list[Command] = []
+        self._undone: list[Command] = []
+        self._clean_index = 0
+
+    def push(self, command: Command) -> None:
+        command.do(self.project)
+        self._done.append(command)
+        self._undone.clear()
+
+    def undo(self) -> None:
+        command = self._done.pop()
+        command.undo(self.project)
+        self._undone.append(command)
+
+    def redo(self) -> None:
+        command = self._undone.pop()
+        command.do(self.project)
+        self._done.append(command)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def set_clean(self) -> None:
+        self._clean_index = len(self._done)
+
+    @property
+    def is_clean(self) -> bool:
+        return self._clean_index == len(self._done) and not (
+            self._undone and self._clean_index > len(self._done))

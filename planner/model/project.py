@@ -1,0 +1,173 @@
+"""The project: a site and the collections of every kind of object, with change events."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from planner.model.base import Entity, ValidationError, ValidationIssue
+from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
+from planner.model.land import Building, Parcel, Street
+from planner.model.people import Consumer, Contract, Member, Tariff
+from planner.model.site import Site
+from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
+
+#: Every kind of object a project holds, in the order files and views list them.
+ENTITY_TYPES: tuple[type[Entity], ...] = (
+    Parcel, Building, Street,
+    Member, Tariff, Contract, Consumer,
+    PVUnit, WindTurbine, CHPUnit, Battery,
+    Bus, Cable, Transformer, ExternalGrid, Switch,
+)
+ENTITY_BY_KIND: dict[str, type[Entity]] = {t.KIND: t for t in ENTITY_TYPES}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit changed: ``action`` is ``added``, ``removed``, ``changed`` or ``project``."""
+
+    action: str
+    kind: str | None = None
+    id: str | None = None
+
+
+class Project:
+    """A community energy project: site, land, members, units and grid.
+
+    Objects are immutable; the project maps ``kind -> id -> object``. Edit through
+    :mod:`planner.model.commands` so that every change can be undone and views are told.
+    """
+
+    def __init__(self, name: str, site: Site, *, description: str = "",
+                 weather: str | None = None):
+        self.name = name
+        self.site = site
+        self.description = description
+        #: Which weather the project uses (a station id or a file name), recorded for results.
+        self.weather = weather
+        self._items: dict[str, dict[str, Entity]] = {k: {} for k in ENTITY_BY_KIND}
+        self._listeners: list[Callable[[], Any]] = []
+
+    # ------------------------------------------------------------------ access
+    def items(self, kind: str) -> MappingProxyType[str, Entity]:
+        """The objects of one kind, by id (a read-only view: edit through commands)."""
+        return MappingProxyType(self._items[_kind(kind)])
+
+    def get(self, kind: str, id: str) -> Entity:
+        try:
+            return self._items[_kind(kind)][id]
+        except KeyError:
+            raise KeyError(f"no {ENTITY_BY_KIND[kind].LABEL.lower()} with id '{id}'") from None
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        kind, id = key
+        return id in self._items.get(kind, {})
+
+    def all_entities(self) -> Iterator[Entity]:
+        for items in self._items.values():
+            yield from items.values()
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(items) for kind, items in self._items.items()}
+
+    def grid_layout(self) -> GridLayout:
+        return GridLayout(
+            buses=tuple(self._items["bus"].values()),
+            cables=tuple(self._items["cable"].values()),
+            transformers=tuple(self._items["transformer"].values()),
+            external_grids=tuple(self._items["external_grid"].values()),
+            switches=tuple(self._items["switch"].values()),
+        )
+
+    # ---------------------------------------------------------------- building
+    def add(self, entity: Entity) -> None:
+        """Add an object without validation or undo (loaders and builders; the GUI uses commands)."""
+        items = self._items[_kind(entity.KIND)]
+        if entity.id in items:
+            raise ValidationError([ValidationIssue(
+                entity.describe(), "id", f"id '{entity.id}' is already used by another "
+                f"{entity.LABEL.lower()}")])
+        items[entity.id] = entity
+        self._notify(Change("added", entity.KIND, entity.id))
+
+    def add_all(self, entities) -> None:
+        for e in entities:
+            self.add(e)
+
+    def _put(self, entity: Entity) -> None:
+        self._items[entity.KIND][entity.id] = entity
+        self._notify(Change("changed", entity.KIND, entity.id))
+
+    def _remove(self, kind: str, id: str) -> Entity:
+        entity = self._items[kind].pop(id)
+        self._notify(Change("removed", kind, id))
+        return entity
+
+    # -------------------------------------------------------------- validation
+    def validate(self) -> list[ValidationIssue]:
+        """Every problem in the project: fields, geometry, references and duplicates."""
+        issues = list(self.site.validate())
+        if not isinstance(self.name, str) or not self.name.strip():
+            issues.append(ValidationIssue("Project", "name", "name must not be empty"))
+        for entity in self.all_entities():
+            issues.extend(entity.validate())
+            issues.extend(self.check_references(entity))
+        return issues
+
+    def check_references(self, entity: Entity) -> list[ValidationIssue]:
+        """Issues for ids in ``entity`` that name no object of the referenced kind."""
+        issues = []
+        for spec, ref_id in entity.references():
+            if not isinstance(ref_id, str) or ref_id not in self._items[spec.ref]:
+                issues.append(ValidationIssue(
+                    entity.describe(), spec.name,
+                    f"{spec.label} '{ref_id}' does not exist"))
+        if isinstance(entity, Switch):
+            target = "cable" if entity.element_kind == "cable" else "bus"
+            if entity.element_id not in self._items[target]:
+                issues.append(ValidationIssue(
+                    entity.describe(), "element_id",
+                    f"switched {target} '{entity.element_id}' does not exist"))
+        return issues
+
+    def referrers(self, kind: str, id: str) -> list[Entity]:
+        """Objects that refer to the object ``(kind, id)``."""
+        out = []
+        for entity in self.all_entities():
+            if any(spec.ref == kind and ref == id for spec, ref in entity.references()):
+                out.append(entity)
+            elif (isinstance(entity, Switch) and entity.element_id == id
+                  and entity.element_kind == kind):
+                out.append(entity)
+        return out
+
+    # ------------------------------------------------------------------ events
+    def subscribe(self, callback: Callable[[Change], Any]) -> None:
+        """Call ``callback(change)`` after every change; bound methods are held weakly."""
+        ref = weakref.WeakMethod(callback) if hasattr(callback, "__self__") else (lambda: callback)
+        self._listeners.append(ref)
+
+    def unsubscribe(self, callback: Callable[[Change], Any]) -> None:
+        self._listeners = [r for r in self._listeners if r() not in (None, callback)]
+
+    def _notify(self, change: Change) -> None:
+        alive = []
+        for ref in self._listeners:
+            callback = ref()
+            if callback is not None:
+                alive.append(ref)
+                callback(change)
+        self._listeners = alive
+
+    def __repr__(self) -> str:
+        held = ", ".join(f"{n} {k}" for k, n in self.counts().items() if n)
+        return f"<Project {self.name!r} at {self.site.latitude:.4f}, {self.site.longitude:.4f}: {held or 'empty'}>"
+
+
+def _kind(kind: str) -> str:
+    if kind not in ENTITY_BY_KIND:
+        raise KeyError(f"unknown kind of object '{kind}'; known: {', '.join(ENTITY_BY_KIND)}")
+    return kind
