@@ -127,6 +127,17 @@ class Entity:
     id: str = quantity(label="id")
     name: str = quantity("", label="name")
 
+    @classmethod
+    def count_label(cls, n: int) -> str:
+        """``"3 PV units"``, ``"1 bus"``: the kind in running text, acronyms kept."""
+        words = [w if w.isupper() else w.lower() for w in cls.LABEL.split()]
+        if n != 1:
+            last = words[-1]
+            words[-1] = last + ("es" if last.endswith(("s", "ch")) else "s")
+            if last.endswith("y") and last[-2:-1] not in "aeiou":
+                words[-1] = last[:-1] + "ies"
+        return f"{n} {' '.join(words)}"
+
     @property
     def display_name(self) -> str:
         return self.name or self.id
@@ -203,8 +214,8 @@ class Entity:
         return out
 
 
-def check_value(spec: FieldSpec, value: Any) -> str | None:
-    """Return a message when ``value`` does not fit ``spec``, else ``None``."""
+def check_type(spec: FieldSpec, value: Any) -> str | None:
+    """Return a message when ``value`` is not of the field's type (bounds aside), else ``None``."""
     label = spec.label
     if value is None:
         return None if spec.optional else f"{label} is required"
@@ -222,6 +233,16 @@ def check_value(spec: FieldSpec, value: Any) -> str | None:
     elif spec.type is str:
         if not isinstance(value, str):
             return f"{label} must be a text, got {value!r}"
+    return None
+
+
+def check_value(spec: FieldSpec, value: Any) -> str | None:
+    """Return a message when ``value`` does not fit ``spec`` (type, choices, bounds), else ``None``."""
+    message = check_type(spec, value)
+    if message or value is None:
+        return message
+    label = spec.label
+    if spec.type is str:
         if spec.choices is not None and value not in spec.choices:
             return f"{label} must be one of {', '.join(spec.choices)}; got '{value}'"
         return None

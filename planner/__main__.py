@@ -1,0 +1,24 @@
+"""Entry point of ``planner`` and ``python -m planner``: the CLI, with the GUI as its launcher.
+
+This is the one place that joins the Qt-free command line and the Qt app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def launch_gui(project: str | None, screenshot: str | None) -> int:
+    from planner.gui.app import run
+
+    return run(project, screenshot=screenshot)
+
+
+def main(argv=None) -> int:
+    from planner.cli import main as cli_main
+
+    return cli_main(argv, launch_gui=launch_gui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

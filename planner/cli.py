@@ -1,0 +1,170 @@
+"""The ``planner`` command.
+
+Exit codes: 0 on success, 2 on bad input (one line on stderr, no traceback).
+The GUI is started through a launcher handed in by :mod:`planner.__main__`, so
+this module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from planner import PlannerError, __version__
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planner", description="Peergrid Planner: plan local peer-to-peer "
+                     "energy networks. Without a command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the app (the default)")
+    p.add_argument("project", nargs="?", help="project file (.gpkg) to open")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="save a picture of the window once the project is drawn, then quit")
+
+    p = sub.add_parser("new", help="create an empty project at a site")
+    p.add_argument("name", help="project name")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--timezone", help="IANA time zone (default: found from the position)")
+    p.add_argument("--crs", help="projected CRS (default: the local UTM zone)")
+    p.add_argument("-o", "--output", required=True, help="project file to write (.gpkg)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = sub.add_parser("validate", help="check a project and list its problems")
+    p.add_argument("project", help="project file (.gpkg)")
+
+    p = sub.add_parser("info", help="say what a project holds")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None,
+         launch_gui: Callable[[str | None, str | None], int] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in (None, "gui"):
+            if launch_gui is None:
+                raise PlannerError("the app is not available here; run 'python -m planner gui'")
+            project = getattr(args, "project", None)
+            if project is not None and not Path(project).exists():
+                raise PlannerError(f"{project}: no such file")
+            return launch_gui(project, getattr(args, "screenshot", None))
+        return {"new": cmd_new, "validate": cmd_validate, "info": cmd_info}[args.command](args)
+    except PlannerError as exc:
+        print(f"planner: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_new(args) -> int:
+    from planner.io import save_project
+    from planner.model import Project, Site, ValidationError
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise PlannerError(f"{out}: exists already (use --force to overwrite)")
+    site = Site.at(args.lat, args.lon, timezone=args.timezone, crs=args.crs)
+    issues = site.validate()
+    if issues:
+        raise ValidationError(issues)
+    project = Project(args.name, site)
+    save_project(project, out)
+    print(f"created {out}: '{args.name}' at {site.latitude:.5f}, {site.longitude:.5f} "
+          f"({site.timezone}, {site.crs})")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from planner.io import load_project
+
+    project = load_project(args.project)
+    issues = project.validate()
+    total = sum(project.counts().values())
+    if not issues:
+        print(f"{args.project}: valid ({total} objects)")
+        return EXIT_OK
+    for issue in issues:
+        print(issue)
+    raise PlannerError(f"{args.project}: {len(issues)} problem{'s' * (len(issues) > 1)} "
+                       f"in {total} objects")
+
+
+def project_summary(project) -> dict:
+    """What a project holds, as plain data (for ``planner info`` and the GUI)."""
+    items = project.items
+    grid = project.grid_layout()
+    cable_km = sum(c.route_length_km() * c.parallel for c in grid.cables)
+    return {
+        "name": project.name,
+        "description": project.description,
+        "site": {"latitude": project.site.latitude, "longitude": project.site.longitude,
+                 "timezone": project.site.timezone, "crs": project.site.crs},
+        "weather": project.weather,
+        "counts": project.counts(),
+        "demand": {
+            "annual_kwh": sum(c.annual_kwh for c in items("consumer").values()),
+            "annual_heat_kwh": sum(c.annual_heat_kwh for c in items("consumer").values()),
+        },
+        "capacity": {
+            "pv_peak_kw": sum(u.peak_kw for u in items("pv_unit").values()),
+            "wind_rated_kw": sum(u.rated_kw for u in items("wind_turbine").values()),
+            "chp_el_kw": sum(u.p_el_kw for u in items("chp_unit").values()),
+            "battery_kwh": sum(u.capacity_kwh for u in items("battery").values()),
+        },
+        "grid": {
+            "buses": len(grid.buses),
+            "cable_length_km": round(cable_km, 3),
+            "transformers": len(grid.transformers),
+            "upstream_connections": len(grid.external_grids),
+            "open_switches": sum(1 for s in grid.switches if not s.closed),
+        },
+    }
+
+
+def cmd_info(args) -> int:
+    from planner.io import load_project
+    from planner.model.project import ENTITY_BY_KIND
+
+    summary = project_summary(load_project(args.project))
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    site = summary["site"]
+    lines = [
+        f"{summary['name']}" + (f": {summary['description']}" if summary["description"] else ""),
+        f"site      {site['latitude']:.5f}, {site['longitude']:.5f}  {site['timezone']}  {site['crs']}",
+        f"weather   {summary['weather'] or 'not chosen yet'}",
+        "holds     " + (", ".join(ENTITY_BY_KIND[kind].count_label(n)
+                                  for kind, n in summary["counts"].items() if n) or "nothing yet"),
+        f"demand    {summary['demand']['annual_kwh'] / 1000:,.1f} MWh/a electricity, "
+        f"{summary['demand']['annual_heat_kwh'] / 1000:,.1f} MWh/a heat",
+    ]
+    cap = summary["capacity"]
+    lines.append(f"units     PV {cap['pv_peak_kw']:,.1f} kWp, wind {cap['wind_rated_kw']:,.1f} kW, "
+                 f"CHP {cap['chp_el_kw']:,.1f} kW el, batteries {cap['battery_kwh']:,.1f} kWh")
+    g = summary["grid"]
+    lines.append(f"grid      {g['buses']} buses, {g['cable_length_km']:,.2f} km of cable, "
+                 f"{g['transformers']} transformers, {g['upstream_connections']} upstream "
+                 f"connections, {g['open_switches']} open switches")
+    print("\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,51 @@
+"""Schema versions of the project file and the migrations between them.
+
+A project file stores ``schema_version`` in its ``project`` table. Files of an
+older version open through the chain of migrations below, each taking the
+tables of version ``v`` to version ``v + 1``; files of a newer version are
+refused. When the schema changes:
+
+1. raise :data:`SCHEMA_VERSION`,
+2. add a function to :data:`MIGRATIONS` under the old version number,
+3. keep a file written by the old version in ``tests/data/`` (the tests open
+   every ``project_v*.gpkg`` there), and rebuild the sample projects.
+
+History
+-------
+1
+    First version: a ``project`` key/value table and one layer per kind of object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Tables:
+    """The raw content of a project file: settings and one DataFrame per layer."""
+
+    settings: dict[str, object]
+    layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+#: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {}
+
+
+def migrate(tables: Tables, version: int, *, migrations: dict | None = None,
+            target: int = SCHEMA_VERSION) -> Tables:
+    """Bring ``tables`` of schema ``version`` up to ``target``, one step at a time."""
+    steps = MIGRATIONS if migrations is None else migrations
+    while version < target:
+        if version not in steps:
+            raise ValueError(f"no migration from schema version {version} to {version + 1}")
+        tables = steps[version](tables)
+        version += 1
+        tables.settings["schema_version"] = version
+    return tables
