@@ -94,6 +94,7 @@ def build():
             "from pandapower.networks.lv_schutterwald(); geography from OpenStreetMap "
             "(© OpenStreetMap contributors, ODbL)."),
         weather=f"dwd-try2010-{region:02d}",
+        attribution="Grid: pandapower (BSD-3-Clause); geography © OpenStreetMap contributors (ODbL)",
     )
     project.add(Tariff(id="default", name="Household tariff 2024", import_price_eur_per_kwh=0.40,
                        export_price_eur_per_kwh=0.08, fixed_eur_per_year=150.0))
@@ -170,8 +171,7 @@ def main(argv=None) -> int:
     out = Path(argv[0]) if argv else OUTPUT
     project = build()
     save_project(project, out)
-    held = ", ".join(f"{n} {k}" for k, n in project.counts().items() if n)
-    print(f"wrote {out}: {held}; weather {project.weather}")
+    print(f"wrote {out}: {project!r}; weather {project.weather}")
     return 0
 
 

@@ -5,7 +5,7 @@ Layout
 ``project``
     Plain table of ``key``/``value`` rows (values JSON-encoded): ``schema_version``,
     ``name``, ``description``, ``latitude``, ``longitude``, ``timezone``, ``crs``,
-    ``weather``, ``written_by``.
+    ``weather``, ``attribution``, ``written_by``.
 one layer per kind of object
     ``parcels``, ``buildings``, ``streets``, ``consumers``, ``pv_units``, ... in the
     project's projected CRS (polygons stored as MultiPolygon); ``members``,
@@ -131,6 +131,7 @@ def _settings_frame(project: Project) -> pd.DataFrame:
         "timezone": site.timezone,
         "crs": site.crs,
         "weather": project.weather,
+        "attribution": project.attribution,
         "written_by": f"peergrid-planner {__version__}",
     }
     return pd.DataFrame({"key": list(settings),
@@ -244,6 +245,7 @@ def load_project(path: str | os.PathLike) -> Project:
         site=site,
         description=_setting(path, tables.settings, "description", str, default=""),
         weather=_setting(path, tables.settings, "weather", str, default=None),
+        attribution=_setting(path, tables.settings, "attribution", str, default=""),
     )
     _check_layers(path, tables.layers)
     for layer, entity_type in LAYERS.items():

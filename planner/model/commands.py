@@ -69,7 +69,7 @@ class RemoveEntity:
 class UpdateEntity:
     """Change fields of one object (``geometry`` included); the id cannot change."""
 
-    def __init__(self, kind: str, id: str, **changes: Any):
+    def __init__(self, kind: str, id: str, /, **changes: Any):
         if "id" in changes:
             raise ValueError("an object's id cannot be changed")
         self.kind, self.id, self.changes = kind, id, changes

@@ -42,10 +42,12 @@ class Project:
     """
 
     def __init__(self, name: str, site: Site, *, description: str = "",
-                 weather: str | None = None):
+                 weather: str | None = None, attribution: str = ""):
         self.name = name
         self.site = site
         self.description = description
+        #: Credit that the data's licence asks the app to show ("© OpenStreetMap contributors").
+        self.attribution = attribution
         #: Which weather the project uses (a station id or a file name), recorded for results.
         self.weather = weather
         self._items: dict[str, dict[str, Entity]] = {k: {} for k in ENTITY_BY_KIND}
@@ -163,7 +165,7 @@ class Project:
         self._listeners = alive
 
     def __repr__(self) -> str:
-        held = ", ".join(f"{n} {k}" for k, n in self.counts().items() if n)
+        held = ", ".join(ENTITY_BY_KIND[k].count_label(n) for k, n in self.counts().items() if n)
         return f"<Project {self.name!r} at {self.site.latitude:.4f}, {self.site.longitude:.4f}: {held or 'empty'}>"
 
 

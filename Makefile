@@ -1,0 +1,41 @@
+# Peergrid Planner: `make run` opens the app on the sample project, `make test` runs the suite.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLE ?= sample_projects/schutterwald.gpkg
+PYTEST_ARGS ?=
+
+# The first Python 3.12+ found (PySide6 6.12.0 crashes on 3.11; see ARCHITECTURE.md).
+FIND_PYTHON = for c in $${PYTHON:-} python3.13 python3.12 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	  then echo "$$c"; break; fi; done
+
+.PHONY: run test sample bench clean
+
+$(BIN)/python:
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12)" >&2; exit 2; fi; \
+	echo "creating $(VENV) with $$py ($$($$py --version))"; \
+	"$$py" -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/planner gui $(SAMPLE)
+
+test: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/lint-imports
+
+sample: $(VENV)/.installed-run
+	$(BIN)/python sample_projects/build_schutterwald.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

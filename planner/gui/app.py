@@ -1,0 +1,74 @@
+"""Start the app: ``planner gui [PROJECT]``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def make_application(argv=None):
+    """The QApplication, created once per process."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv or sys.argv[:1]))
+        app.setApplicationName("Peergrid Planner")
+        app.setOrganizationName("Peergrid")
+    return app
+
+
+def save_screenshot(window, path: str | Path) -> bool:
+    """Save what the screen shows of ``window`` (the widget's own rendering where no screen is)."""
+    from PySide6.QtGui import QGuiApplication
+
+    platform = QGuiApplication.platformName()
+    if platform in ("offscreen", "minimal"):
+        image = window.grab()
+    else:
+        geometry = window.frameGeometry()
+        image = window.screen().grabWindow(0, geometry.x(), geometry.y(),
+                                           geometry.width(), geometry.height())
+    return image.save(str(path))
+
+
+def run(project: str | None = None, *, screenshot: str | None = None) -> int:
+    """Open the main window (on ``project`` if given) and run until it closes.
+
+    With ``screenshot``, save a picture of the window once the project is drawn and quit:
+    the exit code is 2 when the project cannot be opened or the picture cannot be saved.
+    """
+    from PySide6.QtCore import QTimer
+
+    from planner.gui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow()
+    window.show()
+    if project is not None:
+        if screenshot is not None:
+            from planner import PlannerError
+            from planner.io import load_project
+
+            try:
+                window.set_project(load_project(project), Path(project))
+            except PlannerError as exc:
+                print(f"planner: error: {exc}", file=sys.stderr)
+                return 2
+        else:
+            QTimer.singleShot(0, lambda: window.open_path(project))
+    if screenshot is not None:
+        status = {"code": 0}
+
+        def shoot():
+            window.canvas.zoom_to_extent()
+            app.processEvents()
+            if not save_screenshot(window, screenshot):
+                print(f"planner: error: could not save {screenshot}", file=sys.stderr)
+                status["code"] = 2
+            window.close()
+
+        QTimer.singleShot(800, shoot)
+        app.exec()
+        return status["code"]
+    return app.exec()

@@ -1,0 +1,288 @@
+"""The map: a QGraphicsView over a scene in the project's projected CRS (metres).
+
+Scene coordinates are ``(easting, -northing)`` so that north is up. Each kind of
+object is a layer: an empty parent item whose children are the objects, so a
+layer is shown, hidden and stacked as one. Point symbols keep their size on
+screen; lines use cosmetic pens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene,
+    QGraphicsView,
+)
+
+from planner.model import Change, Entity, Project
+
+KIND_ROLE = 0
+ID_ROLE = 1
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one kind of object is drawn."""
+
+    title: str
+    z: float
+    stroke: str
+    fill: str | None = None  # "#RRGGBB" or "#AARRGGBB" (Qt order: alpha first)
+    width: float = 1.0
+    symbol: str | None = None  # "circle", "square", "diamond" for points
+    size: float = 6.0  # point symbol size in screen pixels
+
+
+#: Drawing order and look of every layer, bottom to top.
+LAYER_STYLES: dict[str, LayerStyle] = {
+    "parcel": LayerStyle("Parcels", 0, "#5a8f3c", "#305a8f3c", 1.0),
+    "building": LayerStyle("Buildings", 1, "#6b6b6b", "#b8b3aa", 1.0),
+    "street": LayerStyle("Streets", 2, "#c9c4bb", None, 4.0),
+    "cable": LayerStyle("Cables", 3, "#1f5fa8", None, 1.6),
+    "bus": LayerStyle("Buses", 4, "#17375e", "#17375e", 1.0, "circle", 3.5),
+    "consumer": LayerStyle("Consumers", 5, "#6a3d9a", "#cab2d6", 1.0, "circle", 5.0),
+    "pv_unit": LayerStyle("PV units", 6, "#8a6d00", "#f5c400", 1.0, "square", 8.0),
+    "wind_turbine": LayerStyle("Wind turbines", 6, "#005f73", "#48cae4", 1.0, "diamond", 11.0),
+    "chp_unit": LayerStyle("CHP units", 6, "#7f1d1d", "#ef4444", 1.0, "circle", 10.0),
+    "battery": LayerStyle("Batteries", 6, "#14532d", "#4ade80", 1.0, "square", 9.0),
+    "transformer": LayerStyle("Transformers", 7, "#7c2d12", "#fb923c", 1.2, "square", 11.0),
+    "external_grid": LayerStyle("Upstream connections", 8, "#7f1d1d", "#dc2626", 1.2, "diamond", 14.0),
+}
+
+
+def scene_point(x: float, y: float) -> QPointF:
+    """Projected coordinates (metres) to scene coordinates (north up)."""
+    return QPointF(x, -y)
+
+
+def _path_of(geometry) -> QPainterPath:
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    kind = geometry.geom_type
+    if kind == "LineString":
+        coords = list(geometry.coords)
+        path.moveTo(scene_point(*coords[0][:2]))
+        for c in coords[1:]:
+            path.lineTo(scene_point(*c[:2]))
+    elif kind in ("Polygon", "MultiPolygon"):
+        polygons = geometry.geoms if kind == "MultiPolygon" else [geometry]
+        for polygon in polygons:
+            for ring in [polygon.exterior, *polygon.interiors]:
+                path.addPolygon(QPolygonF([scene_point(*c[:2]) for c in ring.coords]))
+                path.closeSubpath()
+    return path
+
+
+def _symbol(style: LayerStyle, pen: QPen, brush: QBrush) -> QGraphicsItem:
+    s = style.size
+    if style.symbol == "circle":
+        item = QGraphicsEllipseItem(-s / 2, -s / 2, s, s)
+    elif style.symbol == "diamond":
+        path = QPainterPath()
+        path.addPolygon(QPolygonF([QPointF(0, -s / 2), QPointF(s / 2, 0), QPointF(0, s / 2),
+                                   QPointF(-s / 2, 0), QPointF(0, -s / 2)]))
+        item = QGraphicsPathItem(path)
+    else:
+        item = QGraphicsRectItem(-s / 2, -s / 2, s, s)
+    item.setPen(pen)
+    item.setBrush(brush)
+    item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    return item
+
+
+class MapScene(QGraphicsScene):
+    """Draws a project's layers and keeps them in step with the project's changes."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.project: Project | None = None
+        self._layers: dict[str, QGraphicsItem] = {}
+        self._items: dict[tuple[str, str], QGraphicsItem] = {}
+        self._pens: dict[str, QPen] = {}
+        self._brushes: dict[str, QBrush] = {}
+        self.setBackgroundBrush(QColor("#f4f1ea"))
+        self._make_layers()
+
+    def _make_layers(self) -> None:
+        for kind, style in LAYER_STYLES.items():
+            parent = QGraphicsRectItem()
+            parent.setPen(QPen(Qt.PenStyle.NoPen))
+            parent.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+            parent.setZValue(style.z)
+            self.addItem(parent)
+            self._layers[kind] = parent
+            pen = QPen(QColor(style.stroke), style.width)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            self._pens[kind] = pen
+            self._brushes[kind] = QBrush(QColor(style.fill)) if style.fill else QBrush(Qt.BrushStyle.NoBrush)
+
+    # ------------------------------------------------------------------ project
+    def set_project(self, project: Project | None) -> None:
+        if self.project is not None:
+            self.project.unsubscribe(self._on_change)
+        self.clear_items()
+        self.project = project
+        if project is None:
+            return
+        for kind in LAYER_STYLES:
+            for entity in project.items(kind).values():
+                self._add_entity(entity)
+        project.subscribe(self._on_change)
+
+    def clear_items(self) -> None:
+        for item in self._items.values():
+            self.removeItem(item)
+        self._items.clear()
+
+    def _add_entity(self, entity: Entity) -> None:
+        kind = entity.KIND
+        style = LAYER_STYLES[kind]
+        geometry = entity.geometry
+        if style.symbol is not None:
+            item = _symbol(style, self._pens[kind], self._brushes[kind])
+            item.setPos(scene_point(geometry.x, geometry.y))
+        else:
+            item = QGraphicsPathItem(_path_of(geometry))
+            pen = self._pens[kind]
+            if not getattr(entity, "in_service", True):
+                pen = QPen(pen)
+                pen.setStyle(Qt.PenStyle.DashLine)
+            item.setPen(pen)
+            item.setBrush(self._brushes[kind])
+        item.setData(KIND_ROLE, kind)
+        item.setData(ID_ROLE, entity.id)
+        item.setToolTip(entity.describe())
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        item.setParentItem(self._layers[kind])
+        self._items[(kind, entity.id)] = item
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind not in LAYER_STYLES:
+            return
+        key = (change.kind, change.id)
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.removeItem(old)
+        if change.action in ("added", "changed"):
+            self._add_entity(self.project.get(change.kind, change.id))
+
+    # ------------------------------------------------------------------ queries
+    def layer(self, kind: str) -> QGraphicsItem:
+        return self._layers[kind]
+
+    def item_for(self, kind: str, id: str) -> QGraphicsItem | None:
+        return self._items.get((kind, id))
+
+    def item_count(self, kind: str) -> int:
+        return len(self._layers[kind].childItems())
+
+    def data_rect(self) -> QRectF:
+        """Bounding rectangle of the project's drawn objects (scene coordinates); null if none."""
+        if self.project is None:
+            return QRectF()
+        geometries = [e.geometry for kind in LAYER_STYLES
+                      for e in self.project.items(kind).values()]
+        if not geometries:
+            return QRectF()
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
+        return QRectF(QPointF(xmin, -ymax), QPointF(xmax, -ymin))
+
+    def set_layer_visible(self, kind: str, visible: bool) -> None:
+        self._layers[kind].setVisible(visible)
+
+
+class MapCanvas(QGraphicsView):
+    """Pan with a drag (or the middle button), zoom with the wheel about the cursor."""
+
+    #: Cursor position in projected coordinates (easting, northing) [m].
+    cursor_moved = Signal(float, float)
+    ZOOM_STEP = 1.25
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.map_scene = MapScene(self)
+        self.setScene(self.map_scene)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 200)
+
+    def set_project(self, project: Project | None) -> None:
+        self.map_scene.set_project(project)
+        self._update_scene_rect()
+        self.zoom_to_extent()
+
+    def _update_scene_rect(self) -> None:
+        data = self.map_scene.data_rect()
+        if data.isNull():
+            data = QRectF(-500, -500, 1000, 1000)
+        # Generous margins so the user can pan past the data's edge.
+        m = max(data.width(), data.height(), 100.0)
+        self.setSceneRect(data.adjusted(-m, -m, m, m))
+
+    def zoom_to_extent(self) -> None:
+        data = self.map_scene.data_rect()
+        if data.isNull():
+            data = QRectF(-500, -500, 1000, 1000)
+        margin = max(data.width(), data.height()) * 0.03 + 10.0
+        self.fitInView(data.adjusted(-margin, -margin, margin, margin),
+                       Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom(self, factor: float) -> None:
+        scale = self.transform().m11() * factor
+        if 1e-4 < scale < 1e3:  # from about 50 km to a few millimetres across the window
+            self.scale(factor, factor)
+
+    def metres_per_pixel(self) -> float:
+        return 1.0 / self.transform().m11()
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom(self.ZOOM_STEP ** steps)
+        event.accept()
+
+    def mousePressEvent(self, event):
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = event.position()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        p = self.mapToScene(event.position().toPoint())
+        self.cursor_moved.emit(p.x(), -p.y())
+        start = getattr(self, "_pan_from", None)
+        if start is not None and event.buttons() & Qt.MouseButton.MiddleButton:
+            delta = event.position() - start
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = None
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def selected_entity(self) -> tuple[str, str] | None:
+        items = self.map_scene.selectedItems()
+        if not items:
+            return None
+        return items[0].data(KIND_ROLE), items[0].data(ID_ROLE)

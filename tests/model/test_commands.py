@@ -1,0 +1,103 @@
+import pytest
+from shapely.geometry import Point
+
+from planner.model import Member, PVUnit, Site, ValidationError
+from planner.model.commands import (
+    AddEntity, Batch, CommandStack, RemoveEntity, SetSite, UpdateEntity,
+)
+
+
+def test_add_undo_redo(small_project):
+    stack = CommandStack(small_project)
+    unit = PVUnit(id="pv9", name="Roof 9", peak_kw=4.0, bus_id="b1", geometry=Point(1, 2))
+    stack.push(AddEntity(unit))
+    assert small_project.get("pv_unit", "pv9") is unit
+    stack.undo()
+    assert ("pv_unit", "pv9") not in small_project
+    stack.redo()
+    assert ("pv_unit", "pv9") in small_project
+
+
+def test_invalid_update_changes_nothing(small_project):
+    before = small_project.get("pv_unit", "pv1")
+    stack = CommandStack(small_project)
+    with pytest.raises(ValidationError, match="PV unit 'Roof 1': peak power must be positive, got -5 kW"):
+        stack.push(UpdateEntity("pv_unit", "pv1", peak_kw=-5.0))
+    assert small_project.get("pv_unit", "pv1") is before
+    assert not stack.can_undo
+
+
+def test_update_checks_references(small_project):
+    with pytest.raises(ValidationError, match="grid bus 'nowhere' does not exist"):
+        UpdateEntity("pv_unit", "pv1", bus_id="nowhere").do(small_project)
+
+
+def test_update_and_undo(small_project):
+    stack = CommandStack(small_project)
+    stack.set_clean()
+    stack.push(UpdateEntity("pv_unit", "pv1", peak_kw=12.0, tilt_deg=20.0))
+    assert small_project.get("pv_unit", "pv1").peak_kw == 12.0
+    assert not stack.is_clean
+    stack.undo()
+    assert small_project.get("pv_unit", "pv1").peak_kw == 9.9
+    assert stack.is_clean
+
+
+def test_id_cannot_change():
+    with pytest.raises(ValueError):
+        UpdateEntity("pv_unit", "pv1", id="other")
+
+
+def test_remove_refused_while_referenced(small_project):
+    with pytest.raises(ValidationError, match="cannot remove it while"):
+        RemoveEntity("member", "m1").do(small_project)
+    assert ("member", "m1") in small_project
+
+
+def test_remove_and_undo(small_project):
+    stack = CommandStack(small_project)
+    stack.push(RemoveEntity("contract", "k1"))
+    assert ("contract", "k1") not in small_project
+    stack.undo()
+    assert small_project.get("contract", "k1").price_eur_per_kwh == 0.22
+
+
+def test_batch_is_all_or_nothing(small_project):
+    good = AddEntity(Member(id="m9", name="New"))
+    bad = UpdateEntity("pv_unit", "pv1", peak_kw=-1.0)
+    with pytest.raises(ValidationError):
+        Batch("two edits", [good, bad]).do(small_project)
+    assert ("member", "m9") not in small_project
+
+
+def test_set_site_validates_and_undoes(small_project):
+    old = small_project.site
+    with pytest.raises(ValidationError):
+        SetSite(Site(latitude=100, longitude=0, timezone="UTC", crs="EPSG:32632")).do(small_project)
+    command = SetSite(Site.at(36.1, -79.9))
+    command.do(small_project)
+    assert small_project.site.crs == "EPSG:32617"
+    command.undo(small_project)
+    assert small_project.site is old
+
+
+def test_views_are_told_of_changes(small_project):
+    seen = []
+
+    class View:
+        def on_change(self, change):
+            seen.append((change.action, change.kind, change.id))
+
+    view = View()
+    small_project.subscribe(view.on_change)
+    UpdateEntity("pv_unit", "pv1", peak_kw=3.0).do(small_project)
+    RemoveEntity("contract", "k1").do(small_project)
+    assert seen == [("changed", "pv_unit", "pv1"), ("removed", "contract", "k1")]
+    del view  # a closed view does not linger: the project holds it weakly
+    UpdateEntity("pv_unit", "pv1", peak_kw=4.0).do(small_project)
+    assert len(seen) == 2
+
+
+def test_items_are_read_only(small_project):
+    with pytest.raises(TypeError):
+        small_project.items("pv_unit")["x"] = None
