@@ -191,7 +191,9 @@ def read_tables(path: str | os.PathLike) -> tuple[Tables, int]:
     if not head.startswith(_SQLITE_MAGIC):
         raise ProjectFileError(f"{path}: not a GeoPackage (the file is not an SQLite database)")
     try:
-        available = {str(name) for name, _ in pyogrio.list_layers(path)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            available = {str(name) for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:
         raise ProjectFileError(
             f"{path}: damaged or truncated GeoPackage: {_one_line(exc)}") from exc

@@ -1,0 +1,108 @@
+"""The main window, headless: it opens the sample and draws every object."""
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from shapely.geometry import Point
+
+from planner.gui.map_canvas import LAYER_STYLES
+from planner.io import load_project
+from planner.model import PVUnit
+from planner.model.commands import AddEntity
+
+
+@pytest.fixture(scope="module")
+def sample(sample_path):
+    return sample_path
+
+
+def test_window_draws_the_sample(window, sample):
+    assert window.open_path(sample)
+    project = window.project
+    scene = window.canvas.map_scene
+    for kind in LAYER_STYLES:
+        assert scene.item_count(kind) == len(project.items(kind)), kind
+    assert scene.item_count("cable") == 3000 and scene.item_count("bus") == 2940
+    assert "Schutterwald" in window.windowTitle()
+    # Zoomed to the village: about 2 km across a window under 1,000 px wide
+    assert 0.5 < window.canvas.metres_per_pixel() < 10
+    rect = scene.data_rect()
+    assert 1000 < rect.width() < 5000 and 1000 < rect.height() < 5000
+
+
+def test_north_is_up(window, sample):
+    window.open_path(sample)
+    scene = window.canvas.map_scene
+    north = max(window.project.items("bus").values(), key=lambda b: b.geometry.y)
+    south = min(window.project.items("bus").values(), key=lambda b: b.geometry.y)
+    assert scene.item_for("bus", north.id).scenePos().y() < scene.item_for("bus", south.id).scenePos().y()
+
+
+def test_layer_list_hides_layers(window, sample):
+    window.open_path(sample)
+    window.layer_list.set_checked("cable", False)
+    assert not window.canvas.map_scene.layer("cable").isVisible()
+    window.layer_list.set_checked("cable", True)
+    assert window.canvas.map_scene.layer("cable").isVisible()
+    texts = [window.layer_list.item(i).text() for i in range(window.layer_list.count())]
+    assert "Cables (3,000)" in texts and "Buses (2,940)" in texts
+
+
+def test_selection_shows_the_inspector(window, sample):
+    window.open_path(sample)
+    cable = next(iter(window.project.items("cable").values()))
+    window.canvas.map_scene.item_for("cable", cable.id).setSelected(True)
+    assert window.inspector._title.text() == cable.describe()
+    assert window.inspector.field_text("cable type") == cable.std_type
+    assert window.inspector.field_text("length") == f"{cable.length_km:,.6g} km"
+
+
+def test_click_selects(window, sample, qtbot):
+    window.open_path(sample)
+    canvas = window.canvas
+    transformer = next(iter(window.project.items("transformer").values()))
+    canvas.centerOn(canvas.map_scene.item_for("transformer", transformer.id).scenePos())
+    at = canvas.mapFromScene(canvas.map_scene.item_for("transformer", transformer.id).scenePos())
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert canvas.selected_entity() is not None
+
+
+def test_edits_reach_the_map(window, small_project):
+    window.set_project(small_project)
+    scene = window.canvas.map_scene
+    command = AddEntity(PVUnit(id="pv9", name="Roof 9", peak_kw=5.0, geometry=Point(412_020.0, 5_368_010.0)))
+    command.do(small_project)
+    assert scene.item_for("pv_unit", "pv9") is not None
+    command.undo(small_project)
+    assert scene.item_for("pv_unit", "pv9") is None
+    assert scene.item_count("pv_unit") == 2
+
+
+def test_zoom_and_cursor_coordinates(window, small_project, qtbot):
+    window.set_project(small_project)
+    canvas = window.canvas
+    before = canvas.metres_per_pixel()
+    canvas.zoom(2.0)
+    assert canvas.metres_per_pixel() == pytest.approx(before / 2)
+    qtbot.mouseMove(canvas.viewport(), QPoint(50, 50))
+    qtbot.mouseMove(canvas.viewport(), QPoint(60, 60))
+    assert window._coords.text().startswith("E ")
+    assert "48.4" in window._coords.text()  # latitude of the village
+
+
+def test_bad_file_keeps_the_open_project(window, sample, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.open_path(sample)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "bad.gpkg"
+    bad.write_text("not a database")
+    assert not window.open_path(bad)
+    assert shown and "not a GeoPackage" in shown[0]
+    assert window.project.name == "Schutterwald"
+
+
+def test_empty_window(window):
+    assert window.project is None
+    assert window.windowTitle().startswith("no project")
+    window.canvas.zoom_to_extent()  # nothing to zoom to: no error

@@ -1,0 +1,104 @@
+"""The planner command as a user runs it: exit codes and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from planner.cli import main
+from planner.io import save_project
+from planner.model import PVUnit
+
+
+def run(*args):
+    """Run ``python -m planner`` in a fresh process, as a user would."""
+    return subprocess.run([sys.executable, "-m", "planner", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("planner ")
+
+
+def test_validate_sample(sample_path):
+    result = run("validate", sample_path)
+    assert result.returncode == 0, result.stderr
+    assert "valid (9359 objects)" in result.stdout
+
+
+def test_info_sample_json(sample_path, capsys):
+    assert main(["info", str(sample_path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["grid"]["buses"] == 2940 and info["grid"]["transformers"] == 14
+    assert info["counts"]["consumer"] == 1506
+    assert info["site"]["crs"] == "EPSG:32632"
+    # 1,506 households at about 3,000 kWh each
+    assert 4.0e6 < info["demand"]["annual_kwh"] < 5.5e6
+
+
+def test_info_text(sample_path, capsys):
+    assert main(["info", str(sample_path)]) == 0
+    out = capsys.readouterr().out
+    assert "2940 buses" in out and "14 transformers" in out and "dwd-try2010-12" in out
+
+
+def test_new_then_info(tmp_path, capsys):
+    path = tmp_path / "village.gpkg"
+    assert main(["new", "Sonnendorf", "--lat", "48.1", "--lon", "11.6", "-o", str(path)]) == 0
+    assert "Europe/Berlin, EPSG:32632" in capsys.readouterr().out
+    assert main(["validate", str(path)]) == 0
+    # refuses to overwrite
+    assert main(["new", "Again", "--lat", "48.1", "--lon", "11.6", "-o", str(path)]) == 2
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_new_with_bad_position(tmp_path):
+    result = run("new", "X", "--lat", "123", "--lon", "8", "-o", tmp_path / "x.gpkg")
+    assert_one_line_error(result, "latitude must be between -90 and 90 deg, got 123 deg")
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_corrupt_file_gives_one_line(tmp_path):
+    path = tmp_path / "corrupt.gpkg"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x13" * 3000)
+    assert_one_line_error(run("validate", path), str(path), "damaged")
+    assert_one_line_error(run("info", path), str(path))
+
+
+def test_missing_file_gives_one_line(tmp_path):
+    assert_one_line_error(run("info", tmp_path / "nope.gpkg"), "no such file")
+    assert_one_line_error(run("gui", tmp_path / "nope.gpkg"), "no such file")
+
+
+def test_usage_error_gives_one_line():
+    assert_one_line_error(run("frobnicate"), "invalid choice")
+    assert_one_line_error(run("new", "X"), "required")
+
+
+def test_validate_lists_problems(tmp_path, small_project, capsys):
+    from shapely.geometry import Point
+
+    small_project.add(PVUnit(id="neg", name="Roof 12", peak_kw=-5.0, geometry=Point(0, 0)))
+    path = save_project(small_project, tmp_path / "draft.gpkg")
+    assert main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "PV unit 'Roof 12': peak power must be positive, got -5 kW" in captured.out
+    assert captured.err.strip() == f"planner: error: {path}: 1 problem in 26 objects"
+
+
+@pytest.mark.parametrize("argv", [["gui"], []])
+def test_gui_needs_a_launcher(argv, capsys):
+    # planner.cli never imports Qt: without the launcher from planner.__main__ it says so.
+    assert main(argv) == 2
+    assert "the app is not available here" in capsys.readouterr().err
