@@ -6,8 +6,8 @@ SAMPLE ?= sample_projects/schutterwald.gpkg
 PYTEST_ARGS ?=
 
 # The first Python 3.12+ found (PySide6 6.12.0 crashes on 3.11; see ARCHITECTURE.md).
-FIND_PYTHON = for c in $${PYTHON:-} python3.13 python3.12 python3 \
-	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+FIND_PYTHON = for c in $${PYTHON:-} python3.12 python3.13 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
 	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo "$$c"; break; fi; done
 
@@ -32,7 +32,6 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/lint-imports
 
 sample: $(VENV)/.installed-run
 	$(BIN)/python sample_projects/build_schutterwald.py
