@@ -109,43 +109,11 @@ def cmd_validate(args) -> int:
                        f"in {total} objects")
 
 
-def project_summary(project) -> dict:
-    """What a project holds, as plain data (for ``planner info`` and the GUI)."""
-    items = project.items
-    grid = project.grid_layout()
-    cable_km = sum(c.route_length_km() * c.parallel for c in grid.cables)
-    return {
-        "name": project.name,
-        "description": project.description,
-        "site": {"latitude": project.site.latitude, "longitude": project.site.longitude,
-                 "timezone": project.site.timezone, "crs": project.site.crs},
-        "weather": project.weather,
-        "counts": project.counts(),
-        "demand": {
-            "annual_kwh": sum(c.annual_kwh for c in items("consumer").values()),
-            "annual_heat_kwh": sum(c.annual_heat_kwh for c in items("consumer").values()),
-        },
-        "capacity": {
-            "pv_peak_kw": sum(u.peak_kw for u in items("pv_unit").values()),
-            "wind_rated_kw": sum(u.rated_kw for u in items("wind_turbine").values()),
-            "chp_el_kw": sum(u.p_el_kw for u in items("chp_unit").values()),
-            "battery_kwh": sum(u.capacity_kwh for u in items("battery").values()),
-        },
-        "grid": {
-            "buses": len(grid.buses),
-            "cable_length_km": round(cable_km, 3),
-            "transformers": len(grid.transformers),
-            "upstream_connections": len(grid.external_grids),
-            "open_switches": sum(1 for s in grid.switches if not s.closed),
-        },
-    }
-
-
 def cmd_info(args) -> int:
     from planner.io import load_project
-    from planner.model.project import ENTITY_BY_KIND
+    from planner.model.project import ENTITY_BY_KIND, summarize
 
-    summary = project_summary(load_project(args.project))
+    summary = summarize(load_project(args.project))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK

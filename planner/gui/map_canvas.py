@@ -95,6 +95,16 @@ def _symbol(style: LayerStyle, pen: QPen, brush: QBrush) -> QGraphicsItem:
     return item
 
 
+def scale_bar_length(metres_per_pixel: float, target_pixels: float) -> tuple[float, int]:
+    """A round length (1, 2 or 5 times a power of ten) near ``target_pixels`` on screen."""
+    import math
+
+    want = metres_per_pixel * target_pixels
+    power = 10.0 ** math.floor(math.log10(want))
+    metres = max(step * power for step in (1, 2, 5) if step * power <= want)
+    return metres, max(1, round(metres / metres_per_pixel))
+
+
 class MapScene(QGraphicsScene):
     """Draws a project's layers and keeps them in step with the project's changes."""
 
@@ -247,6 +257,20 @@ class MapCanvas(QGraphicsView):
 
     def metres_per_pixel(self) -> float:
         return 1.0 / self.transform().m11()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """A scale bar in the lower left corner, 1-2-5 steps, about 120 pixels long."""
+        metres, pixels = scale_bar_length(self.metres_per_pixel(), 120)
+        painter.save()
+        painter.resetTransform()
+        x0, y0 = 16, self.viewport().height() - 18
+        painter.setPen(QPen(QColor("#222222"), 2))
+        painter.drawLine(x0, y0, x0 + pixels, y0)
+        painter.drawLine(x0, y0 - 5, x0, y0 + 1)
+        painter.drawLine(x0 + pixels, y0 - 5, x0 + pixels, y0 + 1)
+        label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+        painter.drawText(x0 + 4, y0 - 6, label)
+        painter.restore()
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0

@@ -173,3 +173,35 @@ def _kind(kind: str) -> str:
     if kind not in ENTITY_BY_KIND:
         raise KeyError(f"unknown kind of object '{kind}'; known: {', '.join(ENTITY_BY_KIND)}")
     return kind
+
+
+def summarize(project: Project) -> dict:
+    """What a project holds, as plain data (for ``planner info`` and the GUI)."""
+    items = project.items
+    grid = project.grid_layout()
+    cable_km = grid.total_cable_length_km()
+    return {
+        "name": project.name,
+        "description": project.description,
+        "site": {"latitude": project.site.latitude, "longitude": project.site.longitude,
+                 "timezone": project.site.timezone, "crs": project.site.crs},
+        "weather": project.weather,
+        "counts": project.counts(),
+        "demand": {
+            "annual_kwh": sum(c.annual_kwh for c in items("consumer").values()),
+            "annual_heat_kwh": sum(c.annual_heat_kwh for c in items("consumer").values()),
+        },
+        "capacity": {
+            "pv_peak_kw": sum(u.peak_kw for u in items("pv_unit").values()),
+            "wind_rated_kw": sum(u.rated_kw for u in items("wind_turbine").values()),
+            "chp_el_kw": sum(u.p_el_kw for u in items("chp_unit").values()),
+            "battery_kwh": sum(u.capacity_kwh for u in items("battery").values()),
+        },
+        "grid": {
+            "buses": len(grid.buses),
+            "cable_length_km": round(cable_km, 3),
+            "transformers": len(grid.transformers),
+            "upstream_connections": len(grid.external_grids),
+            "open_switches": sum(1 for s in grid.switches if not s.closed),
+        },
+    }

@@ -106,3 +106,12 @@ def test_empty_window(window):
     assert window.project is None
     assert window.windowTitle().startswith("no project")
     window.canvas.zoom_to_extent()  # nothing to zoom to: no error
+
+
+@pytest.mark.parametrize("mpp, metres", [(1.0, 100), (3.0, 200), (0.01, 1), (40.0, 2000), (0.3, 20)])
+def test_scale_bar_lengths(mpp, metres):
+    from planner.gui.map_canvas import scale_bar_length
+
+    length, pixels = scale_bar_length(mpp, 120)
+    assert length == pytest.approx(metres)
+    assert 48 <= pixels <= 120
