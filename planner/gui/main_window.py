@@ -113,6 +113,21 @@ class MainWindow(QMainWindow):
         where = f" ({self.path.name})" if self.path else ""
         self.setWindowTitle(f"{name}{where} — Peergrid Planner")
 
+    def execute(self, command) -> bool:
+        """Do a model command and put it on the undo stack; a refused edit is shown, not raised."""
+        from planner.gui.undo import UndoCommand
+
+        if self.project is None:
+            return False
+        try:
+            command.do(self.project)
+        except PlannerError as exc:
+            QMessageBox.warning(self, "Edit refused", str(exc))
+            return False
+        self.undo_stack.push(UndoCommand(self.project, command))
+        self.layer_list.set_counts(self.project)
+        return True
+
     # ----------------------------------------------------------------- signals
     def _on_selection(self) -> None:
         picked = self.canvas.selected_entity()

@@ -82,7 +82,8 @@ class UpdateEntity:
         _check(project, new)
         self.old = old
         project._put(new)
-        self.text = f"Edit {new.describe()}: {', '.join(self.changes)}"
+        labels = {spec.name: spec.label for spec in new.field_specs()}
+        self.text = f"Edit {new.describe()}: {', '.join(labels.get(k, k) for k in self.changes)}"
 
     def undo(self, project: Project) -> None:
         project._put(self.old)

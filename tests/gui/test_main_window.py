@@ -115,3 +115,23 @@ def test_scale_bar_lengths(mpp, metres):
     length, pixels = scale_bar_length(mpp, 120)
     assert length == pytest.approx(metres)
     assert 48 <= pixels <= 120
+
+
+def test_undo_stack_wraps_model_commands(window, small_project, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from planner.model.commands import UpdateEntity
+
+    window.set_project(small_project)
+    assert window.execute(UpdateEntity("pv_unit", "pv1", peak_kw=12.0))
+    assert small_project.get("pv_unit", "pv1").peak_kw == 12.0
+    assert window.undo_stack.undoText() == "Edit PV unit 'Roof 1': peak power"
+    window.undo_stack.undo()
+    assert small_project.get("pv_unit", "pv1").peak_kw == 9.9
+    window.undo_stack.redo()
+    assert small_project.get("pv_unit", "pv1").peak_kw == 12.0
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    assert not window.execute(UpdateEntity("pv_unit", "pv1", peak_kw=-5.0))
+    assert warned == ["PV unit 'Roof 1': peak power must be positive, got -5 kW"]
+    assert window.undo_stack.count() == 1
