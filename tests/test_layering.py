@@ -14,7 +14,7 @@ def test_core_runs_without_qt(tmp_path):
         sys.modules["shiboken6"] = None
         sys.path.insert(0, {str(ROOT)!r})
         import planner, planner.nomenclature, planner.model, planner.model.commands
-        import planner.io, planner.io.project_file, planner.io.migrations, planner.cli
+        import planner.io, planner.io.project_file, planner.io.migrations, planner.cli, planner.weather
         from tests.conftest import make_small_project
         from planner.io import save_project, load_project
         path = {str(tmp_path / "p.gpkg")!r}
