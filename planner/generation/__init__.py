@@ -1,0 +1,1 @@
+"""Generation and demand from local weather: pure functions returning time series in kW."""
