@@ -52,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="say what a project holds")
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    assess = sub.add_parser("assess", help="what one unit would make here, before any project exists")
+    kinds = assess.add_subparsers(dest="technology", parser_class=_Parser, metavar="TECHNOLOGY",
+                                  required=True)
+    p = kinds.add_parser("pv", help="annual and monthly energy of a PV array (PVWatts)")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--kwp", type=float, required=True, help="peak power [kWp]")
+    p.add_argument("--tilt", type=float, default=30.0, help="tilt from horizontal [deg] (30)")
+    p.add_argument("--azimuth", type=float, default=180.0,
+                   help="azimuth clockwise from north [deg], 180 = south (180)")
+    p.add_argument("--losses", type=float, default=14.0, help="system losses [%%] (14)")
+    p.add_argument("--dc-ac-ratio", type=float, default=1.1, help="inverter loading ratio (1.1)")
+    p.add_argument("--weather", metavar="FILE",
+                   help="EPW, TMY3, TMY2, PVGIS TMY or DWD TRY file (default: the nearest bundled station)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
     return parser
 
 
@@ -67,7 +83,8 @@ def main(argv: Sequence[str] | None = None,
             if project is not None and not Path(project).exists():
                 raise PlannerError(f"{project}: no such file")
             return launch_gui(project, getattr(args, "screenshot", None))
-        return {"new": cmd_new, "validate": cmd_validate, "info": cmd_info}[args.command](args)
+        commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess}
+        return commands[args.command](args)
     except PlannerError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -136,3 +153,74 @@ def cmd_info(args) -> int:
                  f"connections, {g['open_switches']} open switches")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _weather_for(args):
+    """The weather for an assessment: the given file, or the bundled station for the site."""
+    from planner.weather import nearest_station, read_station, read_weather
+    from planner.weather.catalogue import distance_km
+
+    if args.weather:
+        data, meta = read_weather(args.weather)
+        distance = None
+        if meta.latitude is not None and meta.longitude is not None:
+            distance = distance_km(args.lat, args.lon, meta.latitude, meta.longitude)
+        return data, meta, {"name": meta.name, "source": args.weather, "distance_km": distance,
+                            "warnings": []}
+    choice = nearest_station(args.lat, args.lon)
+    data, meta = read_station(choice.station.id)
+    return data, meta, {"name": choice.station.name, "source": choice.station.source,
+                        "station_id": choice.station.id, "distance_km": choice.distance_km,
+                        "warnings": list(choice.warnings)}
+
+
+def cmd_assess(args) -> int:
+    from planner.generation.pv import pv_ac_kw
+    from planner.model import PVUnit, Site, ValidationError
+
+    Site.at(args.lat, args.lon, timezone="UTC", crs="EPSG:32632")  # refuses impossible positions
+    unit = PVUnit(id="assessed", name="assessed array", peak_kw=args.kwp, tilt_deg=args.tilt,
+                  azimuth_deg=args.azimuth, losses_percent=args.losses, dc_ac_ratio=args.dc_ac_ratio,
+                  geometry=_origin())
+    issues = unit.validate()
+    if issues:
+        raise ValidationError(issues)
+    data, meta, weather = _weather_for(args)
+    hours = meta.resolution_minutes / 60.0
+    power = pv_ac_kw([unit], data, args.lat, args.lon, meta.elevation_m or 0.0)[unit.id]
+    monthly = (power * hours).groupby(power.index.month).sum().reindex(range(1, 13), fill_value=0.0)
+    annual = float(monthly.sum())
+    result = {
+        "technology": "pv",
+        "annual_kwh": round(annual, 1),
+        "full_load_hours": round(annual / args.kwp, 1),
+        "monthly_kwh": [round(float(v), 1) for v in monthly],
+        "weather": weather,
+        "unit": {"kwp": args.kwp, "tilt_deg": args.tilt, "azimuth_deg": args.azimuth,
+                 "losses_percent": args.losses, "dc_ac_ratio": args.dc_ac_ratio},
+    }
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    _print_assessment(result, f"PV {args.kwp:g} kWp, tilt {args.tilt:g} deg, azimuth {args.azimuth:g} deg "
+                              f"(180 = south), losses {args.losses:g} %, DC/AC {args.dc_ac_ratio:g}")
+    return EXIT_OK
+
+
+def _origin():
+    from shapely.geometry import Point
+
+    return Point(0.0, 0.0)
+
+
+def _print_assessment(result: dict, what: str) -> None:
+    weather = result["weather"]
+    distance = weather.get("distance_km")
+    where = f", {distance:,.0f} km away" if distance is not None else ""
+    lines = [what, f"weather   {weather['name']} ({weather['source']}{where})"]
+    lines += [f"warning   {w}" for w in weather.get("warnings", [])]
+    lines.append(f"annual    {result['annual_kwh']:,.0f} kWh, {result['full_load_hours']:,.0f} full-load hours")
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    lines.append("month     " + " ".join(f"{m:>6}" for m in months))
+    lines.append("kWh       " + " ".join(f"{v:6.0f}" for v in result["monthly_kwh"]))
+    print("\n".join(lines))

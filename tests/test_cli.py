@@ -102,3 +102,49 @@ def test_gui_needs_a_launcher(argv, capsys):
     # planner.cli never imports Qt: without the launcher from planner.__main__ it says so.
     assert main(argv) == 2
     assert "the app is not available here" in capsys.readouterr().err
+
+
+def test_assess_pv_json(capsys):
+    assert main(["assess", "pv", "--lat", "48.457", "--lon", "7.884", "--kwp", "10", "--tilt", "30",
+                 "--azimuth", "180", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"annual_kwh", "full_load_hours", "monthly_kwh", "weather"}
+    assert len(result["monthly_kwh"]) == 12
+    assert sum(result["monthly_kwh"]) == pytest.approx(result["annual_kwh"], abs=0.6)  # rounding
+    assert result["full_load_hours"] == pytest.approx(result["annual_kwh"] / 10, abs=0.1)
+    assert 950 < result["full_load_hours"] < 1150  # southern Germany, south 30 deg
+    assert result["weather"]["station_id"] == "dwd-try2010-12"
+    assert result["weather"]["distance_km"] == pytest.approx(127.5, abs=1)
+    # summer months yield more than winter ones
+    assert min(result["monthly_kwh"][4:8]) > 2 * max(result["monthly_kwh"][0], result["monthly_kwh"][11])
+
+
+def test_assess_pv_with_a_weather_file(tmp_path, capsys):
+    from planner.weather import read_station
+    from tests.weather.conftest import write_epw
+
+    data, _ = read_station("tmy3-723170")
+    epw = write_epw(tmp_path / "greensboro.epw", data, lat=36.1, lon=-79.95, tz_hours=-5, elevation=273)
+    common = ["assess", "pv", "--lat", "36.1", "--lon", "-79.95", "--kwp", "5", "--json"]
+    assert main(common + ["--weather", str(epw)]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert main(common) == 0
+    bundled = json.loads(capsys.readouterr().out)
+    # The EPW (made from the same TMY3, year as written) gives the same energy as the bundled station.
+    assert from_file["annual_kwh"] == pytest.approx(bundled["annual_kwh"], rel=1e-9)
+    assert from_file["weather"]["source"] == str(epw) and from_file["weather"]["distance_km"] == 0.0
+    assert 1350 < bundled["full_load_hours"] < 1550
+
+
+def test_assess_pv_text(capsys):
+    assert main(["assess", "pv", "--lat", "36.07", "--lon", "-79.8", "--kwp", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "Greensboro" in out and "full-load hours" in out and "Jan" in out
+
+
+def test_assess_pv_bad_input():
+    assert_one_line_error(run("assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "-5"),
+                          "peak power must be positive, got -5 kW")
+    assert_one_line_error(run("assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--tilt", "120"),
+                          "tilt must be between 0 and 90 deg")
+    assert_one_line_error(run("assess", "pv", "--lat", "95", "--lon", "8", "--kwp", "5"), "latitude")
