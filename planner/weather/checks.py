@@ -74,6 +74,16 @@ class WeatherMeta:
         return f"{self.name}{where}, {self.source}"
 
 
+def parse_times(values: pd.Series, time_format: str | None = None) -> pd.DatetimeIndex:
+    """Parse timestamps; text that carries UTC offsets (mixed across a DST change) becomes UTC.
+
+    Raises ValueError or TypeError when the values are not times.
+    """
+    text = values.astype(str).str.strip()
+    with_offset = bool(len(text)) and bool(text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").all())
+    return pd.DatetimeIndex(pd.to_datetime(values, format=time_format, utc=with_offset))
+
+
 def finish(data: pd.DataFrame, meta: WeatherMeta, where: str) -> tuple[pd.DataFrame, WeatherMeta]:
     """Check, repair and standardise ``data`` (columns already renamed to standard names)."""
     missing = [c for c in REQUIRED if c not in data.columns]

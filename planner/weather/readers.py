@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.weather.checks import WeatherError, WeatherMeta, finish
+from planner.weather.checks import WeatherError, WeatherMeta, finish, parse_times
 
 #: The calendar year given to typical-year data (a non-leap year).
 TYPICAL_YEAR = 2019
@@ -272,7 +272,7 @@ def read_csv_mapped(path, columns: dict[str, str], *, time_column: str = "time",
         raise WeatherError(f"{path}: no column{'s' * (len(absent) > 1)} "
                            f"{', '.join(repr(a) for a in absent)} (the file has {', '.join(map(repr, raw.columns))})")
     try:
-        times = pd.to_datetime(raw[time_column], format=time_format)
+        times = parse_times(raw[time_column], time_format)
     except (ValueError, TypeError) as exc:
         raise WeatherError(f"{path}: column '{time_column}' does not hold times: {_short(exc)}") from None
     index = pd.DatetimeIndex(times)
