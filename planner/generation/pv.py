@@ -72,8 +72,11 @@ def dc_per_kwp(weather: pd.DataFrame, sun: SolarGeometry, tilt_deg: float, azimu
     """DC output of 1 kWp facing one way, before system losses [kW per kWp]."""
     import pvlib
 
-    dni = weather["dni"].to_numpy() if "dni" in weather else _dni_from(weather, sun)
-    dhi = weather["dhi"].to_numpy() if "dhi" in weather else _dhi_from(weather, sun)
+    if "dni" in weather and "dhi" in weather:
+        dni, dhi = weather["dni"].to_numpy(), weather["dhi"].to_numpy()
+    else:  # only GHI measured: split it with the Erbs model
+        split = pvlib.irradiance.erbs(weather["ghi"].to_numpy(), sun.zenith, weather.index)
+        dni, dhi = np.asarray(split["dni"]), np.asarray(split["dhi"])
     poa = pvlib.irradiance.get_total_irradiance(
         tilt_deg, azimuth_deg, sun.apparent_zenith, sun.azimuth, dni, weather["ghi"].to_numpy(),
         dhi, dni_extra=sun.dni_extra, airmass=sun.airmass, albedo=ALBEDO, model="perez")
@@ -85,18 +88,6 @@ def dc_per_kwp(weather: pd.DataFrame, sun: SolarGeometry, tilt_deg: float, azimu
                                             weather["wind_speed"].to_numpy(), **params)
     dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, pdc0=1.0, gamma_pdc=GAMMA_PDC)
     return np.clip(np.nan_to_num(np.asarray(dc, dtype=float)), 0.0, None)
-
-
-def _dni_from(weather, sun):
-    import pvlib
-
-    return pvlib.irradiance.erbs(weather["ghi"].to_numpy(), sun.zenith, weather.index)["dni"].to_numpy()
-
-
-def _dhi_from(weather, sun):
-    import pvlib
-
-    return pvlib.irradiance.erbs(weather["ghi"].to_numpy(), sun.zenith, weather.index)["dhi"].to_numpy()
 
 
 def inverter_ac(pdc_kw: np.ndarray, pac0_kw: np.ndarray) -> np.ndarray:

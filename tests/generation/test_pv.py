@@ -104,3 +104,11 @@ def test_suggested_peak():
     assert suggested_peak_kw(100.0, usable_share=0.5, w_per_m2=220) == pytest.approx(11.0)
     with pytest.raises(ValueError):
         suggested_peak_kw(-1.0)
+
+
+def test_ghi_only_weather_is_split_with_erbs():
+    weather, meta = read_station("dwd-try2010-12")
+    args = (meta.latitude, meta.longitude, meta.elevation_m)
+    full = pv_ac_kw([unit()], weather, *args)["u"].sum()
+    ghi_only = pv_ac_kw([unit()], weather.drop(columns=["dni", "dhi"]), *args)["u"].sum()
+    assert ghi_only == pytest.approx(full, rel=0.08)  # a decomposition model, not the measured split
