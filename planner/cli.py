@@ -68,6 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weather", metavar="FILE",
                    help="EPW, TMY3, TMY2, PVGIS TMY or DWD TRY file (default: the nearest bundled station)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    p = kinds.add_parser("wind", help="annual and monthly energy of a wind turbine (windpowerlib)")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--turbine", required=True,
+                   help="windpowerlib turbine type (e.g. E-53/800), or 'custom' with --power-curve")
+    p.add_argument("--hub-height", type=float, required=True, help="hub height [m]")
+    p.add_argument("--power-curve", metavar="CSV",
+                   help="CSV of wind speed [m/s] and power [kW], for --turbine custom")
+    p.add_argument("--rated-kw", type=float, help="rated power [kW] of a custom turbine "
+                   "(default: the curve's maximum)")
+    p.add_argument("--roughness", type=float, default=0.1,
+                   help="roughness length of the surroundings [m] (0.1: farmland)")
+    p.add_argument("--weather", metavar="FILE",
+                   help="EPW, TMY3, TMY2, PVGIS TMY or DWD TRY file (default: the nearest bundled station)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
     return parser
 
 
@@ -175,10 +191,63 @@ def _weather_for(args):
 
 
 def cmd_assess(args) -> int:
-    from planner.generation.pv import pv_ac_kw
-    from planner.model import PVUnit, Site, ValidationError
+    from planner.model import Site
 
     Site.at(args.lat, args.lon, timezone="UTC", crs="EPSG:32632")  # refuses impossible positions
+    return {"pv": _assess_pv, "wind": _assess_wind}[args.technology](args)
+
+
+def _energy_result(power, hours: float, rated_kw: float, weather: dict, unit: dict) -> dict:
+    monthly = (power * hours).groupby(power.index.month).sum().reindex(range(1, 13), fill_value=0.0)
+    annual = float(monthly.sum())
+    return {
+        "annual_kwh": round(annual, 1),
+        "full_load_hours": round(annual / rated_kw, 1),
+        "monthly_kwh": [round(float(v), 1) for v in monthly],
+        "weather": weather,
+        "unit": unit,
+    }
+
+
+def _assess_wind(args) -> int:
+    from planner.generation.wind import read_power_curve_csv, wind_ac_kw
+    from planner.model import ValidationError, WindTurbine
+
+    curve = read_power_curve_csv(args.power_curve) if args.power_curve else None
+    rated = args.rated_kw
+    if rated is None:
+        if curve:
+            rated = max(float(pair.split(":")[1]) for pair in curve.split(";"))
+        else:
+            from planner.generation.wind import make_turbine
+
+            probe = WindTurbine(id="assessed", name="assessed turbine", turbine_type=args.turbine, hub_height_m=max(args.hub_height, 1.0),
+                                rated_kw=1.0, geometry=_origin())
+            rated = make_turbine(probe).nominal_power / 1000.0
+    unit = WindTurbine(id="assessed", name="assessed turbine", turbine_type=args.turbine,
+                       hub_height_m=args.hub_height, rated_kw=rated, power_curve=curve, geometry=_origin())
+    issues = unit.validate()
+    if issues:
+        raise ValidationError(issues)
+    data, meta, weather = _weather_for(args)
+    power = wind_ac_kw([unit], data, wind_height_m=meta.wind_height_m, roughness_m=args.roughness)[unit.id]
+    result = {"technology": "wind", **_energy_result(
+        power, meta.resolution_minutes / 60.0, rated, weather,
+        {"turbine": args.turbine, "hub_height_m": args.hub_height, "rated_kw": rated,
+         "roughness_m": args.roughness})}
+    result["capacity_factor"] = round(result["full_load_hours"] / 8760.0, 4)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    _print_assessment(result, f"Wind turbine {args.turbine} ({rated:g} kW) at {args.hub_height:g} m hub "
+                              f"height, roughness {args.roughness:g} m")
+    return EXIT_OK
+
+
+def _assess_pv(args) -> int:
+    from planner.generation.pv import pv_ac_kw
+    from planner.model import PVUnit, ValidationError
+
     unit = PVUnit(id="assessed", name="assessed array", peak_kw=args.kwp, tilt_deg=args.tilt,
                   azimuth_deg=args.azimuth, losses_percent=args.losses, dc_ac_ratio=args.dc_ac_ratio,
                   geometry=_origin())
@@ -186,19 +255,11 @@ def cmd_assess(args) -> int:
     if issues:
         raise ValidationError(issues)
     data, meta, weather = _weather_for(args)
-    hours = meta.resolution_minutes / 60.0
     power = pv_ac_kw([unit], data, args.lat, args.lon, meta.elevation_m or 0.0)[unit.id]
-    monthly = (power * hours).groupby(power.index.month).sum().reindex(range(1, 13), fill_value=0.0)
-    annual = float(monthly.sum())
-    result = {
-        "technology": "pv",
-        "annual_kwh": round(annual, 1),
-        "full_load_hours": round(annual / args.kwp, 1),
-        "monthly_kwh": [round(float(v), 1) for v in monthly],
-        "weather": weather,
-        "unit": {"kwp": args.kwp, "tilt_deg": args.tilt, "azimuth_deg": args.azimuth,
-                 "losses_percent": args.losses, "dc_ac_ratio": args.dc_ac_ratio},
-    }
+    result = {"technology": "pv", **_energy_result(
+        power, meta.resolution_minutes / 60.0, args.kwp, weather,
+        {"kwp": args.kwp, "tilt_deg": args.tilt, "azimuth_deg": args.azimuth,
+         "losses_percent": args.losses, "dc_ac_ratio": args.dc_ac_ratio})}
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -221,6 +282,7 @@ def _print_assessment(result: dict, what: str) -> None:
     lines += [f"warning   {w}" for w in weather.get("warnings", [])]
     lines.append(f"annual    {result['annual_kwh']:,.0f} kWh, {result['full_load_hours']:,.0f} full-load hours")
     months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    lines.append("month     " + " ".join(f"{m:>6}" for m in months))
-    lines.append("kWh       " + " ".join(f"{v:6.0f}" for v in result["monthly_kwh"]))
+    width = max(6, len(f"{max(result['monthly_kwh']):,.0f}"))
+    lines.append("month     " + " ".join(f"{m:>{width}}" for m in months))
+    lines.append("kWh       " + " ".join(f"{v:>{width},.0f}" for v in result["monthly_kwh"]))
     print("\n".join(lines))

@@ -148,3 +148,30 @@ def test_assess_pv_bad_input():
     assert_one_line_error(run("assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--tilt", "120"),
                           "tilt must be between 0 and 90 deg")
     assert_one_line_error(run("assess", "pv", "--lat", "95", "--lon", "8", "--kwp", "5"), "latitude")
+
+
+def test_assess_wind_json(capsys):
+    assert main(["assess", "wind", "--lat", "53.55", "--lon", "8.58", "--turbine", "E-53/800",
+                 "--hub-height", "73", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["weather"]["station_id"] == "dwd-try2010-01"  # Bremerhaven
+    assert result["unit"]["rated_kw"] == 800.0
+    assert len(result["monthly_kwh"]) == 12
+    assert sum(result["monthly_kwh"]) == pytest.approx(result["annual_kwh"], abs=1)
+    assert 0.2 < result["capacity_factor"] < 0.45
+
+
+def test_assess_wind_custom_curve(tmp_path, capsys):
+    curve = tmp_path / "curve.csv"
+    curve.write_text("v,p\n0,0\n2.5,0\n3,0.3\n5,1.8\n7,4.6\n9,8\n11,10\n25,10\n")
+    assert main(["assess", "wind", "--lat", "53.55", "--lon", "8.58", "--turbine", "custom",
+                 "--power-curve", str(curve), "--hub-height", "24"]) == 0
+    out = capsys.readouterr().out
+    assert "custom (10 kW) at 24 m" in out and "full-load hours" in out
+
+
+def test_assess_wind_bad_input():
+    assert_one_line_error(run("assess", "wind", "--lat", "53", "--lon", "8", "--turbine", "Foo/1",
+                              "--hub-height", "30"), "is not in windpowerlib's library")
+    assert_one_line_error(run("assess", "wind", "--lat", "53", "--lon", "8", "--turbine", "custom",
+                              "--hub-height", "30"), "needs a power curve")
