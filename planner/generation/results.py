@@ -1,0 +1,141 @@
+"""A project's generation and demand from its weather: the Qt-free function the runner, CLI and GUI call.
+
+Which heat a CHP unit serves: the consumers on its parcel, or else the
+consumers of its owner. Wind turbines take the roughness length of their
+parcel's land use (:data:`~planner.generation.wind.ROUGHNESS_BY_LAND_USE`),
+0.1 m without a parcel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner import PlannerError
+from planner.generation import chp as chp_dispatch
+from planner.generation.demand import electricity_kw, heat_kw
+from planner.generation.pv import pv_ac_kw
+from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_ac_kw
+from planner.model import Project
+from planner.weather import WeatherMeta, nearest_station, read_station, read_weather, to_resolution
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """Time series of one project on one weather (power in kW, index: interval starts).
+
+    Attributes
+    ----------
+    units_kw : DataFrame
+        Electrical output per PV, wind and CHP unit (column = unit id).
+    consumers_kw : DataFrame
+        Electricity demand per consumer.
+    heat_kw : DataFrame
+        Heat demand per consumer that has one.
+    chp : dict
+        The full dispatch of each CHP unit (heat, store, boiler, fuel).
+    weather : WeatherMeta
+        Which weather was used.
+    """
+
+    units_kw: pd.DataFrame
+    consumers_kw: pd.DataFrame
+    heat_kw: pd.DataFrame
+    chp: dict[str, chp_dispatch.CHPDispatch]
+    weather: WeatherMeta
+    rated_kw: dict[str, float] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def step_h(self) -> float:
+        index = self.units_kw.index
+        return (index[1] - index[0]).total_seconds() / 3600.0
+
+    def unit_table(self) -> pd.DataFrame:
+        """Per unit: kind, rated power, annual energy, full-load hours, capacity factor."""
+        hours = len(self.units_kw) * self.step_h
+        energy = self.units_kw.sum() * self.step_h
+        rated = pd.Series(self.rated_kw).reindex(energy.index)
+        return pd.DataFrame({
+            "kind": pd.Series(self.kinds).reindex(energy.index),
+            "rated_kw": rated,
+            "annual_kwh": energy,
+            "full_load_hours": energy / rated,
+            "capacity_factor": energy / (rated * hours),
+        })
+
+    def consumer_table(self) -> pd.DataFrame:
+        """Per consumer: annual electricity and heat [kWh] and peak electric demand [kW]."""
+        return pd.DataFrame({
+            "annual_kwh": self.consumers_kw.sum() * self.step_h,
+            "peak_kw": self.consumers_kw.max(),
+            "annual_heat_kwh": (self.heat_kw.sum() * self.step_h).reindex(self.consumers_kw.columns,
+                                                                          fill_value=0.0),
+        })
+
+
+def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.DataFrame, WeatherMeta]:
+    """The project's weather: its recorded station or file, else the bundled station for its site."""
+    if project.weather is None:
+        choice = nearest_station(project.site.latitude, project.site.longitude)
+        data, meta = read_station(choice.station.id)
+        meta.notes.extend(choice.warnings)
+    elif project.weather.startswith(("dwd-", "tmy3-", "tmy2-")):
+        data, meta = read_station(project.weather)
+    else:
+        data, meta = read_weather(project.weather)
+    if meta.resolution_minutes != resolution_minutes:
+        data = to_resolution(data, resolution_minutes)
+        meta.resolution_minutes = resolution_minutes
+    return data, meta
+
+
+def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
+                        meta: WeatherMeta | None = None, *, resolution_minutes: int = 60,
+                        measured: dict | None = None) -> GenerationResult:
+    """Generation of every unit and demand of every consumer of ``project`` over a year."""
+    if weather is None:
+        weather, meta = project_weather(project, resolution_minutes)
+    site = project.site
+    items = project.items
+    consumers = list(items("consumer").values())
+    pv_units = list(items("pv_unit").values())
+    turbines = list(items("wind_turbine").values())
+    chp_units = list(items("chp_unit").values())
+
+    electric = electricity_kw(consumers, weather.index, site.timezone, measured=measured)
+    hourly = weather if meta.resolution_minutes == 60 else to_resolution(weather, 60)
+    heat_hourly = heat_kw(consumers, hourly["temp_air"], site.timezone)
+    heat = heat_hourly if meta.resolution_minutes == 60 else heat_hourly.reindex(
+        weather.index, method="ffill")
+
+    frames = [pv_ac_kw(pv_units, weather, site.latitude, site.longitude, meta.elevation_m or 0.0)]
+    roughness = {}
+    for t in turbines:
+        parcel = items("parcel").get(t.parcel_id) if t.parcel_id else None
+        roughness[t.id] = ROUGHNESS_BY_LAND_USE.get(parcel.land_use, DEFAULT_ROUGHNESS_M) if parcel \
+            else DEFAULT_ROUGHNESS_M
+    frames.append(wind_ac_kw(turbines, weather, wind_height_m=meta.wind_height_m, roughness_m=roughness))
+    dispatched = {}
+    for unit in chp_units:
+        served = [c.id for c in consumers if c.id in heat.columns and (
+            (unit.parcel_id and c.parcel_id == unit.parcel_id) or
+            (not unit.parcel_id and unit.owner_id and c.member_id == unit.owner_id))]
+        if not served:
+            raise PlannerError(f"{unit.describe()}: serves no heat demand (no consumer with heat on its "
+                               f"parcel or of its owner)")
+        demand = heat[served].sum(axis=1)
+        own_power = electric[[c.id for c in consumers if c.id in served]].sum(axis=1) \
+            if unit.mode == "electricity-led" else None
+        dispatched[unit.id] = chp_dispatch.dispatch(unit, demand, electricity_kw=own_power)
+    frames.append(pd.DataFrame({k: d.p_el_kw for k, d in dispatched.items()}, index=weather.index))
+    units = pd.concat(frames, axis=1)
+
+    rated = {u.id: u.peak_kw for u in pv_units}
+    rated.update({u.id: u.rated_kw for u in turbines})
+    rated.update({u.id: u.p_el_kw for u in chp_units})
+    kinds = {u.id: "pv" for u in pv_units} | {u.id: "wind" for u in turbines} | \
+        {u.id: "chp" for u in chp_units}
+    return GenerationResult(units_kw=units, consumers_kw=electric, heat_kw=heat, chp=dispatched,
+                            weather=meta, rated_kw=rated, kinds=kinds)

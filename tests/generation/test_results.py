@@ -1,0 +1,61 @@
+"""The project-level generation function on the small village and on the Schutterwald sample."""
+
+import numpy as np
+import pytest
+
+from planner import PlannerError
+from planner.generation.results import simulate_generation
+from planner.io import load_project
+from planner.model.commands import UpdateEntity
+
+
+@pytest.fixture
+def village(small_project):
+    # The bakery (owner of the CHP) heats its oven room and shop: 60 MWh a year, trade profile.
+    UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=60_000.0).do(small_project)
+    return small_project
+
+
+def test_chp_needs_heat_to_serve(small_project):
+    with pytest.raises(PlannerError, match="CHP unit 'Bakery CHP': serves no heat demand"):
+        simulate_generation(small_project)
+
+
+def test_small_village(village):
+    result = simulate_generation(village)
+    assert result.weather.station_id == "dwd-try2010-12"
+    assert set(result.units_kw.columns) == {"pv1", "pv2", "w1", "chp1"}
+    table = result.unit_table()
+    assert table.loc["pv1", "kind"] == "pv" and table.loc["w1", "kind"] == "wind"
+    # PV near Mannheim: about 950-1,150 full-load hours
+    assert 900 < table.loc["pv1", "full_load_hours"] < 1150
+    np.testing.assert_allclose(table.capacity_factor, table.full_load_hours / 8760)
+    consumers = result.consumer_table()
+    assert consumers.loc["c-anna", "annual_kwh"] == pytest.approx(3200.0)
+    assert consumers.loc["c-bakery", "annual_kwh"] == pytest.approx(45000.0)
+    assert consumers.loc["c-anna", "annual_heat_kwh"] == pytest.approx(18000.0)
+    # the CHP serves its owner's (the bakery's) heat, with its boiler for the peaks
+    chp = result.chp["chp1"]
+    served = result.heat_kw["c-bakery"].sum()
+    assert chp.q_chp_kw.sum() + chp.q_boiler_kw.sum() + chp.q_store_out_kw.sum() == pytest.approx(
+        served + chp.q_store_in_kw.sum() + chp.q_dumped_kw.sum() - chp.q_unmet_kw.sum())
+    assert table.loc["chp1", "full_load_hours"] > 3000
+
+
+def test_fifteen_minutes(village):
+    hourly = simulate_generation(village).unit_table()
+    quarter = simulate_generation(village, resolution_minutes=15).unit_table()
+    for unit in ("pv1", "pv2", "chp1"):
+        assert quarter.annual_kwh[unit] == pytest.approx(hourly.annual_kwh[unit], rel=0.01)
+    # Interpolated quarter-hour wind is smoother than the hourly means it comes from, and power
+    # grows with the cube of speed: a few per cent less energy is expected.
+    assert 0.94 < quarter.annual_kwh["w1"] / hourly.annual_kwh["w1"] < 1.0
+
+
+def test_schutterwald_households(sample_path):
+    project = load_project(sample_path)
+    result = simulate_generation(project)
+    consumers = result.consumer_table()
+    assert len(consumers) == 1506
+    expected = np.array([c.annual_kwh for c in project.items("consumer").values()])
+    np.testing.assert_allclose(consumers.annual_kwh.to_numpy(), expected, rtol=1e-9)
