@@ -1,0 +1,123 @@
+"""Site suitability (DOMAIN.md section 7): each technology where local conditions favour it.
+
+Every parcel gets a score from 0 to 1 per technology, with the inputs that made it,
+so a group can see *why*. Each score is a product of factors, each factor the
+ratio of a measured input to a stated reference value, capped at 1 (all
+references are arguments, shown with the result):
+
+PV
+    roof area of the parcel's buildings (or, on open or agricultural land
+    without buildings, the parcel's area for a ground-mounted array), turned
+    into a possible peak power (:func:`~planner.generation.pv.suggested_peak_kw`);
+    factors: specific yield of a south-facing 30 degree array at the site
+    over ``pv_reference_yield`` and possible peak over ``pv_reference_kwp``.
+Wind
+    mean wind speed at ``hub_height_m`` from the log profile with the parcel's
+    roughness; distance from the parcel's centre to the nearest dwelling (a
+    residential building or a consumer) against a setback of
+    ``setback_tip_heights`` times the tip height (zero inside it); factor:
+    hub-height wind over ``wind_reference_ms``.
+CHP
+    heat demand density around the parcel: annual heat of the consumers
+    within ``heat_radius_m`` over that circle's area [MWh/(ha a)]; factor: over
+    ``heat_reference_mwh_per_ha``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.generation.pv import pv_ac_kw, suggested_peak_kw
+from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE
+from planner.model import Project, PVUnit
+
+
+@dataclass(frozen=True)
+class Score:
+    parcel_id: str
+    technology: str
+    score: float
+    inputs: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+def _factor(value: float, reference: float) -> float:
+    return max(0.0, min(1.0, value / reference)) if reference > 0 else 0.0
+
+
+def suitability(project: Project, weather: pd.DataFrame, *, elevation_m: float = 0.0,
+                pv_reference_yield: float = 1300.0, pv_reference_kwp: float = 30.0,
+                hub_height_m: float = 100.0, rotor_diameter_m: float = 80.0,
+                setback_tip_heights: float = 3.0, wind_reference_ms: float = 7.0,
+                wind_measurement_height_m: float = 10.0,
+                heat_radius_m: float = 150.0, heat_reference_mwh_per_ha: float = 300.0) -> pd.DataFrame:
+    """Scores of every parcel for PV, wind and CHP, one row per parcel and technology."""
+    from shapely.geometry import Point
+    from shapely.strtree import STRtree
+
+    parcels = list(project.items("parcel").values())
+    if not parcels:
+        return pd.DataFrame(columns=["parcel_id", "technology", "score", "reason", "inputs"])
+    buildings = list(project.items("building").values())
+    consumers = list(project.items("consumer").values())
+    site = project.site
+
+    probe = PVUnit(id="probe", peak_kw=1.0, tilt_deg=30.0, azimuth_deg=180.0 if site.latitude >= 0 else 0.0,
+                   geometry=Point(0, 0))
+    specific_yield = float(pv_ac_kw([probe], weather, site.latitude, site.longitude, elevation_m)["probe"].sum()
+                           * (weather.index[1] - weather.index[0]).total_seconds() / 3600.0)
+    mean_wind = float(weather["wind_speed"].mean())
+
+    dwellings = [b.geometry for b in buildings if b.use == "residential"] + [c.geometry for c in consumers]
+    dwelling_tree = STRtree(dwellings) if dwellings else None
+    heat_points = [c.geometry for c in consumers if c.annual_heat_kwh > 0]
+    heat_values = np.array([c.annual_heat_kwh for c in consumers if c.annual_heat_kwh > 0])
+    heat_tree = STRtree(heat_points) if heat_points else None
+    tip = hub_height_m + rotor_diameter_m / 2.0
+    setback = setback_tip_heights * tip
+
+    rows = []
+    for parcel in parcels:
+        on_parcel = [b for b in buildings if b.parcel_id == parcel.id or (
+            b.parcel_id is None and parcel.geometry.contains(b.geometry.representative_point()))]
+        roof = sum(b.geometry.area for b in on_parcel)
+        ground = not on_parcel and parcel.land_use in ("agricultural", "open")
+        area = parcel.geometry.area if ground else roof
+        kwp = suggested_peak_kw(area, usable_share=0.4 if ground else 0.6)
+        score = _factor(specific_yield, pv_reference_yield) * _factor(kwp, pv_reference_kwp)
+        rows.append(Score(parcel.id, "pv", score, {
+            "area_m2": round(area, 1), "mounting": "ground" if ground else "roof",
+            "possible_kwp": round(kwp, 1), "specific_yield_kwh_per_kwp": round(specific_yield, 1),
+            "possible_kwh": round(kwp * specific_yield, 0)},
+            "no roof or open land" if kwp == 0 else f"{kwp:,.1f} kWp at {specific_yield:,.0f} kWh/kWp"))
+
+        z0 = ROUGHNESS_BY_LAND_USE.get(parcel.land_use, DEFAULT_ROUGHNESS_M)
+        hub_wind = mean_wind * math.log(hub_height_m / z0) / math.log(wind_measurement_height_m / z0)
+        centre = parcel.geometry.representative_point()
+        if dwelling_tree is not None:
+            nearest = dwellings[int(dwelling_tree.nearest(centre))]
+            distance = float(centre.distance(nearest))
+        else:
+            distance = math.inf
+        wind_score = 0.0 if distance < setback else _factor(hub_wind, wind_reference_ms)
+        rows.append(Score(parcel.id, "wind", wind_score, {
+            "hub_height_m": hub_height_m, "roughness_m": z0, "mean_wind_hub_ms": round(hub_wind, 2),
+            "nearest_dwelling_m": None if math.isinf(distance) else round(distance, 1),
+            "setback_m": round(setback, 1)},
+            f"{distance:,.0f} m to the nearest dwelling, inside the {setback:,.0f} m setback"
+            if distance < setback else f"{hub_wind:.1f} m/s at {hub_height_m:g} m"))
+
+        density = 0.0
+        if heat_tree is not None:
+            near = heat_tree.query(centre.buffer(heat_radius_m), predicate="intersects")
+            circle_ha = math.pi * heat_radius_m ** 2 / 10_000.0
+            density = float(heat_values[near].sum()) / 1000.0 / circle_ha
+        rows.append(Score(parcel.id, "chp", _factor(density, heat_reference_mwh_per_ha), {
+            "heat_radius_m": heat_radius_m, "heat_density_mwh_per_ha": round(density, 1)},
+            f"{density:,.0f} MWh/(ha a) of heat within {heat_radius_m:g} m"))
+    return pd.DataFrame([{"parcel_id": r.parcel_id, "technology": r.technology,
+                          "score": round(r.score, 3), "reason": r.reason, "inputs": r.inputs} for r in rows])
