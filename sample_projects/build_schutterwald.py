@@ -26,8 +26,13 @@ Assumptions (editable in the project)
 - The default tariff uses typical German 2024 household figures: 0.40 EUR/kWh
   import (BDEW Strompreisanalyse), 0.08 EUR/kWh export (EEG feed-in tariff for
   small rooftop PV), 150 EUR/a fixed.
-- No parcels or buildings: the data set has none. PV, wind, CHP and batteries
-  are added by later builds.
+- No parcels or buildings: the data set has none.
+- PV scenario (an assumption, not data: the data set has no roofs): a fixed random
+  draw (seed 12) of ``PV_SHARE`` of the households carries a rooftop array sized
+  by the common German rule of thumb of 1 kWp per 1,000 kWh of annual
+  consumption, rounded to 0.5 kWp and kept within 3 to 10 kWp; tilt 30, 35 or 40
+  degrees and azimuth east, south-east, south, south-west or west are drawn
+  alike. The arrays belong to their households and feed their buses.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "schutterwald.gpkg"
 ANNUAL_KWH_PER_DESIGN_KW = 3000.0 / 2.1
+PV_SHARE = 0.3
+PV_SEED = 12
 
 
 def try_region(latitude: float, longitude: float) -> tuple[int, str]:
@@ -159,10 +166,28 @@ def build():
             member_id=member_id, bus_id=f"b{int(row.bus)}", profile="H0",
             annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1)))
 
+    add_pv_scenario(project)
     issues = project.validate()
     if issues:
         raise SystemExit(f"the built project is invalid: {issues[0]} ({len(issues)} problems)")
     return project
+
+
+def add_pv_scenario(project) -> None:
+    """Rooftop PV on a share of the households (see the module's assumptions)."""
+    from planner.model import PVUnit
+
+    rng = np.random.default_rng(PV_SEED)
+    consumers = sorted(project.items("consumer").values(), key=lambda c: int(c.id[1:]))
+    chosen = rng.choice(len(consumers), size=int(round(PV_SHARE * len(consumers))), replace=False)
+    for i in sorted(chosen):
+        c = consumers[i]
+        kwp = float(np.clip(round(c.annual_kwh / 1000.0 * 2) / 2, 3.0, 10.0))
+        project.add(PVUnit(
+            id=f"pv-{c.id}", name=f"Roof {c.name.removeprefix('HH_')}", geometry=c.geometry,
+            owner_id=c.member_id, bus_id=c.bus_id, peak_kw=kwp,
+            tilt_deg=float(rng.choice([30.0, 35.0, 40.0])),
+            azimuth_deg=float(rng.choice([90.0, 135.0, 180.0, 225.0, 270.0]))))
 
 
 def main(argv=None) -> int:
