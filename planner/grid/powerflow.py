@@ -1,0 +1,439 @@
+"""Annual power flow, batched over time: build the network once, solve every step together.
+
+The network model is pandapower's own: one ``runpp`` builds its internal case
+(admittance matrix with line charging, transformer tap and magnetising
+branches, bus shunts), which this module takes as it is. Each time step then
+solves the same equations as ``runpp`` with constant-power injections:
+
+    Y_pp V_p = conj(S_p / V_p) - Y_ps V_s
+
+by a fixed-point (implicit Z-bus) iteration, with one sparse LU factorisation
+of ``Y_pp`` shared by all steps and all iterations, and every step of a chunk
+in one matrix of right-hand sides. Low-voltage grids converge in a few
+iterations; steps that do not converge within ``max_iter`` (an absurd load,
+voltage collapse) are counted, listed with their times and left as NaN, never
+as zeros.
+
+Results follow pandapower's definitions: line loading is the larger end
+current over ``max_i_ka * df * parallel``; transformer loading is the larger of
+``i_hv * vn_hv`` and ``i_lv * vn_lv`` times sqrt(3) over ``sn_mva``, divided by
+``parallel * df``; branch losses are ``Re(S_from + S_to)``, so transformer
+losses include iron losses.
+
+Limits: constant-power loads only (ZIP shares must be zero) and no
+voltage-controlled ``gen`` elements; both are refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner import PlannerError
+
+ELEMENTS = ("load", "sgen", "storage")
+VARIABLES = ("p_mw", "q_mvar")
+#: Sign of an element's value in the bus load (pandapower: loads and charging storage consume).
+_LOAD_SIGN = {"load": 1.0, "sgen": -1.0, "storage": 1.0}
+_COLUMN = re.compile(r"^(load|sgen|storage)\.(p_mw|q_mvar)\.(-?\d+)$")
+
+
+class PowerFlowError(PlannerError):
+    """A net or profiles the batch power flow cannot take; the message says which element."""
+
+
+@dataclass
+class GridModel:
+    """A pandapower net prepared once for many time steps."""
+
+    net: object
+    base_mva: float
+    n_bus: int
+    ref: np.ndarray
+    pq: np.ndarray
+    v_slack: np.ndarray
+    lu: object
+    l_csr: tuple  # (indptr, indices, data) of L
+    u_csr: tuple
+    perm_r: np.ndarray
+    perm_c: np.ndarray
+    y_ps: object
+    y_sp: object  # slack rows of Ybus, for the upstream exchange
+    s_static: np.ndarray  # per internal bus [p.u.], injections of everything at its static value
+    bus_lookup: np.ndarray  # pandapower bus index -> internal index (or -1)
+    bus_index: pd.Index
+    y_branch: tuple  # (yff, yft, ytf, ytt) per internal branch
+    f_bus: np.ndarray
+    t_bus: np.ndarray
+    base_kv_f: np.ndarray
+    base_kv_t: np.ndarray
+    line_rows: np.ndarray  # internal branch row per line (-1 out of service)
+    line_index: pd.Index
+    line_i_max_ka: np.ndarray
+    trafo_rows: np.ndarray
+    trafo_index: pd.Index
+    trafo_vn: np.ndarray  # (n_trafo, 2) rated hv and lv voltage
+    trafo_scale: np.ndarray  # sn_mva * parallel * df
+    ext_grid_rows: np.ndarray  # position in ref for each ext grid
+    ext_grid_index: pd.Index
+
+
+def build_model(net) -> GridModel:
+    """Check a pandapower net and build its internal model with one ``runpp``."""
+    import pandapower as pp
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+    from pandapower.pypower.idx_brch import F_BUS, T_BUS
+    from pandapower.pypower.idx_bus import BASE_KV, CID_P, CID_Q, CZD_P, CZD_Q, PD, QD
+
+    _check_net(net)
+    net = _copy(net)
+    try:
+        pp.runpp(net, lightsim2grid=False, numba=False)
+    except Exception as exc:  # pandapower raises LoadflowNotConverged and others
+        raise PowerFlowError(f"the net's own power flow at its static values fails: {exc}") from None
+    ppci = net._ppc["internal"]
+    bus = ppci["bus"]
+    if np.any(bus[:, [CID_P, CZD_P, CID_Q, CZD_Q]] != 0):
+        raise PowerFlowError("loads with constant-current or constant-impedance shares are not supported "
+                             "by the batch power flow (set const_z_*/const_i_* percent to 0)")
+    ybus = sp.csr_matrix(ppci["Ybus"])
+    ref = np.asarray(ppci["ref"], dtype=np.int64)
+    pq = np.asarray(ppci["pq"], dtype=np.int64)
+    if len(ppci["pv"]):
+        raise PowerFlowError("voltage-controlled generators (gen) are not supported by the batch power flow")
+    v_all = ppci["V"] if "V" in ppci else None
+    v_slack = np.asarray(v_all[ref] if v_all is not None else bus[ref, 7] * np.exp(1j * np.radians(bus[ref, 8])))
+    y_pp = ybus[pq][:, pq].tocsc()
+    lu = spla.splu(y_pp, permc_spec="COLAMD")
+    l_csr, u_csr = lu.L.tocsr(), lu.U.tocsr()
+    l_csr.sort_indices()
+    u_csr.sort_indices()
+    base_mva = float(ppci["baseMVA"])
+    s_static = -(bus[:, PD] + 1j * bus[:, QD]) / base_mva
+
+    lookups = net._pd2ppc_lookups
+    bus_lookup = np.full(len(net.bus), -1, dtype=np.int64)
+    raw = lookups["bus"]
+    n_bus = ybus.shape[0]
+    for k, b in enumerate(net.bus.index):
+        i = raw[b] if b < len(raw) else -1
+        bus_lookup[k] = i if 0 <= i < n_bus else -1
+
+    branch_is = np.asarray(ppci.get("branch_is", net._ppc["internal"].get("branch_is")), dtype=bool) \
+        if "branch_is" in ppci else np.ones(len(net._ppc["branch"]), dtype=bool)
+    internal_row = np.cumsum(branch_is) - 1
+    internal_row[~branch_is] = -1
+
+    def rows(kind, count):
+        if kind not in lookups["branch"]:
+            return np.full(count, -1, dtype=np.int64)
+        f, t = lookups["branch"][kind]
+        return internal_row[f:t]
+
+    branch = ppci["branch"]
+    f_bus = branch[:, F_BUS].real.astype(np.int64)
+    t_bus = branch[:, T_BUS].real.astype(np.int64)
+    yf, yt = sp.csr_matrix(ppci["Yf"]), sp.csr_matrix(ppci["Yt"])
+    rows_nb = np.arange(len(f_bus))
+    y_branch = tuple(np.asarray(m[rows_nb, cols]).ravel().astype(complex)
+                     for m, cols in ((yf, f_bus), (yf, t_bus), (yt, f_bus), (yt, t_bus)))
+    line = net.line
+    trafo = net.trafo
+    gens = ppci["gen"]
+    # ext grids are the in-service gens at ref buses, in the order of net.ext_grid's in-service rows
+    eg = net.ext_grid[net.ext_grid.in_service.astype(bool)]
+    eg_bus = bus_lookup[net.bus.index.get_indexer(eg.bus)]
+    ext_rows = np.array([int(np.flatnonzero(ref == b)[0]) for b in eg_bus], dtype=np.int64)
+    del gens
+    return GridModel(
+        net=net, base_mva=base_mva, n_bus=n_bus, ref=ref, pq=pq, v_slack=v_slack, lu=lu,
+        l_csr=(l_csr.indptr.astype(np.int64), l_csr.indices.astype(np.int64), l_csr.data.astype(complex)),
+        u_csr=(u_csr.indptr.astype(np.int64), u_csr.indices.astype(np.int64), u_csr.data.astype(complex)),
+        perm_r=np.asarray(lu.perm_r, dtype=np.int64), perm_c=np.asarray(lu.perm_c, dtype=np.int64),
+        y_ps=ybus[pq][:, ref].tocsr(), y_sp=ybus[ref].tocsr(), s_static=s_static,
+        bus_lookup=bus_lookup, bus_index=net.bus.index,
+        y_branch=y_branch, f_bus=f_bus, t_bus=t_bus,
+        base_kv_f=bus[f_bus, BASE_KV].real, base_kv_t=bus[t_bus, BASE_KV].real,
+        line_rows=rows("line", len(line)), line_index=line.index,
+        line_i_max_ka=(line.max_i_ka * line.df * line.parallel).to_numpy(dtype=float),
+        trafo_rows=rows("trafo", len(trafo)), trafo_index=trafo.index,
+        trafo_vn=trafo[["vn_hv_kv", "vn_lv_kv"]].to_numpy(dtype=float),
+        trafo_scale=(trafo.sn_mva * trafo.parallel * trafo.df).to_numpy(dtype=float),
+        ext_grid_rows=ext_rows, ext_grid_index=eg.index,
+    )
+
+
+def _copy(net):
+    import copy
+
+    return copy.deepcopy(net)
+
+
+def _check_net(net) -> None:
+    import pandapower.topology as top
+
+    if not len(net.ext_grid) or not net.ext_grid.in_service.astype(bool).any():
+        raise PowerFlowError("the net has no external grid in service: nothing sets the voltage")
+    if len(net.get("gen", [])) and net.gen.in_service.astype(bool).any():
+        raise PowerFlowError("voltage-controlled generators (gen) are not supported by the batch power flow")
+    unsupplied = top.unsupplied_buses(net)
+    if unsupplied:
+        for element in ELEMENTS:
+            table = net[element]
+            hit = table[table.in_service.astype(bool) & table.bus.isin(unsupplied)]
+            if len(hit):
+                idx = int(hit.index[0])
+                raise PowerFlowError(
+                    f"bus {int(hit.bus.iloc[0])} is isolated (no path to an external grid) but "
+                    f"{element} {idx} is connected to it")
+
+
+@dataclass
+class Profiles:
+    """Driven quantities: time index and, per column, element, variable and pandapower index."""
+
+    index: pd.DatetimeIndex
+    values: np.ndarray  # (T, n_columns)
+    columns: list[tuple[str, str, int]]
+    step_h: float
+
+
+def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None = None) -> Profiles:
+    """Check a profile table (index: times; columns ``<element>.<variable>.<index>``) against a net."""
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise PowerFlowError("profile times could not be read as times")
+    index = frame.index
+    if index.has_duplicates:
+        raise PowerFlowError(f"profile time {index[index.duplicated()][0]} appears twice")
+    if not index.is_monotonic_increasing:
+        position = int(np.argmax(np.diff(index.asi8) < 0)) + 1
+        raise PowerFlowError(f"profile times go backwards at {index[position]}")
+    if len(index) < 1:
+        raise PowerFlowError("the profiles hold no time steps")
+    columns = []
+    for name in frame.columns:
+        match = _COLUMN.match(str(name))
+        if not match:
+            raise PowerFlowError(
+                f"profile column '{name}' is not <element>.<variable>.<index> with element "
+                f"load, sgen or storage and variable p_mw or q_mvar")
+        element, variable, idx = match.group(1), match.group(2), int(match.group(3))
+        if idx not in net[element].index:
+            raise PowerFlowError(f"profile column '{name}' names {element} {idx}, which the net does not have")
+        columns.append((element, variable, idx))
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise PowerFlowError(f"profile column '{frame.columns[col]}' has no number at {index[row]}")
+    if resolution_minutes is not None:
+        step_h = resolution_minutes / 60.0
+    elif len(index) > 1:
+        steps = np.diff(index.asi8)
+        step_h = float(pd.Series(steps).mode().iloc[0]) / 3.6e12
+    else:
+        step_h = 1.0
+    return Profiles(index=index, values=values, columns=columns, step_h=step_h)
+
+
+def _injection_matrix(model: GridModel, profiles: Profiles):
+    """Sparse map from the driven values' change against static to bus injections [p.u.]."""
+    import scipy.sparse as sp
+
+    net = model.net
+    rows, cols, data, static = [], [], [], []
+    for j, (element, variable, idx) in enumerate(profiles.columns):
+        row = net[element].loc[idx]
+        in_service = bool(row.in_service)
+        scaling = float(row.get("scaling", 1.0)) if in_service else 0.0
+        static.append(float(row[variable]))
+        b = model.bus_lookup[model.bus_index.get_loc(int(row.bus))]
+        if b < 0 or scaling == 0.0:
+            continue
+        factor = -_LOAD_SIGN[element] * scaling / model.base_mva
+        rows.append(b)
+        cols.append(j)
+        data.append(factor if variable == "p_mw" else 1j * factor)
+    matrix = sp.csr_matrix((np.asarray(data, dtype=complex), (rows, cols)),
+                           shape=(model.n_bus, len(profiles.columns)))
+    return matrix, np.asarray(static, dtype=float)
+
+
+@dataclass
+class ChunkResult:
+    index: pd.DatetimeIndex
+    vm_pu: np.ndarray  # (T, n_bus pandapower), NaN out of service or not converged
+    line_loading: np.ndarray
+    trafo_loading: np.ndarray
+    line_pl_mw: np.ndarray
+    trafo_pl_mw: np.ndarray
+    ext_grid_p_mw: np.ndarray
+    ext_grid_q_mvar: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+
+
+@dataclass
+class Summary:
+    """Annual figures of a batch run (energy = power times the step length)."""
+
+    steps: int = 0
+    step_h: float = 1.0
+    line_losses_mwh: float = 0.0
+    trafo_losses_mwh: float = 0.0
+    import_mwh: float = 0.0  # from the upstream grid (ext grid generation > 0)
+    export_mwh: float = 0.0
+    max_line_loading_percent: float = float("nan")
+    max_trafo_loading_percent: float = float("nan")
+    min_vm_pu: float = float("nan")
+    max_vm_pu: float = float("nan")
+    non_converged: list = field(default_factory=list)
+    worst: dict = field(default_factory=dict)
+    max_iterations: int = 0
+    seconds: float = 0.0
+
+    @property
+    def losses_mwh(self) -> float:
+        return self.line_losses_mwh + self.trafo_losses_mwh
+
+    def as_dict(self) -> dict:
+        return {
+            "steps": self.steps,
+            "losses_mwh": self.losses_mwh,
+            "line_losses_mwh": self.line_losses_mwh,
+            "trafo_losses_mwh": self.trafo_losses_mwh,
+            "import_mwh": self.import_mwh,
+            "export_mwh": self.export_mwh,
+            "max_line_loading_percent": _json_float(self.max_line_loading_percent),
+            "max_trafo_loading_percent": _json_float(self.max_trafo_loading_percent),
+            "min_vm_pu": _json_float(self.min_vm_pu),
+            "max_vm_pu": _json_float(self.max_vm_pu),
+            "non_converged_steps": len(self.non_converged),
+            "non_converged_times": [str(t) for t in self.non_converged[:100]],
+            "worst_steps": {k: {"time": str(v[0]), "value": _json_float(v[1]), "element": v[2]}
+                            for k, v in self.worst.items()},
+            "max_iterations": self.max_iterations,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _json_float(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _solve(model: GridModel, s_pq: np.ndarray, tol: float, max_iter: int):
+    """Fixed-point iteration for every row of ``s_pq`` (T, n_pq); returns V_pq (T, n_pq), converged, iterations."""
+    from planner.grid._kernels import fixed_point
+
+    rhs = np.ascontiguousarray(-(model.y_ps @ model.v_slack))
+    v0 = model.lu.solve(rhs)  # the no-load voltages start every step
+    T, n = s_pq.shape
+    v = np.empty((T, n), dtype=complex)
+    converged = np.zeros(T, dtype=np.bool_)
+    iterations = np.full(T, max_iter, dtype=np.int64)
+    fixed_point(*model.l_csr, *model.u_csr, model.perm_r, model.perm_c, s_pq, rhs, v0,
+                float(tol), int(max_iter), v, converged, iterations)
+    v[~converged] = np.nan
+    return v, converged, iterations
+
+
+def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> ChunkResult:
+    from planner.grid._kernels import branch_flows
+
+    T = v_pq.shape[0]
+    v = np.empty((T, model.n_bus), dtype=complex)
+    v[:, model.pq] = v_pq
+    v[:, model.ref] = model.v_slack[None, :]
+    v[~converged] = np.nan
+    vm = np.full((T, len(model.bus_lookup)), np.nan)
+    inside = model.bus_lookup >= 0
+    vm[:, inside] = np.abs(v[:, model.bus_lookup[inside]])
+
+    nb = len(model.f_bus)
+    i_f, i_t, loss = (np.empty((T, nb)) for _ in range(3))
+    branch_flows(model.f_bus, model.t_bus, *model.y_branch, v, i_f, i_t, loss)
+    base = model.base_mva / math.sqrt(3.0)
+    i_f *= base / model.base_kv_f
+    i_t *= base / model.base_kv_t
+    loss *= model.base_mva
+
+    def pick(rows, values):
+        out = np.full((T, len(rows)), np.nan)
+        ok = rows >= 0
+        out[:, ok] = values[:, rows[ok]]
+        return out
+
+    line_loading = pick(model.line_rows, np.maximum(i_f, i_t)) / model.line_i_max_ka * 100.0
+    hv = pick(model.trafo_rows, i_f) * model.trafo_vn[:, 0]
+    lv = pick(model.trafo_rows, i_t) * model.trafo_vn[:, 1]
+    trafo_loading = np.maximum(hv, lv) * math.sqrt(3.0) / model.trafo_scale * 100.0
+    s_slack = v[:, model.ref] * np.conj((model.y_sp @ v.T).T) * model.base_mva
+    ext = s_slack[:, model.ext_grid_rows]
+    return ChunkResult(
+        index=index, vm_pu=vm, line_loading=line_loading, trafo_loading=trafo_loading,
+        line_pl_mw=pick(model.line_rows, loss), trafo_pl_mw=pick(model.trafo_rows, loss),
+        ext_grid_p_mw=ext.real, ext_grid_q_mvar=ext.imag, converged=converged, iterations=iterations)
+
+
+def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 4096, tol: float = 1e-10,
+        max_iter: int = 100, on_chunk: Callable[[ChunkResult], None] | None = None,
+        progress: Callable[[float], None] | None = None) -> Summary:
+    """Solve every step of ``profiles``; summary figures accumulate, full results go to ``on_chunk``.
+
+    Memory stays bounded by ``chunk_size`` steps at a time.
+    """
+    started = time.perf_counter()
+    matrix, static = _injection_matrix(model, profiles)
+    summary = Summary(step_h=profiles.step_h)
+    T = len(profiles.index)
+    h = profiles.step_h
+    worst = {"max_line_loading_percent": (None, -np.inf, None), "max_trafo_loading_percent": (None, -np.inf, None),
+             "min_vm_pu": (None, np.inf, None), "max_vm_pu": (None, -np.inf, None)}
+    for start in range(0, T, chunk_size):
+        stop = min(start + chunk_size, T)
+        delta = (profiles.values[start:stop] - static).T  # (n_cols, t)
+        s = (model.s_static[:, None] + matrix @ delta)[model.pq].T  # (t, n_pq)
+        v_pq, converged, iterations = _solve(model, np.ascontiguousarray(s), tol, max_iter)
+        chunk = _chunk_results(model, profiles.index[start:stop], v_pq, converged, iterations)
+        ok = converged
+        summary.steps += stop - start
+        summary.non_converged.extend(chunk.index[~ok])
+        if ok.any():
+            summary.max_iterations = max(summary.max_iterations, int(iterations[ok].max()))
+            summary.line_losses_mwh += float(np.nansum(chunk.line_pl_mw[ok])) * h
+            summary.trafo_losses_mwh += float(np.nansum(chunk.trafo_pl_mw[ok])) * h
+            p_ext = chunk.ext_grid_p_mw[ok]
+            summary.import_mwh += float(p_ext.clip(min=0).sum()) * h
+            summary.export_mwh += float(-p_ext.clip(max=0).sum()) * h
+            for key, array, names, better in (
+                    ("max_line_loading_percent", chunk.line_loading, model.line_index, np.nanargmax),
+                    ("max_trafo_loading_percent", chunk.trafo_loading, model.trafo_index, np.nanargmax),
+                    ("min_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmin),
+                    ("max_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmax)):
+                sub = array[ok]
+                if sub.size == 0 or np.all(np.isnan(sub)):
+                    continue
+                flat = better(sub)
+                r, c = np.unravel_index(flat, sub.shape)
+                value = float(sub[r, c])
+                current = worst[key][1]
+                if (key.startswith("min") and value < current) or (not key.startswith("min") and value > current):
+                    worst[key] = (chunk.index[ok][r], value, int(names[c]))
+        if on_chunk is not None:
+            on_chunk(chunk)
+        if progress is not None:
+            progress(stop / T)
+    summary.worst = {k: v for k, v in worst.items() if v[0] is not None}
+    summary.max_line_loading_percent = worst["max_line_loading_percent"][1] if "max_line_loading_percent" in summary.worst else float("nan")
+    summary.max_trafo_loading_percent = worst["max_trafo_loading_percent"][1] if "max_trafo_loading_percent" in summary.worst else float("nan")
+    summary.min_vm_pu = worst["min_vm_pu"][1] if "min_vm_pu" in summary.worst else float("nan")
+    summary.max_vm_pu = worst["max_vm_pu"][1] if "max_vm_pu" in summary.worst else float("nan")
+    summary.seconds = time.perf_counter() - started
+    return summary
