@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
 
+    p = sub.add_parser("powerflow", help="annual power flow of a pandapower net driven by profiles")
+    p.add_argument("net", metavar="NET.json", help="pandapower net as written by pandapower.to_json")
+    p.add_argument("--profiles", required=True, metavar="FILE",
+                   help="CSV or Parquet: column time (ISO 8601), then <element>.<variable>.<index> "
+                        "columns (load|sgen|storage, p_mw|q_mvar), absolute values")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for summary.json and results")
+    p.add_argument("--resolution-minutes", type=float,
+                   help="step length [min] (default: the most common difference of the times)")
+
     assess = sub.add_parser("assess", help="what one unit would make here, before any project exists")
     kinds = assess.add_subparsers(dest="technology", parser_class=_Parser, metavar="TECHNOLOGY",
                                   required=True)
@@ -99,7 +108,8 @@ def main(argv: Sequence[str] | None = None,
             if project is not None and not Path(project).exists():
                 raise PlannerError(f"{project}: no such file")
             return launch_gui(project, getattr(args, "screenshot", None))
-        commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess}
+        commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
+                    "powerflow": cmd_powerflow}
         return commands[args.command](args)
     except PlannerError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
@@ -286,3 +296,32 @@ def _print_assessment(result: dict, what: str) -> None:
     lines.append("month     " + " ".join(f"{m:>{width}}" for m in months))
     lines.append("kWh       " + " ".join(f"{v:>{width},.0f}" for v in result["monthly_kwh"]))
     print("\n".join(lines))
+
+
+def cmd_powerflow(args) -> int:
+    from planner.grid.pandapower_io import read_net, read_profiles
+    from planner.grid.powerflow import build_model, parse_profiles, run
+    from planner.grid.results_io import ParquetResults
+
+    if args.resolution_minutes is not None and not args.resolution_minutes > 0:
+        raise PlannerError(f"--resolution-minutes must be positive, got {args.resolution_minutes:g}")
+    net = read_net(args.net)
+    profiles = parse_profiles(read_profiles(args.profiles), net,
+                              resolution_minutes=args.resolution_minutes)
+    model = build_model(net)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    with ParquetResults(out, model) as sink:
+        summary = run(model, profiles, on_chunk=sink.write)
+    result = summary.as_dict()
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    print(f"{summary.steps} steps in {summary.seconds:.2f} s: losses {summary.losses_mwh:,.3f} MWh "
+          f"(lines {summary.line_losses_mwh:,.3f}, transformers {summary.trafo_losses_mwh:,.3f}); "
+          f"max line loading {result['max_line_loading_percent'] or float('nan'):.1f} %, "
+          f"voltage {result['min_vm_pu'] or float('nan'):.4f}-{result['max_vm_pu'] or float('nan'):.4f} p.u.; "
+          f"wrote {out}")
+    if summary.non_converged:
+        print(f"planner: warning: {len(summary.non_converged)} steps did not converge (first at "
+              f"{summary.non_converged[0]}); their results are empty (NaN) and listed in summary.json",
+              file=sys.stderr)
+    return EXIT_OK

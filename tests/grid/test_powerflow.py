@@ -1,0 +1,146 @@
+"""The batch power flow against pandapower's runpp, step by step."""
+
+import copy
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+import pytest
+
+from planner.grid.powerflow import PowerFlowError, build_model, parse_profiles, run
+
+from tests.grid.conftest import simbench_case
+
+
+def runpp_at(net, table, k):
+    """pandapower's own power flow with the profile values of step ``k`` set on the elements."""
+    net = copy.deepcopy(net)
+    for column, value in table.iloc[k].items():
+        element, variable, idx = column.split(".")
+        net[element].at[int(idx), variable] = value
+    pp.runpp(net, lightsim2grid=False, tolerance_mva=1e-10)
+    return net
+
+
+def batch(net, table, **kw):
+    model = build_model(net)
+    chunks = []
+    summary = run(model, parse_profiles(table, net, **kw), on_chunk=chunks.append, chunk_size=200)
+    return summary, chunks
+
+
+def gather(chunks, name):
+    return np.concatenate([getattr(c, name) for c in chunks])
+
+
+@pytest.mark.parametrize("code", ["1-LV-rural1--0-sw", "1-LV-semiurb4--0-sw", "1-LV-urban6--0-sw"])
+def test_agrees_with_runpp_on_simbench(code):
+    net, table = simbench_case(code, 7 * 96)  # a week of their own 15-minute profiles
+    summary, chunks = batch(net, table)
+    assert summary.steps == 672 and not summary.non_converged
+    vm, line, trafo = gather(chunks, "vm_pu"), gather(chunks, "line_loading"), gather(chunks, "trafo_loading")
+    pl = gather(chunks, "line_pl_mw").sum(axis=1) + gather(chunks, "trafo_pl_mw").sum(axis=1)
+    for k in range(0, 672, 37):
+        ref = runpp_at(net, table, k)
+        np.testing.assert_allclose(vm[k], ref.res_bus.vm_pu.to_numpy(), atol=1e-6)
+        np.testing.assert_allclose(line[k], ref.res_line.loading_percent.to_numpy(), atol=1e-5)
+        np.testing.assert_allclose(trafo[k], ref.res_trafo.loading_percent.to_numpy(), atol=1e-5)
+        ref_pl = ref.res_line.pl_mw.sum() + ref.res_trafo.pl_mw.sum()
+        assert pl[k] == pytest.approx(ref_pl, rel=1e-4)  # 0.01 %
+
+
+def test_losses_integrate_at_both_resolutions(rural1_week):
+    net, table = rural1_week
+    day = table.iloc[:96]
+    summary, chunks = batch(net, day)
+    reference = 0.0
+    for k in range(96):
+        ref = runpp_at(net, day, k)
+        reference += (ref.res_line.pl_mw.sum() + ref.res_trafo.pl_mw.sum()) * 0.25  # MWh
+    assert summary.losses_mwh == pytest.approx(reference, rel=1e-4)
+    assert summary.trafo_losses_mwh > 0 and summary.line_losses_mwh > 0
+    # iron losses run every step: a day of the transformer at no load is at least pfe * 24 h
+    assert summary.trafo_losses_mwh >= net.trafo.pfe_kw.sum() / 1000 * 24 * 0.99
+    # hourly: the same day as hourly means, energy = power x 1 h
+    hourly = day.resample("1h").mean()
+    summary_h, chunks_h = batch(net, hourly)
+    pl_h = gather(chunks_h, "line_pl_mw").sum(axis=1) + gather(chunks_h, "trafo_pl_mw").sum(axis=1)
+    assert summary_h.step_h == 1.0 and summary_h.steps == 24
+    assert summary_h.losses_mwh == pytest.approx(pl_h.sum() * 1.0, rel=1e-12)
+    assert summary_h.losses_mwh == pytest.approx(summary.losses_mwh, rel=0.05)
+
+
+def small_meshed_net():
+    net = pp.create_empty_network()
+    mv = pp.create_bus(net, 20.0)
+    buses = [pp.create_bus(net, 0.4) for _ in range(5)]
+    pp.create_ext_grid(net, mv, vm_pu=1.02)
+    pp.create_transformer(net, mv, buses[0], "0.4 MVA 20/0.4 kV")
+    for a, b in [(0, 1), (1, 2), (2, 3), (3, 0), (1, 4), (4, 3)]:  # two meshes
+        pp.create_line(net, buses[a], buses[b], 0.15, "NAYY 4x150 SE")
+    for b in buses[1:]:
+        pp.create_load(net, b, p_mw=0.02, q_mvar=0.005)
+    pp.create_sgen(net, buses[2], p_mw=0.03)
+    pp.create_storage(net, buses[4], p_mw=0.01, max_e_mwh=0.05)
+    return net
+
+
+def test_meshed_net_with_sgen_and_storage():
+    net = small_meshed_net()
+    index = pd.date_range("2019-06-01", periods=48, freq="h", tz="UTC")
+    rng = np.random.default_rng(1)
+    table = pd.DataFrame({
+        "load.p_mw.0": rng.uniform(0, 0.05, 48), "load.q_mvar.2": rng.uniform(0, 0.01, 48),
+        "sgen.p_mw.0": rng.uniform(0, 0.08, 48), "storage.p_mw.0": rng.uniform(-0.02, 0.02, 48),
+    }, index=index)
+    summary, chunks = batch(net, table)
+    vm = gather(chunks, "vm_pu")
+    ext = gather(chunks, "ext_grid_p_mw")
+    for k in range(0, 48, 5):
+        ref = runpp_at(net, table, k)
+        np.testing.assert_allclose(vm[k], ref.res_bus.vm_pu.to_numpy(), atol=1e-6)
+        assert ext[k, 0] == pytest.approx(ref.res_ext_grid.p_mw.iloc[0], abs=1e-9)
+
+
+def test_absurd_load_is_reported_not_hidden():
+    net = small_meshed_net()
+    index = pd.date_range("2019-06-01", periods=10, freq="h", tz="UTC")
+    load = np.full(10, 0.02)
+    load[[3, 7]] = 50.0  # 50 MW on a 0.4 kV bus
+    summary, chunks = batch(net, pd.DataFrame({"load.p_mw.1": load}, index=index))
+    assert [str(t) for t in summary.non_converged] == [str(index[3]), str(index[7])]
+    vm = gather(chunks, "vm_pu")
+    assert np.isnan(vm[[3, 7]]).all() and not np.isnan(vm[[0, 1, 2, 4]]).any()
+    assert summary.as_dict()["non_converged_steps"] == 2
+
+
+def test_model_refusals():
+    net = small_meshed_net()
+    no_slack = copy.deepcopy(net)
+    no_slack.ext_grid.in_service = False
+    with pytest.raises(PowerFlowError, match="no external grid"):
+        build_model(no_slack)
+    isolated = copy.deepcopy(net)
+    lonely = pp.create_bus(isolated, 0.4)
+    pp.create_load(isolated, lonely, p_mw=0.01)
+    with pytest.raises(PowerFlowError, match=f"bus {lonely} is isolated .* load 4"):
+        build_model(isolated)
+    zip_load = copy.deepcopy(net)
+    zip_load.load.at[0, "const_z_p_percent"] = 50.0
+    with pytest.raises(PowerFlowError, match="constant-current or constant-impedance"):
+        build_model(zip_load)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda t: t.rename(columns={"load.p_mw.0": "load.p_mw.99"}), "names load 99, which the net does not have"),
+    (lambda t: t.rename(columns={"load.p_mw.0": "line.p_mw.0"}), "is not <element>.<variable>.<index>"),
+    (lambda t: t.iloc[[0, 2, 1, 3]], "times go backwards"),
+    (lambda t: t.iloc[[0, 1, 1, 2]], "appears twice"),
+    (lambda t: t.assign(**{"load.p_mw.0": [0.01, np.nan, 0.01, 0.01]}), "has no number at"),
+])
+def test_bad_profiles(mutate, message):
+    net = small_meshed_net()
+    index = pd.date_range("2019-06-01", periods=4, freq="h", tz="UTC")
+    table = mutate(pd.DataFrame({"load.p_mw.0": [0.01] * 4}, index=index))
+    with pytest.raises(PowerFlowError, match=message):
+        parse_profiles(table, net)
