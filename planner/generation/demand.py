@@ -17,6 +17,7 @@ temperature, domestic hot water included.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -74,6 +75,13 @@ def _wall_clock_quarters(index: pd.DatetimeIndex, timezone: str) -> tuple[pd.Dat
 
 def _profile_table(kinds: set[str], years: list[int], holidays: Mapping) -> pd.DataFrame:
     """Normalised profiles [kW per kWh/a] on a naive 15-minute wall-clock index over ``years``."""
+    # demandlib's ElecSlp calls warnings.simplefilter("error") and leaves it set for the whole
+    # process; the context restores the filters (other libraries warn on purpose).
+    with warnings.catch_warnings():
+        return _profile_table_unguarded(kinds, years, holidays)
+
+
+def _profile_table_unguarded(kinds, years, holidays) -> pd.DataFrame:
     from demandlib import bdew
 
     frames = []
@@ -176,10 +184,11 @@ def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *
     for c in heated:
         groups.setdefault(c.heat_profile, []).append(c)
     for shlp, group in groups.items():
-        profile = bdew.HeatBuilding(
-            standard, holidays=holidays, temperature=temperature, shlp_type=shlp,
-            building_class=_BUILDING_CLASS[shlp], wind_class=wind_class,
-            annual_heat_demand=1.0, name=shlp, ww_incl=True).get_bdew_profile()
+        with warnings.catch_warnings():
+            profile = bdew.HeatBuilding(
+                standard, holidays=holidays, temperature=temperature, shlp_type=shlp,
+                building_class=_BUILDING_CLASS[shlp], wind_class=wind_class,
+                annual_heat_demand=1.0, name=shlp, ww_incl=True).get_bdew_profile()
         values = np.asarray(profile, dtype=float)
         shape = pd.Series(values, index=standard).reindex(wall).to_numpy()
         if is_full_year(index):

@@ -105,3 +105,11 @@ def test_bad_demand_input(weather, tmp_path):
     path.write_text("time,p_kw\n2019-01-01 00:00,1\n2019-01-01 01:00,x\n")
     with pytest.raises(DemandError, match="non-numeric"):
         read_measured_kw(path, timezone="UTC")
+
+
+def test_demandlib_leaves_the_warning_filters_alone(weather):
+    import warnings
+
+    before = list(warnings.filters)
+    electricity_kw([consumer("h")], weather.index[:48], "Europe/Berlin")
+    assert warnings.filters == before
