@@ -131,14 +131,17 @@ def lightsim2grid_year(net, table):
     sgen_p = matrix("sgen", "p_mw", len(net.sgen))
     # lightsim2grid models each ext grid as a generator (its slack): its p here is not used
     gen_p = np.zeros((len(table), len(list(grid.get_generators()))))
-    v_init = np.asarray(net._ppc["internal"]["V"] if False else np.ones(grid.total_bus(), dtype=complex)
-                        * net.ext_grid.vm_pu.iloc[0]) if hasattr(grid, "total_bus") else \
-        np.ones(len(net.bus), dtype=complex) * net.ext_grid.vm_pu.iloc[0]
+    # start from pandapower's solution at the static values: a flat start fails to converge with
+    # the transformers' 150 degree phase shift
+    v_init = (net.res_bus.vm_pu.to_numpy() * np.exp(1j * np.radians(net.res_bus.va_degree.to_numpy()))
+              ).astype(complex)
     t0 = time.perf_counter()
     series = TimeSeriesCPP(grid)
     status = series.compute_Vs(gen_p, sgen_p, load_p, load_q, v_init, 20, 1e-8)
     series.compute_flows()
     elapsed = time.perf_counter() - t0
+    if status != 1:
+        print(f"  lightsim2grid: {len(table) - series.nb_converged()} steps did not converge")
     return {"seconds": elapsed, "status": status, "vm": np.abs(series.get_voltages())}
 
 
