@@ -201,6 +201,36 @@ def schutterwald_year():
     return net, table
 
 
+def memory_check(net, hourly):
+    """Peak memory of `planner powerflow` on a 15-minute year of Schutterwald, in a fresh process."""
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import pandapower as pp
+
+    quarter = hourly.resample("15min").ffill().reindex(
+        pd.date_range(hourly.index[0], periods=len(hourly) * 4, freq="15min")).ffill()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        pp.to_json(net, str(folder / "net.json"))
+        out = quarter.copy()
+        out.insert(0, "time", out.index)
+        out.to_parquet(folder / "profiles.parquet", index=False)
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "planner", "powerflow", str(folder / "net.json"),
+                                 "--profiles", str(folder / "profiles.parquet"), "-o", str(folder / "out")],
+                                capture_output=True, text=True)
+        elapsed = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    status = "ok" if result.returncode == 0 else f"failed: {result.stderr.strip()}"
+    print(f"  15-minute year through `planner powerflow` ({len(quarter)} steps, results written to Parquet): "
+          f"{elapsed:.1f} s, peak memory {peak_mb:,.0f} MB (target 2,048 MB: "
+          f"{'met' if peak_mb < 2048 else 'NOT met'}); {status}")
+
+
 def line(label, seconds, steps, reference=None):
     text = f"  {label:<44} {seconds:8.3f} s  {seconds / steps * 1e3:8.4f} ms/step"
     if reference is not None:
@@ -257,6 +287,7 @@ def main():
           f"(lines {mine['summary'].line_losses_mwh:,.1f}, transformers {mine['summary'].trafo_losses_mwh:,.1f}); "
           f"max |dV| vs runpp {dv:.2e} p.u., loss difference {dl:.2e}")
     print(f"  target under {TARGET_SCHUTTERWALD_S} s: {'met' if mine['solve_s'] < TARGET_SCHUTTERWALD_S else 'NOT met'}")
+    memory_check(net, table)
 
 
 if __name__ == "__main__":

@@ -306,8 +306,9 @@ def cmd_powerflow(args) -> int:
     if args.resolution_minutes is not None and not args.resolution_minutes > 0:
         raise PlannerError(f"--resolution-minutes must be positive, got {args.resolution_minutes:g}")
     net = read_net(args.net)
-    profiles = parse_profiles(read_profiles(args.profiles), net,
-                              resolution_minutes=args.resolution_minutes)
+    frame = read_profiles(args.profiles)
+    profiles = parse_profiles(frame, net, resolution_minutes=args.resolution_minutes)
+    del frame  # the profiles hold their own array: keep one copy of the year in memory
     model = build_model(net)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

@@ -228,7 +228,7 @@ def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None
         if idx not in net[element].index:
             raise PowerFlowError(f"profile column '{name}' names {element} {idx}, which the net does not have")
         columns.append((element, variable, idx))
-    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    values = frame.to_numpy(dtype=float, na_value=np.nan, copy=False)
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -382,7 +382,7 @@ def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> Chun
         ext_grid_p_mw=ext.real, ext_grid_q_mvar=ext.imag, converged=converged, iterations=iterations)
 
 
-def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 4096, tol: float = 1e-10,
+def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: float = 1e-10,
         max_iter: int = 100, on_chunk: Callable[[ChunkResult], None] | None = None,
         progress: Callable[[float], None] | None = None) -> Summary:
     """Solve every step of ``profiles``; summary figures accumulate, full results go to ``on_chunk``.

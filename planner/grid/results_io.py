@@ -10,7 +10,8 @@ import numpy as np
 class ParquetResults:
     """Writes ``res_bus_vm_pu.parquet``, ``res_line_loading_percent.parquet`` and
     ``res_trafo_loading_percent.parquet``: one row per time step (column ``time``), one column
-    per pandapower element index."""
+    per pandapower element index, values as float32 (7 significant digits: 1e-7 p.u. near 1 p.u.,
+    which halves the files of a 15-minute year)."""
 
     FILES = {
         "res_bus_vm_pu.parquet": ("vm_pu", "bus_index"),
@@ -32,9 +33,9 @@ class ParquetResults:
 
         time = pa.array(chunk.index)
         for name, (attribute, index_name) in self.FILES.items():
-            values = getattr(chunk, attribute)
+            columns = np.ascontiguousarray(getattr(chunk, attribute).T, dtype=np.float32)
             names = [str(i) for i in getattr(self.model, index_name)]
-            arrays = [time] + [pa.array(values[:, j].astype(np.float64)) for j in range(values.shape[1])]
+            arrays = [time] + [pa.array(columns[j]) for j in range(columns.shape[0])]
             table = pa.Table.from_arrays(arrays, names=["time", *names])
             writer = self._writers.get(name)
             if writer is None:
