@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from planner.model import (
-    Battery, Building, Bus, Cable, CHPUnit, Consumer, Contract, ExternalGrid, Member, Parcel,
-    Project, PVUnit, Site, Street, Switch, Tariff, Transformer, WindTurbine,
+    Battery, Building, Bus, Cable, CableType, CHPUnit, Consumer, Contract, ExternalGrid, Member, Parcel,
+    Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindTurbine,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,17 @@ def make_small_project() -> Project:
     p.add(Battery(id="bat1", name="Village battery", bus_id="lv", capacity_kwh=100.0, power_kw=50.0,
                   shared=True, owner_id="coop", geometry=Point(X0 + 41, Y0 - 19)))
     p.add(Contract(id="k1", seller_id="coop", buyer_id="m1", price_eur_per_kwh=0.22, cap_kwh=2000.0))
+    # schema 2: equipment types
+    p.add(CableType(id="NAYY 4x240 SE", r_ohm_per_km=0.125, x_ohm_per_km=0.08, c_nf_per_km=270.0,
+                    max_i_ka=0.357, q_mm2=240.0, source="manufacturer data sheet (test figures)"))
+    p.add(TransformerType(id="0.16 MVA 20/0.4 kV", sn_mva=0.16, vn_hv_kv=20.0, vn_lv_kv=0.4, vk_percent=4.0,
+                          vkr_percent=1.47, pfe_kw=0.46, i0_percent=0.29, shift_degree=150.0, tap_side="hv",
+                          tap_min=-2.0, tap_max=2.0, tap_step_percent=2.5))
     return p
+
+
+#: The schema version that introduced each kind (kinds not named here were in version 1).
+KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2}
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ History
 -------
 1
     First version: a ``project`` key/value table and one layer per kind of object.
+2
+    Plain tables ``cable_types`` and ``transformer_types`` (equipment a project defines,
+    such as the types an imported SimBench grid brings); version 1 files get them empty.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -34,8 +37,20 @@ class Tables:
     layers: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+def _v1_to_v2(tables: Tables) -> Tables:
+    # The columns as version 2 defined them (kept here, not taken from today's model).
+    tables.layers["cable_types"] = pd.DataFrame(columns=[
+        "id", "name", "r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "g_us_per_km", "max_i_ka",
+        "kind", "q_mm2", "source"])
+    tables.layers["transformer_types"] = pd.DataFrame(columns=[
+        "id", "name", "sn_mva", "vn_hv_kv", "vn_lv_kv", "vk_percent", "vkr_percent", "pfe_kw",
+        "i0_percent", "shift_degree", "tap_side", "tap_neutral", "tap_min", "tap_max",
+        "tap_step_percent", "tap_step_degree", "source"])
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

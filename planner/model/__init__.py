@@ -1,6 +1,7 @@
 """Qt-free domain model: project, site, land, members, units, grid, tariffs; validation; commands."""
 
 from planner.model.base import Entity, FieldSpec, ValidationError, ValidationIssue
+from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
 from planner.model.people import Consumer, Contract, Member, Tariff
@@ -9,7 +10,7 @@ from planner.model.site import Site, timezone_at, utm_crs
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 
 __all__ = [
-    "Battery", "Building", "Bus", "CHPUnit", "Cable", "Change", "Consumer", "Contract",
+    "Battery", "Building", "Bus", "CHPUnit", "Cable", "CableType", "TransformerType", "Change", "Consumer", "Contract",
     "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridLayout",
     "Member", "PVUnit", "Parcel", "Project", "Site", "Street", "Switch", "Tariff",
     "Transformer", "ValidationError", "ValidationIssue", "WindTurbine", "timezone_at", "utm_crs",

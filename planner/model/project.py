@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from planner.model.base import Entity, ValidationError, ValidationIssue
+from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
 from planner.model.people import Consumer, Contract, Member, Tariff
@@ -21,6 +22,7 @@ ENTITY_TYPES: tuple[type[Entity], ...] = (
     Member, Tariff, Contract, Consumer,
     PVUnit, WindTurbine, CHPUnit, Battery,
     Bus, Cable, Transformer, ExternalGrid, Switch,
+    CableType, TransformerType,
 )
 ENTITY_BY_KIND: dict[str, type[Entity]] = {t.KIND: t for t in ENTITY_TYPES}
 
