@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution-minutes", type=float,
                    help="step length [min] (default: the most common difference of the times)")
 
+    p = sub.add_parser("import", help="bring data into a project (today: a pandapower grid)")
+    p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
+    p.add_argument("file", help="the file to bring in")
+    p.add_argument("--as", dest="what", required=True, choices=["grid"],
+                   help="grid: a pandapower net (JSON as written by pandapower.to_json)")
+    p.add_argument("--crs", help="CRS of the file's coordinates (default: WGS 84 when they look like it)")
+    p.add_argument("--prefix", default="", help="prefix for the new objects' ids (to import a second grid)")
+
     assess = sub.add_parser("assess", help="what one unit would make here, before any project exists")
     kinds = assess.add_subparsers(dest="technology", parser_class=_Parser, metavar="TECHNOLOGY",
                                   required=True)
@@ -109,7 +117,7 @@ def main(argv: Sequence[str] | None = None,
                 raise PlannerError(f"{project}: no such file")
             return launch_gui(project, getattr(args, "screenshot", None))
         commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
-                    "powerflow": cmd_powerflow}
+                    "powerflow": cmd_powerflow, "import": cmd_import}
         return commands[args.command](args)
     except PlannerError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
@@ -325,4 +333,26 @@ def cmd_powerflow(args) -> int:
         print(f"planner: warning: {len(summary.non_converged)} steps did not converge (first at "
               f"{summary.non_converged[0]}); their results are empty (NaN) and listed in summary.json",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from planner.grid.pandapower_io import read_net
+    from planner.grid.translate import import_grid
+    from planner.io import load_project, save_project
+
+    project = load_project(args.project)
+    net = read_net(args.file)
+    clashes = [k for k in ("b", "l", "t", "x", "s") if any(
+        i.startswith(args.prefix + k) and i[len(args.prefix) + 1:].isdigit()
+        for kind in ("bus", "cable", "transformer", "external_grid", "switch") for i in project.items(kind))]
+    if clashes:
+        raise PlannerError(f"{args.project} has grid objects with the ids this import would use; "
+                           f"give a --prefix")
+    report = import_grid(project, net, source_crs=args.crs, prefix=args.prefix)
+    issues = project.validate()
+    if issues:
+        raise PlannerError(f"the imported grid is not valid: {issues[0]}")
+    save_project(project, args.project)
+    print(f"imported into {args.project}: {report.describe()}")
     return EXIT_OK

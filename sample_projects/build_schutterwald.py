@@ -70,28 +70,13 @@ def try_region(latitude: float, longitude: float) -> tuple[int, str]:
 
 def build():
     import pandapower.networks as pn
-    import shapely
-    from pyproj import Transformer as CrsTransformer
 
-    from planner.io import save_project
-    from planner.model import (
-        Bus, Cable, Consumer, ExternalGrid, Member, Project, Site, Switch, Tariff, Transformer,
-    )
+    from planner.grid.translate import bus_points, import_grid
+    from planner.model import Consumer, Member, Project, Site, Tariff
 
     net = pn.lv_schutterwald()
-
-    def geo(value):
-        return shapely.from_geojson(value if isinstance(value, str) else json.dumps(value))
-
-    bus_geo_wgs = {int(i): geo(g) for i, g in net.bus.geo.items() if isinstance(g, (str, dict))}
-    coords = np.array([[p.x, p.y] for p in bus_geo_wgs.values()])
-    lon, lat = coords.mean(axis=0)
+    lon, lat = np.array(list(bus_points(net).values())).mean(axis=0)
     site = Site.at(float(lat), float(lon))
-    to_utm = CrsTransformer.from_crs("EPSG:4326", site.crs, always_xy=True)
-
-    def project_geom(g):
-        return shapely.transform(g, lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
-
     region, station = try_region(float(lat), float(lon))
     project = Project(
         "Schutterwald",
@@ -105,67 +90,17 @@ def build():
     )
     project.add(Tariff(id="default", name="Household tariff 2024", import_price_eur_per_kwh=0.40,
                        export_price_eur_per_kwh=0.08, fixed_eur_per_year=150.0))
-
-    bus_geom = {}
-    for idx, row in net.bus.iterrows():
-        idx = int(idx)
-        if idx in bus_geo_wgs:
-            point = project_geom(bus_geo_wgs[idx])
-        else:  # MV buses have no geodata: place them at their transformer's LV bus below
-            point = None
-        bus_geom[idx] = point
-    for _, trafo in net.trafo.iterrows():
-        hv, lv = int(trafo.hv_bus), int(trafo.lv_bus)
-        if bus_geom[hv] is None:
-            bus_geom[hv] = bus_geom[lv]
-    for idx, row in net.bus.iterrows():
-        idx = int(idx)
-        if bus_geom[idx] is None:
-            raise SystemExit(f"bus {idx} has no position")
-        project.add(Bus(
-            id=f"b{idx}", name=str(row["name"]), geometry=bus_geom[idx], vn_kv=float(row.vn_kv),
-            kind="mv" if row.vn_kv > 1 else "node",
-            zone=None if pd.isna(row.zone) else str(row.zone), in_service=bool(row.in_service)))
-
-    for idx, row in net.line.iterrows():
-        route = project_geom(geo(row.geo)) if isinstance(row.geo, (str, dict)) else shapely.LineString(
-            [bus_geom[int(row.from_bus)], bus_geom[int(row.to_bus)]])
-        project.add(Cable(
-            id=f"l{int(idx)}", name=str(row["name"]), geometry=route,
-            from_bus=f"b{int(row.from_bus)}", to_bus=f"b{int(row.to_bus)}",
-            std_type=str(row.std_type), length_km=float(row.length_km),
-            parallel=int(row.parallel), in_service=bool(row.in_service)))
-
-    for idx, row in net.trafo.iterrows():
-        project.add(Transformer(
-            id=f"t{int(idx)}", name=str(row["name"]), geometry=bus_geom[int(row.lv_bus)],
-            hv_bus=f"b{int(row.hv_bus)}", lv_bus=f"b{int(row.lv_bus)}",
-            std_type=str(row.std_type), tap_pos=int(row.tap_pos), parallel=int(row.parallel),
-            in_service=bool(row.in_service)))
-
-    for idx, row in net.ext_grid.iterrows():
-        project.add(ExternalGrid(
-            id=f"x{int(idx)}", name=str(row["name"]), geometry=bus_geom[int(row.bus)],
-            bus_id=f"b{int(row.bus)}", vm_pu=float(row.vm_pu)))
-
-    for idx, row in net.switch.iterrows():
-        kind = {"l": "cable", "b": "bus"}[row.et]
-        prefix = {"cable": "l", "bus": "b"}[kind]
-        project.add(Switch(
-            id=f"s{int(idx)}", name="" if row["name"] is None else str(row["name"]),
-            bus_id=f"b{int(row.bus)}", element_kind=kind, element_id=f"{prefix}{int(row.element)}",
-            closed=bool(row.closed)))
-
+    report = import_grid(project, net)
     for idx, row in net.load.iterrows():
         member_id = f"m{int(idx)}"
         building = str(row["name"]).removeprefix("HH_")
+        bus_id = report.buses[int(row.bus)]
         project.add(Member(id=member_id, name=f"Household {building}", kind="household",
                            local_resident=True, tariff_id="default"))
         project.add(Consumer(
-            id=f"c{int(idx)}", name=str(row["name"]), geometry=bus_geom[int(row.bus)],
-            member_id=member_id, bus_id=f"b{int(row.bus)}", profile="H0",
+            id=f"c{int(idx)}", name=str(row["name"]), geometry=project.get("bus", bus_id).geometry,
+            member_id=member_id, bus_id=bus_id, profile="H0",
             annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1)))
-
     add_pv_scenario(project)
     issues = project.validate()
     if issues:

@@ -116,3 +116,21 @@ def test_files_are_data_not_code(case, tmp_path, inproc):
     (tmp_path / "text.json").write_text("not json")
     assert_one_line_error(inproc("powerflow", tmp_path / "text.json", "--profiles", csv, "-o", tmp_path / "o"),
                           "not a JSON file")
+
+
+def test_import_a_pandapower_grid_into_a_project(tmp_path, inproc):
+    net = pp.networks.lv_schutterwald() if hasattr(pp, "networks") else None
+    import pandapower.networks as pn
+
+    net = pn.lv_schutterwald()
+    path = tmp_path / "schutterwald.json"
+    pp.to_json(net, str(path))
+    project = tmp_path / "village.gpkg"
+    assert inproc("new", "Village", "--lat", "48.457", "--lon", "7.884", "-o", project).returncode == 0
+    result = inproc("import", project, path, "--as", "grid")
+    assert result.returncode == 0, result.stderr
+    assert "2940 buses, 3000 cables, 14 transformers, 1506 load left out" in result.stdout
+    assert inproc("validate", project).returncode == 0
+    again = inproc("import", project, path, "--as", "grid")
+    assert again.returncode == 2 and "give a --prefix" in again.stderr
+    assert inproc("import", project, path, "--as", "grid", "--prefix", "second-").returncode == 0
