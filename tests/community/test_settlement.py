@@ -1,0 +1,118 @@
+"""Settlement schemes: the books close at every step, prices stay in bounds, hand examples hold."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.community.balance import Balance
+from planner.community.settlement import (
+    ContractTerms, all_schemes, allocation, bilateral, bill_sharing, grid_only, mmr, mmr_prices,
+    net_billing, net_metering, sdr, sdr_prices,
+)
+
+PB, PS = 0.40, 0.08
+
+
+def random_balance(T=24 * 60, n=6, seed=3):
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2019-01-01", periods=T, freq="h", tz="Europe/Berlin")
+    gen = rng.uniform(0, 3, (T, n)) * (rng.uniform(size=(1, n)) > 0.4)  # some members produce
+    load = rng.uniform(0, 2, (T, n))
+    load[:, -1] = 0.0  # a member with no load
+    gen[:, -1] = 0.0  # ... and no generation
+    return Balance(index, [f"m{i}" for i in range(n)], gen, load)
+
+
+@pytest.fixture(scope="module")
+def balance():
+    return random_balance()
+
+
+def test_books_close_for_every_scheme(balance):
+    contracts = [ContractTerms("m0", "m1", 0.2, 1, 50.0, "k1"), ContractTerms("m2", "m1", 0.25, 2, None, "k2")]
+    results = all_schemes(balance, PB, PS, contracts=contracts)
+    assert len(results) == 10
+    for name, result in results.items():
+        assert result.books_gap() < 1e-9, name
+        # a member with no generation and no load pays nothing
+        assert result.member_bills()["m5"] == pytest.approx(0.0, abs=1e-12), name
+
+
+def test_prices_between_export_and_import_price(balance):
+    S, D = balance.total_surplus, balance.total_deficit
+    for prices in (sdr_prices, mmr_prices):
+        p_sell, p_buy = prices(S, D, PB, PS)
+        assert (p_sell >= PS - 1e-12).all() and (p_sell <= PB + 1e-12).all()
+        assert (p_buy >= PS - 1e-12).all() and (p_buy <= PB + 1e-12).all()
+
+
+def test_sdr_at_balance_gives_the_export_price():
+    p_sell, p_buy = sdr_prices(np.array([5.0, 2.0]), np.array([5.0, 4.0]), PB, PS)
+    assert p_sell[0] == pytest.approx(PS) and p_buy[0] == pytest.approx(PS)
+    # SDR = 0.5: p_s = pb ps / ((pb - ps) 0.5 + ps) = 0.032 / 0.24
+    assert p_sell[1] == pytest.approx(0.032 / 0.24)
+    assert p_buy[1] == pytest.approx(0.032 / 0.24 * 0.5 + 0.40 * 0.5)
+
+
+def test_mmr_hand_example():
+    p_sell, p_buy = mmr_prices(np.array([2.0, 6.0, 3.0]), np.array([4.0, 3.0, 3.0]), PB, PS)
+    mid = 0.24
+    assert p_sell[0] == pytest.approx(mid) and p_buy[0] == pytest.approx((mid * 2 + PB * 2) / 4)
+    assert p_buy[1] == pytest.approx(mid) and p_sell[1] == pytest.approx((mid * 3 + PS * 3) / 6)
+    assert p_sell[2] == p_buy[2] == pytest.approx(mid)
+
+
+def test_net_metering_hand_example():
+    # two months of hourly steps; member a: January net consumer (100 kWh net), February net producer
+    index = pd.date_range("2019-01-01", periods=24 * 59, freq="h", tz="UTC")
+    T = len(index)
+    jan = index.month == 1
+    load = np.zeros((T, 1))
+    gen = np.zeros((T, 1))
+    load[jan, 0] = 150.0 / jan.sum()
+    gen[jan, 0] = 50.0 / jan.sum()
+    gen[~jan, 0] = 80.0 / (~jan).sum()
+    load[~jan, 0] = 20.0 / (~jan).sum()
+    b = Balance(index, ["a"], gen, load)
+    monthly = net_metering(b, PB, PS, "month").monthly()["a"].to_numpy()
+    assert monthly == pytest.approx([100 * PB, -60 * PS])
+    yearly = net_metering(b, PB, PS, "year").member_bills()["a"]
+    assert yearly == pytest.approx(40 * PB)  # 170 kWh used, 130 made: 40 kWh net
+
+
+def test_grid_only_and_net_billing_by_hand():
+    index = pd.date_range("2019-06-01", periods=2, freq="h", tz="UTC")
+    b = Balance(index, ["a", "b"], np.array([[3.0, 0.0], [0.0, 0.0]]), np.array([[1.0, 2.0], [1.0, 0.5]]))
+    assert grid_only(b, PB).member_bills().tolist() == pytest.approx([2 * PB, 2.5 * PB])
+    assert net_billing(b, PB, PS).member_bills().tolist() == pytest.approx([PB - 2 * PS, 2.5 * PB])
+    # SDR step 1: S = 2, D = 2: both at PS; step 2: no surplus: b and a buy at PB
+    assert sdr(b, PB, PS).member_bills().tolist() == pytest.approx([-2 * PS + PB, 2 * PS + 0.5 * PB])
+    # bill sharing step 1: no grid exchange, nothing to pay; shared energy is free
+    assert bill_sharing(b, PB, PS).member_bills().tolist() == pytest.approx([PB, 0.5 * PB])
+
+
+def test_contract_priority_and_cap():
+    index = pd.date_range("2019-06-01", periods=3, freq="h", tz="UTC")
+    gen = np.array([[4.0, 0, 0], [4.0, 0, 0], [4.0, 0, 0]])
+    load = np.array([[0.0, 3.0, 3.0], [0.0, 3.0, 3.0], [0.0, 3.0, 3.0]])
+    b = Balance(index, ["s", "x", "y"], gen, load)
+    terms = [ContractTerms("s", "x", 0.20, 1, 5.0, "first"), ContractTerms("s", "y", 0.30, 2, None, "second")]
+    result = bilateral(b, terms, PB, PS)
+    # first: 3 kWh, then 2 up to its cap of 5; second takes what is left of the surplus: 1 + 2 + 3
+    assert result.details["traded_kwh"] == {"first": 5.0, "second": 6.0}
+    assert result.books_gap() < 1e-12
+    # the last step's 1 kWh goes to the pool, where x still needs 3 kWh: SDR = 1/3
+    p_sell = PB * PS / ((PB - PS) / 3 + PS)
+    assert result.member_bills()["s"] == pytest.approx(-(5 * 0.20 + 6 * 0.30 + p_sell))
+
+
+def test_allocation_keys(balance):
+    dynamic = allocation(balance, PB, PS)
+    A = dynamic.details["allocated_kwh"]
+    assert (A <= balance.load + 1e-12).all()
+    assert (A.sum(axis=1) <= balance.generation.sum(axis=1) + 1e-9).all()
+    keys = {m: 1 / 6 for m in balance.members}
+    static = allocation(balance, PB, PS, keys)
+    assert static.books_gap() < 1e-9
+    with pytest.raises(ValueError, match="sum to 1"):
+        allocation(balance, PB, PS, {"m0": 0.5})
