@@ -1,0 +1,1 @@
+"""Money and indexes: fairness of benefits, emissions (and, to come, LCOE, NPV, IRR, on-bill finance)."""
