@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution-minutes", type=float,
                    help="step length [min] (default: the most common difference of the times)")
 
+    p = sub.add_parser("run", help="the whole simulation: generation, grid, balance, settlement")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
+    p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
+
     p = sub.add_parser("import", help="bring data into a project (today: a pandapower grid)")
     p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
     p.add_argument("file", help="the file to bring in")
@@ -117,7 +122,7 @@ def main(argv: Sequence[str] | None = None,
                 raise PlannerError(f"{project}: no such file")
             return launch_gui(project, getattr(args, "screenshot", None))
         commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
-                    "powerflow": cmd_powerflow, "import": cmd_import}
+                    "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run}
         return commands[args.command](args)
     except PlannerError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
@@ -355,4 +360,33 @@ def cmd_import(args) -> int:
         raise PlannerError(f"the imported grid is not valid: {issues[0]}")
     save_project(project, args.project)
     print(f"imported into {args.project}: {report.describe()}")
+    return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    import time
+
+    from planner.io import load_project
+    from planner.simulation.run import simulate, summary_dict, write_outputs
+
+    started = time.perf_counter()
+    project = load_project(args.project)
+    result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15)
+    write_outputs(result, args.output)
+    s = summary_dict(result)
+    e, k = s["energy"], s["kpi"]
+    print(f"{project.name}: generation {e['generation_kwh'] / 1000:,.1f} MWh, demand "
+          f"{e['demand_kwh'] / 1000:,.1f} MWh, shared {e['shared_kwh'] / 1000:,.1f} MWh; "
+          f"self-sufficiency {k['self_sufficiency']:.1%}, self-consumption {k['self_consumption']:.1%}")
+    if s["grid"]:
+        g = s["grid"]
+        print(f"grid: losses {g['losses_kwh'] / 1000:,.1f} MWh, max line loading "
+              f"{g['max_line_loading_percent']:.1f} %, voltage {g['min_vm_pu']:.3f}-{g['max_vm_pu']:.3f} p.u.")
+    base = s["schemes"]["grid_only"]["members_net_cost_eur"]
+    for name, scheme in s["schemes"].items():
+        print(f"  {name:<22} members pay {scheme['members_net_cost_eur']:>14,.0f} EUR "
+              f"(saving {base - scheme['members_net_cost_eur']:>12,.0f} EUR)")
+    print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")
+    for note in s["notes"]:
+        print(f"note: {note}")
     return EXIT_OK

@@ -1,0 +1,1 @@
+"""The orchestrator: a project to a ScenarioResult."""

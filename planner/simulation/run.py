@@ -1,0 +1,257 @@
+"""The whole simulation of a project: weather to generation, batteries, power flow, balance, settlement.
+
+``simulate(project)`` returns a :class:`ScenarioResult`; ``write_outputs`` writes
+``summary.json``, ``members.csv`` and Parquet time series as ARCHITECTURE.md
+specifies for ``planner run``. Each step is a pure function of its inputs.
+
+Conventions
+-----------
+- Units belong to their owner member; units without an owner, and consumers
+  without a member, belong to the pseudo-member ``community``.
+- A member's battery works on that member's net power; a shared battery on the
+  community's. Charging counts as load, discharging as generation of its owner.
+- Power flow: consumers are loads, PV/wind/CHP static generators, batteries
+  storage (charging positive), all at unity power factor, at their buses.
+- Prices: the tariff most members have (import price lambda_b, export price lambda_s).
+- ``storage_loss_kwh`` is the energy charged minus the energy discharged: conversion
+  losses plus what is left in store at the end of the year.
+- No curtailment is modelled yet: ``curtailed_kwh`` is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import PlannerError
+from planner.community.balance import Balance
+from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
+from planner.economics.indexes import co2_avoided_kg, gini, jain
+from planner.generation import storage
+from planner.generation.results import GenerationResult, simulate_generation
+from planner.model import Project
+
+COMMUNITY = "community"
+
+
+@dataclass
+class ScenarioResult:
+    """Everything one simulation produced."""
+
+    generation: GenerationResult
+    balance: Balance
+    schemes: dict[str, SchemeResult]
+    battery_kw: pd.DataFrame  # charge positive, per battery
+    storage_loss_kwh: float
+    grid: dict | None
+    grid_import_kwh: float
+    grid_export_kwh: float
+    prices: tuple[float, float]
+    indexes: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def step_h(self) -> float:
+        return self.generation.step_h
+
+
+def _owner(project: Project, member_id: str | None) -> str:
+    return member_id if member_id and member_id in project.items("member") else COMMUNITY
+
+
+def _prices(project: Project) -> tuple[float, float]:
+    tariffs = project.items("tariff")
+    if not tariffs:
+        raise PlannerError("the project has no tariff: add one with import and export prices")
+    used = Counter(m.tariff_id for m in project.items("member").values() if m.tariff_id in tariffs)
+    tariff = tariffs[used.most_common(1)[0][0]] if used else next(iter(tariffs.values()))
+    return tariff.import_price_eur_per_kwh, tariff.export_price_eur_per_kwh
+
+
+def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
+             grid_emission_factor: float | None = None) -> ScenarioResult:
+    """Run the whole chain on ``project`` (see the module docstring for the conventions)."""
+    issues = project.validate()
+    if issues:
+        raise PlannerError(f"the project is not valid: {issues[0]}")
+    gen = simulate_generation(project, resolution_minutes=resolution_minutes)
+    h = gen.step_h
+    index = gen.units_kw.index
+    members = list(project.items("member"))
+    unit_owner = {}
+    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+        for u in project.items(kind).values():
+            unit_owner[u.id] = _owner(project, u.owner_id)
+    consumer_owner = {c.id: _owner(project, c.member_id) for c in project.items("consumer").values()}
+    if COMMUNITY in set(unit_owner.values()) | set(consumer_owner.values()):
+        members.append(COMMUNITY)
+    g = (gen.units_kw * h).T.groupby(pd.Series(unit_owner)).sum().T.reindex(columns=members, fill_value=0.0)
+    l_ = (gen.consumers_kw * h).T.groupby(pd.Series(consumer_owner)).sum().T.reindex(columns=members,
+                                                                                     fill_value=0.0)
+    g = g.reindex(index, fill_value=0.0)
+    l_ = l_.reindex(index, fill_value=0.0)
+
+    battery_kw = pd.DataFrame(index=index)
+    storage_loss = 0.0
+    for bat in project.items("battery").values():
+        owner = _owner(project, bat.owner_id)
+        if owner not in g.columns:
+            members.append(owner)
+            g[owner] = 0.0
+            l_[owner] = 0.0
+        net = (g.sum(axis=1) - l_.sum(axis=1)) if bat.shared else (g[owner] - l_[owner])
+        result = storage.dispatch(bat, net / h)
+        g[owner] += result.discharge_kw * h
+        l_[owner] += result.charge_kw * h
+        battery_kw[bat.id] = result.charge_kw - result.discharge_kw
+        storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
+
+    balance = Balance(index, members, g[members].to_numpy(), l_[members].to_numpy())
+    pb, ps = _prices(project)
+    contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
+                 for c in project.items("contract").values()]
+    schemes = all_schemes(balance, pb, ps, contracts=contracts)
+
+    grid, imp, exp = None, float(balance.community_import.sum()), float(balance.community_export.sum())
+    notes = []
+    if with_grid and len(project.items("bus")) and len(project.items("external_grid")):
+        grid, imp, exp = _power_flow(project, gen, battery_kw)
+    elif with_grid:
+        notes.append("the project has no grid: import and export are the community balance's, without losses")
+
+    baseline = schemes["grid_only"].member_bills()
+    chosen = schemes["sdr"].member_bills()
+    savings = (baseline - chosen).drop(COMMUNITY, errors="ignore")
+    chp_fuel = sum(d.fuel_chp_kwh for d in gen.chp.values())
+    chp_heat = sum(float(d.q_chp_kw.sum() * h) for d in gen.chp.values())
+    demand = float(balance.load.sum() - battery_kw.clip(lower=0).sum().sum() * h)
+    factor = {} if grid_emission_factor is None else {"grid_factor": grid_emission_factor}
+    co2 = co2_avoided_kg(demand - imp, chp_fuel, chp_heat, **factor)
+    indexes = {"co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
+               "benefit_scheme": "sdr"}
+    return ScenarioResult(gen, balance, schemes, battery_kw, storage_loss, grid, imp, exp, (pb, ps),
+                          indexes, notes)
+
+
+def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame):
+    from planner.grid.powerflow import build_model, parse_profiles, run
+    from planner.grid.translate import to_pandapower
+
+    net, ids = to_pandapower(project)
+    columns = {}
+    for cid, idx in ids["consumer"].items():
+        columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
+    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+        for uid, idx in ids[kind].items():
+            columns[f"sgen.p_mw.{idx}"] = gen.units_kw[uid].to_numpy() / 1000.0
+    for bid, idx in ids["battery"].items():
+        columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
+    table = pd.DataFrame(columns, index=gen.units_kw.index)
+    model = build_model(net)
+    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0))
+    grid = summary.as_dict()
+    return grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0
+
+
+def _members_table(result: ScenarioResult) -> pd.DataFrame:
+    b = result.balance
+    shared_in = b.shared_in().sum(axis=0)
+    shared_out = b.shared_out().sum(axis=0)
+    base = pd.DataFrame({
+        "member_id": b.members,
+        "demand_kwh": b.load.sum(axis=0),
+        "generation_kwh": b.generation.sum(axis=0),
+        "import_kwh": b.deficit.sum(axis=0) - shared_in,
+        "export_kwh": b.surplus.sum(axis=0) - shared_out,
+        "shared_in_kwh": shared_in,
+        "shared_out_kwh": shared_out,
+    })
+    baseline = result.schemes["grid_only"].member_bills()
+    rows = []
+    for name, scheme in result.schemes.items():
+        bills = scheme.member_bills()
+        frame = base.copy()
+        frame.insert(1, "scheme", name)
+        frame["bill_eur"] = bills.to_numpy()
+        frame["savings_eur"] = (baseline - bills).to_numpy()
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def summary_dict(result: ScenarioResult) -> dict:
+    b = result.balance
+    h = result.step_h
+    generation = float(result.generation.units_kw.sum().sum() * h)
+    demand = float(result.generation.consumers_kw.sum().sum() * h)
+    grid = result.grid or {}
+    kwh = 1000.0
+    losses = (grid.get("losses_mwh") or 0.0) * kwh
+    summary = {
+        "energy": {
+            "generation_kwh": generation,
+            "demand_kwh": demand,
+            "import_kwh": result.grid_import_kwh,
+            "export_kwh": result.grid_export_kwh,
+            "shared_kwh": float(b.shared.sum()),
+            "curtailed_kwh": 0.0,
+            "storage_loss_kwh": result.storage_loss_kwh,
+        },
+        "kpi": b.kpis(),
+        "grid": {
+            "losses_kwh": losses,
+            "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,
+            "trafo_losses_kwh": (grid.get("trafo_losses_mwh") or 0.0) * kwh,
+            "max_line_loading_percent": grid.get("max_line_loading_percent"),
+            "max_trafo_loading_percent": grid.get("max_trafo_loading_percent"),
+            "min_vm_pu": grid.get("min_vm_pu"),
+            "max_vm_pu": grid.get("max_vm_pu"),
+            "non_converged_steps": grid.get("non_converged_steps"),
+            "worst_steps": grid.get("worst_steps"),
+        } if result.grid else None,
+        "schemes": {
+            name: {"members_net_cost_eur": float(s.net_cost.sum()),
+                   "community_grid_net_cost_eur": float(s.grid_net_cost.sum())}
+            for name, s in result.schemes.items()},
+        "indexes": result.indexes,
+        "prices": {"import_eur_per_kwh": result.prices[0], "export_eur_per_kwh": result.prices[1]},
+        "weather": {"name": result.generation.weather.name, "source": result.generation.weather.source,
+                    "station_id": result.generation.weather.station_id},
+        "resolution_minutes": int(round(h * 60)),
+        "notes": result.notes,
+    }
+    return _clean(summary)
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    return value
+
+
+def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
+    """``summary.json``, ``members.csv``, member statements and Parquet time series into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(summary_dict(result), indent=2, ensure_ascii=False))
+    _members_table(result).to_csv(folder / "members.csv", index=False, float_format="%.4f")
+    gen = result.generation
+    gen.units_kw.astype("float32").to_parquet(folder / "units_kw.parquet")
+    gen.consumers_kw.astype("float32").to_parquet(folder / "consumers_kw.parquet")
+    if len(result.battery_kw.columns):
+        result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
+    statements = pd.concat({name: s.monthly() for name, s in result.schemes.items()}, names=["scheme", "month"])
+    statements.index = statements.index.set_levels(statements.index.levels[1].astype(str), level=1)
+    statements.to_csv(folder / "monthly_statements.csv", float_format="%.4f")
+    return folder

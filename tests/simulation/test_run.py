@@ -1,0 +1,98 @@
+"""The whole chain on the small village: energy and money both add up."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from planner.io import save_project
+from planner.model.commands import UpdateEntity
+from planner.simulation.run import COMMUNITY, simulate, summary_dict, write_outputs
+
+SUMMARY_KEYS = {
+    "energy": {"generation_kwh", "demand_kwh", "import_kwh", "export_kwh", "shared_kwh", "curtailed_kwh",
+               "storage_loss_kwh"},
+    "kpi": {"self_sufficiency", "self_consumption"},
+    "grid": {"losses_kwh", "line_losses_kwh", "trafo_losses_kwh", "max_line_loading_percent",
+             "max_trafo_loading_percent", "min_vm_pu", "max_vm_pu"},
+    "indexes": {"co2_avoided_t", "gini", "jain"},
+}
+MEMBER_COLUMNS = ["member_id", "scheme", "demand_kwh", "generation_kwh", "import_kwh", "export_kwh",
+                  "shared_in_kwh", "shared_out_kwh", "bill_eur", "savings_eur"]
+
+
+@pytest.fixture(scope="module")
+def village_result():
+    from tests.conftest import make_small_project
+
+    p = make_small_project()
+    for command in (
+        UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=60_000.0),
+        UpdateEntity("cable", "c2", in_service=True),          # feed the field
+        UpdateEntity("switch", "sw1", closed=True),
+        UpdateEntity("wind_turbine", "w1", turbine_type="custom", rated_kw=10.0, hub_height_m=24.0,
+                     power_curve="0:0;2.5:0;3:0.3;5:1.8;7:4.6;9:8;11:10;25:10"),
+    ):
+        command.do(p)
+    return p, simulate(p)
+
+
+def test_energy_adds_up(village_result):
+    _, result = village_result
+    s = summary_dict(result)
+    e, g = s["energy"], s["grid"]
+    supply = e["generation_kwh"] + e["import_kwh"]
+    use = e["demand_kwh"] + e["export_kwh"] + e["curtailed_kwh"] + e["storage_loss_kwh"] + g["losses_kwh"]
+    assert supply == pytest.approx(use, rel=1e-6)
+    assert e["storage_loss_kwh"] > 0  # the village battery charges and discharges
+    assert 0 < s["kpi"]["self_sufficiency"] < 1 and 0 < s["kpi"]["self_consumption"] <= 1
+    for section, keys in SUMMARY_KEYS.items():
+        assert keys <= set(s[section]), section
+
+
+def test_money_adds_up(village_result):
+    _, result = village_result
+    for name, scheme in result.schemes.items():
+        assert scheme.books_gap() < 1e-9, name
+    bills = {name: s.member_bills() for name, s in result.schemes.items()}
+    # the contract seller (the coop) earns from its contract under the bilateral scheme
+    assert bills["bilateral+sdr"]["coop"] < bills["sdr"]["coop"]
+    assert COMMUNITY not in result.balance.members  # every unit and consumer has an owner
+
+
+def test_outputs(village_result, tmp_path):
+    _, result = village_result
+    write_outputs(result, tmp_path)
+    members = pd.read_csv(tmp_path / "members.csv")
+    assert list(members.columns) == MEMBER_COLUMNS
+    assert len(members) == 3 * len(result.schemes)
+    baseline = members[members.scheme == "grid_only"].set_index("member_id")
+    assert (baseline.savings_eur == 0).all()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["schemes"]) == set(result.schemes)
+    for scheme in summary["schemes"].values():
+        assert scheme["members_net_cost_eur"] == pytest.approx(scheme["community_grid_net_cost_eur"], abs=1e-6)
+    units = pd.read_parquet(tmp_path / "units_kw.parquet")
+    assert set(units.columns) == {"pv1", "pv2", "w1", "chp1"} and len(units) == 8760
+
+
+def test_cli_run(village_result, tmp_path, capsys):
+    project, _ = village_result
+    path = save_project(project, tmp_path / "village.gpkg")
+    assert main(["run", str(path), "-o", str(tmp_path / "out"), "--resolution", "15min"]) == 0
+    out = capsys.readouterr().out
+    assert "self-sufficiency" in out and "bill_sharing" in out
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["resolution_minutes"] == 15
+
+
+def test_project_without_tariff(small_project):
+    from planner import PlannerError
+    from planner.model.commands import Batch, RemoveEntity, UpdateEntity as U
+
+    Batch("no tariff", [U("member", "m1", tariff_id=None), RemoveEntity("tariff", "t")]).do(small_project)
+    UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=1000.0).do(small_project)
+    with pytest.raises(PlannerError, match="no tariff"):
+        simulate(small_project, with_grid=False)
