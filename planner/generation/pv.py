@@ -1,6 +1,10 @@
 """PV output from local weather: pvlib's PVWatts chain, computed once per orientation.
 
-The chain is PVWatts' (as ``pvlib.modelchain.ModelChain.with_pvwatts``): Perez
+A unit that names a CEC module (pvlib's bundled library) is modelled with the
+single-diode CEC model instead of ``pvwatts_dc``, and with a named CEC inverter
+the Sandia inverter model; see :func:`_cec_ac_kw`.
+
+The default chain is PVWatts' (as ``pvlib.modelchain.ModelChain.with_pvwatts``): Perez
 transposition with 0.2 albedo, the physical incidence-angle modifier on the
 direct beam, SAPM cell temperature, ``pvwatts_dc`` with the standard module's
 temperature coefficient, a flat system loss, and the PVWatts inverter sized
@@ -15,12 +19,15 @@ its inverter.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from planner import PlannerError
 from planner.model.units import PVUnit
 
 #: PVWatts' standard module: power temperature coefficient [1/degC].
@@ -67,9 +74,8 @@ def solar_geometry(weather: pd.DataFrame, latitude: float, longitude: float,
     )
 
 
-def dc_per_kwp(weather: pd.DataFrame, sun: SolarGeometry, tilt_deg: float, azimuth_deg: float,
-               temperature_model: str = "open_rack_glass_polymer") -> np.ndarray:
-    """DC output of 1 kWp facing one way, before system losses [kW per kWp]."""
+def _plane(weather, sun, tilt_deg, azimuth_deg, temperature_model):
+    """Effective irradiance on the modules and cell temperature for one orientation."""
     import pvlib
 
     if "dni" in weather and "dhi" in weather:
@@ -86,8 +92,66 @@ def dc_per_kwp(weather: pd.DataFrame, sun: SolarGeometry, tilt_deg: float, azimu
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][temperature_model]
     temp_cell = pvlib.temperature.sapm_cell(np.asarray(poa["poa_global"]), weather["temp_air"].to_numpy(),
                                             weather["wind_speed"].to_numpy(), **params)
+    return effective, np.asarray(temp_cell, dtype=float)
+
+
+def dc_per_kwp(weather: pd.DataFrame, sun: SolarGeometry, tilt_deg: float, azimuth_deg: float,
+               temperature_model: str = "open_rack_glass_polymer") -> np.ndarray:
+    """DC output of 1 kWp facing one way, PVWatts, before system losses [kW per kWp]."""
+    import pvlib
+
+    effective, temp_cell = _plane(weather, sun, tilt_deg, azimuth_deg, temperature_model)
     dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, pdc0=1.0, gamma_pdc=GAMMA_PDC)
     return np.clip(np.nan_to_num(np.asarray(dc, dtype=float)), 0.0, None)
+
+
+@functools.lru_cache(maxsize=2)
+def cec_library(kind: str) -> pd.DataFrame:
+    """pvlib's bundled CEC module (``"CECMod"``) or inverter (``"cecinverter"``) library."""
+    import pvlib
+
+    return pvlib.pvsystem.retrieve_sam(kind)
+
+
+def _cec_parameters(unit: PVUnit):
+    modules = cec_library("CECMod")
+    if unit.module not in modules:
+        raise PVError(f"{unit.describe()}: module '{unit.module}' is not in pvlib's CEC module library")
+    inverter = None
+    if unit.inverter is not None:
+        inverters = cec_library("cecinverter")
+        if unit.inverter not in inverters:
+            raise PVError(f"{unit.describe()}: inverter '{unit.inverter}' is not in pvlib's CEC inverter library")
+        inverter = inverters[unit.inverter]
+    return modules[unit.module], inverter
+
+
+def dc_per_module_w(weather, sun, tilt_deg, azimuth_deg, temperature_model, module) -> np.ndarray:
+    """DC power at the maximum power point of one CEC module [W] (single-diode model, De Soto/CEC)."""
+    import pvlib
+
+    effective, temp_cell = _plane(weather, sun, tilt_deg, azimuth_deg, temperature_model)
+    params = pvlib.pvsystem.calcparams_cec(
+        effective, temp_cell, module["alpha_sc"], module["a_ref"], module["I_L_ref"], module["I_o_ref"],
+        module["R_sh_ref"], module["R_s"], module["Adjust"])
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # night: no light, NaN then 0
+        mpp = pvlib.pvsystem.max_power_point(*params, method="newton")
+    return np.clip(np.nan_to_num(np.asarray(mpp["p_mp"], dtype=float)), 0.0, None)
+
+
+def _cec_ac_kw(unit: PVUnit, p_module_w: np.ndarray, module, inverter) -> np.ndarray:
+    """A unit of CEC modules: as many modules as its peak power holds; CEC (Sandia) inverters
+    sized by its DC/AC ratio and run at their nominal DC voltage (no string design yet), or
+    PVWatts' inverter without a named one."""
+    import pvlib
+
+    n_modules = max(1, int(round(unit.peak_kw * 1000.0 / float(module["STC"]))))
+    dc_w = p_module_w * n_modules * (1.0 - unit.losses_percent / 100.0)
+    if inverter is None:
+        return inverter_ac(dc_w / 1000.0, np.asarray(unit.peak_kw / unit.dc_ac_ratio))
+    n_inverters = max(1, int(math.ceil(unit.peak_kw / unit.dc_ac_ratio * 1000.0 / float(inverter["Paco"]))))
+    ac = pvlib.inverter.sandia(np.full_like(dc_w, float(inverter["Vdco"])), dc_w / n_inverters, inverter)
+    return np.clip(np.nan_to_num(np.asarray(ac, dtype=float)), 0.0, None) * n_inverters / 1000.0
 
 
 def inverter_ac(pdc_kw: np.ndarray, pac0_kw: np.ndarray) -> np.ndarray:
@@ -99,8 +163,13 @@ def inverter_ac(pdc_kw: np.ndarray, pac0_kw: np.ndarray) -> np.ndarray:
     return np.clip(np.nan_to_num(np.asarray(ac, dtype=float)), 0.0, None)
 
 
-def _orientation_key(unit: PVUnit) -> tuple[float, float, str]:
-    return round(unit.tilt_deg, 1), round(unit.azimuth_deg % 360.0, 1), unit.temperature_model
+class PVError(PlannerError):
+    """A PV unit that cannot be modelled: unknown module or inverter."""
+
+
+def _orientation_key(unit: PVUnit) -> tuple:
+    return (round(unit.tilt_deg, 1), round(unit.azimuth_deg % 360.0, 1), unit.temperature_model,
+            unit.module or "")
 
 
 def pv_ac_kw(units: Sequence[PVUnit], weather: pd.DataFrame, latitude: float, longitude: float,
@@ -117,7 +186,16 @@ def pv_ac_kw(units: Sequence[PVUnit], weather: pd.DataFrame, latitude: float, lo
     for unit in units:
         groups.setdefault(_orientation_key(unit), []).append(unit)
     columns = {}
-    for (tilt, azimuth, model), members in groups.items():
+    for (tilt, azimuth, model, module_name), members in groups.items():
+        if module_name:
+            module, _ = _cec_parameters(members[0])
+            p_module = dc_per_module_w(weather, sun, tilt, azimuth, model, module)
+            for unit in members:
+                columns[unit.id] = _cec_ac_kw(unit, p_module, *_cec_parameters(unit))
+            continue
+        if any(u.inverter for u in members):
+            raise PVError(f"{next(u for u in members if u.inverter).describe()}: a CEC inverter needs a "
+                          f"CEC module as well")
         per_kwp = dc_per_kwp(weather, sun, tilt, azimuth, model)
         peak = np.array([u.peak_kw for u in members])
         loss = np.array([1.0 - u.losses_percent / 100.0 for u in members])

@@ -112,3 +112,51 @@ def test_ghi_only_weather_is_split_with_erbs():
     full = pv_ac_kw([unit()], weather, *args)["u"].sum()
     ghi_only = pv_ac_kw([unit()], weather.drop(columns=["dni", "dhi"]), *args)["u"].sum()
     assert ghi_only == pytest.approx(full, rel=0.08)  # a decomposition model, not the measured split
+
+
+def test_cec_module_matches_pvlib_single_diode():
+    """A unit of CEC modules: DC equal to pvlib's ModelChain (cec) per module, scaled by module count."""
+    weather, meta = read_station("dwd-try2010-12")
+    module_name = "Canadian_Solar_Inc__CS5P_220M"
+    modules = pvlib.pvsystem.retrieve_sam("CECMod")
+    inverter_name = "ABB__MICRO_0_25_I_OUTD_US_208__208V_"
+    location = pvlib.location.Location(meta.latitude, meta.longitude, tz="UTC", altitude=meta.elevation_m)
+    system = pvlib.pvsystem.PVSystem(
+        surface_tilt=30, surface_azimuth=180, albedo=0.2, module_parameters=modules[module_name],
+        inverter_parameters={"pdc0": 1000.0},
+        temperature_model_parameters=pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"])
+    chain = pvlib.modelchain.ModelChain(system, location, transposition_model="perez", aoi_model="physical",
+                                        spectral_model="no_loss", temperature_model="sapm", dc_model="cec",
+                                        ac_model="pvwatts", losses_model="no_loss")
+    shifted = weather.copy()
+    shifted.index = shifted.index + pd.Timedelta(minutes=30)
+    chain.run_model(shifted)
+    reference_w = chain.results.dc["p_mp"].fillna(0).clip(lower=0).to_numpy()
+    from planner.generation.pv import dc_per_module_w, inverter_ac, solar_geometry
+
+    sun = solar_geometry(weather, meta.latitude, meta.longitude, meta.elevation_m)
+    ours_w = dc_per_module_w(weather, sun, 30.0, 180.0, "open_rack_glass_polymer", modules[module_name])
+    np.testing.assert_allclose(ours_w, reference_w, rtol=1e-6, atol=1e-6)
+    stc = float(modules[module_name]["STC"])
+    unit_cec = unit(peak_kw=10 * stc / 1000, losses_percent=0.0, dc_ac_ratio=0.5, module=module_name)
+    ac = pv_ac_kw([unit_cec], weather, meta.latitude, meta.longitude, meta.elevation_m)["u"].to_numpy()
+    # ten modules, no named inverter: PVWatts' inverter on ten times the module's DC
+    dc_from_ac_bound = reference_w * 10 / 1000
+    np.testing.assert_allclose(ac, inverter_ac(dc_from_ac_bound, np.asarray(10 * stc / 1000 / 0.5)),
+                               rtol=1e-6, atol=1e-9)
+    # with a CEC micro-inverter per 250 W the output stays below the DC and above zero by day
+    unit_inv = unit(peak_kw=10 * stc / 1000, losses_percent=0.0, dc_ac_ratio=0.9, module=module_name,
+                    inverter=inverter_name)
+    ac_inv = pv_ac_kw([unit_inv], weather, meta.latitude, meta.longitude, meta.elevation_m)["u"]
+    assert 0.85 < ac_inv.sum() / dc_from_ac_bound.sum() < 0.99
+    assert 1000 * 0.8 < ac_inv.sum() / (10 * stc / 1000) < 1200
+
+
+def test_unknown_cec_names():
+    from planner.generation.pv import PVError
+
+    weather, meta = read_station("dwd-try2010-12")
+    with pytest.raises(PVError, match="module 'Nope' is not in pvlib's CEC module library"):
+        pv_ac_kw([unit(module="Nope")], weather, meta.latitude, meta.longitude)
+    with pytest.raises(PVError, match="needs a CEC module"):
+        pv_ac_kw([unit(inverter="ABB__MICRO_0_25_I_OUTD_US_208__208V_")], weather, meta.latitude, meta.longitude)
