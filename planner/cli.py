@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
     p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
 
+    p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+
     p = sub.add_parser("import", help="bring data into a project (today: a pandapower grid)")
     p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
     p.add_argument("file", help="the file to bring in")
@@ -122,7 +126,8 @@ def main(argv: Sequence[str] | None = None,
                 raise PlannerError(f"{project}: no such file")
             return launch_gui(project, getattr(args, "screenshot", None))
         commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
-                    "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run}
+                    "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
+                    "suitability": cmd_suitability}
         return commands[args.command](args)
     except PlannerError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
@@ -389,4 +394,25 @@ def cmd_run(args) -> int:
     print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")
     for note in s["notes"]:
         print(f"note: {note}")
+    return EXIT_OK
+
+
+def cmd_suitability(args) -> int:
+    from planner.generation.results import project_weather
+    from planner.generation.suitability import suitability
+    from planner.io import load_project
+
+    project = load_project(args.project)
+    if not project.items("parcel"):
+        raise PlannerError(f"{args.project} has no parcels to score (import or draw them first)")
+    weather, meta = project_weather(project)
+    table = suitability(project, weather, elevation_m=meta.elevation_m or 0.0)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"weather: {meta.describe()}")
+    for parcel_id, rows in table.groupby("parcel_id", sort=False):
+        name = project.get("parcel", parcel_id).display_name
+        scores = "  ".join(f"{r.technology} {r.score:.2f} ({r.reason})" for r in rows.itertuples())
+        print(f"{name}: {scores}")
     return EXIT_OK

@@ -3,7 +3,9 @@
 Which heat a CHP unit serves: the consumers on its parcel, or else the
 consumers of its owner. Wind turbines take the roughness length of their
 parcel's land use (:data:`~planner.generation.wind.ROUGHNESS_BY_LAND_USE`),
-0.1 m without a parcel.
+0.1 m without a parcel; two or more turbines on one parcel form a wind farm
+that loses :data:`WIND_FARM_EFFICIENCY` to wakes (windpowerlib's
+``wind_farm_efficiency`` model, which scales every turbine alike).
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from planner.generation.pv import pv_ac_kw
 from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_ac_kw
 from planner.model import Project
 from planner.weather import WeatherMeta, nearest_station, read_station, read_weather, to_resolution
+
+
+#: Share of a wind farm's free-stream energy left after wake losses (a typical 10 % loss for a small
+#: farm; editable).
+WIND_FARM_EFFICIENCY = 0.9
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,15 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
         parcel = items("parcel").get(t.parcel_id) if t.parcel_id else None
         roughness[t.id] = ROUGHNESS_BY_LAND_USE.get(parcel.land_use, DEFAULT_ROUGHNESS_M) if parcel \
             else DEFAULT_ROUGHNESS_M
-    frames.append(wind_ac_kw(turbines, weather, wind_height_m=meta.wind_height_m, roughness_m=roughness))
+    wind = wind_ac_kw(turbines, weather, wind_height_m=meta.wind_height_m, roughness_m=roughness)
+    per_parcel: dict[str, list[str]] = {}
+    for t in turbines:
+        if t.parcel_id:
+            per_parcel.setdefault(t.parcel_id, []).append(t.id)
+    for ids in per_parcel.values():
+        if len(ids) >= 2:
+            wind[ids] = wind[ids] * WIND_FARM_EFFICIENCY
+    frames.append(wind)
     dispatched = {}
     for unit in chp_units:
         served = [c.id for c in consumers if c.id in heat.columns and (
