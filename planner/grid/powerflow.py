@@ -290,6 +290,7 @@ class Summary:
     trafo_losses_mwh: float = 0.0
     import_mwh: float = 0.0  # from the upstream grid (ext grid generation > 0)
     export_mwh: float = 0.0
+    delivered_mwh: float = 0.0  # taken by the loads
     max_line_loading_percent: float = float("nan")
     max_trafo_loading_percent: float = float("nan")
     min_vm_pu: float = float("nan")
@@ -311,6 +312,8 @@ class Summary:
             "trafo_losses_mwh": self.trafo_losses_mwh,
             "import_mwh": self.import_mwh,
             "export_mwh": self.export_mwh,
+            "delivered_mwh": self.delivered_mwh,
+            "loss_share_of_delivered": (self.losses_mwh / self.delivered_mwh) if self.delivered_mwh > 0 else None,
             "max_line_loading_percent": _json_float(self.max_line_loading_percent),
             "max_trafo_loading_percent": _json_float(self.max_trafo_loading_percent),
             "min_vm_pu": _json_float(self.min_vm_pu),
@@ -382,6 +385,19 @@ def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> Chun
         ext_grid_p_mw=ext.real, ext_grid_q_mvar=ext.imag, converged=converged, iterations=iterations)
 
 
+def _load_power(model: GridModel, profiles: Profiles) -> np.ndarray:
+    """Active power taken by all in-service loads per step [MW]: driven values, else static ones."""
+    load = model.net.load
+    on = load.in_service.astype(bool)
+    scaling = load.scaling.astype(float).where(on, 0.0)
+    static = float((load.p_mw * scaling).sum())
+    total = np.full(len(profiles.index), static)
+    for j, (element, variable, idx) in enumerate(profiles.columns):
+        if element == "load" and variable == "p_mw":
+            total += (profiles.values[:, j] - load.at[idx, "p_mw"]) * scaling.at[idx]
+    return total
+
+
 def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: float = 1e-10,
         max_iter: int = 100, on_chunk: Callable[[ChunkResult], None] | None = None,
         progress: Callable[[float], None] | None = None) -> Summary:
@@ -392,6 +408,7 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     started = time.perf_counter()
     matrix, static = _injection_matrix(model, profiles)
     summary = Summary(step_h=profiles.step_h)
+    load_p = _load_power(model, profiles)
     T = len(profiles.index)
     h = profiles.step_h
     worst = {"max_line_loading_percent": (None, -np.inf, None), "max_trafo_loading_percent": (None, -np.inf, None),
@@ -404,6 +421,7 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
         chunk = _chunk_results(model, profiles.index[start:stop], v_pq, converged, iterations)
         ok = converged
         summary.steps += stop - start
+        summary.delivered_mwh += float(load_p[start:stop][converged].sum()) * h
         summary.non_converged.extend(chunk.index[~ok])
         if ok.any():
             summary.max_iterations = max(summary.max_iterations, int(iterations[ok].max()))

@@ -207,6 +207,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             "losses_kwh": losses,
             "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,
             "trafo_losses_kwh": (grid.get("trafo_losses_mwh") or 0.0) * kwh,
+            "loss_share_of_delivered": grid.get("loss_share_of_delivered"),
             "max_line_loading_percent": grid.get("max_line_loading_percent"),
             "max_trafo_loading_percent": grid.get("max_trafo_loading_percent"),
             "min_vm_pu": grid.get("min_vm_pu"),

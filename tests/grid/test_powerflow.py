@@ -144,3 +144,13 @@ def test_bad_profiles(mutate, message):
     table = mutate(pd.DataFrame({"load.p_mw.0": [0.01] * 4}, index=index))
     with pytest.raises(PowerFlowError, match=message):
         parse_profiles(table, net)
+
+
+def test_loss_share_of_delivered_energy(rural1_week):
+    net, table = rural1_week
+    day = table.iloc[:96]
+    summary, _ = batch(net, day)
+    loads = [c for c in day.columns if c.startswith("load.p_mw.")]
+    delivered = sum(day[c].sum() * net.load.at[int(c.split(".")[2]), "scaling"] for c in loads) * 0.25
+    assert summary.delivered_mwh == pytest.approx(delivered, rel=1e-12)
+    assert summary.as_dict()["loss_share_of_delivered"] == pytest.approx(summary.losses_mwh / delivered)
