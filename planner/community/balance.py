@@ -9,6 +9,7 @@ max(S - D, 0), before grid losses.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +25,11 @@ class Balance:
     generation: np.ndarray  # G (T, n)
     load: np.ndarray  # L (T, n)
 
-    @property
+    @functools.cached_property
     def surplus(self) -> np.ndarray:
         return np.maximum(self.generation - self.load, 0.0)
 
-    @property
+    @functools.cached_property
     def deficit(self) -> np.ndarray:
         return np.maximum(self.load - self.generation, 0.0)
 
@@ -37,11 +38,11 @@ class Balance:
         """Generation used behind the member's own meter: min(G_i, L_i)."""
         return np.minimum(self.generation, self.load)
 
-    @property
+    @functools.cached_property
     def total_surplus(self) -> np.ndarray:
         return self.surplus.sum(axis=1)
 
-    @property
+    @functools.cached_property
     def total_deficit(self) -> np.ndarray:
         return self.deficit.sum(axis=1)
 

@@ -20,26 +20,40 @@ from planner.community.balance import Balance
 
 @dataclass(frozen=True)
 class SchemeResult:
-    """Net cost (payments minus receipts, EUR) per step and member, and the community's grid side."""
+    """Net cost (payments minus receipts, EUR) of each member per month, the members' total per step,
+    and the community's grid side per step. (Per step and member the cost is aggregated at once: a
+    15-minute year of 1,500 members would hold 420 MB per scheme.)"""
 
     name: str
     index: pd.DatetimeIndex
     members: list[str]
-    net_cost: np.ndarray  # (T, n)
+    step_total: np.ndarray  # (T,) sum over members
+    monthly_cost: pd.DataFrame  # (months, n)
     grid_net_cost: np.ndarray  # (T,) community grid bill minus grid income
     details: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None) -> "SchemeResult":
+        months = _local(b.index).to_period("M")
+        starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+        monthly = pd.DataFrame(np.add.reduceat(cost, starts, axis=0) if len(starts) else np.zeros((0, cost.shape[1])),
+                               index=months[starts], columns=b.members)
+        return cls(name, b.index, b.members, cost.sum(axis=1), monthly, np.asarray(grid, dtype=float),
+                   details or {})
+
     def member_bills(self) -> pd.Series:
-        return pd.Series(self.net_cost.sum(axis=0), index=self.members, name=self.name)
+        return pd.Series(self.monthly_cost.sum(axis=0).to_numpy(), index=self.members, name=self.name)
 
     def monthly(self) -> pd.DataFrame:
         """Statement: net cost per member (columns) and calendar month (rows)."""
-        frame = pd.DataFrame(self.net_cost, index=self.index, columns=self.members)
-        return frame.groupby(_local(self.index).to_period("M")).sum()
+        return self.monthly_cost
+
+    def total(self) -> float:
+        return float(self.step_total.sum())
 
     def books_gap(self) -> float:
         """The largest step mismatch between members' net cost and the community's grid net cost."""
-        return float(np.max(np.abs(self.net_cost.sum(axis=1) - self.grid_net_cost))) if len(self.index) else 0.0
+        return float(np.max(np.abs(self.step_total - self.grid_net_cost))) if len(self.index) else 0.0
 
 
 def _local(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -55,7 +69,7 @@ def grid_only(b: Balance, pb) -> SchemeResult:
     """Baseline: each member buys all its consumption from the grid; nobody produces."""
     pb = _col(pb, len(b.index))
     cost = pb[:, None] * b.load
-    return SchemeResult("grid_only", b.index, b.members, cost, pb * b.load.sum(axis=1))
+    return SchemeResult.from_costs("grid_only", b, cost, pb * b.load.sum(axis=1))
 
 
 def net_billing(b: Balance, pb, ps) -> SchemeResult:
@@ -63,8 +77,7 @@ def net_billing(b: Balance, pb, ps) -> SchemeResult:
     T = len(b.index)
     pb, ps = _col(pb, T), _col(ps, T)
     cost = pb[:, None] * b.deficit - ps[:, None] * b.surplus
-    return SchemeResult("net_billing", b.index, b.members, cost,
-                        pb * b.total_deficit - ps * b.total_surplus)
+    return SchemeResult.from_costs("net_billing", b, cost, pb * b.total_deficit - ps * b.total_surplus)
 
 
 def net_metering(b: Balance, pb, px, period: str = "month") -> SchemeResult:
@@ -82,7 +95,7 @@ def net_metering(b: Balance, pb, px, period: str = "month") -> SchemeResult:
         rows = np.flatnonzero(key == p)
         total = net[rows].sum(axis=0)
         cost[rows[-1]] = float(pb) * np.maximum(total, 0.0) - float(px) * np.maximum(-total, 0.0)
-    return SchemeResult(f"net_metering_{period}ly", b.index, b.members, cost, cost.sum(axis=1))
+    return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1))
 
 
 def sdr_prices(S, D, pb, ps):
@@ -107,16 +120,15 @@ def mmr_prices(S, D, pb, ps):
     return p_sell, p_buy
 
 
-def _pool(name, b: Balance, prices: Callable, pb, ps, surplus=None, deficit=None) -> SchemeResult:
+def _pool(name, b: Balance, prices: Callable, pb, ps) -> SchemeResult:
     T = len(b.index)
-    s = b.surplus if surplus is None else surplus
-    d = b.deficit if deficit is None else deficit
+    s, d = b.surplus, b.deficit
     S, D = s.sum(axis=1), d.sum(axis=1)
     p_sell, p_buy = prices(S, D, pb, ps)
     cost = p_buy[:, None] * d - p_sell[:, None] * s
     pb, ps = _col(pb, T), _col(ps, T)
     grid = pb * np.maximum(D - S, 0.0) - ps * np.maximum(S - D, 0.0)
-    return SchemeResult(name, b.index, b.members, cost, grid, {"p_sell": p_sell, "p_buy": p_buy})
+    return SchemeResult.from_costs(name, b, cost, grid, {"p_sell": p_sell, "p_buy": p_buy})
 
 
 def sdr(b: Balance, pb, ps) -> SchemeResult:
@@ -144,7 +156,7 @@ def bill_sharing(b: Balance, pb, ps) -> SchemeResult:
     cost_share = np.divide(d, D[:, None], out=np.zeros_like(d), where=D[:, None] > 0)
     income_share = np.divide(s, S[:, None], out=np.zeros_like(s), where=S[:, None] > 0)
     cost = (pb * imp)[:, None] * cost_share - (ps * exp)[:, None] * income_share
-    return SchemeResult("bill_sharing", b.index, b.members, cost, pb * imp - ps * exp)
+    return SchemeResult.from_costs("bill_sharing", b, cost, pb * imp - ps * exp)
 
 
 @dataclass(frozen=True)
@@ -175,9 +187,14 @@ def bilateral(b: Balance, contracts: Sequence[ContractTerms], pb, ps,
         cost[:, j] += c.price * amount
         cost[:, i] -= c.price * amount
         traded[c.id or f"{c.seller}->{c.buyer}"] = float(amount.sum())
-    rest = _pool(f"bilateral+{pool_name}", b, pool, pb, ps, surplus=s, deficit=d)
-    return SchemeResult(rest.name, b.index, b.members, cost + rest.net_cost, rest.grid_net_cost,
-                        {**rest.details, "traded_kwh": traded})
+    S, D = s.sum(axis=1), d.sum(axis=1)
+    p_sell, p_buy = pool(S, D, pb, ps)
+    cost += p_buy[:, None] * d - p_sell[:, None] * s
+    T = len(b.index)
+    pb, ps = _col(pb, T), _col(ps, T)
+    grid = pb * np.maximum(D - S, 0.0) - ps * np.maximum(S - D, 0.0)
+    return SchemeResult.from_costs(f"bilateral+{pool_name}", b, cost, grid,
+                                   {"p_sell": p_sell, "p_buy": p_buy, "traded_kwh": traded})
 
 
 def allocation(b: Balance, pb, ps, keys: dict[str, float] | None = None,
@@ -212,7 +229,7 @@ def allocation(b: Balance, pb, ps, keys: dict[str, float] | None = None,
     producer_share = np.divide(G, Gc[:, None], out=np.zeros_like(G), where=Gc[:, None] > 0)
     cost = pb[:, None] * (L - A) + p_int[:, None] * A - revenue[:, None] * producer_share
     grid = pb * (L - A).sum(axis=1) - ps * (Gc - allocated)
-    return SchemeResult(name, b.index, b.members, cost, grid, {"allocated_kwh": A})
+    return SchemeResult.from_costs(name, b, cost, grid, {"allocated_kwh_per_member": A.sum(axis=0)})
 
 
 def all_schemes(b: Balance, pb, ps, *, contracts: Sequence[ContractTerms] = (),

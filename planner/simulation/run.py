@@ -216,7 +216,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             "worst_steps": grid.get("worst_steps"),
         } if result.grid else None,
         "schemes": {
-            name: {"members_net_cost_eur": float(s.net_cost.sum()),
+            name: {"members_net_cost_eur": s.total(),
                    "community_grid_net_cost_eur": float(s.grid_net_cost.sum())}
             for name, s in result.schemes.items()},
         "indexes": result.indexes,

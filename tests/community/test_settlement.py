@@ -108,9 +108,10 @@ def test_contract_priority_and_cap():
 
 def test_allocation_keys(balance):
     dynamic = allocation(balance, PB, PS)
-    A = dynamic.details["allocated_kwh"]
-    assert (A <= balance.load + 1e-12).all()
-    assert (A.sum(axis=1) <= balance.generation.sum(axis=1) + 1e-9).all()
+    A = dynamic.details["allocated_kwh_per_member"]
+    assert (A <= balance.load.sum(axis=0) + 1e-9).all()
+    assert A.sum() <= balance.generation.sum() + 1e-9
+    assert dynamic.books_gap() < 1e-9
     keys = {m: 1 / 6 for m in balance.members}
     static = allocation(balance, PB, PS, keys)
     assert static.books_gap() < 1e-9
