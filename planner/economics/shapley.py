@@ -83,6 +83,9 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     """
     s = np.maximum(generation - load, 0.0)
     d = np.maximum(load - generation, 0.0)
+    # steps where nobody has a surplus (or nobody a deficit) add nothing to any coalition
+    active = (s.sum(axis=1) > 0) & (d.sum(axis=1) > 0)
+    s, d = np.ascontiguousarray(s[active]), np.ascontiguousarray(d[active])
 
     def value(mask: np.ndarray) -> float:
         return float((pb - ps) * np.minimum(s[:, mask].sum(axis=1), d[:, mask].sum(axis=1)).sum())

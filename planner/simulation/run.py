@@ -33,11 +33,15 @@ from planner import PlannerError
 from planner.community.balance import Balance
 from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
 from planner.economics.indexes import co2_avoided_kg, gini, jain
+from planner.economics.shapley import community_value, shapley
 from planner.generation import storage
 from planner.generation.results import GenerationResult, simulate_generation
 from planner.model import Project
 
 COMMUNITY = "community"
+#: Transmission and distribution losses upstream of the community, as a share of the energy
+#: delivered (DOMAIN.md: typically 5-8 %; Germany about 5 %). Editable.
+UPSTREAM_LOSS_FACTOR = 0.05
 
 
 @dataclass
@@ -55,6 +59,7 @@ class ScenarioResult:
     prices: tuple[float, float]
     indexes: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    shapley: pd.DataFrame | None = None
 
     @property
     def step_h(self) -> float:
@@ -75,7 +80,8 @@ def _prices(project: Project) -> tuple[float, float]:
 
 
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
-             grid_emission_factor: float | None = None) -> ScenarioResult:
+             grid_emission_factor: float | None = None, shapley_samples: int = 50,
+             upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions)."""
     issues = project.validate()
     if issues:
@@ -133,10 +139,34 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     demand = float(balance.load.sum() - battery_kw.clip(lower=0).sum().sum() * h)
     factor = {} if grid_emission_factor is None else {"grid_factor": grid_emission_factor}
     co2 = co2_avoided_kg(demand - imp, chp_fuel, chp_heat, **factor)
-    indexes = {"co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
-               "benefit_scheme": "sdr"}
+    # Energy served locally (generation used inside the community) no longer travels the upstream grid.
+    local_kwh = float(np.minimum(balance.generation.sum(axis=1), balance.load.sum(axis=1)).sum())
+    own_losses = (grid.get("losses_mwh") or 0.0) * 1000.0 if grid else 0.0
+    groups = {}
+    for member_id, saving in savings.items():
+        member = project.items("member").get(member_id)
+        key = (member.group or member.kind) if member is not None else COMMUNITY
+        groups.setdefault(key, []).append(float(saving))
+    indexes = {
+        "co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
+        "benefit_scheme": "sdr",
+        "avoided_upstream_losses_kwh": local_kwh * upstream_loss_factor,
+        "community_grid_losses_kwh": own_losses,
+        "net_avoided_losses_kwh": local_kwh * upstream_loss_factor - own_losses,
+        "upstream_loss_factor": upstream_loss_factor,
+        "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
+                              for k, v in groups.items()},
+    }
+    value, marginal = community_value(balance.generation, balance.load, pb, ps)
+    n = len(balance.members)
+    phi = shapley(n, value, samples=shapley_samples, marginal=marginal)
+    shapley_table = pd.DataFrame({"member_id": balance.members, "shapley_eur": phi.values,
+                                  "standard_error_eur": phi.standard_error if phi.standard_error is not None
+                                  else np.zeros(n)})
+    indexes["shapley"] = {"method": "exact" if phi.standard_error is None else f"sampled, {phi.samples} orderings",
+                          "community_value_eur": float(phi.values.sum())}
     return ScenarioResult(gen, balance, schemes, battery_kw, storage_loss, grid, imp, exp, (pb, ps),
-                          indexes, notes)
+                          indexes, notes, shapley_table)
 
 
 def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame):
@@ -252,6 +282,8 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
     gen.consumers_kw.astype("float32").to_parquet(folder / "consumers_kw.parquet")
     if len(result.battery_kw.columns):
         result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
+    if result.shapley is not None:
+        result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
     statements = pd.concat({name: s.monthly() for name, s in result.schemes.items()}, names=["scheme", "month"])
     statements.index = statements.index.set_levels(statements.index.levels[1].astype(str), level=1)
     statements.to_csv(folder / "monthly_statements.csv", float_format="%.4f")

@@ -96,3 +96,14 @@ def test_project_without_tariff(small_project):
     UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=1000.0).do(small_project)
     with pytest.raises(PlannerError, match="no tariff"):
         simulate(small_project, with_grid=False)
+
+
+def test_indexes(village_result):
+    _, result = village_result
+    idx = result.indexes
+    assert idx["net_avoided_losses_kwh"] == pytest.approx(idx["avoided_upstream_losses_kwh"] - idx["community_grid_losses_kwh"])
+    groups = idx["benefits_by_group"]
+    assert sum(g["members"] for g in groups.values()) == 3 and "trade" in groups
+    # exact Shapley for three members: efficiency against the community value
+    assert idx["shapley"]["method"] == "exact"
+    assert result.shapley.shapley_eur.sum() == pytest.approx(idx["shapley"]["community_value_eur"])
