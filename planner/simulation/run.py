@@ -284,7 +284,34 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
         result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
     if result.shapley is not None:
         result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
-    statements = pd.concat({name: s.monthly() for name, s in result.schemes.items()}, names=["scheme", "month"])
-    statements.index = statements.index.set_levels(statements.index.levels[1].astype(str), level=1)
-    statements.to_csv(folder / "monthly_statements.csv", float_format="%.4f")
+    member_statements(result).to_csv(folder / "member_statements.csv", index=False, float_format="%.4f")
     return folder
+
+
+def member_statements(result: ScenarioResult) -> pd.DataFrame:
+    """One row per member and month: energy (kWh) and what the member pays under every scheme (EUR).
+
+    This is the statement a cooperative hands to each member: rows of one ``member_id``.
+    """
+    b = result.balance
+    months = b.index.tz_localize(None).to_period("M") if b.index.tz is not None else b.index.to_period("M")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+    labels = [str(m) for m in months[starts]]
+
+    def monthly(array):
+        return np.add.reduceat(array, starts, axis=0)  # (months, n)
+
+    energy = {
+        "demand_kwh": monthly(b.load), "generation_kwh": monthly(b.generation),
+        "own_use_kwh": monthly(b.own_use),
+        "shared_in_kwh": monthly(b.shared_in()), "shared_out_kwh": monthly(b.shared_out()),
+    }
+    energy["import_kwh"] = monthly(b.deficit) - energy["shared_in_kwh"]
+    energy["export_kwh"] = monthly(b.surplus) - energy["shared_out_kwh"]
+    n_months, n = len(labels), len(b.members)
+    frame = pd.DataFrame({"member_id": np.tile(b.members, n_months), "month": np.repeat(labels, n)})
+    for name, values in energy.items():
+        frame[name] = values.reshape(-1)
+    for name, scheme in result.schemes.items():
+        frame[f"{name}_eur"] = scheme.monthly().to_numpy().reshape(-1)
+    return frame.sort_values(["member_id", "month"], kind="stable").reset_index(drop=True)

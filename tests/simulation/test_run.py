@@ -74,6 +74,13 @@ def test_outputs(village_result, tmp_path):
     assert set(summary["schemes"]) == set(result.schemes)
     for scheme in summary["schemes"].values():
         assert scheme["members_net_cost_eur"] == pytest.approx(scheme["community_grid_net_cost_eur"], abs=1e-6)
+    statements = pd.read_csv(tmp_path / "member_statements.csv")
+    anna = statements[statements.member_id == "m1"]
+    assert len(anna) == 12 and list(anna.month)[:2] == ["2019-01", "2019-02"]
+    row = members[(members.member_id == "m1") & (members.scheme == "sdr")].iloc[0]
+    assert anna.sdr_eur.sum() == pytest.approx(row.bill_eur, abs=1e-3)
+    assert anna.demand_kwh.sum() == pytest.approx(row.demand_kwh, abs=1e-3)
+    assert (anna.own_use_kwh + anna.shared_in_kwh + anna.import_kwh).sum() == pytest.approx(row.demand_kwh, abs=1e-3)
     units = pd.read_parquet(tmp_path / "units_kw.parquet")
     assert set(units.columns) == {"pv1", "pv2", "w1", "chp1"} and len(units) == 8760
 
