@@ -8,7 +8,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from planner.model import (
-    Battery, Building, Bus, Cable, CableType, CHPUnit, Consumer, Contract, ExternalGrid, Member, Parcel,
+    Battery, Building, Bus, Cable, CableType, CHPUnit, Consumer, Contract, EfficiencyMeasure, ExternalGrid,
+    Member, OwnershipShare, Parcel,
     Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindTurbine,
 )
 
@@ -75,11 +76,16 @@ def make_small_project() -> Project:
     p.add(TransformerType(id="0.16 MVA 20/0.4 kV", sn_mva=0.16, vn_hv_kv=20.0, vn_lv_kv=0.4, vk_percent=4.0,
                           vkr_percent=1.47, pfe_kw=0.46, i0_percent=0.29, shift_degree=150.0, tap_side="hv",
                           tap_min=-2.0, tap_max=2.0, tap_step_percent=2.5))
+    # schema 3: cooperative shares of the field array, and an efficiency measure on Anna's meter
+    p.add(OwnershipShare(id="sh1", unit_kind="pv_unit", unit_id="pv2", member_id="m1", share=0.3))
+    p.add(OwnershipShare(id="sh2", unit_kind="pv_unit", unit_id="pv2", member_id="m2", share=0.2))
+    p.add(EfficiencyMeasure(id="em1", name="Heat pump dryer and LED", consumer_id="c-anna", cost_eur=2000.0,
+                            savings_kwh_per_year=400.0, term_years=8, rate=0.03))
     return p
 
 
 #: The schema version that introduced each kind (kinds not named here were in version 1).
-KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2}
+KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3}
 
 
 @pytest.fixture

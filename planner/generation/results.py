@@ -101,7 +101,11 @@ def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.
 def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
                         meta: WeatherMeta | None = None, *, resolution_minutes: int = 60,
                         measured: dict | None = None) -> GenerationResult:
-    """Generation of every unit and demand of every consumer of ``project`` over a year."""
+    """Generation of every unit and demand of every consumer of ``project`` over a year.
+
+    A consumer's efficiency measures lower its electricity demand by their yearly savings
+    (the profile scaled, never below zero).
+    """
     if weather is None:
         weather, meta = project_weather(project, resolution_minutes)
     site = project.site
@@ -112,6 +116,13 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     chp_units = list(items("chp_unit").values())
 
     electric = electricity_kw(consumers, weather.index, site.timezone, measured=measured)
+    saved: dict[str, float] = {}
+    for measure in items("efficiency_measure").values():
+        saved[measure.consumer_id] = saved.get(measure.consumer_id, 0.0) + measure.savings_kwh_per_year
+    for cid, kwh in saved.items():
+        annual = float(electric[cid].sum() * (meta.resolution_minutes / 60.0))
+        if annual > 0:
+            electric[cid] = electric[cid] * max(annual - kwh, 0.0) / annual
     hourly = weather if meta.resolution_minutes == 60 else to_resolution(weather, 60)
     heat_hourly = heat_kw(consumers, hourly["temp_air"], site.timezone)
     heat = heat_hourly if meta.resolution_minutes == 60 else heat_hourly.reindex(

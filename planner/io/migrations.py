@@ -17,6 +17,9 @@ History
 2
     Plain tables ``cable_types`` and ``transformer_types`` (equipment a project defines,
     such as the types an imported SimBench grid brings); version 1 files get them empty.
+3
+    Plain tables ``ownership_shares`` (members' shares of units) and ``efficiency_measures``
+    (on-bill financed measures); version 2 files get them empty.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass
@@ -49,8 +52,16 @@ def _v1_to_v2(tables: Tables) -> Tables:
     return tables
 
 
+def _v2_to_v3(tables: Tables) -> Tables:
+    tables.layers["ownership_shares"] = pd.DataFrame(columns=["id", "name", "unit_kind", "unit_id", "member_id",
+                                                              "share"])
+    tables.layers["efficiency_measures"] = pd.DataFrame(columns=[
+        "id", "name", "consumer_id", "cost_eur", "savings_kwh_per_year", "term_years", "rate"])
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

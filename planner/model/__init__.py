@@ -4,13 +4,14 @@ from planner.model.base import Entity, FieldSpec, ValidationError, ValidationIss
 from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
-from planner.model.people import Consumer, Contract, Member, Tariff
+from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
 from planner.model.project import ENTITY_BY_KIND, ENTITY_TYPES, Change, Project
 from planner.model.site import Site, timezone_at, utm_crs
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 
 __all__ = [
-    "Battery", "Building", "Bus", "CHPUnit", "Cable", "CableType", "TransformerType", "Change", "Consumer", "Contract",
+    "Battery", "Building", "Bus", "CHPUnit", "Cable", "CableType", "TransformerType",
+    "EfficiencyMeasure", "OwnershipShare", "Change", "Consumer", "Contract",
     "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridLayout",
     "Member", "PVUnit", "Parcel", "Project", "Site", "Street", "Switch", "Tariff",
     "Transformer", "ValidationError", "ValidationIssue", "WindTurbine", "timezone_at", "utm_crs",

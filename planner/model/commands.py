@@ -79,6 +79,9 @@ class UpdateEntity:
     def do(self, project: Project) -> None:
         old = project.get(self.kind, self.id)
         new = dataclasses.replace(old, **self.changes)
+        issues = project.check_change(old, new)
+        if issues:
+            raise ValidationError(issues)
         _check(project, new)
         self.old = old
         project._put(new)

@@ -95,3 +95,41 @@ class Contract(Entity):
         if self.seller_id == self.buyer_id:
             return [("buyer_id", "seller and buyer must be different members")]
         return []
+
+
+UNIT_KINDS = ("pv_unit", "wind_turbine", "chp_unit", "battery")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnershipShare(Entity):
+    """A member's share of a unit. The shares of a unit add up to at most 1; the rest stays with
+    the unit's owner. Shares of a unit the cooperative owns are cooperative shares: only local
+    residents may hold them, and they cannot be passed to another member (a leaving member's
+    share goes back to the cooperative)."""
+
+    KIND: ClassVar[str] = "ownership_share"
+    LABEL: ClassVar[str] = "Ownership share"
+
+    unit_kind: str = quantity(label="unit kind", choices=UNIT_KINDS)
+    unit_id: str = quantity(label="unit")
+    member_id: str = quantity(label="member", ref="member")
+    share: float = quantity(label="share", min=0, max=1, min_exclusive=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EfficiencyMeasure(Entity):
+    """An efficiency measure financed on the bill: repaid from its savings, tied to the meter.
+
+    The savings lower the consumer's demand; the repayment each year is capped by the money the
+    measure saves, and when the member leaves, what is left stays with the meter (the consumer),
+    not with the person.
+    """
+
+    KIND: ClassVar[str] = "efficiency_measure"
+    LABEL: ClassVar[str] = "Efficiency measure"
+
+    consumer_id: str = quantity(label="meter (consumer)", ref="consumer")
+    cost_eur: float = quantity(label="cost", unit="EUR", min=0, min_exclusive=True)
+    savings_kwh_per_year: float = quantity(label="electricity saved", unit="kWh/a", min=0)
+    term_years: int = quantity(10, label="term", unit="a", min=1)
+    rate: float = quantity(0.03, label="interest rate", min=0, max=1)

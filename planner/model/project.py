@@ -12,7 +12,7 @@ from planner.model.base import Entity, ValidationError, ValidationIssue
 from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
-from planner.model.people import Consumer, Contract, Member, Tariff
+from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
 from planner.model.site import Site
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 
@@ -23,6 +23,7 @@ ENTITY_TYPES: tuple[type[Entity], ...] = (
     PVUnit, WindTurbine, CHPUnit, Battery,
     Bus, Cable, Transformer, ExternalGrid, Switch,
     CableType, TransformerType,
+    OwnershipShare, EfficiencyMeasure,
 )
 ENTITY_BY_KIND: dict[str, type[Entity]] = {t.KIND: t for t in ENTITY_TYPES}
 
@@ -129,6 +130,8 @@ class Project:
                 issues.append(ValidationIssue(
                     entity.describe(), spec.name,
                     f"{spec.label} '{ref_id}' does not exist"))
+        if isinstance(entity, OwnershipShare):
+            issues.extend(self._check_share(entity))
         if isinstance(entity, Switch):
             target = "cable" if entity.element_kind == "cable" else "bus"
             if entity.element_id not in self._items[target]:
@@ -136,6 +139,39 @@ class Project:
                     entity.describe(), "element_id",
                     f"switched {target} '{entity.element_id}' does not exist"))
         return issues
+
+    def _check_share(self, share: OwnershipShare) -> list[ValidationIssue]:
+        unit = self._items[share.unit_kind].get(share.unit_id)
+        if unit is None:
+            return [ValidationIssue(share.describe(), "unit_id",
+                                    f"{share.unit_kind.replace('_', ' ')} '{share.unit_id}' does not exist")]
+        issues = []
+        total = sum(s.share for s in self._items["ownership_share"].values()
+                    if s.unit_kind == share.unit_kind and s.unit_id == share.unit_id and s.id != share.id)
+        if total + share.share > 1.0 + 1e-9:
+            issues.append(ValidationIssue(share.describe(), "share",
+                                          f"the shares of {unit.describe()} add up to {total + share.share:g}, more than 1"))
+        if self.is_cooperative_unit(unit):
+            member = self._items["member"].get(share.member_id)
+            if member is not None and not member.local_resident:
+                issues.append(ValidationIssue(share.describe(), "member_id",
+                                              f"{member.describe()} is not a local resident: cooperative shares are "
+                                              f"only for local residents"))
+        return issues
+
+    def is_cooperative_unit(self, unit) -> bool:
+        owner = self._items["member"].get(getattr(unit, "owner_id", None) or "")
+        return owner is not None and owner.kind == "cooperative"
+
+    def check_change(self, old: Entity, new: Entity) -> list[ValidationIssue]:
+        """Rules about changing an object, beyond what the new state must satisfy."""
+        if isinstance(old, OwnershipShare) and old.member_id != new.member_id:
+            unit = self._items[old.unit_kind].get(old.unit_id)
+            if unit is not None and self.is_cooperative_unit(unit):
+                return [ValidationIssue(old.describe(), "member_id",
+                                        "cooperative shares are not transferable: remove the share (it returns to "
+                                        "the cooperative) and give the cooperative's new share to the member")]
+        return []
 
     def referrers(self, kind: str, id: str) -> list[Entity]:
         """Objects that refer to the object ``(kind, id)``."""
@@ -145,6 +181,8 @@ class Project:
                 out.append(entity)
             elif (isinstance(entity, Switch) and entity.element_id == id
                   and entity.element_kind == kind):
+                out.append(entity)
+            elif isinstance(entity, OwnershipShare) and entity.unit_kind == kind and entity.unit_id == id:
                 out.append(entity)
         return out
 

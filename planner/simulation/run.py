@@ -60,10 +60,33 @@ class ScenarioResult:
     indexes: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     shapley: pd.DataFrame | None = None
+    ownership: dict = field(default_factory=dict)
+    measures: pd.DataFrame | None = None
 
     @property
     def step_h(self) -> float:
         return self.generation.step_h
+
+
+def ownership(project: Project) -> dict[str, dict[str, float]]:
+    """Who owns how much of each generating unit: ``{unit id: {member id: share}}``.
+
+    Shares come from the project's ownership shares; what they leave stays with the unit's owner
+    (or the community, for a unit without one).
+    """
+    out = {}
+    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+        for u in project.items(kind).values():
+            split: dict[str, float] = {}
+            for sh in project.items("ownership_share").values():
+                if sh.unit_kind == kind and sh.unit_id == u.id:
+                    split[sh.member_id] = split.get(sh.member_id, 0.0) + sh.share
+            rest = 1.0 - sum(split.values())
+            if rest > 1e-12:
+                owner = _owner(project, u.owner_id)
+                split[owner] = split.get(owner, 0.0) + rest
+            out[u.id] = split
+    return out
 
 
 def _owner(project: Project, member_id: str | None) -> str:
@@ -90,17 +113,18 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     h = gen.step_h
     index = gen.units_kw.index
     members = list(project.items("member"))
-    unit_owner = {}
-    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
-        for u in project.items(kind).values():
-            unit_owner[u.id] = _owner(project, u.owner_id)
+    shares = ownership(project)
     consumer_owner = {c.id: _owner(project, c.member_id) for c in project.items("consumer").values()}
-    if COMMUNITY in set(unit_owner.values()) | set(consumer_owner.values()):
+    holders = {m for unit_shares in shares.values() for m in unit_shares}
+    if COMMUNITY in holders | set(consumer_owner.values()):
         members.append(COMMUNITY)
-    g = (gen.units_kw * h).T.groupby(pd.Series(unit_owner)).sum().T.reindex(columns=members, fill_value=0.0)
+    g = pd.DataFrame(0.0, index=index, columns=members)
+    for uid, unit_shares in shares.items():
+        if uid in gen.units_kw:
+            for member_id, share in unit_shares.items():
+                g[member_id] += gen.units_kw[uid] * (share * h)
     l_ = (gen.consumers_kw * h).T.groupby(pd.Series(consumer_owner)).sum().T.reindex(columns=members,
                                                                                      fill_value=0.0)
-    g = g.reindex(index, fill_value=0.0)
     l_ = l_.reindex(index, fill_value=0.0)
 
     battery_kw = pd.DataFrame(index=index)
@@ -165,8 +189,32 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                                   else np.zeros(n)})
     indexes["shapley"] = {"method": "exact" if phi.standard_error is None else f"sampled, {phi.samples} orderings",
                           "community_value_eur": float(phi.values.sum())}
-    return ScenarioResult(gen, balance, schemes, battery_kw, storage_loss, grid, imp, exp, (pb, ps),
-                          indexes, notes, shapley_table)
+    holders = {sh.member_id for sh in project.items("ownership_share").values()
+               if project.is_cooperative_unit(project.get(sh.unit_kind, sh.unit_id))}
+    indexes["governance"] = {"rule": "one member, one vote, not weighted by shares",
+                             "members": len(project.items("member")), "votes": len(project.items("member")),
+                             "cooperative_share_holders": len(holders)}
+    result = ScenarioResult(gen, balance, schemes, battery_kw, storage_loss, grid, imp, exp, (pb, ps),
+                            indexes, notes, shapley_table)
+    result.ownership = shares
+    result.measures = _measures(project, pb)
+    return result
+
+
+def _measures(project: Project, price: float) -> pd.DataFrame:
+    from planner.economics.onbill import repayment_schedule
+
+    rows = []
+    for m in project.items("efficiency_measure").values():
+        consumer = project.items("consumer").get(m.consumer_id)
+        plan = repayment_schedule(m.cost_eur, m.savings_kwh_per_year, price, m.term_years, m.rate)
+        rows.append({"measure_id": m.id, "name": m.name, "consumer_id": m.consumer_id,
+                     "member_id": consumer.member_id if consumer else None, "cost_eur": m.cost_eur,
+                     "savings_kwh_per_year": m.savings_kwh_per_year, "savings_eur_per_year": plan.savings_eur_per_year,
+                     "annuity_eur": plan.annuity_eur, "repaid_after_years": plan.repaid_after_years,
+                     "total_repaid_eur": plan.total_paid_eur,
+                     "balance_with_the_meter_after_5_years_eur": plan.balance_left_at(5)})
+    return pd.DataFrame(rows)
 
 
 def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame):
@@ -284,6 +332,13 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
         result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
     if result.shapley is not None:
         result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
+    if result.measures is not None and len(result.measures):
+        result.measures.to_csv(folder / "efficiency_measures.csv", index=False, float_format="%.4f")
+    energy = result.generation.units_kw.sum() * result.step_h
+    rows = [{"unit_id": uid, "member_id": member, "share": share, "energy_kwh": float(energy.get(uid, 0.0)) * share}
+            for uid, split in result.ownership.items() for member, share in split.items()]
+    pd.DataFrame(rows, columns=["unit_id", "member_id", "share", "energy_kwh"]).to_csv(
+        folder / "ownership.csv", index=False, float_format="%.4f")
     member_statements(result).to_csv(folder / "member_statements.csv", index=False, float_format="%.4f")
     return folder
 

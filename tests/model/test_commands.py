@@ -101,3 +101,25 @@ def test_views_are_told_of_changes(small_project):
 def test_items_are_read_only(small_project):
     with pytest.raises(TypeError):
         small_project.items("pv_unit")["x"] = None
+
+
+def test_cooperative_share_rules(small_project):
+    from planner.model import OwnershipShare
+
+    # the coop owns pv2; a non-resident may not hold a cooperative share
+    UpdateEntity("member", "m2", local_resident=False).do(small_project)
+    found = [str(i) for i in small_project.validate()]
+    assert any("is not a local resident: cooperative shares are only for local residents" in m for m in found)
+    UpdateEntity("member", "m2", local_resident=True).do(small_project)
+    with pytest.raises(ValidationError, match="add up to 1.1, more than 1"):
+        AddEntity(OwnershipShare(id="sh9", unit_kind="pv_unit", unit_id="pv2", member_id="m1", share=0.6)).do(small_project)
+    with pytest.raises(ValidationError, match="cooperative shares are not transferable"):
+        UpdateEntity("ownership_share", "sh1", member_id="m2").do(small_project)
+    with pytest.raises(ValidationError, match="pv unit 'nope' does not exist"):
+        AddEntity(OwnershipShare(id="sh8", unit_kind="pv_unit", unit_id="nope", member_id="m1", share=0.1)).do(small_project)
+    # removing a unit is refused while shares refer to it
+    with pytest.raises(ValidationError, match="cannot remove it while Ownership share"):
+        RemoveEntity("pv_unit", "pv2").do(small_project)
+    # a share of a unit the coop does not own may be passed on
+    AddEntity(OwnershipShare(id="sh7", unit_kind="pv_unit", unit_id="pv1", member_id="m2", share=0.5)).do(small_project)
+    UpdateEntity("ownership_share", "sh7", member_id="coop").do(small_project)

@@ -114,3 +114,23 @@ def test_indexes(village_result):
     # exact Shapley for three members: efficiency against the community value
     assert idx["shapley"]["method"] == "exact"
     assert result.shapley.shapley_eur.sum() == pytest.approx(idx["shapley"]["community_value_eur"])
+
+
+def test_shares_measures_and_governance(village_result, tmp_path):
+    project, result = village_result
+    # the field array pv2 belongs 30 % to Anna, 20 % to the bakery, 50 % (the rest) to the coop
+    assert result.ownership["pv2"] == pytest.approx({"m1": 0.3, "m2": 0.2, "coop": 0.5})
+    pv2 = float(result.generation.units_kw["pv2"].sum())
+    pv1 = float(result.generation.units_kw["pv1"].sum())
+    anna = result.balance.members.index("m1")
+    assert result.balance.generation[:, anna].sum() == pytest.approx(pv1 + 0.3 * pv2)
+    # Anna's efficiency measure lowers her demand by its 400 kWh
+    assert result.generation.consumers_kw["c-anna"].sum() == pytest.approx(3200.0 - 400.0)
+    measures = result.measures.set_index("measure_id")
+    assert measures.loc["em1", "savings_eur_per_year"] == pytest.approx(400 * 0.40)
+    assert result.indexes["governance"]["votes"] == 3
+    assert result.indexes["governance"]["cooperative_share_holders"] == 2
+    write_outputs(result, tmp_path)
+    ownership = pd.read_csv(tmp_path / "ownership.csv")
+    assert ownership[ownership.unit_id == "pv2"].share.sum() == pytest.approx(1.0)
+    assert (tmp_path / "efficiency_measures.csv").exists()
