@@ -1,7 +1,7 @@
 """A project's generation and demand from its weather: the Qt-free function the runner, CLI and GUI call.
 
-Which heat a CHP unit serves: the consumers on its parcel, or else the
-consumers of its owner. Wind turbines take the roughness length of their
+Which heat a CHP unit serves: the consumers within its heat network radius,
+else those on its parcel, else its owner's. Wind turbines take the roughness length of their
 parcel's land use (:data:`~planner.generation.wind.ROUGHNESS_BY_LAND_USE`),
 0.1 m without a parcel; two or more turbines on one parcel form a wind farm
 that loses :data:`WIND_FARM_EFFICIENCY` to wakes (windpowerlib's
@@ -82,6 +82,17 @@ class GenerationResult:
         })
 
 
+def heat_served(unit, consumers, with_heat) -> list[str]:
+    """Consumers whose heat a CHP unit serves: within its heat network radius, else on its parcel,
+    else its owner's."""
+    heated = [c for c in consumers if c.id in with_heat]
+    if unit.heat_radius_m is not None:
+        return [c.id for c in heated if c.geometry.distance(unit.geometry) <= unit.heat_radius_m]
+    if unit.parcel_id:
+        return [c.id for c in heated if c.parcel_id == unit.parcel_id]
+    return [c.id for c in heated if unit.owner_id and c.member_id == unit.owner_id]
+
+
 def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.DataFrame, WeatherMeta]:
     """The project's weather: its recorded station or file, else the bundled station for its site."""
     if project.weather is None:
@@ -145,12 +156,10 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     frames.append(wind)
     dispatched = {}
     for unit in chp_units:
-        served = [c.id for c in consumers if c.id in heat.columns and (
-            (unit.parcel_id and c.parcel_id == unit.parcel_id) or
-            (not unit.parcel_id and unit.owner_id and c.member_id == unit.owner_id))]
+        served = heat_served(unit, consumers, heat.columns)
         if not served:
-            raise PlannerError(f"{unit.describe()}: serves no heat demand (no consumer with heat on its "
-                               f"parcel or of its owner)")
+            raise PlannerError(f"{unit.describe()}: serves no heat demand (no consumer with heat in its heat "
+                               f"network radius, on its parcel or of its owner)")
         demand = heat[served].sum(axis=1)
         own_power = electric[[c.id for c in consumers if c.id in served]].sum(axis=1) \
             if unit.mode == "electricity-led" else None

@@ -20,6 +20,8 @@ History
 3
     Plain tables ``ownership_shares`` (members' shares of units) and ``efficiency_measures``
     (on-bill financed measures); version 2 files get them empty.
+4
+    Column ``heat_radius_m`` of ``chp_units`` (a CHP's local heat network); empty in older files.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass
@@ -60,8 +62,15 @@ def _v2_to_v3(tables: Tables) -> Tables:
     return tables
 
 
+def _v3_to_v4(tables: Tables) -> Tables:
+    frame = tables.layers["chp_units"]
+    position = list(frame.columns).index("fuel") + 1 if "fuel" in frame.columns else len(frame.columns)
+    frame.insert(position, "heat_radius_m", pd.Series([float("nan")] * len(frame), index=frame.index, dtype=float))
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

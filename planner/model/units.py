@@ -85,6 +85,10 @@ class CHPUnit(Unit):
     boiler_kw: float = quantity(0.0, label="peak boiler", unit="kW", min=0)
     mode: str = quantity("heat-led", label="dispatch", choices=CHP_MODES)
     fuel: str = quantity("natural_gas", label="fuel", choices=FUELS)
+    heat_radius_m: float | None = quantity(
+        None, label="heat network radius", unit="m", min=0, min_exclusive=True,
+        doc="serves the heat of every consumer within this distance (a local heat network); "
+            "without it, the consumers on its parcel, else its owner's")
 
     def _check(self):
         if self.eta_el + self.eta_th > 1.0:
