@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
     p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
+    p.add_argument("--subsidy", type=float, default=0.0, metavar="EUR_PER_KWH",
+                   help="production subsidy per kWh generated, in the investment figures (0)")
 
     p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
     p.add_argument("project", help="project file (.gpkg)")
@@ -376,7 +378,8 @@ def cmd_run(args) -> int:
 
     started = time.perf_counter()
     project = load_project(args.project)
-    result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15)
+    result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
+                      subsidy_eur_per_kwh=args.subsidy)
     write_outputs(result, args.output)
     s = summary_dict(result)
     e, k = s["energy"], s["kpi"]
@@ -391,6 +394,10 @@ def cmd_run(args) -> int:
     for name, scheme in s["schemes"].items():
         print(f"  {name:<22} members pay {scheme['members_net_cost_eur']:>14,.0f} EUR "
               f"(saving {base - scheme['members_net_cost_eur']:>12,.0f} EUR)")
+    f = s["indexes"]["finance"]
+    irr = "none" if f["irr"] is None else f"{f['irr']:.1%}"
+    print(f"investment: {f['capex_eur']:,.0f} EUR, net benefit {f['yearly_net_benefit_eur']:,.0f} EUR a year, "
+          f"NPV {f['npv_eur']:,.0f} EUR over {f['horizon_years']} years at {f['discount_rate']:.0%}, IRR {irr}")
     print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")
     for note in s["notes"]:
         print(f"note: {note}")

@@ -33,6 +33,13 @@ Assumptions (editable in the project)
   consumption, rounded to 0.5 kWp and kept within 3 to 10 kWp; tilt 30, 35 or 40
   degrees and azimuth east, south-east, south, south-west or west are drawn
   alike. The arrays belong to their households and feed their buses.
+- Cooperative scenario (an assumption): an energy cooperative, "Energiegenossenschaft
+  Schutterwald", owns a 50 kW electric gas CHP (ASUE-like engine: 33 % electric, 55 %
+  thermal efficiency, 100 kWh thermal store, 150 kW peak boiler) at the transformer station
+  with the most households, feeding a local heat network of 300 m radius whose households
+  get a heat demand of 15,000 kWh a year (BDEW single-family house profile); and a shared
+  200 kWh / 100 kW battery at the same station. The households around the CHP hold
+  cooperative shares of it (1 % each, up to half of it; local residents only).
 """
 
 from __future__ import annotations
@@ -102,6 +109,7 @@ def build():
             member_id=member_id, bus_id=bus_id, profile="H0",
             annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1)))
     add_pv_scenario(project)
+    add_cooperative_scenario(project)
     issues = project.validate()
     if issues:
         raise SystemExit(f"the built project is invalid: {issues[0]} ({len(issues)} problems)")
@@ -123,6 +131,36 @@ def add_pv_scenario(project) -> None:
             owner_id=c.member_id, bus_id=c.bus_id, peak_kw=kwp,
             tilt_deg=float(rng.choice([30.0, 35.0, 40.0])),
             azimuth_deg=float(rng.choice([90.0, 135.0, 180.0, 225.0, 270.0]))))
+
+
+def add_cooperative_scenario(project) -> None:
+    """The cooperative's CHP with its heat network, and its shared battery (see the module's assumptions)."""
+    from collections import Counter
+
+    from planner.model import Battery, CHPUnit, Member, OwnershipShare
+    from planner.model.commands import UpdateEntity
+
+    project.add(Member(id="coop", name="Energiegenossenschaft Schutterwald", kind="cooperative",
+                       local_resident=True, tariff_id="default"))
+    # the station with the most households behind it: count consumers per transformer zone
+    zones = Counter(project.get("bus", c.bus_id).zone for c in project.items("consumer").values())
+    zone = zones.most_common(1)[0][0]
+    station = next(t for t in project.items("transformer").values()
+                   if project.get("bus", t.lv_bus).zone == zone)
+    bus = project.get("bus", station.lv_bus)
+    chp = CHPUnit(id="chp-coop", name="Cooperative CHP", geometry=bus.geometry, owner_id="coop", bus_id=bus.id,
+                  p_el_kw=50.0, eta_el=0.33, eta_th=0.55, min_load=0.5, store_kwh=100.0, boiler_kw=150.0,
+                  heat_radius_m=300.0)
+    project.add(chp)
+    near = sorted((c for c in project.items("consumer").values()
+                   if c.geometry.distance(bus.geometry) <= chp.heat_radius_m), key=lambda c: int(c.id[1:]))
+    for c in near:
+        UpdateEntity("consumer", c.id, heat_profile="EFH", annual_heat_kwh=15000.0).do(project)
+    for c in near[:50]:
+        project.add(OwnershipShare(id=f"share-{c.member_id}", unit_kind="chp_unit", unit_id=chp.id,
+                                   member_id=c.member_id, share=0.01))
+    project.add(Battery(id="battery-coop", name="Cooperative battery", geometry=bus.geometry, owner_id="coop",
+                        bus_id=bus.id, capacity_kwh=200.0, power_kw=100.0, shared=True))
 
 
 def main(argv=None) -> int:

@@ -34,7 +34,7 @@ def test_version():
 def test_validate_sample(sample_path):
     result = run("validate", sample_path)
     assert result.returncode == 0, result.stderr
-    assert "valid (9811 objects)" in result.stdout
+    assert "valid (9864 objects)" in result.stdout
 
 
 def test_info_sample_json(sample_path, capsys):

@@ -233,8 +233,13 @@ def allocation(b: Balance, pb, ps, keys: dict[str, float] | None = None,
 
 
 def all_schemes(b: Balance, pb, ps, *, contracts: Sequence[ContractTerms] = (),
-                static_keys: dict[str, float] | None = None, net_metering_credit=None) -> dict[str, SchemeResult]:
-    """Every scheme on the same balance, for comparison side by side."""
+                static_keys: dict[str, float] | None = None, net_metering_credit=None,
+                baseline: Balance | None = None) -> dict[str, SchemeResult]:
+    """Every scheme on the same balance, for comparison side by side.
+
+    ``baseline`` is the balance without generation or storage for the grid-only scheme (by
+    default ``b``'s load): a battery's charging is no consumption a member would buy without it.
+    """
     px = ps if net_metering_credit is None else net_metering_credit
     pb_scalar = float(np.mean(pb))
     px_scalar = float(np.mean(px))
@@ -244,7 +249,7 @@ def all_schemes(b: Balance, pb, ps, *, contracts: Sequence[ContractTerms] = (),
         static_keys = {m: (float(v / total) if total > 0 else 1.0 / len(b.members))
                        for m, v in zip(b.members, load)}
     results = [
-        grid_only(b, pb), net_billing(b, pb, ps),
+        grid_only(baseline if baseline is not None else b, pb), net_billing(b, pb, ps),
         net_metering(b, pb_scalar, px_scalar, "month"), net_metering(b, pb_scalar, px_scalar, "year"),
         sdr(b, pb, ps), mmr(b, pb, ps), bill_sharing(b, pb, ps),
         bilateral(b, contracts, pb, ps),

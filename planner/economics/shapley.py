@@ -90,10 +90,14 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     def value(mask: np.ndarray) -> float:
         return float((pb - ps) * np.minimum(s[:, mask].sum(axis=1), d[:, mask].sum(axis=1)).sum())
 
+    # members as rows: adding one member to a coalition adds one contiguous row (fast cumsum)
+    s_rows, d_rows = np.ascontiguousarray(s.T), np.ascontiguousarray(d.T)
+
     def marginal(order: np.ndarray) -> np.ndarray:
-        cum_s = np.cumsum(s[:, order], axis=1)
-        cum_d = np.cumsum(d[:, order], axis=1)
-        shared = (pb - ps) * np.minimum(cum_s, cum_d).sum(axis=0)
+        cum_s = np.cumsum(s_rows[order], axis=0)
+        cum_d = np.cumsum(d_rows[order], axis=0)
+        np.minimum(cum_s, cum_d, out=cum_s)
+        shared = (pb - ps) * cum_s.sum(axis=1)
         return np.diff(shared, prepend=0.0)
 
     return value, marginal

@@ -42,6 +42,8 @@ COMMUNITY = "community"
 #: Transmission and distribution losses upstream of the community, as a share of the energy
 #: delivered (DOMAIN.md: typically 5-8 %; Germany about 5 %). Editable.
 UPSTREAM_LOSS_FACTOR = 0.05
+#: Years over which investments are judged (units with shorter lives are bought again).
+HORIZON_YEARS = 20
 
 
 @dataclass
@@ -62,6 +64,8 @@ class ScenarioResult:
     shapley: pd.DataFrame | None = None
     ownership: dict = field(default_factory=dict)
     measures: pd.DataFrame | None = None
+    unit_finance: pd.DataFrame | None = None
+    member_finance: pd.DataFrame | None = None
 
     @property
     def step_h(self) -> float:
@@ -103,8 +107,9 @@ def _prices(project: Project) -> tuple[float, float]:
 
 
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
-             grid_emission_factor: float | None = None, shapley_samples: int = 50,
-             upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR) -> ScenarioResult:
+             grid_emission_factor: float | None = None, shapley_samples: int = 30,
+             upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR,
+             subsidy_eur_per_kwh: float = 0.0) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions)."""
     issues = project.validate()
     if issues:
@@ -127,6 +132,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                                                                                      fill_value=0.0)
     l_ = l_.reindex(index, fill_value=0.0)
 
+    consumption = l_.copy()  # what members consume, before any battery charges
     battery_kw = pd.DataFrame(index=index)
     storage_loss = 0.0
     for bat in project.items("battery").values():
@@ -135,6 +141,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
             members.append(owner)
             g[owner] = 0.0
             l_[owner] = 0.0
+            consumption[owner] = 0.0
         net = (g.sum(axis=1) - l_.sum(axis=1)) if bat.shared else (g[owner] - l_[owner])
         result = storage.dispatch(bat, net / h)
         g[owner] += result.discharge_kw * h
@@ -146,7 +153,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     pb, ps = _prices(project)
     contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
                  for c in project.items("contract").values()]
-    schemes = all_schemes(balance, pb, ps, contracts=contracts)
+    baseline = Balance(index, members, np.zeros_like(balance.load), consumption[members].to_numpy())
+    schemes = all_schemes(balance, pb, ps, contracts=contracts, baseline=baseline)
 
     grid, imp, exp = None, float(balance.community_import.sum()), float(balance.community_export.sum())
     notes = []
@@ -198,7 +206,67 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                             indexes, notes, shapley_table)
     result.ownership = shares
     result.measures = _measures(project, pb)
+    result.unit_finance, result.member_finance, finance = _finance(project, result, shares, subsidy_eur_per_kwh)
+    result.indexes["finance"] = finance
     return result
+
+
+def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float):
+    """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`."""
+    from planner.economics.costs import DISCOUNT_RATE, load_catalogue, technology_of, unit_costs, yearly_cash_flows
+    from planner.economics.finance import Investment
+
+    gen = result.generation
+    h = result.step_h
+    energy = gen.units_kw.sum() * h
+    rows, owners = [], {}
+    for kind in ("pv_unit", "wind_turbine", "chp_unit", "battery"):
+        for u in project.items(kind).values():
+            parcel = project.items("parcel").get(u.parcel_id) if u.parcel_id else None
+            technology, size = technology_of(u, parcel.land_use if parcel else None)
+            row = {"unit_id": u.id, "kind": kind, "technology": technology, "size": size,
+                   "energy_kwh": float(energy.get(u.id, 0.0))}
+            if kind == "chp_unit" and u.id in gen.chp:
+                row["fuel_kwh"] = gen.chp[u.id].fuel_chp_kwh
+                row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
+            rows.append(row)
+            owners[u.id] = shares.get(u.id, {_owner(project, u.owner_id): 1.0})
+    costs = unit_costs(rows, load_catalogue())
+    savings = result.schemes["grid_only"].member_bills() - result.schemes["sdr"].member_bills()
+    gen_by_member = pd.Series(result.balance.generation.sum(axis=0), index=result.balance.members)
+    per_member = {m: {"capex": 0.0, "running": 0.0, "lifetime": HORIZON_YEARS} for m in result.balance.members}
+    for c in costs.itertuples():
+        for member, share in owners[c.unit_id].items():
+            entry = per_member.setdefault(member, {"capex": 0.0, "running": 0.0, "lifetime": HORIZON_YEARS})
+            entry["capex"] += c.capex_eur * share
+            entry["running"] += (c.opex_eur_per_year + c.fuel_eur_per_year - c.heat_credit_eur_per_year) * share
+            entry["lifetime"] = min(entry["lifetime"], c.lifetime_years)
+    member_rows = []
+    for member, e in per_member.items():
+        yearly = float(savings.get(member, 0.0)) + subsidy_eur_per_kwh * float(gen_by_member.get(member, 0.0)) \
+            - e["running"]
+        inv = Investment(tuple(yearly_cash_flows(e["capex"], yearly, e["lifetime"], HORIZON_YEARS)), DISCOUNT_RATE)
+        member_rows.append({"member_id": member, "capex_eur": e["capex"], "yearly_net_benefit_eur": yearly,
+                            "npv_eur": inv.npv, "irr": inv.irr if e["capex"] > 0 else None,
+                            "simple_payback_years": inv.simple_payback_years if e["capex"] > 0 else None,
+                            "discounted_payback_years": inv.discounted_payback_years if e["capex"] > 0 else None})
+    members = pd.DataFrame(member_rows)
+    capex = float(costs.capex_eur.sum())
+    running = float((costs.opex_eur_per_year + costs.fuel_eur_per_year - costs.heat_credit_eur_per_year).sum())
+    yearly = float(savings.sum()) + subsidy_eur_per_kwh * float(energy.sum()) - running
+    flows = [-capex] + [yearly] * HORIZON_YEARS
+    for c in costs.itertuples():
+        for year in range(c.lifetime_years, HORIZON_YEARS, c.lifetime_years):
+            flows[year] -= c.capex_eur
+    inv = Investment(tuple(flows), DISCOUNT_RATE)
+    community = {"capex_eur": capex, "yearly_net_benefit_eur": yearly, "horizon_years": HORIZON_YEARS,
+                 "discount_rate": DISCOUNT_RATE, "npv_eur": inv.npv, "irr": inv.irr,
+                 "simple_payback_years": inv.simple_payback_years,
+                 "discounted_payback_years": inv.discounted_payback_years,
+                 "production_subsidy_eur_per_kwh": subsidy_eur_per_kwh,
+                 "benefit": "savings under the SDR pool against grid only, plus subsidy, minus opex and fuel, "
+                            "plus CHP heat credit"}
+    return costs, members, community
 
 
 def _measures(project: Project, price: float) -> pd.DataFrame:
@@ -332,6 +400,9 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
         result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
     if result.shapley is not None:
         result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
+    if result.unit_finance is not None:
+        result.unit_finance.to_csv(folder / "unit_finance.csv", index=False, float_format="%.6g")
+        result.member_finance.to_csv(folder / "member_finance.csv", index=False, float_format="%.6g")
     if result.measures is not None and len(result.measures):
         result.measures.to_csv(folder / "efficiency_measures.csv", index=False, float_format="%.4f")
     energy = result.generation.units_kw.sum() * result.step_h

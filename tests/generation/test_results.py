@@ -62,6 +62,8 @@ def test_schutterwald_households(sample_path):
     # PV on 30 % of the roofs: south-facing arrays near Mannheim make about 950-1,150 kWh/kWp,
     # east- and west-facing ones less, none of them more
     units = result.unit_table()
+    assert (units.kind == "chp").sum() == 1  # the cooperative's CHP
+    units = units[units.kind == "pv"]
     assert len(units) == len(project.items("pv_unit")) == 452
     azimuth = {u.id: u.azimuth_deg for u in project.items("pv_unit").values()}
     south = units[[azimuth[i] == 180.0 for i in units.index]]

@@ -134,3 +134,28 @@ def test_shares_measures_and_governance(village_result, tmp_path):
     ownership = pd.read_csv(tmp_path / "ownership.csv")
     assert ownership[ownership.unit_id == "pv2"].share.sum() == pytest.approx(1.0)
     assert (tmp_path / "efficiency_measures.csv").exists()
+
+
+def test_finance(village_result, tmp_path):
+    from planner.economics.costs import load_catalogue
+    from planner.economics.finance import lcoe
+
+    _, result = village_result
+    costs = result.unit_finance.set_index("unit_id")
+    catalogue = load_catalogue()
+    assert costs.loc["pv1", "capex_eur"] == pytest.approx(9.9 * catalogue.loc["pv_roof", "capex_eur_per_unit"])
+    assert costs.loc["pv2", "technology"] == "pv_ground"  # on the field parcel
+    pv = costs.loc["pv1"]
+    assert pv.lcoe_eur_per_kwh == pytest.approx(lcoe(0.04, pv.capex_eur, pv.opex_eur_per_year,
+                                                     pv.energy_kwh_per_year, 25))
+    assert 0.05 < pv.lcoe_eur_per_kwh < 0.25
+    assert costs.loc["chp1", "heat_credit_eur_per_year"] > 0 and pd.isna(costs.loc["bat1", "lcoe_eur_per_kwh"])
+    members = result.member_finance.set_index("member_id")
+    # the coop owns the wind turbine, the battery and half of the field array
+    coop_capex = (costs.loc["w1", "capex_eur"] + costs.loc["bat1", "capex_eur"] + 0.5 * costs.loc["pv2", "capex_eur"])
+    assert members.loc["coop", "capex_eur"] == pytest.approx(coop_capex)
+    assert members.capex_eur.sum() == pytest.approx(costs.capex_eur.sum())
+    community = result.indexes["finance"]
+    assert community["capex_eur"] == pytest.approx(costs.capex_eur.sum())
+    write_outputs(result, tmp_path)
+    assert (tmp_path / "unit_finance.csv").exists() and (tmp_path / "member_finance.csv").exists()
