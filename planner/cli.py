@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
     p.add_argument("--subsidy", type=float, default=0.0, metavar="EUR_PER_KWH",
                    help="production subsidy per kWh generated, in the investment figures (0)")
+    p.add_argument("--costs", metavar="CSV", help="a cost catalogue of your own (columns as in "
+                   "resources/catalogue/costs.csv)")
 
     p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
     p.add_argument("project", help="project file (.gpkg)")
@@ -379,7 +381,7 @@ def cmd_run(args) -> int:
     started = time.perf_counter()
     project = load_project(args.project)
     result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
-                      subsidy_eur_per_kwh=args.subsidy)
+                      subsidy_eur_per_kwh=args.subsidy, costs_path=args.costs)
     write_outputs(result, args.output)
     s = summary_dict(result)
     e, k = s["energy"], s["kpi"]

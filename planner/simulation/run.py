@@ -109,7 +109,7 @@ def _prices(project: Project) -> tuple[float, float]:
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR,
-             subsidy_eur_per_kwh: float = 0.0) -> ScenarioResult:
+             subsidy_eur_per_kwh: float = 0.0, costs_path=None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions)."""
     issues = project.validate()
     if issues:
@@ -189,6 +189,12 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
                               for k, v in groups.items()},
     }
+    sdr = schemes["sdr"]
+    spending = float(np.sum(sdr.details["p_buy"] * balance.total_deficit))
+    to_grid = float(pb * balance.community_import.sum())
+    indexes["spending_kept_local"] = (1.0 - to_grid / spending) if spending > 0 else None
+    indexes["spending_kept_local_note"] = ("share of the members' electricity spending under the SDR pool that "
+                                           "stays with members instead of paying for grid imports")
     value, marginal = community_value(balance.generation, balance.load, pb, ps)
     n = len(balance.members)
     phi = shapley(n, value, samples=shapley_samples, marginal=marginal)
@@ -206,12 +212,13 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                             indexes, notes, shapley_table)
     result.ownership = shares
     result.measures = _measures(project, pb)
-    result.unit_finance, result.member_finance, finance = _finance(project, result, shares, subsidy_eur_per_kwh)
+    result.unit_finance, result.member_finance, finance = _finance(project, result, shares, subsidy_eur_per_kwh,
+                                                                   costs_path)
     result.indexes["finance"] = finance
     return result
 
 
-def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float):
+def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float, costs_path=None):
     """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`."""
     from planner.economics.costs import DISCOUNT_RATE, load_catalogue, technology_of, unit_costs, yearly_cash_flows
     from planner.economics.finance import Investment
@@ -231,8 +238,24 @@ def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per
                 row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
             rows.append(row)
             owners[u.id] = shares.get(u.id, {_owner(project, u.owner_id): 1.0})
-    costs = unit_costs(rows, load_catalogue())
+    costs = unit_costs(rows, load_catalogue(costs_path))
     savings = result.schemes["grid_only"].member_bills() - result.schemes["sdr"].member_bills()
+    # each generated kWh is worth, on average, what the community saves per kWh it generates
+    total_energy = float(energy.sum())
+    value_per_kwh = float(savings.sum()) / total_energy if total_energy > 0 else 0.0
+    unit_npv, unit_irr, unit_payback = [], [], []
+    for c in costs.itertuples():
+        yearly = (value_per_kwh + subsidy_eur_per_kwh) * c.energy_kwh_per_year - c.opex_eur_per_year \
+            - c.fuel_eur_per_year + c.heat_credit_eur_per_year
+        inv = Investment(tuple(yearly_cash_flows(c.capex_eur, yearly, c.lifetime_years, HORIZON_YEARS)),
+                         DISCOUNT_RATE)
+        unit_npv.append(inv.npv if c.kind != "battery" else None)
+        unit_irr.append(inv.irr if c.kind != "battery" else None)
+        unit_payback.append(inv.simple_payback_years if c.kind != "battery" else None)
+    costs["value_eur_per_kwh"] = value_per_kwh
+    costs["npv_eur"] = unit_npv
+    costs["irr"] = unit_irr
+    costs["simple_payback_years"] = unit_payback
     gen_by_member = pd.Series(result.balance.generation.sum(axis=0), index=result.balance.members)
     per_member = {m: {"capex": 0.0, "running": 0.0, "lifetime": HORIZON_YEARS} for m in result.balance.members}
     for c in costs.itertuples():
@@ -265,7 +288,10 @@ def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per
                  "discounted_payback_years": inv.discounted_payback_years,
                  "production_subsidy_eur_per_kwh": subsidy_eur_per_kwh,
                  "benefit": "savings under the SDR pool against grid only, plus subsidy, minus opex and fuel, "
-                            "plus CHP heat credit"}
+                            "plus CHP heat credit",
+                 "unit_value_eur_per_kwh": value_per_kwh,
+                 "unit_value_note": "units are valued at the community's average saving per kWh generated "
+                                    "(batteries: cost only, their value is in the members' savings)"}
     return costs, members, community
 
 
@@ -347,6 +373,10 @@ def summary_dict(result: ScenarioResult) -> dict:
             "shared_kwh": float(b.shared.sum()),
             "curtailed_kwh": 0.0,
             "storage_loss_kwh": result.storage_loss_kwh,
+            "import_before_losses_kwh": float(b.community_import.sum()),
+            "export_before_losses_kwh": float(b.community_export.sum()),
+            "reconciliation_gap_kwh": (result.grid_import_kwh - result.grid_export_kwh)
+            - float(b.community_import.sum() - b.community_export.sum()) - losses,
         },
         "kpi": b.kpis(),
         "grid": {

@@ -159,3 +159,13 @@ def test_finance(village_result, tmp_path):
     assert community["capex_eur"] == pytest.approx(costs.capex_eur.sum())
     write_outputs(result, tmp_path)
     assert (tmp_path / "unit_finance.csv").exists() and (tmp_path / "member_finance.csv").exists()
+
+
+def test_reconciliation_and_local_spending(village_result):
+    _, result = village_result
+    s = summary_dict(result)
+    # the power flow's net exchange is the balance's plus the grid losses
+    assert abs(s["energy"]["reconciliation_gap_kwh"]) < 1e-6 * s["energy"]["demand_kwh"]
+    assert 0 < s["indexes"]["spending_kept_local"] < 1
+    units = result.unit_finance.set_index("unit_id")
+    assert pd.notna(units.loc["pv1", "npv_eur"]) and pd.isna(units.loc["bat1", "npv_eur"])
