@@ -31,19 +31,9 @@ TARGET_SCHUTTERWALD_S = 15.0
 
 
 def simbench_year(code):
-    import simbench as sb
+    from planner.grid.pandapower_io import simbench_case
 
-    net = sb.get_simbench_net(code)
-    absolute = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
-    frames = []
-    for (element, variable), frame in absolute.items():
-        if element in ("load", "sgen", "storage") and frame.shape[1]:
-            frame = frame.copy()
-            frame.columns = [f"{element}.{variable}.{c}" for c in frame.columns]
-            frames.append(frame)
-    table = pd.concat(frames, axis=1)
-    table.index = pd.date_range("2016-01-01", periods=len(table), freq="15min", tz="UTC")
-    return net, table
+    return simbench_case(code)
 
 
 def ours(net, table):

@@ -146,3 +146,29 @@ def _read_csv(path):
         values[:, j] = column.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(column) \
             else _numbers(path, name, column, times)
     return times, names, values
+
+
+def simbench_case(code: str, steps: int | None = None, start: str = "2016-01-01"):
+    """A SimBench grid and its own year of 15-minute profiles as a profile table (needs ``simbench``,
+    a test and benchmark extra: ``pip install -e .[test]``)."""
+    import warnings
+
+    try:
+        import simbench as sb
+    except ImportError:
+        raise PowerFlowError("SimBench grids need the simbench package (pip install -e '.[test]')") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = sb.get_simbench_net(code)
+        absolute = sb.get_absolute_values(net, profiles_instead_of_study_cases=True)
+    frames = []
+    for (element, variable), frame in absolute.items():
+        if element in ("load", "sgen", "storage") and frame.shape[1]:
+            frame = frame.copy()
+            frame.columns = [f"{element}.{variable}.{c}" for c in frame.columns]
+            frames.append(frame)
+    table = pd.concat(frames, axis=1)
+    table.index = pd.date_range(start, periods=len(table), freq="15min", tz="UTC")
+    if steps is not None:
+        table = table.iloc[:steps]
+    return net, table
