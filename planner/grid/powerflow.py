@@ -108,8 +108,7 @@ def build_model(net) -> GridModel:
     pq = np.asarray(ppci["pq"], dtype=np.int64)
     if len(ppci["pv"]):
         raise PowerFlowError("voltage-controlled generators (gen) are not supported by the batch power flow")
-    v_all = ppci["V"] if "V" in ppci else None
-    v_slack = np.asarray(v_all[ref] if v_all is not None else bus[ref, 7] * np.exp(1j * np.radians(bus[ref, 8])))
+    v_slack = np.asarray(ppci["V"][ref])  # the slack voltages runpp held (set points)
     y_pp = ybus[pq][:, pq].tocsc()
     lu = spla.splu(y_pp, permc_spec="COLAMD")
     l_csr, u_csr = lu.L.tocsr(), lu.U.tocsr()
@@ -126,8 +125,7 @@ def build_model(net) -> GridModel:
         i = raw[b] if b < len(raw) else -1
         bus_lookup[k] = i if 0 <= i < n_bus else -1
 
-    branch_is = np.asarray(ppci.get("branch_is", net._ppc["internal"].get("branch_is")), dtype=bool) \
-        if "branch_is" in ppci else np.ones(len(net._ppc["branch"]), dtype=bool)
+    branch_is = np.asarray(ppci["branch_is"], dtype=bool)  # which pandapower branches are in the case
     internal_row = np.cumsum(branch_is) - 1
     internal_row[~branch_is] = -1
 
@@ -146,12 +144,10 @@ def build_model(net) -> GridModel:
                      for m, cols in ((yf, f_bus), (yf, t_bus), (yt, f_bus), (yt, t_bus)))
     line = net.line
     trafo = net.trafo
-    gens = ppci["gen"]
     # ext grids are the in-service gens at ref buses, in the order of net.ext_grid's in-service rows
     eg = net.ext_grid[net.ext_grid.in_service.astype(bool)]
     eg_bus = bus_lookup[net.bus.index.get_indexer(eg.bus)]
     ext_rows = np.array([int(np.flatnonzero(ref == b)[0]) for b in eg_bus], dtype=np.int64)
-    del gens
     return GridModel(
         net=net, base_mva=base_mva, n_bus=n_bus, ref=ref, pq=pq, v_slack=v_slack, lu=lu,
         l_csr=(l_csr.indptr.astype(np.int64), l_csr.indices.astype(np.int64), l_csr.data.astype(complex)),

@@ -119,7 +119,6 @@ def test_files_are_data_not_code(case, tmp_path, inproc):
 
 
 def test_import_a_pandapower_grid_into_a_project(tmp_path, inproc):
-    net = pp.networks.lv_schutterwald() if hasattr(pp, "networks") else None
     import pandapower.networks as pn
 
     net = pn.lv_schutterwald()

@@ -59,8 +59,7 @@ def test_simbench_import_brings_its_types():
 
 
 def test_older_bus_geodata_and_other_crs():
-    net = pn.create_cigre_network_lv() if hasattr(pn, "create_cigre_network_lv") else None
-    net = copy.deepcopy(net)
+    net = pn.create_cigre_network_lv()
     # move the CIGRE coordinates (abstract units) into WGS 84 near Schutterwald, as a bus_geodata table
     import pandas as pd
 
