@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from planner import PlannerError, __version__
+from planner import PlannerError, PlannerWarning, __version__
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -119,26 +121,78 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None,
          launch_gui: Callable[[str | None, str | None], int] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Every expected failure (bad input, a file that cannot be read or written) ends as one
+    line on stderr and exit 2. An unexpected one does too, with a hint; ``PLANNER_DEBUG=1``
+    shows its traceback instead. The planner's own warnings print as one line each.
+    """
     args = build_parser().parse_args(argv)
     try:
-        if args.command in (None, "gui"):
-            if launch_gui is None:
-                raise PlannerError("the app is not available here; run 'python -m planner gui'")
-            project = getattr(args, "project", None)
-            if project is not None and not Path(project).exists():
-                raise PlannerError(f"{project}: no such file")
-            return launch_gui(project, getattr(args, "screenshot", None))
-        commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
-                    "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
-                    "suitability": cmd_suitability}
-        return commands[args.command](args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PlannerWarning)
+            warnings.showwarning = _show_warning
+            return _dispatch(args, launch_gui)
     except PlannerError as exc:
-        print(f"planner: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(str(exc))
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file the command was given: permissions, folders, full disks
+        return _fail(_os_message(exc))
+    except MemoryError:
+        return _fail("out of memory: the input is too large for this machine")
+    except Exception as exc:  # a failure nobody foresaw: still one line, with a way to see more
+        if os.environ.get("PLANNER_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {_one_line(exc)} (a bug or an input "
+                     f"nobody foresaw; set PLANNER_DEBUG=1 for the traceback)")
+
+
+def _dispatch(args, launch_gui) -> int:
+    if args.command in (None, "gui"):
+        if launch_gui is None:
+            raise PlannerError("the app is not available here; run 'python -m planner gui'")
+        project = getattr(args, "project", None)
+        if project is not None:
+            _check_readable(project)
+        return launch_gui(project, getattr(args, "screenshot", None))
+    commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
+                "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
+                "suitability": cmd_suitability}
+    return commands[args.command](args)
+
+
+def _fail(message: str) -> int:
+    print(f"planner: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _os_message(exc: OSError) -> str:
+    reason = exc.strerror or _one_line(exc) or type(exc).__name__
+    name = exc.filename if exc.filename is not None else None
+    return f"{name}: {reason[:1].lower() + reason[1:]}" if name else reason
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, PlannerWarning):
+        print(f"planner: warning: {message}", file=sys.stderr)
+    # other libraries' warnings speak to programmers, not to the person running a command
+
+
+def _check_readable(path) -> None:
+    """Refuse a project path that is missing, a folder or unreadable, in one line."""
+    path = Path(path)
+    if not path.exists():
+        raise PlannerError(f"{path}: no such file")
+    if path.is_dir():
+        raise PlannerError(f"{path}: is a folder, not a project file")
+    if not os.access(path, os.R_OK):
+        raise PlannerError(f"{path}: permission denied (the file cannot be read)")
 
 
 def cmd_new(args) -> int:

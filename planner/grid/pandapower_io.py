@@ -1,64 +1,57 @@
 """Reading pandapower nets and power-flow profiles from files, safely.
 
-pandapower's JSON can name Python classes to rebuild (``_module``/``_class``, as
-controllers are stored). A file is data, never code: before pandapower reads a
-file, every class it names must come from pandapower, pandas, numpy, shapely,
-geopandas or networkx. Controllers stored in a net are not run: the profiles
-file drives the elements.
+A net file is data, never code: :mod:`planner.grid.net_json` checks the whole document
+(every class it names, at any depth, against an exact list; every table inline) before
+pandapower sees the checked text. Controllers stored in a net are not run: the profiles
+file drives the elements, and the reader says so.
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from planner import PlannerWarning
+from planner.grid.net_json import NetFileError, read_net_file
 from planner.grid.powerflow import PowerFlowError
-
-_ALLOWED_MODULES = ("pandapower", "pandas", "numpy", "shapely", "geopandas", "builtins", "networkx")
-
-
-def _walk_modules(node, found: set) -> None:
-    if isinstance(node, dict):
-        module = node.get("_module")
-        if isinstance(module, str):
-            found.add((module, str(node.get("_class", ""))))
-        for value in node.values():
-            _walk_modules(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _walk_modules(value, found)
-    elif isinstance(node, str) and node.startswith("{") and '"_module"' in node:
-        try:
-            _walk_modules(json.loads(node), found)
-        except json.JSONDecodeError:
-            pass
 
 
 def read_net(path):
-    """A pandapower net from ``pandapower.to_json`` output, checked to hold data only."""
+    """A pandapower net from ``pandapower.to_json`` output, checked to hold data only.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The JSON file.
+
+    Returns
+    -------
+    pandapowerNet
+
+    Raises
+    ------
+    NetFileError
+        When the file is not a pandapower net, or names any class that is not data (see
+        :func:`planner.grid.net_json.check_net_text`); nothing named in it is imported.
+
+    Warns
+    -----
+    PlannerWarning
+        When the net stores controllers, which are left out.
+    """
     import pandapower as pp
 
-    path = Path(path)
-    if not path.exists():
-        raise PowerFlowError(f"{path}: no such file")
+    checked = read_net_file(path)
+    for note in checked.notes:
+        warnings.warn(note, PlannerWarning, stacklevel=2)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PowerFlowError(f"{path}: not a JSON file: {exc}") from None
-    found: set = set()
-    _walk_modules(document, found)
-    for module, cls in sorted(found):
-        if not module.split(".")[0] in _ALLOWED_MODULES:
-            raise PowerFlowError(f"{path}: names the Python class {module}.{cls}; only pandapower data "
-                                 f"is read, no code")
-    try:
-        net = pp.from_json(str(path))
+        net = pp.from_json_string(checked.text)
     except Exception as exc:
-        raise PowerFlowError(f"{path}: pandapower cannot read it: {' '.join(str(exc).split())[:200]}") from None
+        raise NetFileError(f"{path}: pandapower cannot read it: {' '.join(str(exc).split())[:200]}") from None
     if not hasattr(net, "bus") or not len(net.bus):
-        raise PowerFlowError(f"{path}: the net has no buses")
+        raise NetFileError(f"{path}: the net has no buses")
     return net
 
 

@@ -6,6 +6,38 @@ import sys
 from pathlib import Path
 
 
+#: Libraries Qt's xcb platform plugin needs beyond a desktop's usual ones, with their Debian packages.
+_XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+                  "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0",
+                  "xkbcommon-x11": "libxkbcommon-x11-0", "EGL": "libegl1"}
+
+
+def display_problem(environ=None) -> str | None:
+    """Why a window cannot open here, or None; checked before Qt, which aborts the process instead.
+
+    Qt picks the platform from ``QT_QPA_PLATFORM``, else Wayland or X11 from the session's
+    variables; without any, or without the libraries of its X11 plugin, it calls ``abort()``.
+    """
+    import ctypes.util
+    import os
+
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return None  # offscreen, wayland, vnc...: Qt reports its own problems there
+    if not platform and environ.get("WAYLAND_DISPLAY"):
+        return None
+    if not environ.get("DISPLAY"):
+        return ("no display to open a window on (DISPLAY is not set): run the app on a desktop, "
+                "under Xvfb (xvfb-run planner gui), or set QT_QPA_PLATFORM=offscreen")
+    missing = [package for library, package in _XCB_LIBRARIES.items() if ctypes.util.find_library(library) is None]
+    if missing:
+        return f"Qt's X11 plugin needs system libraries that are missing: apt-get install {' '.join(missing)}"
+    return None
+
+
 def make_application(argv=None):
     """The QApplication, created once per process."""
     from PySide6.QtWidgets import QApplication
@@ -38,6 +70,11 @@ def run(project: str | None = None, *, screenshot: str | None = None) -> int:
     With ``screenshot``, save a picture of the window once the project is drawn and quit:
     the exit code is 2 when the project cannot be opened or the picture cannot be saved.
     """
+    from planner import PlannerError
+
+    problem = display_problem()
+    if problem:
+        raise PlannerError(problem)
     from PySide6.QtCore import QTimer
 
     from planner.gui.main_window import MainWindow
@@ -47,7 +84,6 @@ def run(project: str | None = None, *, screenshot: str | None = None) -> int:
     window.show()
     if project is not None:
         if screenshot is not None:
-            from planner import PlannerError
             from planner.io import load_project
 
             try:
