@@ -207,7 +207,7 @@ def cmd_new(args) -> int:
     if issues:
         raise ValidationError(issues)
     project = Project(args.name, site)
-    save_project(project, out)
+    save_project(project, out, keep_foreign=False)  # --force: a new project, nothing kept
     print(f"created {out}: '{args.name}' at {site.latitude:.5f}, {site.longitude:.5f} "
           f"({site.timezone}, {site.crs})")
     return EXIT_OK

@@ -80,7 +80,10 @@ def migrate(tables: Tables, version: int, *, migrations: dict | None = None,
     while version < target:
         if version not in steps:
             raise ValueError(f"no migration from schema version {version} to {version + 1}")
-        tables = steps[version](tables)
+        try:
+            tables = steps[version](tables)
+        except KeyError as exc:  # a layer the step works on is missing from the file
+            raise ValueError(f"schema version {version} file lacks layer {exc.args[0]!r}") from None
         version += 1
         tables.settings["schema_version"] = version
     return tables

@@ -22,6 +22,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shutil
+import stat
 import uuid
 import warnings
 from pathlib import Path
@@ -37,6 +40,8 @@ from planner.model.site import Site
 
 SETTINGS_LAYER = "project"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The application id in the SQLite header of a GeoPackage (1.2 and later; 1.0 and 1.1).
+_GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")
 _OGR_GEOMETRY = {"Point": "Point", "LineString": "LineString", "Polygon": "MultiPolygon"}
 
 
@@ -58,8 +63,22 @@ LAYERS: dict[str, type[Entity]] = {layer_name(t): t for t in ENTITY_TYPES}
 
 
 # ---------------------------------------------------------------------- writing
-def save_project(project: Project, path: str | os.PathLike) -> Path:
+def save_project(project: Project, path: str | os.PathLike, *, keep_foreign: bool = True) -> Path:
     """Write ``project`` to ``path`` atomically (temp file beside it, then rename).
+
+    When ``path`` is a project file already, the new file starts as a copy of it and only
+    the project's own layers and tables are rewritten, so layers, tables and styles that
+    others added (a ``my_trees`` layer from QGIS) are kept as they were. A symbolic link is
+    followed (the file it points to is replaced, the link stays) and the file keeps its
+    permissions. Leftovers of earlier saves that were killed half-way are removed.
+
+    Parameters
+    ----------
+    project : Project
+    path : str or path-like
+        The ``.gpkg`` file.
+    keep_foreign : bool
+        Keep what others added to an existing project file (default); False starts anew.
 
     Raises
     ------
@@ -73,35 +92,115 @@ def save_project(project: Project, path: str | os.PathLike) -> Path:
     if path.suffix.lower() != ".gpkg":
         raise ProjectFileError(f"{path}: a project file must end in .gpkg")
     _check_storable(project)
-    directory = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise ProjectFileError(f"{path}: folder '{directory}' does not exist")
-    tmp = directory / f".{path.stem}.saving-{uuid.uuid4().hex[:8]}.gpkg"
+    if target.is_dir():
+        raise ProjectFileError(f"{path}: is a folder, not a project file")
+    remove_stale_temporaries(target)
+    tmp = directory / f".{target.stem}.saving-{os.getpid()}-{uuid.uuid4().hex[:8]}.gpkg"
     try:
+        mode = None
+        base = keep_foreign and _is_project_file(target)
+        if target.exists():
+            mode = stat.S_IMODE(target.stat().st_mode)
+        if base:
+            shutil.copyfile(target, tmp)
         settings = _settings_frame(project)
+        overwrite = {"layer_options": {"OVERWRITE": "YES"}} if base else {"dataset_options": _DATASET_OPTIONS}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            pyogrio.write_dataframe(settings, tmp, layer=SETTINGS_LAYER, driver="GPKG",
-                                    dataset_options=_DATASET_OPTIONS)
+            pyogrio.write_dataframe(settings, tmp, layer=SETTINGS_LAYER, driver="GPKG", **overwrite)
             for layer, entity_type in LAYERS.items():
                 frame = _entities_frame(project, entity_type)
                 kwargs = {}
                 if entity_type.GEOMETRY is not None:
                     kwargs = {"geometry_type": _OGR_GEOMETRY[entity_type.GEOMETRY],
                               "promote_to_multi": entity_type.GEOMETRY == "Polygon"}
+                if base:
+                    kwargs["layer_options"] = {"OVERWRITE": "YES"}
                 pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG", **kwargs)
+        if mode is not None:
+            os.chmod(tmp, mode)
         _fsync(tmp)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
         _fsync_dir(directory)
     except ProjectFileError:
         raise
     except Exception as exc:  # disk full, permissions, GDAL refusing: the old file stays
         raise ProjectFileError(f"{path}: could not save: {_one_line(exc)}") from exc
     finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal"), tmp.with_name(tmp.name + "-wal")):
+        for leftover in _with_sidecars(tmp):
             if leftover.exists():
                 leftover.unlink()
     return path
+
+
+#: Temporary files of a save: ``.NAME.saving-PID-HEX.gpkg`` (older versions: no PID).
+_TEMP_PATTERN = re.compile(r"^\.(?P<stem>.+)\.saving-(?:(?P<pid>\d+)-)?[0-9a-f]{8}\.gpkg(?:-journal|-wal|-shm)?$")
+
+
+def is_temporary(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is the temporary file of a save (never a project to open)."""
+    return _TEMP_PATTERN.match(Path(path).name) is not None
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Remove temporaries of earlier saves of ``path`` whose process is gone; return them.
+
+    A save killed half-way leaves ``.NAME.saving-PID-HEX.gpkg`` and SQLite side files; a
+    save still running in another process (its PID alive) is left alone.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    removed = []
+    try:
+        candidates = list(directory.iterdir())
+    except OSError:
+        return removed
+    for candidate in candidates:
+        match = _TEMP_PATTERN.match(candidate.name)
+        if not match or match["stem"] != path.stem:
+            continue
+        pid = match["pid"]
+        if pid is not None and int(pid) != os.getpid() and _process_alive(int(pid)):
+            continue
+        try:
+            candidate.unlink()
+            removed.append(candidate)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _with_sidecars(path: Path) -> list[Path]:
+    return [path] + [path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm")]
+
+
+def _is_project_file(path: Path) -> bool:
+    """A readable GeoPackage with the project table: its foreign layers are worth keeping."""
+    import pyogrio
+
+    try:
+        with open(path, "rb") as fh:
+            if not fh.read(16).startswith(_SQLITE_MAGIC):
+                return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return SETTINGS_LAYER in {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception:
+        return False
 
 
 def _check_storable(project: Project) -> None:
@@ -182,14 +281,25 @@ def read_tables(path: str | os.PathLike) -> tuple[Tables, int]:
     import pyogrio
 
     path = Path(path)
+    if is_temporary(path):
+        raise ProjectFileError(f"{path}: is the temporary file of an interrupted save, not a "
+                               f"project (open the project file beside it)")
     if not path.exists():
         raise ProjectFileError(f"{path}: no such file")
     if path.is_dir():
         raise ProjectFileError(f"{path}: is a folder, not a project file")
-    with open(path, "rb") as fh:
-        head = fh.read(100)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except PermissionError:
+        raise ProjectFileError(f"{path}: permission denied (the file cannot be read)") from None
+    except OSError as exc:
+        raise ProjectFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if not head.startswith(_SQLITE_MAGIC):
         raise ProjectFileError(f"{path}: not a GeoPackage (the file is not an SQLite database)")
+    if len(head) >= 72 and head[68:72] not in _GPKG_APPLICATION_IDS:
+        raise ProjectFileError(f"{path}: an SQLite database but not a GeoPackage (open it in a "
+                               f"database tool; a project file is a GeoPackage)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -237,6 +347,7 @@ def load_project(path: str | os.PathLike) -> Project:
     """
     path = Path(path)
     tables, version = read_tables(path)
+    remove_stale_temporaries(path)
     try:
         tables = migrate(tables, version)
     except ValueError as exc:
