@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import warnings
@@ -379,19 +380,24 @@ def cmd_powerflow(args) -> int:
     from planner.grid.powerflow import build_model, parse_profiles, run
     from planner.grid.results_io import ParquetResults
 
-    if args.resolution_minutes is not None and not args.resolution_minutes > 0:
-        raise PlannerError(f"--resolution-minutes must be positive, got {args.resolution_minutes:g}")
+    from planner.io.run_folder import check_output_folder, output_folder
+
+    if args.resolution_minutes is not None and not (math.isfinite(args.resolution_minutes)
+                                                    and 0 < args.resolution_minutes <= 1440):
+        raise PlannerError(f"--resolution-minutes must be a number of minutes above 0 and at most a day "
+                           f"(1440), got {args.resolution_minutes:g}")
+    check_output_folder(args.output)
     net = read_net(args.net)
     frame = read_profiles(args.profiles)
     profiles = parse_profiles(frame, net, resolution_minutes=args.resolution_minutes)
     del frame  # the profiles hold their own array: keep one copy of the year in memory
     model = build_model(net)
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    with ParquetResults(out, model) as sink:
-        summary = run(model, profiles, on_chunk=sink.write)
-    result = summary.as_dict()
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    with output_folder(out, "powerflow") as staging:
+        with ParquetResults(staging, model) as sink:
+            summary = run(model, profiles, on_chunk=sink.write)
+        result = summary.as_dict()
+        (staging / "summary.json").write_text(json.dumps(result, indent=2, allow_nan=False))
     print(f"{summary.steps} steps in {summary.seconds:.2f} s: losses {summary.losses_mwh:,.3f} MWh "
           f"(lines {summary.line_losses_mwh:,.3f}, transformers {summary.trafo_losses_mwh:,.3f}); "
           f"max line loading {result['max_line_loading_percent'] or float('nan'):.1f} %, "
@@ -432,11 +438,17 @@ def cmd_run(args) -> int:
     from planner.io import load_project
     from planner.simulation.run import simulate, summary_dict, write_outputs
 
+    from planner.economics.costs import load_catalogue
+    from planner.io.run_folder import check_output_folder, output_folder
+
     started = time.perf_counter()
+    check_output_folder(args.output)
     project = load_project(args.project)
+    catalogue = load_catalogue(args.costs)
     result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
-                      subsidy_eur_per_kwh=args.subsidy, costs_path=args.costs)
-    write_outputs(result, args.output)
+                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue)
+    with output_folder(args.output, "run") as staging:
+        write_outputs(result, staging)
     s = summary_dict(result)
     e, k = s["energy"], s["kpi"]
     print(f"{project.name}: generation {e['generation_kwh'] / 1000:,.1f} MWh, demand "

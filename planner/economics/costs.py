@@ -1,18 +1,20 @@
 """The cost catalogue: capex, opex and lifetime per technology, with sources.
 
-Defaults live in ``resources/catalogue/costs.csv`` (shown with their sources); a project or a
+Defaults live in ``resources/catalogue/costs.csv`` (installed as ``planner.resources``) (shown with their sources); a project or a
 caller may pass its own table with the same columns.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from planner import PlannerError
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "catalogue" / "costs.csv"
+#: The catalogue shipped with the planner (package data: found in a wheel and in a checkout alike).
+DEFAULT_CATALOGUE = "catalogue/costs.csv"
 COLUMNS = ["technology", "size_basis", "capex_eur_per_unit", "opex_share_per_year", "lifetime_years", "source"]
 #: Discount rate (real, per year) for LCOE and NPV; editable.
 DISCOUNT_RATE = 0.04
@@ -20,23 +22,110 @@ DISCOUNT_RATE = 0.04
 GAS_PRICE_EUR_PER_KWH = 0.10
 #: Units up to this rated power count as small wind turbines [kW].
 SMALL_WIND_KW = 100.0
+#: Lifetimes outside this range [years] are typing errors, not equipment.
+LIFETIME_RANGE_YEARS = (1, 100)
+#: A cost catalogue larger than this [bytes] is not a catalogue.
+MAX_CATALOGUE_BYTES = 10 * 1024 * 1024
+
+
+def default_catalogue_text() -> str:
+    """The shipped catalogue's CSV text (``planner.resources``, via :mod:`importlib.resources`)."""
+    from importlib.resources import files
+
+    return files("planner.resources").joinpath(DEFAULT_CATALOGUE).read_text(encoding="utf-8")
 
 
 def load_catalogue(path: str | Path | None = None) -> pd.DataFrame:
-    path = Path(path) if path is not None else DEFAULT_CATALOGUE
-    if not path.exists():
-        raise PlannerError(f"{path}: no cost catalogue there")
-    table = pd.read_csv(path)
+    """The cost catalogue: the shipped one, or a CSV of one's own with the same columns.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A CSV with the columns :data:`COLUMNS`, UTF-8. Default: the shipped catalogue.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``technology``.
+
+    Raises
+    ------
+    PlannerError
+        Naming the file, and the technology and column where a value is wrong: a missing,
+        empty, unreadable or non-UTF-8 file, a missing column, a duplicate technology, a
+        capex or opex share that is not a finite number of at least 0 (opex share at most 1),
+        a lifetime that is not a whole number of years from 1 to 100.
+    """
+    import io
+
+    if path is None:
+        name, text = "the shipped cost catalogue", default_catalogue_text()
+    else:
+        name = str(path)
+        path = Path(path)
+        try:
+            if path.is_dir():
+                raise PlannerError(f"{path}: is a folder, not a cost catalogue")
+            if path.stat().st_size > MAX_CATALOGUE_BYTES:
+                raise PlannerError(f"{path}: {path.stat().st_size / 1e6:,.0f} MB is far too large for a cost "
+                                   f"catalogue (a CSV of a few rows)")
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise PlannerError(f"{path}: no cost catalogue there") from None
+        except OSError as exc:
+            raise PlannerError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise PlannerError(f"{path}: not UTF-8 text (byte {exc.start}); save the catalogue as UTF-8 CSV") from None
+        if "\x00" in text:
+            raise PlannerError(f"{path}: binary content, not a CSV cost catalogue")
+    if not text.strip():
+        raise PlannerError(f"{name}: the cost catalogue is empty")
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype={"technology": str, "size_basis": str, "source": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise PlannerError(f"{name}: not a CSV cost catalogue: {' '.join(str(exc).split())[:150]}") from None
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
-        raise PlannerError(f"{path}: the cost catalogue lacks column{'s' * (len(missing) > 1)} {', '.join(missing)}")
-    for column in ("capex_eur_per_unit", "opex_share_per_year", "lifetime_years"):
-        values = pd.to_numeric(table[column], errors="coerce")
-        if values.isna().any() or (values < 0).any():
-            row = int(values.isna().idxmax() if values.isna().any() else (values < 0).idxmax())
-            raise PlannerError(f"{path}: {column} of '{table.technology[row]}' must be a number, not negative")
+        raise PlannerError(f"{name}: the cost catalogue lacks column{'s' * (len(missing) > 1)} {', '.join(missing)}")
+    if not len(table):
+        raise PlannerError(f"{name}: the cost catalogue has no rows")
+    technology = table["technology"].fillna("").astype(str).str.strip()
+    if (technology == "").any():
+        raise PlannerError(f"{name}: row {int((technology == '').idxmax()) + 2} has no technology")
+    duplicated = technology[technology.duplicated()]
+    if len(duplicated):
+        raise PlannerError(f"{name}: technology '{duplicated.iloc[0]}' appears twice")
+    table["technology"] = technology
+    limits = {"capex_eur_per_unit": (0.0, math.inf, "a finite number of at least 0"),
+              "opex_share_per_year": (0.0, 1.0, "a share of capex from 0 to 1"),
+              "lifetime_years": (*LIFETIME_RANGE_YEARS, "a whole number of years from "
+                                 f"{LIFETIME_RANGE_YEARS[0]} to {LIFETIME_RANGE_YEARS[1]}")}
+    for column, (low, high, what) in limits.items():
+        raw_values = table[column]
+        values = pd.to_numeric(raw_values, errors="coerce").astype(float)
+        for row, value in enumerate(values):
+            bad = not math.isfinite(value) or value < low or value > high
+            if column == "lifetime_years" and not bad:
+                bad = not float(value).is_integer()
+            if bad:
+                raise PlannerError(f"{name}: {column} of '{technology.iloc[row]}' must be {what}, "
+                                   f"got {raw_values.iloc[row]!r}")
         table[column] = values
+    table["lifetime_years"] = table["lifetime_years"].astype(int)
     return table.set_index("technology")
+
+
+def check_catalogue_covers(project, catalogue: pd.DataFrame) -> None:
+    """Refuse, before any simulation, a catalogue without a technology that a unit needs."""
+    for kind in ("pv_unit", "wind_turbine", "chp_unit", "battery"):
+        for unit in project.items(kind).values():
+            parcel = project.items("parcel").get(unit.parcel_id) if unit.parcel_id else None
+            technology, _ = technology_of(unit, parcel.land_use if parcel else None)
+            if technology not in catalogue.index:
+                raise PlannerError(f"the cost catalogue has no technology '{technology}' "
+                                   f"(needed by {unit.describe()})")
 
 
 def technology_of(unit, land_use: str | None = None) -> tuple[str, float]:

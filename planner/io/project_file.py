@@ -19,6 +19,7 @@ nothing in a file is executed or unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -40,8 +41,6 @@ from planner.model.site import Site
 
 SETTINGS_LAYER = "project"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-#: The application id in the SQLite header of a GeoPackage (1.2 and later; 1.0 and 1.1).
-_GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")
 _OGR_GEOMETRY = {"Point": "Point", "LineString": "LineString", "Polygon": "MultiPolygon"}
 
 
@@ -297,7 +296,7 @@ def read_tables(path: str | os.PathLike) -> tuple[Tables, int]:
         raise ProjectFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     if not head.startswith(_SQLITE_MAGIC):
         raise ProjectFileError(f"{path}: not a GeoPackage (the file is not an SQLite database)")
-    if len(head) >= 72 and head[68:72] not in _GPKG_APPLICATION_IDS:
+    if len(head) >= 72 and head[68:72] == b"\x00\x00\x00\x00" and _plain_sqlite(path):
         raise ProjectFileError(f"{path}: an SQLite database but not a GeoPackage (open it in a "
                                f"database tool; a project file is a GeoPackage)")
     try:
@@ -327,6 +326,18 @@ def read_tables(path: str | os.PathLike) -> tuple[Tables, int]:
         wanted &= set(LAYERS)
     layers = {layer: _read_layer(path, layer) for layer in sorted(wanted)}
     return Tables(settings=settings, layers=layers), version
+
+
+def _plain_sqlite(path: Path) -> bool:
+    """An intact SQLite database without GeoPackage tables (not a damaged GeoPackage)."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    return "gpkg_contents" not in names
 
 
 def _check_layers(path: Path, available) -> None:

@@ -32,6 +32,7 @@ import pandas as pd
 from planner import PlannerError
 from planner.community.balance import Balance
 from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
+from planner.economics.costs import check_catalogue_covers, load_catalogue
 from planner.economics.indexes import co2_avoided_kg, gini, jain
 from planner.economics.shapley import community_value, shapley
 from planner.generation import storage
@@ -114,6 +115,15 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     issues = project.validate()
     if issues:
         raise PlannerError(f"the project is not valid: {issues[0]}")
+    # every input is checked before the first step of the long work
+    if not (isinstance(subsidy_eur_per_kwh, (int, float)) and math.isfinite(subsidy_eur_per_kwh)
+            and subsidy_eur_per_kwh >= 0):
+        raise PlannerError(f"the production subsidy must be a finite amount of at least 0 EUR/kWh, got "
+                           f"{subsidy_eur_per_kwh!r} (a negative subsidy would be a levy on generation, "
+                           f"which the planner does not model)")
+    catalogue = costs_path if isinstance(costs_path, pd.DataFrame) else load_catalogue(costs_path)
+    check_catalogue_covers(project, catalogue)
+    _prices(project)
     gen = simulate_generation(project, resolution_minutes=resolution_minutes)
     h = gen.step_h
     index = gen.units_kw.index
@@ -213,14 +223,14 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     result.ownership = shares
     result.measures = _measures(project, pb)
     result.unit_finance, result.member_finance, finance = _finance(project, result, shares, subsidy_eur_per_kwh,
-                                                                   costs_path)
+                                                                   catalogue)
     result.indexes["finance"] = finance
     return result
 
 
-def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float, costs_path=None):
+def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float, catalogue):
     """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`."""
-    from planner.economics.costs import DISCOUNT_RATE, load_catalogue, technology_of, unit_costs, yearly_cash_flows
+    from planner.economics.costs import DISCOUNT_RATE, technology_of, unit_costs, yearly_cash_flows
     from planner.economics.finance import Investment
 
     gen = result.generation
@@ -238,7 +248,7 @@ def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per
                 row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
             rows.append(row)
             owners[u.id] = shares.get(u.id, {_owner(project, u.owner_id): 1.0})
-    costs = unit_costs(rows, load_catalogue(costs_path))
+    costs = unit_costs(rows, catalogue)
     savings = result.schemes["grid_only"].member_bills() - result.schemes["sdr"].member_bills()
     # each generated kWh is worth, on average, what the community saves per kWh it generates
     total_energy = float(energy.sum())

@@ -1,0 +1,1 @@
+"""Data files the planner ships: the cost catalogue (catalogue/costs.csv), with sources."""
