@@ -389,7 +389,7 @@ def cmd_powerflow(args) -> int:
     check_output_folder(args.output)
     net = read_net(args.net)
     frame = read_profiles(args.profiles)
-    profiles = parse_profiles(frame, net, resolution_minutes=args.resolution_minutes)
+    profiles = parse_profiles(frame, net, resolution_minutes=args.resolution_minutes, source=args.profiles)
     del frame  # the profiles hold their own array: keep one copy of the year in memory
     model = build_model(net)
     out = Path(args.output)

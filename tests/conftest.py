@@ -84,6 +84,22 @@ def make_small_project() -> Project:
     return p
 
 
+def make_runnable_project() -> Project:
+    """The small village made ready for ``simulate``: the bakery's heat, the field fed, a small turbine."""
+    from planner.model.commands import UpdateEntity
+
+    p = make_small_project()
+    for command in (
+        UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=60_000.0),
+        UpdateEntity("cable", "c2", in_service=True),          # feed the field
+        UpdateEntity("switch", "sw1", closed=True),
+        UpdateEntity("wind_turbine", "w1", turbine_type="custom", rated_kw=10.0, hub_height_m=24.0,
+                     power_curve="0:0;2.5:0;3:0.3;5:1.8;7:4.6;9:8;11:10;25:10"),
+    ):
+        command.do(p)
+    return p
+
+
 #: The schema version that introduced each kind (kinds not named here were in version 1).
 KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3}
 

@@ -45,8 +45,9 @@ _TABLE_KEYS = frozenset({"orient", "dtype", "is_multiindex", "is_multicolumn", "
 _TABLE_CLASSES = frozenset({"DataFrame", "Series"})
 #: Deepest nesting of lists and objects accepted (a real net needs fewer than 10 levels).
 MAX_DEPTH = 64
-#: Largest net file read [bytes]; pandapower JSON of a 3,000-bus grid is about 3 MB.
-MAX_BYTES = 500 * 1024 * 1024
+#: Largest net file read [bytes]; pandapower JSON of a 3,000-bus grid is about 3 MB, of SimBench
+#: rural1 with its element tables 7 MB.
+MAX_BYTES = 200 * 1024 * 1024
 
 
 class NetFileError(PlannerError):

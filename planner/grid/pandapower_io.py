@@ -50,9 +50,51 @@ def read_net(path):
         net = pp.from_json_string(checked.text)
     except Exception as exc:
         raise NetFileError(f"{path}: pandapower cannot read it: {' '.join(str(exc).split())[:200]}") from None
-    if not hasattr(net, "bus") or not len(net.bus):
+    _check_tables(net, path)
+    if not len(net.bus):
         raise NetFileError(f"{path}: the net has no buses")
     return net
+
+
+def _check_tables(net, path) -> None:
+    """Every table pandapower's empty net has is a table here, with its columns and their kinds.
+
+    pandapower reads whatever the JSON holds; a table that is a list, lacks ``vn_kv`` or holds
+    text where numbers belong would fail deep inside a power flow instead of here.
+    """
+    import numpy as np
+    import pandapower as pp
+
+    empty = pp.create_empty_network()
+    for name, reference in empty.items():
+        if not isinstance(reference, pd.DataFrame) or name.startswith("res_"):
+            continue
+        table = net.get(name)
+        if not isinstance(table, pd.DataFrame):
+            raise NetFileError(f"{path}: table '{name}' is not a table")
+        if not len(table):
+            continue
+        missing = [c for c in reference.columns if c not in table.columns
+                   and not pd.api.types.is_object_dtype(reference[c].dtype)]
+        if missing:
+            raise NetFileError(f"{path}: table '{name}' lacks column{'s' * (len(missing) > 1)} "
+                               f"{', '.join(missing[:5])}")
+        for column in reference.columns:
+            kind = reference[column].dtype
+            if column not in table.columns or pd.api.types.is_object_dtype(kind):
+                continue
+            values = table[column]
+            if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+                continue
+            converted = pd.to_numeric(values, errors="coerce")
+            bad = converted.isna() & values.notna()
+            if bad.any():
+                row = values.index[int(np.flatnonzero(bad.to_numpy())[0])]
+                raise NetFileError(f"{path}: table '{name}', row {row}: {column} must be a number, got "
+                                   f"{values[row]!r}")
+            net[name][column] = converted
+    if not net.bus.index.is_unique:
+        raise NetFileError(f"{path}: table 'bus' repeats an index")
 
 
 def read_profiles(path) -> pd.DataFrame:
@@ -108,6 +150,9 @@ def _read_parquet(path, batch: int = 128):
 
     handle = pq.ParquetFile(path)
     all_names = handle.schema_arrow.names
+    repeated = sorted({name for name in all_names if all_names.count(name) > 1})
+    if repeated:
+        raise PowerFlowError(f"{path}: profile column '{repeated[0]}' appears twice")
     if "time" not in all_names:
         raise PowerFlowError(f"{path}: no column 'time'")
     times = _times(path, handle.read(columns=["time"]).column("time").to_pandas())
@@ -128,7 +173,14 @@ def _read_parquet(path, batch: int = 128):
 def _read_csv(path):
     import numpy as np
 
-    frame = pd.read_csv(path)
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise PowerFlowError(f"{path}: profile column '{repeated[0]}' appears twice")
+    frame = pd.read_csv(path, encoding="utf-8-sig")
     if "time" not in frame.columns:
         raise PowerFlowError(f"{path}: no column 'time'")
     times = _times(path, frame.pop("time"))

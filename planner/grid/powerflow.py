@@ -97,7 +97,8 @@ def build_model(net) -> GridModel:
     try:
         pp.runpp(net, lightsim2grid=False, numba=False)
     except Exception as exc:  # pandapower raises LoadflowNotConverged and others
-        raise PowerFlowError(f"the net's own power flow at its static values fails: {exc}") from None
+        raise PowerFlowError(f"the net's own power flow at its static values fails ({' '.join(str(exc).split())[:80]})"
+                             f"{_largest_injection(net)}") from None
     ppci = net._ppc["internal"]
     bus = ppci["bus"]
     if np.any(bus[:, [CID_P, CZD_P, CID_Q, CZD_Q]] != 0):
@@ -187,8 +188,32 @@ def _check_net(net) -> None:
             if len(hit):
                 idx = int(hit.index[0])
                 raise PowerFlowError(
-                    f"bus {int(hit.bus.iloc[0])} is isolated (no path to an external grid) but "
-                    f"{element} {idx} is connected to it")
+                    f"{label(net, 'bus', int(hit.bus.iloc[0]))} is isolated (no path to an external grid) "
+                    f"but {label(net, element, idx)} is connected to it")
+
+
+def _largest_injection(net) -> str:
+    """'; the largest load is ...': where to look when a net does not converge."""
+    best = None
+    for element in ELEMENTS:
+        table = net[element]
+        if not len(table):
+            continue
+        p_mw = (table.p_mw.abs() * table.get("scaling", 1.0)).where(table.in_service.astype(bool), 0.0)
+        idx = p_mw.idxmax()
+        if best is None or p_mw[idx] > best[2]:
+            best = (element, int(idx), float(p_mw[idx]))
+    if best is None:
+        return ""
+    return f"; the largest is {label(net, best[0], best[1])} at {best[2]:,.4g} MW: check it"
+
+
+def label(net, element: str, index: int) -> str:
+    """An element as a user knows it: its name (a project's id) and pandapower's index."""
+    name = net[element].name.get(index) if "name" in net[element] else None
+    if isinstance(name, str) and name.strip():
+        return f"{element} '{name}' (pandapower index {index})"
+    return f"{element} {index}"
 
 
 @dataclass
@@ -201,42 +226,88 @@ class Profiles:
     step_h: float
 
 
-def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None = None) -> Profiles:
-    """Check a profile table (index: times; columns ``<element>.<variable>.<index>``) against a net."""
+def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None = None,
+                   source: str = "profiles") -> Profiles:
+    """Check a profile table (index: times; columns ``<element>.<variable>.<index>``) against a net.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Times as the index, one column per driven quantity, absolute values [MW, Mvar].
+    net : pandapowerNet
+    resolution_minutes : float, optional
+        The step length [min]: each row stands for this long, whatever its time says.
+        Default: the times' own step, which must then be regular (a gap is refused).
+    source : str
+        How to name the table in messages (its file).
+
+    Raises
+    ------
+    PowerFlowError
+        Naming the file and the column or time: times that repeat, go backwards or jump (a
+        missing step: energy would be power times a wrong step length) unless a resolution
+        is given, a single step without ``resolution_minutes``, columns
+        that repeat or name no element of the net, values that are not finite.
+    """
+    where = f"{source}: "
     if not isinstance(frame.index, pd.DatetimeIndex):
-        raise PowerFlowError("profile times could not be read as times")
+        raise PowerFlowError(f"{where}profile times could not be read as times")
     index = frame.index
+    if len(index) < 1:
+        raise PowerFlowError(f"{where}the profiles hold no time steps")
     if index.has_duplicates:
-        raise PowerFlowError(f"profile time {index[index.duplicated()][0]} appears twice")
+        raise PowerFlowError(f"{where}profile time {index[index.duplicated()][0]} appears twice")
     if not index.is_monotonic_increasing:
         position = int(np.argmax(np.diff(index.asi8) < 0)) + 1
-        raise PowerFlowError(f"profile times go backwards at {index[position]}")
-    if len(index) < 1:
-        raise PowerFlowError("the profiles hold no time steps")
+        raise PowerFlowError(f"{where}profile times go backwards at {index[position]}")
+    if resolution_minutes is not None and not (np.isfinite(resolution_minutes) and 0 < resolution_minutes <= 1440):
+        raise PowerFlowError(f"{where}the resolution must be above 0 and at most 1440 minutes, got "
+                             f"{resolution_minutes!r}")
+    names = [str(n) for n in frame.columns]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise PowerFlowError(f"{where}profile column '{name}' appears twice")
+        seen.add(name)
     columns = []
-    for name in frame.columns:
-        match = _COLUMN.match(str(name))
+    for name in names:
+        match = _COLUMN.match(name)
         if not match:
             raise PowerFlowError(
-                f"profile column '{name}' is not <element>.<variable>.<index> with element "
+                f"{where}profile column '{name}' is not <element>.<variable>.<index> with element "
                 f"load, sgen or storage and variable p_mw or q_mvar")
         element, variable, idx = match.group(1), match.group(2), int(match.group(3))
         if idx not in net[element].index:
-            raise PowerFlowError(f"profile column '{name}' names {element} {idx}, which the net does not have")
+            raise PowerFlowError(f"{where}profile column '{name}' names {element} {idx}, which the net does not have")
         columns.append((element, variable, idx))
     values = frame.to_numpy(dtype=float, na_value=np.nan, copy=False)
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise PowerFlowError(f"profile column '{frame.columns[col]}' has no number at {index[row]}")
-    if resolution_minutes is not None:
-        step_h = resolution_minutes / 60.0
-    elif len(index) > 1:
-        steps = np.diff(index.asi8)
-        step_h = float(pd.Series(steps).mode().iloc[0]) / 3.6e12
-    else:
-        step_h = 1.0
+        raise PowerFlowError(f"{where}profile column '{names[col]}' has no number at {index[row]}")
+    step_h = _step_hours(index, resolution_minutes, where)
     return Profiles(index=index, values=values, columns=columns, step_h=step_h)
+
+
+def _step_hours(index: pd.DatetimeIndex, resolution_minutes: float | None, where: str) -> float:
+    """The one step length of the times [h]; a gap or a single step without a resolution is refused."""
+    if len(index) == 1:
+        if resolution_minutes is None:
+            raise PowerFlowError(f"{where}a single time step says nothing about its length: give "
+                                 f"--resolution-minutes")
+        return resolution_minutes / 60.0
+    if resolution_minutes is not None:  # the user's word: each row stands for this long
+        return resolution_minutes / 60.0
+    steps = np.diff(index.asi8)
+    common = float(pd.Series(steps).mode().iloc[0])
+    odd = np.flatnonzero(steps != common)
+    if len(odd):
+        i = int(odd[0])
+        raise PowerFlowError(f"{where}{len(odd)} irregular step{'s' * (len(odd) > 1)}: the times jump from "
+                             f"{index[i]} to {index[i + 1]} ({steps[i] / 6e10:g} minutes where the others are "
+                             f"{common / 6e10:g}); energy needs one step length, so fill the gap or "
+                             f"resample the profiles")
+    return common / 3.6e12
 
 
 def _injection_matrix(model: GridModel, profiles: Profiles):

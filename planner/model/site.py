@@ -86,7 +86,7 @@ class Site:
             latitude=float(latitude),
             longitude=float(longitude),
             timezone=timezone or timezone_at(latitude, longitude),
-            crs=crs or utm_crs(latitude, longitude),
+            crs=crs or _default_crs(latitude, longitude),
         )
 
     def validate(self) -> list[ValidationIssue]:
@@ -119,3 +119,15 @@ def _check_crs(crs: str) -> list[str]:
     if not parsed.is_projected:
         return [f"CRS '{crs}' is not projected; the map needs metres (for example a UTM zone)"]
     return []
+
+
+def _default_crs(latitude: float, longitude: float) -> str:
+    """The local UTM zone; beyond UTM's latitudes, a clear request for a CRS."""
+    try:
+        return utm_crs(latitude, longitude)
+    except ValueError:
+        from planner import PlannerError
+
+        raise PlannerError(f"latitude {latitude:g} deg lies beyond UTM (80 S to 84 N): give a projected "
+                           f"CRS in metres for the site (--crs), e.g. EPSG:3413 in the Arctic, EPSG:3031 "
+                           f"in the Antarctic") from None

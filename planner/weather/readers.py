@@ -35,27 +35,46 @@ from planner.weather.checks import WeatherError, WeatherMeta, finish, parse_time
 
 #: The calendar year given to typical-year data (a non-leap year).
 TYPICAL_YEAR = 2019
+#: Largest weather file read [bytes]: a year of 1-minute data in a wide CSV stays below this.
+MAX_WEATHER_BYTES = 100 * 1024 * 1024
+#: Largest file of a fixed hourly-year format [bytes]: a real one is 1 to 3 MB (EPW, TMY3, TMY2,
+#: PVGIS, DWD TRY), so ten times that is refused before it is read.
+MAX_YEAR_FILE_BYTES = 30 * 1024 * 1024
 
 
 def _where(path) -> str:
     return str(path)
 
 
-def _open_check(path) -> Path:
+def _open_check(path, max_bytes: int = MAX_WEATHER_BYTES, fmt: str = "a year of weather") -> Path:
     path = Path(path)
     if not path.exists():
         raise WeatherError(f"{path}: no such file")
     if path.is_dir():
         raise WeatherError(f"{path}: is a folder, not a weather file")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise WeatherError(f"{path}: permission denied (the file cannot be read)") from None
+    except OSError as exc:
+        raise WeatherError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if size == 0:
+        raise WeatherError(f"{path}: the file is empty")
+    if size > max_bytes:
+        raise WeatherError(f"{path}: {size / 1e6:,.1f} MB is far larger than {fmt} can be "
+                           f"(at most {max_bytes / 1e6:,.0f} MB are read)")
     return path
 
 
-def _with_year(index: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
+def _with_year(index: pd.DatetimeIndex, year: int, path) -> pd.DatetimeIndex:
     """Set one calendar year on a typical-year index (labels are interval starts)."""
     tz = index.tz
     naive = index.tz_localize(None)
     if year % 4 != 0 and ((naive.month == 2) & (naive.day == 29)).any():
-        raise WeatherError(f"the data hold 29 February, which {year} does not have")
+        raise WeatherError(f"{path}: the data hold 29 February, which {year} does not have "
+                           f"(a typical year is placed in a year without it)")
     text = pd.Index(naive.strftime("%m-%d %H:%M"))
     moved = pd.to_datetime(f"{year}-" + text, format="%Y-%m-%d %H:%M")
     return pd.DatetimeIndex(moved).tz_localize(tz)
@@ -65,7 +84,7 @@ def read_tmy3(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, Weat
     """NREL TMY3 CSV (such as pvlib's ``723170TYA.CSV``, Greensboro NC)."""
     import pvlib
 
-    path = _open_check(path)
+    path = _open_check(path, MAX_YEAR_FILE_BYTES, "a TMY3 file")
     try:
         data, raw = pvlib.iotools.read_tmy3(str(path), coerce_year=None, map_variables=True)
     except Exception as exc:
@@ -77,7 +96,7 @@ def read_tmy3(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, Weat
     dates = pd.to_datetime(data["Date (MM/DD/YYYY)"], format="%m/%d/%Y")
     hours = data["Time (HH:MM)"].str.slice(0, 2).astype(int) - 1
     starts = pd.DatetimeIndex(dates + pd.to_timedelta(hours, unit="h")).tz_localize(tz)
-    data.index = _with_year(starts, year) if year is not None else starts
+    data.index = _with_year(starts, year, path) if year is not None else starts
     data["pressure"] = data["pressure"] * 100.0  # mbar -> Pa
     meta = WeatherMeta(
         name=str(raw.get("Name", "")).strip().title() or path.stem, source="TMY3",
@@ -90,7 +109,7 @@ def read_tmy2(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, Weat
     """NREL TMY2 (such as pvlib's ``12839.tm2``, Miami FL); tenths of degC and m/s converted."""
     import pvlib
 
-    path = _open_check(path)
+    path = _open_check(path, MAX_YEAR_FILE_BYTES, "a TMY2 file")
     try:
         raw_data, raw = pvlib.iotools.read_tmy2(str(path))
     except Exception as exc:
@@ -101,7 +120,7 @@ def read_tmy2(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, Weat
         "pressure": raw_data["Pressure"] * 100.0,
     }, index=raw_data.index)
     if year is not None:
-        data.index = _with_year(data.index, year)
+        data.index = _with_year(data.index, year, path)
     meta = WeatherMeta(
         name=str(raw.get("City", "")).strip().title() or path.stem, source="TMY2",
         latitude=float(raw["latitude"]), longitude=float(raw["longitude"]),
@@ -113,14 +132,14 @@ def read_epw(path, year: int | None = None) -> tuple[pd.DataFrame, WeatherMeta]:
     """EnergyPlus weather (EPW), as PVGIS, climate.onebuilding.org and others write it."""
     import pvlib
 
-    path = _open_check(path)
+    path = _open_check(path, MAX_YEAR_FILE_BYTES, "an EPW file")
     try:
         raw_data, raw = pvlib.iotools.read_epw(str(path), coerce_year=year)
     except Exception as exc:
         raise WeatherError(f"{path}: not a readable EPW file: {_short(exc)}") from exc
     data = raw_data.rename(columns={"atmospheric_pressure": "pressure"})
     if year is None and not data.index.is_monotonic_increasing:
-        data.index = _with_year(data.index, TYPICAL_YEAR)
+        data.index = _with_year(data.index, TYPICAL_YEAR, path)
     meta = WeatherMeta(
         name=str(raw.get("city", "")).strip() or path.stem, source="EPW",
         latitude=float(raw["latitude"]), longitude=float(raw["longitude"]),
@@ -132,7 +151,7 @@ def read_pvgis_tmy(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame,
     """PVGIS typical meteorological year, CSV or JSON (the EPW variant goes to :func:`read_epw`)."""
     import pvlib
 
-    path = _open_check(path)
+    path = _open_check(path, MAX_YEAR_FILE_BYTES, "a PVGIS TMY file")
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "epw":
         return read_epw(path, year=year)
@@ -144,15 +163,19 @@ def read_pvgis_tmy(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame,
         raise WeatherError(f"{path}: not a readable PVGIS TMY {fmt.upper()} file: {_short(exc)}") from exc
     data = raw_data.copy()
     if year is not None:
-        data.index = _with_year(data.index, year)
+        data.index = _with_year(data.index, year, path)
     data = data.sort_index()
-    inputs = raw.get("inputs", {})
-    location = inputs.get("location", inputs)
+    inputs = raw.get("inputs", {}) if isinstance(raw, dict) else {}
+    location = inputs.get("location", inputs) if isinstance(inputs, dict) else {}
+    try:
+        latitude, longitude = float(location["latitude"]), float(location["longitude"])
+        elevation = float(location.get("elevation", np.nan))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise WeatherError(f"{path}: the PVGIS file gives no position as numbers (inputs.location "
+                           f"latitude and longitude)") from None
     meta = WeatherMeta(
-        name=f"PVGIS TMY {float(location['latitude']):.3f}, {float(location['longitude']):.3f}",
-        source=f"PVGIS TMY ({fmt})", latitude=float(location["latitude"]),
-        longitude=float(location["longitude"]), elevation_m=float(location.get("elevation", np.nan)),
-        path=str(path))
+        name=f"PVGIS TMY {latitude:.3f}, {longitude:.3f}", source=f"PVGIS TMY ({fmt})",
+        latitude=latitude, longitude=longitude, elevation_m=elevation, path=str(path))
     offset = inputs.get("irradiance time offset")
     if offset is not None:
         meta.notes.append(f"PVGIS irradiance time offset {float(offset):g} h is not applied")
@@ -179,7 +202,7 @@ def read_dwd_try(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, W
     """
     import pvlib
 
-    path = _open_check(path)
+    path = _open_check(path, MAX_YEAR_FILE_BYTES, "a DWD test reference year")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -325,6 +348,11 @@ def read_weather(path, **kwargs) -> tuple[pd.DataFrame, WeatherMeta]:
 
 
 def _short(exc: BaseException) -> str:
+    """One line on why a reader failed, in the file's terms rather than the code's."""
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r} entry where the format has one"
+    if isinstance(exc, (UnboundLocalError, NameError, IndexError, StopIteration)):
+        return "the header or the data rows are missing or cut short"
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 

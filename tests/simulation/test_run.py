@@ -25,17 +25,9 @@ MEMBER_COLUMNS = ["member_id", "scheme", "demand_kwh", "generation_kwh", "import
 
 @pytest.fixture(scope="module")
 def village_result():
-    from tests.conftest import make_small_project
+    from tests.conftest import make_runnable_project
 
-    p = make_small_project()
-    for command in (
-        UpdateEntity("consumer", "c-bakery", heat_profile="GHD", annual_heat_kwh=60_000.0),
-        UpdateEntity("cable", "c2", in_service=True),          # feed the field
-        UpdateEntity("switch", "sw1", closed=True),
-        UpdateEntity("wind_turbine", "w1", turbine_type="custom", rated_kw=10.0, hub_height_m=24.0,
-                     power_curve="0:0;2.5:0;3:0.3;5:1.8;7:4.6;9:8;11:10;25:10"),
-    ):
-        command.do(p)
+    p = make_runnable_project()
     return p, simulate(p)
 
 
