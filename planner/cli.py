@@ -260,21 +260,24 @@ def cmd_info(args) -> int:
 
 def _weather_for(args):
     """The weather for an assessment: the given file, or the bundled station for the site."""
-    from planner.weather import nearest_station, read_station, read_weather
+    from planner.weather import check_full_year, fit_warnings, nearest_station, read_station, read_weather
     from planner.weather.catalogue import distance_km
 
     if args.weather:
         data, meta = read_weather(args.weather)
+        check_full_year(data, meta)
+        warnings = fit_warnings(args.lat, args.lon, meta.latitude, meta.longitude)
         distance = None
-        if meta.latitude is not None and meta.longitude is not None:
+        if not any("position" in w for w in warnings) and meta.latitude is not None:
             distance = distance_km(args.lat, args.lon, meta.latitude, meta.longitude)
         return data, meta, {"name": meta.name, "source": args.weather, "distance_km": distance,
-                            "warnings": []}
+                            "warnings": warnings, "repairs": list(meta.repairs)}
     choice = nearest_station(args.lat, args.lon)
     data, meta = read_station(choice.station.id)
+    check_full_year(data, meta)
     return data, meta, {"name": choice.station.name, "source": choice.station.source,
                         "station_id": choice.station.id, "distance_km": choice.distance_km,
-                        "warnings": list(choice.warnings)}
+                        "warnings": list(choice.warnings), "repairs": list(meta.repairs)}
 
 
 def cmd_assess(args) -> int:
@@ -367,6 +370,7 @@ def _print_assessment(result: dict, what: str) -> None:
     where = f", {distance:,.0f} km away" if distance is not None else ""
     lines = [what, f"weather   {weather['name']} ({weather['source']}{where})"]
     lines += [f"warning   {w}" for w in weather.get("warnings", [])]
+    lines += [f"repaired  {r}" for r in weather.get("repairs", [])]
     lines.append(f"annual    {result['annual_kwh']:,.0f} kWh, {result['full_load_hours']:,.0f} full-load hours")
     months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
     width = max(6, len(f"{max(result['monthly_kwh']):,.0f}"))
@@ -469,6 +473,12 @@ def cmd_run(args) -> int:
     print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")
     for note in s["notes"]:
         print(f"note: {note}")
+    w = s["weather"]
+    print(f"weather: {w['name']} ({w['source']})")
+    for warning in w.get("warnings", []):
+        print(f"warning: weather: {warning}")
+    for repair in w.get("repairs", []):
+        print(f"repaired: weather: {repair}")
     return EXIT_OK
 
 

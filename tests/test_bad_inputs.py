@@ -56,6 +56,10 @@ def files(tmp_path_factory):
     (d / "empty.tm2").write_text("")
     (d / "net.json").write_text("{}")
     (d / "profiles.csv").write_text("time,load.p_mw.0,load.p_mw.0\n2020-01-01T00:00Z,1,1\n")
+    for name, size in (("huge_TRY2010_12_Jahr.dat", 200_000_000), ("huge.epw", 200_000_000),
+                       ("huge.json", 600_000_000)):
+        with open(d / name, "wb") as handle:  # sparse: no disk used, the size is what is checked
+            handle.truncate(size)
     return d
 
 
@@ -116,6 +120,12 @@ CASES = {
                   "empty.epw: the file is empty"),
     "empty tmy2": (["assess", "wind", "--lat", "48", "--lon", "8", "--turbine", "E-53/800", "--hub-height", "73",
                     "--weather", "{d}/empty.tm2"], "empty.tm2: the file is empty"),
+    "huge test reference year": (["assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--weather",
+                                  "{d}/huge_TRY2010_12_Jahr.dat"], "200.0 MB is far larger"),
+    "huge epw": (["assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--weather", "{d}/huge.epw"],
+                 "200.0 MB is far larger"),
+    "huge net": (["powerflow", "{d}/huge.json", "--profiles", "{d}/profiles.csv", "-o", "{d}/pf"],
+                 "600 MB is far larger"),
     "weather is a folder": (["assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--weather",
                              "{d}/folder.json"], "folder"),
 }

@@ -25,7 +25,7 @@ SMALL_WIND_KW = 100.0
 #: Lifetimes outside this range [years] are typing errors, not equipment.
 LIFETIME_RANGE_YEARS = (1, 100)
 #: A cost catalogue larger than this [bytes] is not a catalogue.
-MAX_CATALOGUE_BYTES = 10 * 1024 * 1024
+MAX_CATALOGUE_BYTES = 10_000_000
 
 
 def default_catalogue_text() -> str:

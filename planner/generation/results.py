@@ -20,7 +20,9 @@ from planner.generation.demand import electricity_kw, heat_kw
 from planner.generation.pv import pv_ac_kw
 from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_ac_kw
 from planner.model import Project
-from planner.weather import WeatherMeta, nearest_station, read_station, read_weather, to_resolution
+from planner.weather import (
+    WeatherMeta, check_full_year, fit_warnings, nearest_station, read_station, read_weather, to_resolution,
+)
 
 
 #: Share of a wind farm's free-stream energy left after wake losses (a typical 10 % loss for a small
@@ -103,6 +105,9 @@ def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.
         data, meta = read_station(project.weather)
     else:
         data, meta = read_weather(project.weather)
+        meta.notes.extend(fit_warnings(project.site.latitude, project.site.longitude, meta.latitude,
+                                       meta.longitude))
+    check_full_year(data, meta)
     if meta.resolution_minutes != resolution_minutes:
         data = to_resolution(data, resolution_minutes)
         meta.resolution_minutes = resolution_minutes

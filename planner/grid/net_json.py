@@ -47,7 +47,7 @@ _TABLE_CLASSES = frozenset({"DataFrame", "Series"})
 MAX_DEPTH = 64
 #: Largest net file read [bytes]; pandapower JSON of a 3,000-bus grid is about 3 MB, of SimBench
 #: rural1 with its element tables 7 MB.
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 200_000_000
 
 
 class NetFileError(PlannerError):

@@ -408,7 +408,10 @@ def summary_dict(result: ScenarioResult) -> dict:
         "indexes": result.indexes,
         "prices": {"import_eur_per_kwh": result.prices[0], "export_eur_per_kwh": result.prices[1]},
         "weather": {"name": result.generation.weather.name, "source": result.generation.weather.source,
-                    "station_id": result.generation.weather.station_id},
+                    "station_id": result.generation.weather.station_id,
+                    "path": result.generation.weather.path,
+                    "repairs": list(result.generation.weather.repairs),
+                    "warnings": list(result.generation.weather.notes)},
         "resolution_minutes": int(round(h * 60)),
         "notes": result.notes,
     }

@@ -146,14 +146,36 @@ def nearest_station(latitude: float, longitude: float) -> StationChoice:
         chosen = min(stations(), key=lambda s: distance_km(latitude, longitude, s.latitude, s.longitude))
         reason = "nearest bundled station"
     d = distance_km(latitude, longitude, chosen.latitude, chosen.longitude)
-    warnings = []
-    if region is None and d > FAR_KM:
-        warnings.append(f"the station is {d:,.0f} km away: bring a weather file for the site "
-                        f"(EPW, PVGIS TMY or TMY3)")
-    if abs(chosen.latitude - latitude) > OTHER_CLIMATE_DEG:
-        warnings.append(f"the station lies {abs(chosen.latitude - latitude):.0f} degrees of latitude "
-                        f"away, likely in another climate")
+    warnings = fit_warnings(latitude, longitude, chosen.latitude, chosen.longitude, "the station",
+                            far=region is None)
     return StationChoice(chosen, d, reason, tuple(warnings))
+
+
+def fit_warnings(site_lat: float, site_lon: float, data_lat, data_lon, what: str = "the weather file",
+                 far: bool = True) -> list[str]:
+    """Why weather from ``(data_lat, data_lon)`` may not fit a site: distance, climate, position.
+
+    The same words for a bundled station and for a user's file. A position that is missing or
+    impossible (a latitude of 999) is said as such: the data cannot be placed at all.
+    """
+    import math
+
+    try:
+        lat, lon = float(data_lat), float(data_lon)
+    except (TypeError, ValueError):
+        return [f"{what} gives no position: whether it fits the site cannot be checked"]
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 360):
+        return [f"{what} gives an impossible position ({data_lat}, {data_lon}): whether it fits the "
+                f"site cannot be checked"]
+    warnings = []
+    d = distance_km(site_lat, site_lon, lat, lon)
+    if far and d > FAR_KM:
+        warnings.append(f"{what} is {d:,.0f} km away: bring a weather file for the site "
+                        f"(EPW, PVGIS TMY or TMY3)")
+    if abs(lat - site_lat) > OTHER_CLIMATE_DEG:
+        warnings.append(f"{what} lies {abs(lat - site_lat):.0f} degrees of latitude away, likely in "
+                        f"another climate")
+    return warnings
 
 
 def read_station(station_id: str, **kwargs):

@@ -128,6 +128,27 @@ def finish(data: pd.DataFrame, meta: WeatherMeta, where: str) -> tuple[pd.DataFr
     return data, meta
 
 
+def check_full_year(data: pd.DataFrame, meta: WeatherMeta) -> None:
+    """Refuse weather that does not cover one whole year, for annual figures.
+
+    A year is 8,760 hours (8,784 in a leap year) of steps; a file cut short, or one of
+    several years, would make "annual" energy wrong in silence.
+
+    Raises
+    ------
+    WeatherError
+        Naming the file, how much it covers and from when to when.
+    """
+    step_h = meta.resolution_minutes / 60.0
+    hours = len(data) * step_h
+    if hours in (8760.0, 8784.0):
+        return
+    where = meta.path or meta.name
+    span = f"from {data.index[0]} to {data.index[-1]}" if len(data) else "no rows"
+    raise WeatherError(f"{where}: covers {hours / 24:,.1f} days ({span}); annual figures need one whole "
+                       f"year (8,760 hours, 8,784 in a leap year)")
+
+
 def _check_values(data: pd.DataFrame, meta: WeatherMeta, where: str) -> pd.DataFrame:
     for column in data.columns:
         lo, hi = LIMITS[column]
@@ -135,8 +156,10 @@ def _check_values(data: pd.DataFrame, meta: WeatherMeta, where: str) -> pd.DataF
         if column in ("ghi", "dni", "dhi"):
             small = (values < lo) & (values >= IRRADIANCE_NEGATIVE_TOLERANCE)
             if small.any():
+                first = data.index[small.to_numpy()][0]
                 data.loc[small, column] = 0.0
-                meta.repairs.append(f"{int(small.sum())} small negative {column} values set to 0")
+                meta.repairs.append(f"{int(small.sum())} small negative {column} values set to 0 "
+                                    f"(first at {first})")
         bad = (data[column] < lo) | (data[column] > hi)
         if bad.any():
             at = data.index[bad.to_numpy()][0]
@@ -164,8 +187,10 @@ def _fill_short_gaps(data: pd.DataFrame, meta: WeatherMeta, where: str) -> pd.Da
             data[column] = data[column].interpolate(limit_direction="both")
         else:
             data[column] = data[column].interpolate()
-        meta.repairs.append(f"{int(isna.sum())} missing {column} value{'s' * (int(isna.sum()) > 1)} "
-                            f"filled by linear interpolation")
+        first = data.index[int(np.flatnonzero(isna)[0])]
+        meta.repairs.append(f"{int(isna.sum())} missing or unreadable {column} value"
+                            f"{'s' * (int(isna.sum()) > 1)} (text such as 'n/a', short rows) filled by "
+                            f"linear interpolation (first at {first})")
     return data
 
 

@@ -36,10 +36,10 @@ from planner.weather.checks import WeatherError, WeatherMeta, finish, parse_time
 #: The calendar year given to typical-year data (a non-leap year).
 TYPICAL_YEAR = 2019
 #: Largest weather file read [bytes]: a year of 1-minute data in a wide CSV stays below this.
-MAX_WEATHER_BYTES = 100 * 1024 * 1024
+MAX_WEATHER_BYTES = 100_000_000
 #: Largest file of a fixed hourly-year format [bytes]: a real one is 1 to 3 MB (EPW, TMY3, TMY2,
 #: PVGIS, DWD TRY), so ten times that is refused before it is read.
-MAX_YEAR_FILE_BYTES = 30 * 1024 * 1024
+MAX_YEAR_FILE_BYTES = 30_000_000
 
 
 def _where(path) -> str:

@@ -73,7 +73,7 @@ def test_small_negative_irradiance_is_repaired_and_reported(tmp_path):
     frame.loc[[0, 1, 2], "ghi"] = -3.0
     data, meta = read(csv(tmp_path, frame))
     assert (data.ghi >= 0).all()
-    assert meta.repairs == ["3 small negative ghi values set to 0"]
+    assert meta.repairs == ["3 small negative ghi values set to 0 (first at 2019-06-01 00:00:00+02:00)"]
 
 
 def test_short_gap_is_filled_and_reported(tmp_path):
