@@ -372,6 +372,7 @@ def load_project(path: str | os.PathLike) -> Project:
         attribution=_setting(path, tables.settings, "attribution", str, default=""),
     )
     _check_layers(path, tables.layers)
+    _check_stored_numbers(path)
     for layer, entity_type in LAYERS.items():
         frame = tables.layers[layer]
         for entity in _entities_from_frame(path, layer, entity_type, frame, site.crs):
@@ -379,6 +380,47 @@ def load_project(path: str | os.PathLike) -> Project:
                 raise ProjectFileError(f"{path}: layer '{layer}': id '{entity.id}' appears twice")
             project.add(entity)
     return project
+
+
+def _check_stored_numbers(path: Path) -> None:
+    """Refuse text in a number column, as SQLite lets a user store it (from QGIS, say).
+
+    GDAL reads ``'7kW'`` in a REAL column as 7 and ``'thirty'`` as 0, without a word; so the
+    stored type of every number column is asked of SQLite itself, before anything is read.
+    """
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # GDAL has read the file; if SQLite cannot, the layers' reading says why
+    with contextlib.closing(con):
+        try:
+            present = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error:
+            return
+        for layer, entity_type in LAYERS.items():
+            if layer not in present:
+                continue
+            columns = {row[1] for row in con.execute(f'PRAGMA table_info("{layer}")')}
+            for row_number, spec in _number_specs(entity_type):
+                if spec.name not in columns:
+                    continue
+                hit = con.execute(
+                    f'SELECT rowid, "{spec.name}", "id" FROM "{layer}" WHERE typeof("{spec.name}") '
+                    f"NOT IN ('integer', 'real', 'null') ORDER BY rowid LIMIT 1"
+                    if "id" in columns else
+                    f'SELECT rowid, "{spec.name}", NULL FROM "{layer}" WHERE typeof("{spec.name}") '
+                    f"NOT IN ('integer', 'real', 'null') ORDER BY rowid LIMIT 1").fetchone()
+                if hit is not None:
+                    row = con.execute(f'SELECT COUNT(*) FROM "{layer}" WHERE rowid <= ?', (hit[0],)).fetchone()[0]
+                    ident = f" (id '{hit[2]}')" if isinstance(hit[2], str) else ""
+                    raise ProjectFileError(f"{path}: layer '{layer}', row {row}{ident}: {spec.label or spec.name} "
+                                           f"({spec.name}) must be a number, got {hit[1]!r}")
+
+
+def _number_specs(entity_type: type[Entity]):
+    return [(i, spec) for i, spec in enumerate(entity_type.field_specs()) if spec.type in (int, float, bool)]
 
 
 def _read_layer(path: Path, layer: str) -> pd.DataFrame:

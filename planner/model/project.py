@@ -117,10 +117,38 @@ class Project:
         issues = list(self.site.validate())
         if not isinstance(self.name, str) or not self.name.strip():
             issues.append(ValidationIssue("Project", "name", "name must not be empty"))
+        centre = None if issues else self._centre()
         for entity in self.all_entities():
-            issues.extend(entity.validate())
+            entity_issues = entity.validate()
+            issues.extend(entity_issues)
             issues.extend(self.check_references(entity))
+            if centre is not None and not entity_issues and entity.GEOMETRY is not None:
+                issues.extend(self._check_extent(entity, centre))
         return issues
+
+    def _centre(self):
+        try:
+            return self.site.centre_xy()
+        except Exception:  # an unknown CRS is the site's own issue, reported by its validation
+            return None
+
+    def _check_extent(self, entity: Entity, centre) -> list[ValidationIssue]:
+        """An object far beyond the site: a wrong CRS or a typo in a coordinate."""
+        import shapely
+
+        from planner.model.site import SITE_RADIUS_M
+
+        geometry = entity.geometry
+        if geometry is None or geometry.is_empty:
+            return []
+        x0, y0, x1, y1 = shapely.bounds(geometry)
+        far = max(abs(x0 - centre[0]), abs(x1 - centre[0]), abs(y0 - centre[1]), abs(y1 - centre[1]))
+        if far <= SITE_RADIUS_M:
+            return []
+        return [ValidationIssue(entity.describe(), "geometry",
+                                f"geometry lies {far / 1000:,.4g} km from the site's centre; a project reaches "
+                                f"at most {SITE_RADIUS_M / 1000:,.0f} km (a coordinate typo, or another CRS "
+                                f"than {self.site.crs}?)")]
 
     def check_references(self, entity: Entity) -> list[ValidationIssue]:
         """Issues for ids in ``entity`` that name no object of the referenced kind."""

@@ -89,6 +89,10 @@ class Site:
             crs=crs or _default_crs(latitude, longitude),
         )
 
+    def centre_xy(self) -> tuple[float, float]:
+        """The site's position in its projected CRS [m] (easting, northing)."""
+        return _project_point(self.crs, self.latitude, self.longitude)
+
     def validate(self) -> list[ValidationIssue]:
         issues = []
         subject = "Site"
@@ -131,3 +135,24 @@ def _default_crs(latitude: float, longitude: float) -> str:
         raise PlannerError(f"latitude {latitude:g} deg lies beyond UTM (80 S to 84 N): give a projected "
                            f"CRS in metres for the site (--crs), e.g. EPSG:3413 in the Arctic, EPSG:3031 "
                            f"in the Antarctic") from None
+
+
+#: How far from the site's centre a project's objects may lie [m]; farther is a wrong CRS or a typo.
+SITE_RADIUS_M = 100_000.0
+
+
+def _project_point(crs: str, latitude: float, longitude: float) -> tuple[float, float]:
+    return _transformer_point(crs, float(latitude), float(longitude))
+
+
+def _transformer_point(crs, latitude, longitude):
+    from pyproj import Transformer
+
+    key = (crs, latitude, longitude)
+    if key not in _CENTRES:
+        transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        _CENTRES[key] = tuple(float(v) for v in transformer.transform(longitude, latitude))
+    return _CENTRES[key]
+
+
+_CENTRES: dict = {}

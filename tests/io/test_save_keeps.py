@@ -133,3 +133,25 @@ def test_an_unreadable_file_is_one_line(saved):
     os.chmod(saved, 0)
     with pytest.raises(ProjectFileError, match="permission denied"):
         load_project(saved)
+
+
+@pytest.mark.parametrize("column, text", [("tilt_deg", "thirty"), ("peak_kw", "7kW")])
+def test_text_in_a_number_column_is_refused_not_read_as_a_number(saved, column, text):
+    """SQLite keeps text a user typed into a REAL column (QGIS lets them); GDAL would read 0 or 7."""
+    with sqlite3.connect(saved) as con:
+        # GDAL's spatial-index triggers name its SQL functions; they do not fire for this update
+        for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(name, 1, lambda geometry: 0)
+        con.execute(f"UPDATE pv_units SET {column} = ? WHERE id = 'pv2'", (text,))
+    with pytest.raises(ProjectFileError, match=rf"layer 'pv_units', row \d+ \(id 'pv2'\): .*\({column}\) "
+                                               rf"must be a number, got '{text}'"):
+        load_project(saved)
+
+
+def test_a_coordinate_far_beyond_the_site_fails_validation(small_project):
+    from planner.model import PVUnit
+
+    small_project.add(PVUnit(id="far", name="Typo", peak_kw=5.0, geometry=Point(1e122, 5_368_000.0)))
+    issues = [str(i) for i in small_project.validate()]
+    assert any("PV unit 'Typo'" in i and "km from the site's centre" in i for i in issues), issues
+    assert len(issues) == 1
