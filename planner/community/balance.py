@@ -72,14 +72,42 @@ class Balance:
         return np.divide(s * self.shared[:, None], total, out=np.zeros_like(s), where=total > 0)
 
     def kpis(self) -> dict[str, float]:
-        """Community self-consumption and self-sufficiency (DOMAIN.md section 3)."""
+        """Community self-consumption and self-sufficiency of this balance's G and L.
+
+        Only right where G is what units generate and L what members consume: with batteries
+        in the balance (charging in L, discharging in G) use :func:`community_kpis`.
+        """
         g = float(self.generation.sum())
         l_ = float(self.load.sum())
-        local = float(np.minimum(self.generation.sum(axis=1), self.load.sum(axis=1)).sum())
-        return {
-            "self_consumption": local / g if g > 0 else 0.0,
-            "self_sufficiency": local / l_ if l_ > 0 else 0.0,
-        }
+        return community_kpis(g, l_, float(self.community_import.sum()), float(self.community_export.sum()))
+
+
+def community_kpis(generation_kwh: float, demand_kwh: float, import_kwh: float, export_kwh: float,
+                   curtailed_kwh: float = 0.0) -> dict[str, float]:
+    """Self-consumption and self-sufficiency of a community (DOMAIN.md section 3).
+
+    Parameters
+    ----------
+    generation_kwh : float
+        What the units generated (a battery's discharge is not generation).
+    demand_kwh : float
+        What members consumed (a battery's charging is not demand).
+    import_kwh, export_kwh : float
+        The community's exchange with the upstream grid, batteries having acted.
+    curtailed_kwh : float
+        Generation thrown away (export limits).
+
+    Returns
+    -------
+    dict
+        ``self_consumption`` = 1 - (export + curtailed) / generation and ``self_sufficiency`` =
+        1 - import / demand. Without storage these equal sum_t min(G, L) over sum G and sum L;
+        with storage, energy a battery shifts counts as consumed locally and its losses as used.
+    """
+    return {
+        "self_consumption": 1.0 - (export_kwh + curtailed_kwh) / generation_kwh if generation_kwh > 0 else 0.0,
+        "self_sufficiency": 1.0 - import_kwh / demand_kwh if demand_kwh > 0 else 0.0,
+    }
 
 
 def member_balance(index: pd.DatetimeIndex, members: list[str], generation_kwh: pd.DataFrame,

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from planner import PlannerError
-from planner.community.balance import Balance
+from planner.community.balance import Balance, community_kpis
 from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
 from planner.economics.costs import check_catalogue_covers, load_catalogue
 from planner.economics.indexes import co2_avoided_kg, gini, jain
@@ -388,7 +388,8 @@ def summary_dict(result: ScenarioResult) -> dict:
             "reconciliation_gap_kwh": (result.grid_import_kwh - result.grid_export_kwh)
             - float(b.community_import.sum() - b.community_export.sum()) - losses,
         },
-        "kpi": b.kpis(),
+        "kpi": community_kpis(generation, demand, float(b.community_import.sum()),
+                              float(b.community_export.sum())),
         "grid": {
             "losses_kwh": losses,
             "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,

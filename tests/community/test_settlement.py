@@ -117,3 +117,24 @@ def test_allocation_keys(balance):
     assert static.books_gap() < 1e-9
     with pytest.raises(ValueError, match="sum to 1"):
         allocation(balance, PB, PS, {"m0": 0.5})
+
+
+def test_kpis_do_not_count_a_battery_twice():
+    """One member, PV 10 kWh at noon, 10 kWh of demand at night, a battery that returns 9 of the 10.
+
+    By hand: generation 10, demand 10, import 1, export 0, so self-consumption 1.0 and
+    self-sufficiency 0.9. Counting charging as load and discharging as generation (G 19, L 20,
+    local 19) would give 0.95.
+    """
+    from planner.community.balance import community_kpis
+
+    index = pd.date_range("2024-06-01 12:00", periods=2, freq="12h", tz="UTC")
+    with_battery = Balance(index, ["m"], np.array([[10.0], [9.0]]), np.array([[10.0], [10.0]]))
+    kpi = community_kpis(10.0, 10.0, float(with_battery.community_import.sum()),
+                         float(with_battery.community_export.sum()))
+    assert kpi == {"self_consumption": pytest.approx(1.0), "self_sufficiency": pytest.approx(0.9)}
+    # without storage the definition is DOMAIN's sum of min(G, L)
+    plain = Balance(index, ["a", "b"], np.array([[6.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 2.0], [3.0, 0.0]]))
+    g, l_ = plain.generation.sum(), plain.load.sum()
+    local = np.minimum(plain.generation.sum(axis=1), plain.load.sum(axis=1)).sum()
+    assert plain.kpis() == {"self_consumption": pytest.approx(local / g), "self_sufficiency": pytest.approx(local / l_)}

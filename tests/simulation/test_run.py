@@ -40,6 +40,9 @@ def test_energy_adds_up(village_result):
     assert supply == pytest.approx(use, rel=1e-6)
     assert e["storage_loss_kwh"] > 0  # the village battery charges and discharges
     assert 0 < s["kpi"]["self_sufficiency"] < 1 and 0 < s["kpi"]["self_consumption"] <= 1
+    # the village battery's charging is not demand and its discharge not generation (DOMAIN 3)
+    assert s["kpi"]["self_sufficiency"] == pytest.approx(1 - e["import_before_losses_kwh"] / e["demand_kwh"])
+    assert s["kpi"]["self_consumption"] == pytest.approx(1 - e["export_before_losses_kwh"] / e["generation_kwh"])
     for section, keys in SUMMARY_KEYS.items():
         assert keys <= set(s[section]), section
 
