@@ -169,11 +169,3 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
                     "fuel_eur_per_year": fuel, "heat_credit_eur_per_year": credit, "energy_kwh_per_year": r["energy_kwh"],
                     "lifetime_years": years, "lcoe_eur_per_kwh": value, "source": c.source})
     return pd.DataFrame(out)
-
-
-def yearly_cash_flows(capex: float, yearly_net: float, lifetime: int, horizon: int) -> list[float]:
-    """-capex in year 0, the yearly net in years 1..horizon, capex again when the lifetime ends inside it."""
-    flows = [-capex] + [yearly_net] * horizon
-    for year in range(lifetime, horizon, lifetime):
-        flows[year] -= capex
-    return flows

@@ -230,8 +230,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
 
 def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per_kwh: float, catalogue):
     """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`."""
-    from planner.economics.costs import DISCOUNT_RATE, technology_of, unit_costs, yearly_cash_flows
-    from planner.economics.finance import Investment
+    from planner.economics.costs import DISCOUNT_RATE, technology_of, unit_costs
+    from planner.economics.investments import plan_finance
 
     gen = result.generation
     h = result.step_h
@@ -250,59 +250,9 @@ def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per
             owners[u.id] = shares.get(u.id, {_owner(project, u.owner_id): 1.0})
     costs = unit_costs(rows, catalogue)
     savings = result.schemes["grid_only"].member_bills() - result.schemes["sdr"].member_bills()
-    # each generated kWh is worth, on average, what the community saves per kWh it generates
-    total_energy = float(energy.sum())
-    value_per_kwh = float(savings.sum()) / total_energy if total_energy > 0 else 0.0
-    unit_npv, unit_irr, unit_payback = [], [], []
-    for c in costs.itertuples():
-        yearly = (value_per_kwh + subsidy_eur_per_kwh) * c.energy_kwh_per_year - c.opex_eur_per_year \
-            - c.fuel_eur_per_year + c.heat_credit_eur_per_year
-        inv = Investment(tuple(yearly_cash_flows(c.capex_eur, yearly, c.lifetime_years, HORIZON_YEARS)),
-                         DISCOUNT_RATE)
-        unit_npv.append(inv.npv if c.kind != "battery" else None)
-        unit_irr.append(inv.irr if c.kind != "battery" else None)
-        unit_payback.append(inv.simple_payback_years if c.kind != "battery" else None)
-    costs["value_eur_per_kwh"] = value_per_kwh
-    costs["npv_eur"] = unit_npv
-    costs["irr"] = unit_irr
-    costs["simple_payback_years"] = unit_payback
     gen_by_member = pd.Series(result.balance.generation.sum(axis=0), index=result.balance.members)
-    per_member = {m: {"capex": 0.0, "running": 0.0, "lifetime": HORIZON_YEARS} for m in result.balance.members}
-    for c in costs.itertuples():
-        for member, share in owners[c.unit_id].items():
-            entry = per_member.setdefault(member, {"capex": 0.0, "running": 0.0, "lifetime": HORIZON_YEARS})
-            entry["capex"] += c.capex_eur * share
-            entry["running"] += (c.opex_eur_per_year + c.fuel_eur_per_year - c.heat_credit_eur_per_year) * share
-            entry["lifetime"] = min(entry["lifetime"], c.lifetime_years)
-    member_rows = []
-    for member, e in per_member.items():
-        yearly = float(savings.get(member, 0.0)) + subsidy_eur_per_kwh * float(gen_by_member.get(member, 0.0)) \
-            - e["running"]
-        inv = Investment(tuple(yearly_cash_flows(e["capex"], yearly, e["lifetime"], HORIZON_YEARS)), DISCOUNT_RATE)
-        member_rows.append({"member_id": member, "capex_eur": e["capex"], "yearly_net_benefit_eur": yearly,
-                            "npv_eur": inv.npv, "irr": inv.irr if e["capex"] > 0 else None,
-                            "simple_payback_years": inv.simple_payback_years if e["capex"] > 0 else None,
-                            "discounted_payback_years": inv.discounted_payback_years if e["capex"] > 0 else None})
-    members = pd.DataFrame(member_rows)
-    capex = float(costs.capex_eur.sum())
-    running = float((costs.opex_eur_per_year + costs.fuel_eur_per_year - costs.heat_credit_eur_per_year).sum())
-    yearly = float(savings.sum()) + subsidy_eur_per_kwh * float(energy.sum()) - running
-    flows = [-capex] + [yearly] * HORIZON_YEARS
-    for c in costs.itertuples():
-        for year in range(c.lifetime_years, HORIZON_YEARS, c.lifetime_years):
-            flows[year] -= c.capex_eur
-    inv = Investment(tuple(flows), DISCOUNT_RATE)
-    community = {"capex_eur": capex, "yearly_net_benefit_eur": yearly, "horizon_years": HORIZON_YEARS,
-                 "discount_rate": DISCOUNT_RATE, "npv_eur": inv.npv, "irr": inv.irr,
-                 "simple_payback_years": inv.simple_payback_years,
-                 "discounted_payback_years": inv.discounted_payback_years,
-                 "production_subsidy_eur_per_kwh": subsidy_eur_per_kwh,
-                 "benefit": "savings under the SDR pool against grid only, plus subsidy, minus opex and fuel, "
-                            "plus CHP heat credit",
-                 "unit_value_eur_per_kwh": value_per_kwh,
-                 "unit_value_note": "units are valued at the community's average saving per kWh generated "
-                                    "(batteries: cost only, their value is in the members' savings)"}
-    return costs, members, community
+    return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, HORIZON_YEARS,
+                        DISCOUNT_RATE)
 
 
 def _measures(project: Project, price: float) -> pd.DataFrame:
