@@ -138,3 +138,28 @@ def test_kpis_do_not_count_a_battery_twice():
     g, l_ = plain.generation.sum(), plain.load.sum()
     local = np.minimum(plain.generation.sum(axis=1), plain.load.sum(axis=1)).sum()
     assert plain.kpis() == {"self_consumption": pytest.approx(local / g), "self_sufficiency": pytest.approx(local / l_)}
+
+
+def test_grid_only_net_billing_and_net_metering_against_a_hand_calculation():
+    """Their books close by construction (the grid side is the members' sum), so the bills are
+    checked against numbers worked out by hand instead.
+
+    Two members, three hours in January and one in February, buy 0.30, sell 0.10 EUR/kWh.
+    Anna: generation 5, 0, 0, 4; load 1, 2, 1, 1.  Ben: no generation; load 2, 3, 0, 1.
+    """
+    index = pd.DatetimeIndex(["2024-01-31 10:00", "2024-01-31 20:00", "2024-01-31 21:00", "2024-02-15 12:00"],
+                             tz="Europe/Berlin")
+    g = np.array([[5.0, 0.0], [0.0, 0.0], [0.0, 0.0], [4.0, 0.0]])
+    l_ = np.array([[1.0, 2.0], [2.0, 3.0], [1.0, 0.0], [1.0, 1.0]])
+    b = Balance(index, ["anna", "ben"], g, l_)
+    # grid only: everyone pays 0.30 for all its load
+    assert grid_only(b, 0.30).member_bills().to_dict() == pytest.approx({"anna": 1.5, "ben": 1.8})
+    # net billing: Anna exports 4 + 3 and imports 2 + 1 -> 0.9 - 0.7 = 0.2; Ben imports 6 -> 1.8
+    assert net_billing(b, 0.30, 0.10).member_bills().to_dict() == pytest.approx({"anna": 0.2, "ben": 1.8})
+    # monthly net metering: Anna January 4 - 5 = -1 (credit 0.10), February 1 - 4 = -3 (credit 0.30);
+    # Ben January 5 (1.50), February 1 (0.30)
+    monthly = net_metering(b, 0.30, 0.10, "month")
+    assert monthly.member_bills().to_dict() == pytest.approx({"anna": -0.4, "ben": 1.8})
+    assert monthly.monthly().loc[:, "anna"].tolist() == pytest.approx([-0.1, -0.3])
+    # yearly: Anna 5 - 9 = -4 (credit 0.40), Ben 6 (1.80)
+    assert net_metering(b, 0.30, 0.10, "year").member_bills().to_dict() == pytest.approx({"anna": -0.4, "ben": 1.8})
