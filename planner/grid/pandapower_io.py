@@ -56,6 +56,25 @@ def read_net(path):
     return net
 
 
+#: Columns without which an element means nothing (older nets lack some newer optional columns).
+_REQUIRED = {
+    "bus": ("vn_kv", "in_service"),
+    "line": ("from_bus", "to_bus", "length_km", "r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "max_i_ka",
+             "in_service"),
+    "trafo": ("hv_bus", "lv_bus", "sn_mva", "vn_hv_kv", "vn_lv_kv", "vk_percent", "vkr_percent", "pfe_kw",
+              "i0_percent", "in_service"),
+    "trafo3w": ("hv_bus", "mv_bus", "lv_bus", "sn_hv_mva", "sn_mv_mva", "sn_lv_mva", "vn_hv_kv", "vn_mv_kv",
+                "vn_lv_kv", "in_service"),
+    "load": ("bus", "p_mw", "q_mvar", "in_service"),
+    "sgen": ("bus", "p_mw", "q_mvar", "in_service"),
+    "storage": ("bus", "p_mw", "q_mvar", "in_service"),
+    "ext_grid": ("bus", "vm_pu", "in_service"),
+    "switch": ("bus", "element", "et", "closed"),
+    "impedance": ("from_bus", "to_bus", "in_service"),
+    "gen": ("bus", "p_mw", "vm_pu", "in_service"),
+}
+
+
 def _check_tables(net, path) -> None:
     """Every table pandapower's empty net has is a table here, with its columns and their kinds.
 
@@ -74,8 +93,7 @@ def _check_tables(net, path) -> None:
             raise NetFileError(f"{path}: table '{name}' is not a table")
         if not len(table):
             continue
-        missing = [c for c in reference.columns if c not in table.columns
-                   and not pd.api.types.is_object_dtype(reference[c].dtype)]
+        missing = [c for c in _REQUIRED.get(name, ()) if c not in table.columns]
         if missing:
             raise NetFileError(f"{path}: table '{name}' lacks column{'s' * (len(missing) > 1)} "
                                f"{', '.join(missing[:5])}")

@@ -82,6 +82,10 @@ class GridModel:
     trafo_scale: np.ndarray  # sn_mva * parallel * df
     ext_grid_rows: np.ndarray  # position in ref for each ext grid
     ext_grid_index: pd.Index
+    ext_grid_share: np.ndarray = None  # each ext grid's share of its slack bus's power (fused buses)
+    trafo3w_rows: np.ndarray = None  # (n, 3) internal branch rows: hv-star, star-mv, star-lv
+    trafo3w_index: pd.Index = None
+    trafo3w_rating: np.ndarray = None  # (n, 3) vn_kv / sn_mva per winding, for current loading
 
 
 def build_model(net) -> GridModel:
@@ -108,7 +112,8 @@ def build_model(net) -> GridModel:
     ref = np.asarray(ppci["ref"], dtype=np.int64)
     pq = np.asarray(ppci["pq"], dtype=np.int64)
     if len(ppci["pv"]):
-        raise PowerFlowError("voltage-controlled generators (gen) are not supported by the batch power flow")
+        raise PowerFlowError("the net has voltage-controlled buses (from gen, xward, dcline or a similar element): "
+                             "the batch power flow solves fixed P and Q at every bus")
     v_slack = np.asarray(ppci["V"][ref])  # the slack voltages runpp held (set points)
     y_pp = ybus[pq][:, pq].tocsc()
     lu = spla.splu(y_pp, permc_spec="COLAMD")
@@ -149,6 +154,22 @@ def build_model(net) -> GridModel:
     eg = net.ext_grid[net.ext_grid.in_service.astype(bool)]
     eg_bus = bus_lookup[net.bus.index.get_indexer(eg.bus)]
     ext_rows = np.array([int(np.flatnonzero(ref == b)[0]) for b in eg_bus], dtype=np.int64)
+    # ext grids on one slack bus (fused by a closed bus-bus switch) share its power equally, as
+    # runpp does; counting each with the bus's whole power would count the import twice
+    counts = np.bincount(ext_rows, minlength=len(ref)) if len(ext_rows) else np.zeros(0)
+    ext_share = 1.0 / counts[ext_rows] if len(ext_rows) else np.zeros(0)
+    t3 = net.trafo3w
+    n3 = len(t3)
+    if n3 and "trafo3w" in lookups["branch"]:
+        f3, t3_end = lookups["branch"]["trafo3w"]
+        block = internal_row[f3:t3_end]
+        trafo3w_rows = np.stack([block[:n3], block[n3:2 * n3], block[2 * n3:3 * n3]], axis=1)
+    else:
+        trafo3w_rows = np.full((n3, 3), -1, dtype=np.int64)
+    trafo3w_rating = np.stack([(t3.vn_hv_kv / t3.sn_hv_mva).to_numpy(dtype=float),
+                               (t3.vn_mv_kv / t3.sn_mv_mva).to_numpy(dtype=float),
+                               (t3.vn_lv_kv / t3.sn_lv_mva).to_numpy(dtype=float)], axis=1) if n3 \
+        else np.zeros((0, 3))
     return GridModel(
         net=net, base_mva=base_mva, n_bus=n_bus, ref=ref, pq=pq, v_slack=v_slack, lu=lu,
         l_csr=(l_csr.indptr.astype(np.int64), l_csr.indices.astype(np.int64), l_csr.data.astype(complex)),
@@ -163,7 +184,8 @@ def build_model(net) -> GridModel:
         trafo_rows=rows("trafo", len(trafo)), trafo_index=trafo.index,
         trafo_vn=trafo[["vn_hv_kv", "vn_lv_kv"]].to_numpy(dtype=float),
         trafo_scale=(trafo.sn_mva * trafo.parallel * trafo.df).to_numpy(dtype=float),
-        ext_grid_rows=ext_rows, ext_grid_index=eg.index,
+        ext_grid_rows=ext_rows, ext_grid_index=eg.index, ext_grid_share=ext_share,
+        trafo3w_rows=trafo3w_rows.astype(np.int64), trafo3w_index=t3.index, trafo3w_rating=trafo3w_rating,
     )
 
 
@@ -178,8 +200,17 @@ def _check_net(net) -> None:
 
     if not len(net.ext_grid) or not net.ext_grid.in_service.astype(bool).any():
         raise PowerFlowError("the net has no external grid in service: nothing sets the voltage")
-    if len(net.get("gen", [])) and net.gen.in_service.astype(bool).any():
-        raise PowerFlowError("voltage-controlled generators (gen) are not supported by the batch power flow")
+    for element, what in (("gen", "voltage-controlled generators (gen)"),
+                          ("xward", "extended ward equivalents (xward: they hold a voltage through an "
+                                    "internal generator)"),
+                          ("dcline", "DC lines (dcline: pandapower models them as two voltage-controlled "
+                                     "generators)")):
+        table = net.get(element)
+        if table is not None and len(table) and table.in_service.astype(bool).any():
+            first = int(table.index[table.in_service.astype(bool)][0])
+            raise PowerFlowError(f"{what} are not supported by the batch power flow, which solves fixed "
+                                 f"P and Q at every bus ({label(net, element, first)} is one); model them "
+                                 f"as sgen or load with fixed P and Q, or use pandapower's run_timeseries")
     unsupplied = top.unsupplied_buses(net)
     if unsupplied:
         for element in ELEMENTS:
@@ -341,6 +372,9 @@ class ChunkResult:
     trafo_loading: np.ndarray
     line_pl_mw: np.ndarray
     trafo_pl_mw: np.ndarray
+    trafo3w_loading: np.ndarray
+    trafo3w_pl_mw: np.ndarray
+    other_pl_mw: np.ndarray  # (T,) losses of every other branch: impedances, ward equivalents' branches
     ext_grid_p_mw: np.ndarray
     ext_grid_q_mvar: np.ndarray
     converged: np.ndarray
@@ -354,12 +388,14 @@ class Summary:
     steps: int = 0
     step_h: float = 1.0
     line_losses_mwh: float = 0.0
-    trafo_losses_mwh: float = 0.0
+    trafo_losses_mwh: float = 0.0  # two- and three-winding transformers, iron losses included
+    other_losses_mwh: float = 0.0  # impedance branches and the branches of ward equivalents
     import_mwh: float = 0.0  # from the upstream grid (ext grid generation > 0)
     export_mwh: float = 0.0
     delivered_mwh: float = 0.0  # taken by the loads
     max_line_loading_percent: float = float("nan")
     max_trafo_loading_percent: float = float("nan")
+    max_trafo3w_loading_percent: float = float("nan")
     min_vm_pu: float = float("nan")
     max_vm_pu: float = float("nan")
     non_converged: list = field(default_factory=list)
@@ -369,7 +405,7 @@ class Summary:
 
     @property
     def losses_mwh(self) -> float:
-        return self.line_losses_mwh + self.trafo_losses_mwh
+        return self.line_losses_mwh + self.trafo_losses_mwh + self.other_losses_mwh
 
     def as_dict(self) -> dict:
         return {
@@ -377,12 +413,14 @@ class Summary:
             "losses_mwh": self.losses_mwh,
             "line_losses_mwh": self.line_losses_mwh,
             "trafo_losses_mwh": self.trafo_losses_mwh,
+            "other_branch_losses_mwh": self.other_losses_mwh,
             "import_mwh": self.import_mwh,
             "export_mwh": self.export_mwh,
             "delivered_mwh": self.delivered_mwh,
             "loss_share_of_delivered": (self.losses_mwh / self.delivered_mwh) if self.delivered_mwh > 0 else None,
             "max_line_loading_percent": _json_float(self.max_line_loading_percent),
             "max_trafo_loading_percent": _json_float(self.max_trafo_loading_percent),
+            "max_trafo3w_loading_percent": _json_float(self.max_trafo3w_loading_percent),
             "min_vm_pu": _json_float(self.min_vm_pu),
             "max_vm_pu": _json_float(self.max_vm_pu),
             "non_converged_steps": len(self.non_converged),
@@ -445,11 +483,21 @@ def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> Chun
     lv = pick(model.trafo_rows, i_t) * model.trafo_vn[:, 1]
     trafo_loading = np.maximum(hv, lv) * math.sqrt(3.0) / model.trafo_scale * 100.0
     s_slack = v[:, model.ref] * np.conj((model.y_sp @ v.T).T) * model.base_mva
-    ext = s_slack[:, model.ext_grid_rows]
+    ext = s_slack[:, model.ext_grid_rows] * model.ext_grid_share[None, :]
+    rows3 = model.trafo3w_rows
+    i_windings = np.stack([pick(rows3[:, 0], i_f), pick(rows3[:, 1], i_t), pick(rows3[:, 2], i_t)], axis=2)
+    trafo3w_loading = np.max(i_windings * model.trafo3w_rating[None, :, :], axis=2) * math.sqrt(3.0) * 100.0
+    trafo3w_pl = sum(pick(rows3[:, k], loss) for k in range(3)) if len(rows3) else np.zeros((T, 0))
+    line_pl, trafo_pl = pick(model.line_rows, loss), pick(model.trafo_rows, loss)
+    counted = np.zeros(nb, dtype=bool)
+    for rows in (model.line_rows, model.trafo_rows, rows3.ravel()):
+        counted[rows[rows >= 0]] = True
+    other = loss[:, ~counted].sum(axis=1)
     return ChunkResult(
         index=index, vm_pu=vm, line_loading=line_loading, trafo_loading=trafo_loading,
-        line_pl_mw=pick(model.line_rows, loss), trafo_pl_mw=pick(model.trafo_rows, loss),
-        ext_grid_p_mw=ext.real, ext_grid_q_mvar=ext.imag, converged=converged, iterations=iterations)
+        line_pl_mw=line_pl, trafo_pl_mw=trafo_pl, trafo3w_loading=trafo3w_loading, trafo3w_pl_mw=trafo3w_pl,
+        other_pl_mw=other, ext_grid_p_mw=ext.real, ext_grid_q_mvar=ext.imag, converged=converged,
+        iterations=iterations)
 
 
 def _load_power(model: GridModel, profiles: Profiles) -> np.ndarray:
@@ -479,6 +527,7 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     T = len(profiles.index)
     h = profiles.step_h
     worst = {"max_line_loading_percent": (None, -np.inf, None), "max_trafo_loading_percent": (None, -np.inf, None),
+             "max_trafo3w_loading_percent": (None, -np.inf, None),
              "min_vm_pu": (None, np.inf, None), "max_vm_pu": (None, -np.inf, None)}
     for start in range(0, T, chunk_size):
         stop = min(start + chunk_size, T)
@@ -493,13 +542,16 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
         if ok.any():
             summary.max_iterations = max(summary.max_iterations, int(iterations[ok].max()))
             summary.line_losses_mwh += float(np.nansum(chunk.line_pl_mw[ok])) * h
-            summary.trafo_losses_mwh += float(np.nansum(chunk.trafo_pl_mw[ok])) * h
+            summary.trafo_losses_mwh += (float(np.nansum(chunk.trafo_pl_mw[ok]))
+                                         + float(np.nansum(chunk.trafo3w_pl_mw[ok]))) * h
+            summary.other_losses_mwh += float(np.nansum(chunk.other_pl_mw[ok])) * h
             p_ext = chunk.ext_grid_p_mw[ok]
             summary.import_mwh += float(p_ext.clip(min=0).sum()) * h
             summary.export_mwh += float(-p_ext.clip(max=0).sum()) * h
             for key, array, names, better in (
                     ("max_line_loading_percent", chunk.line_loading, model.line_index, np.nanargmax),
                     ("max_trafo_loading_percent", chunk.trafo_loading, model.trafo_index, np.nanargmax),
+                    ("max_trafo3w_loading_percent", chunk.trafo3w_loading, model.trafo3w_index, np.nanargmax),
                     ("min_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmin),
                     ("max_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmax)):
                 sub = array[ok]
@@ -518,6 +570,8 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     summary.worst = {k: v for k, v in worst.items() if v[0] is not None}
     summary.max_line_loading_percent = worst["max_line_loading_percent"][1] if "max_line_loading_percent" in summary.worst else float("nan")
     summary.max_trafo_loading_percent = worst["max_trafo_loading_percent"][1] if "max_trafo_loading_percent" in summary.worst else float("nan")
+    summary.max_trafo3w_loading_percent = (worst["max_trafo3w_loading_percent"][1]
+                                           if "max_trafo3w_loading_percent" in summary.worst else float("nan"))
     summary.min_vm_pu = worst["min_vm_pu"][1] if "min_vm_pu" in summary.worst else float("nan")
     summary.max_vm_pu = worst["max_vm_pu"][1] if "max_vm_pu" in summary.worst else float("nan")
     summary.seconds = time.perf_counter() - started

@@ -11,7 +11,8 @@ class ParquetResults:
     """Writes ``res_bus_vm_pu.parquet``, ``res_line_loading_percent.parquet`` and
     ``res_trafo_loading_percent.parquet``: one row per time step (column ``time``), one column
     per pandapower element index, values as float32 (7 significant digits: 1e-7 p.u. near 1 p.u.,
-    which halves the files of a 15-minute year)."""
+    which halves the files of a 15-minute year); and ``res_trafo3w_loading_percent.parquet``
+    when the net has three-winding transformers."""
 
     FILES = {
         "res_bus_vm_pu.parquet": ("vm_pu", "bus_index"),
@@ -32,7 +33,11 @@ class ParquetResults:
         import pyarrow.parquet as pq
 
         time = pa.array(chunk.index)
-        for name, (attribute, index_name) in self.FILES.items():
+        files = dict(self.FILES)
+        trafo3w = getattr(self.model, "trafo3w_index", None)
+        if trafo3w is not None and len(trafo3w):
+            files["res_trafo3w_loading_percent.parquet"] = ("trafo3w_loading", "trafo3w_index")
+        for name, (attribute, index_name) in files.items():
             columns = np.ascontiguousarray(getattr(chunk, attribute).T, dtype=np.float32)
             names = [str(i) for i in getattr(self.model, index_name)]
             arrays = [time] + [pa.array(columns[j]) for j in range(columns.shape[0])]

@@ -96,6 +96,27 @@ def _source_crs(points, given: str | None) -> str:
                            f"{np.abs(xy[:, 0]).max():,.0f}): say which CRS they are in")
 
 
+#: Branch elements a project cannot hold (it has cables and two-winding transformers): leaving
+#: one out would cut buses off, so an import refuses them by name.
+_UNHELD_BRANCHES = {"trafo3w": "three-winding transformer", "impedance": "impedance branch",
+                    "dcline": "DC line", "tcsc": "series compensator", "vsc": "voltage-source converter"}
+
+
+def _refuse_unheld_branches(net) -> None:
+    for element, what in _UNHELD_BRANCHES.items():
+        table = net.get(element)
+        if table is None or not len(table):
+            continue
+        first = table.index[0]
+        name = table.at[first, "name"] if "name" in table else None
+        named = f" '{name}'" if isinstance(name, str) and name else ""
+        raise TranslationError(
+            f"the net has {len(table)} {what}{'s' * (len(table) > 1)} ({element} {int(first)}{named}); a project "
+            f"holds cables and two-winding transformers only, so leaving {'them' if len(table) > 1 else 'it'} out "
+            f"would cut buses off: replace {'them' if len(table) > 1 else 'it'} in the net first, or run the "
+            f"net as it is with planner powerflow")
+
+
 def import_grid(project: Project, net, *, source_crs: str | None = None, prefix: str = "") -> ImportReport:
     """Add a pandapower net's grid to ``project`` (see the module docstring); returns what was done."""
     import pandapower as pp
@@ -103,6 +124,7 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
     from pyproj import Transformer as CrsTransformer
 
     report = ImportReport()
+    _refuse_unheld_branches(net)
     points = bus_points(net)
     if not points:
         raise TranslationError("the net has no bus coordinates, so its buses cannot go on the map")
@@ -188,7 +210,8 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
             bus_id=report.buses[int(row.bus)], element_kind=kind, element_id=element, closed=bool(row.closed)))
     if skipped_switches:
         report.notes.append(f"{skipped_switches} transformer switches left out")
-    for element in ("load", "sgen", "storage", "gen"):
+    for element in ("load", "sgen", "storage", "gen", "shunt", "ward", "xward", "motor", "asymmetric_load",
+                    "asymmetric_sgen"):
         if element in net and len(net[element]):
             report.left_out[element] = len(net[element])
 
