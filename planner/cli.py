@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="production subsidy per kWh generated, in the investment figures (0)")
     p.add_argument("--costs", metavar="CSV", help="a cost catalogue of your own (columns as in "
                    "resources/catalogue/costs.csv)")
+    p.add_argument("--shared-energy", metavar="PRESET",
+                   choices=["public_grid_full", "community_grid", "at_local_community", "it_cacer"],
+                   help="what energy shared between members pays in grid fees, levies and taxes, instead "
+                        "of the project's setting: public_grid_full, community_grid, at_local_community, it_cacer")
 
     p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
     p.add_argument("project", help="project file (.gpkg)")
@@ -448,6 +452,10 @@ def cmd_run(args) -> int:
     started = time.perf_counter()
     check_output_folder(args.output)
     project = load_project(args.project)
+    if args.shared_energy:
+        from planner.model import SharedEnergy
+
+        project.shared_energy = SharedEnergy.from_preset(args.shared_energy)
     catalogue = load_catalogue(args.costs)
     result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
                       subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue)
@@ -462,10 +470,15 @@ def cmd_run(args) -> int:
         g = s["grid"]
         print(f"grid: losses {g['losses_kwh'] / 1000:,.1f} MWh, max line loading "
               f"{g['max_line_loading_percent']:.1f} %, voltage {g['min_vm_pu']:.3f}-{g['max_vm_pu']:.3f} p.u.")
+    tariffs = ", ".join(f"{tid} ({t['members']} members, {t['gross_import_price_eur_per_kwh']:.3f} EUR/kWh)"
+                        for tid, t in s["tariffs"].items())
+    print(f"tariffs: {tariffs}; shared energy pays: {s['shared_energy']['described']}")
     base = s["schemes"]["grid_only"]["members_net_cost_eur"]
     for name, scheme in s["schemes"].items():
         print(f"  {name:<22} members pay {scheme['members_net_cost_eur']:>14,.0f} EUR "
               f"(saving {base - scheme['members_net_cost_eur']:>12,.0f} EUR)")
+    print("  (SDR, MMR, bill sharing and bilateral contracts share the same energy and move money between "
+          "members: with one tariff their totals match and only the split differs, see members.csv)")
     f = s["indexes"]["finance"]
     irr = "none" if f["irr"] is None else f"{f['irr']:.1%}"
     print(f"investment: {f['capex_eur']:,.0f} EUR, net benefit {f['yearly_net_benefit_eur']:,.0f} EUR a year, "

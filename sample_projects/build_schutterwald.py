@@ -23,9 +23,15 @@ Assumptions (editable in the project)
   ``ANNUAL_KWH_PER_DESIGN_KW`` times the design power: 3,000 kWh for a 2.1 kW
   household, about the German average household consumption (BDEW,
   "Stromverbrauch im Haushalt"), larger connections in proportion.
-- The default tariff uses typical German 2024 household figures: 0.40 EUR/kWh
-  import (BDEW Strompreisanalyse), 0.08 EUR/kWh export (EEG feed-in tariff for
-  small rooftop PV), 150 EUR/a fixed.
+- The default tariff is the German household average of 2025 by its components (BDEW
+  Strompreisanalyse 2025, 3,500 kWh/a): procurement and sales 16.04 ct/kWh, grid fees with
+  metering 10.95, levies 2.65 (section 19 StromNEV 1.56, offshore 0.82, CHP levy 0.27),
+  electricity tax and concession fee 3.72, VAT 19 %: 39.7 ct/kWh in all; export 7.94 ct/kWh
+  (EEG feed-in tariff for rooftop PV up to 10 kWp, partial feed-in, from February 2025);
+  150 EUR/a fixed (before VAT).
+- Shared energy pays grid fees, levies and taxes in full (preset ``public_grid_full``): the
+  households share over the public distribution grid. ``planner run --shared-energy
+  community_grid`` shows the case of a community that owns its grid.
 - No parcels or buildings: the data set has none.
 - PV scenario (an assumption, not data: the data set has no roofs): a fixed random
   draw (seed 12) of ``PV_SHARE`` of the households carries a rooftop array sized
@@ -79,7 +85,7 @@ def build():
     import pandapower.networks as pn
 
     from planner.grid.translate import bus_points, import_grid
-    from planner.model import Consumer, Member, Project, Site, Tariff
+    from planner.model import Consumer, Member, Project, SharedEnergy, Site, Tariff
 
     net = pn.lv_schutterwald()
     lon, lat = np.array(list(bus_points(net).values())).mean(axis=0)
@@ -95,8 +101,12 @@ def build():
         weather=f"dwd-try2010-{region:02d}",
         attribution="Grid: pandapower (BSD-3-Clause); geography © OpenStreetMap contributors (ODbL)",
     )
-    project.add(Tariff(id="default", name="Household tariff 2024", import_price_eur_per_kwh=0.40,
-                       export_price_eur_per_kwh=0.08, fixed_eur_per_year=150.0))
+    project.add(Tariff(id="default", name="German household average 2025", import_price_eur_per_kwh=0.1604,
+                       grid_fee_eur_per_kwh=0.1095, levies_eur_per_kwh=0.0265, taxes_eur_per_kwh=0.0372,
+                       vat_percent=19.0, export_price_eur_per_kwh=0.0794, fixed_eur_per_year=150.0,
+                       source="BDEW Strompreisanalyse 2025 (household, 3,500 kWh/a); EEG 2023 feed-in "
+                              "tariff for rooftop PV up to 10 kWp from February 2025"))
+    project.shared_energy = SharedEnergy.from_preset("public_grid_full")
     report = import_grid(project, net)
     for idx, row in net.load.iterrows():
         member_id = f"m{int(idx)}"

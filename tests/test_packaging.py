@@ -6,6 +6,7 @@ the planner itself comes only from the wheel. That environment then runs the sam
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,8 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
+    # build from a copy: setuptools writes build/ and *.egg-info beside the sources
+    source = work / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
+        "artifacts", "sample_projects"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-                            str(ROOT)], capture_output=True, text=True, timeout=600)
+                            str(source)], capture_output=True, text=True, timeout=600)
     if built.returncode != 0:
         pytest.fail(f"building the wheel failed: {built.stderr[-1000:]}")
     wheel = next((work / "dist").glob("peergrid_planner-*.whl"))

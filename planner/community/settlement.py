@@ -1,10 +1,24 @@
 """Settlement schemes (DOMAIN.md section 2): who pays whom, per member and step.
 
-Every scheme returns a :class:`SchemeResult` whose books close at every step:
-the members' payments minus receipts equal the community's grid bill minus its
-grid income. Prices are per kWh: ``pb`` the grid import price (lambda_b), ``ps``
-the grid export price (lambda_s), scalars or arrays over the steps. Energy
-only: fixed charges are the same under every scheme and left out.
+Prices are per member and step (:class:`MemberPrices`): each member buys from and sells to
+the grid on its own tariff. Scalars or per-step arrays still work and mean one tariff for all.
+
+Every pool scheme is the same decomposition with its own internal price p_int: at each step
+the community shares min(S, D); member i receives shared_in_i = d_i min(S, D) / D and gives
+shared_out_i = s_i min(S, D) / S; what is left it trades with the grid on its own tariff.
+Member i pays ``buy_i (d_i - shared_in_i) - sell_i (s_i - shared_out_i) + p_int (shared_in_i -
+shared_out_i) + charge_i shared_in_i``, ``charge_i`` being what shared energy pays in grid
+fees, levies and taxes (the project's shared-energy setting). With one tariff for all this is
+exactly the published scheme: SDR (Liu et al. 2017) with p_int = p_s, MMR (Long et al. 2017)
+with p_int the mid-market rate, bill sharing with p_int = 0. With several tariffs the
+reference prices in those formulas are the buyers' deficit-weighted mean import price and
+the sellers' surplus-weighted mean export price of the step.
+
+Every scheme's books close at every step: what members pay minus what they receive equals
+their grid bills minus grid income plus the charges shared energy pays out of the community
+(and the members' fixed charges, the same under every scheme). Redistribution schemes move
+money between members; with one tariff and no charges on shared energy the community's total
+is the same under SDR, MMR and bill sharing, and only the split differs.
 """
 
 from __future__ import annotations
@@ -16,6 +30,51 @@ import numpy as np
 import pandas as pd
 
 from planner.community.balance import Balance
+
+
+@dataclass(frozen=True)
+class MemberPrices:
+    """What each member pays and earns per kWh at each step, on its own tariff.
+
+    Attributes
+    ----------
+    buy : ndarray (T, n)
+        Grid import price [EUR/kWh], every component and VAT included.
+    sell : ndarray (T, n)
+        Export remuneration [EUR/kWh].
+    shared_charge : ndarray (T, n)
+        What a kWh of energy shared inside the community pays the member receiving it in grid
+        fees, levies and taxes [EUR/kWh] (0 where the community owns its grid).
+    fixed_per_month : ndarray (n,)
+        Fixed charge [EUR/month], VAT included.
+    """
+
+    buy: np.ndarray
+    sell: np.ndarray
+    shared_charge: np.ndarray
+    fixed_per_month: np.ndarray
+
+    @classmethod
+    def uniform(cls, pb, ps, T: int, n: int, shared_charge=0.0) -> "MemberPrices":
+        """One tariff for everyone: scalars or per-step arrays."""
+        return cls(np.broadcast_to(_col(pb, T)[:, None], (T, n)), np.broadcast_to(_col(ps, T)[:, None], (T, n)),
+                   np.broadcast_to(_col(shared_charge, T)[:, None], (T, n)), np.zeros(n))
+
+    def reference(self, d: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The step's reference prices: buyers' deficit-weighted mean import price, sellers'
+        surplus-weighted mean export price (plain means where nobody buys or sells)."""
+        D, S = d.sum(axis=1), s.sum(axis=1)
+        pb = np.where(D > 0, np.divide((self.buy * d).sum(axis=1), D, out=np.zeros_like(D), where=D > 0),
+                      self.buy.mean(axis=1))
+        ps = np.where(S > 0, np.divide((self.sell * s).sum(axis=1), S, out=np.zeros_like(S), where=S > 0),
+                      self.sell.mean(axis=1))
+        return pb, ps
+
+
+def _prices(b: Balance, pb, ps) -> MemberPrices:
+    if isinstance(pb, MemberPrices):
+        return pb
+    return MemberPrices.uniform(pb, ps, len(b.index), len(b.members))
 
 
 @dataclass(frozen=True)
@@ -33,9 +92,15 @@ class SchemeResult:
     details: dict = field(default_factory=dict)
 
     @classmethod
-    def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None) -> "SchemeResult":
+    def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None,
+                   prices: MemberPrices | None = None) -> "SchemeResult":
         months = _local(b.index).to_period("M")
         starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+        if prices is not None and np.any(prices.fixed_per_month):
+            cost = cost.copy()  # each month's fixed charge falls on its first step
+            cost[starts] += prices.fixed_per_month[None, :]
+            grid = np.asarray(grid, dtype=float).copy()
+            grid[starts] += prices.fixed_per_month.sum()
         monthly = pd.DataFrame(np.add.reduceat(cost, starts, axis=0) if len(starts) else np.zeros((0, cost.shape[1])),
                                index=months[starts], columns=b.members)
         return cls(name, b.index, b.members, cost.sum(axis=1), monthly, np.asarray(grid, dtype=float),
@@ -66,36 +131,45 @@ def _col(x, T):
 
 
 def grid_only(b: Balance, pb) -> SchemeResult:
-    """Baseline: each member buys all its consumption from the grid; nobody produces."""
-    pb = _col(pb, len(b.index))
-    cost = pb[:, None] * b.load
-    return SchemeResult.from_costs("grid_only", b, cost, pb * b.load.sum(axis=1))
+    """Baseline: each member buys all its consumption from the grid on its tariff; nobody produces."""
+    prices = _prices(b, pb, 0.0)
+    cost = prices.buy * b.load
+    return SchemeResult.from_costs("grid_only", b, cost, cost.sum(axis=1), prices=prices)
 
 
-def net_billing(b: Balance, pb, ps) -> SchemeResult:
-    """Each member alone with the grid: pays pb per kWh of deficit, earns ps per kWh of surplus."""
-    T = len(b.index)
-    pb, ps = _col(pb, T), _col(ps, T)
-    cost = pb[:, None] * b.deficit - ps[:, None] * b.surplus
-    return SchemeResult.from_costs("net_billing", b, cost, pb * b.total_deficit - ps * b.total_surplus)
+def net_billing(b: Balance, pb, ps=None) -> SchemeResult:
+    """Each member alone with the grid: pays its import price per kWh of deficit, earns its export
+    price per kWh of surplus."""
+    prices = _prices(b, pb, ps)
+    cost = prices.buy * b.deficit - prices.sell * b.surplus
+    return SchemeResult.from_costs("net_billing", b, cost, cost.sum(axis=1), prices=prices)
 
 
-def net_metering(b: Balance, pb, px, period: str = "month") -> SchemeResult:
+def net_metering(b: Balance, pb, px=None, period: str = "month") -> SchemeResult:
     """Netting over a period (``"month"`` or ``"year"``): bill = pb max(sum(L-G), 0) - px max(sum(G-L), 0).
 
-    ``pb`` and ``px`` are the prices of the period (scalars; px is the credit for net excess). Each
-    period's bill falls on its last step.
+    ``px`` is the credit for net excess. With prices that vary (time of use), the net kWh of a
+    period are priced at the member's deficit-weighted mean import price of the period and
+    credited at its surplus-weighted mean export price (plain means where there is none).
+    Each period's bill falls on its last step.
     """
     if period not in ("month", "year"):
         raise ValueError(f"net metering period is month or year, got '{period}'")
+    prices = _prices(b, pb, px)
     net = b.load - b.generation
+    d, s = b.deficit, b.surplus
     key = _local(b.index).to_period("M" if period == "month" else "Y")
     cost = np.zeros_like(net)
     for p in pd.unique(key):
         rows = np.flatnonzero(key == p)
         total = net[rows].sum(axis=0)
-        cost[rows[-1]] = float(pb) * np.maximum(total, 0.0) - float(px) * np.maximum(-total, 0.0)
-    return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1))
+        dw, sw = d[rows].sum(axis=0), s[rows].sum(axis=0)
+        buy = np.where(dw > 0, np.divide((prices.buy[rows] * d[rows]).sum(axis=0), dw, out=np.zeros_like(dw),
+                                         where=dw > 0), prices.buy[rows].mean(axis=0))
+        sell = np.where(sw > 0, np.divide((prices.sell[rows] * s[rows]).sum(axis=0), sw, out=np.zeros_like(sw),
+                                          where=sw > 0), prices.sell[rows].mean(axis=0))
+        cost[rows[-1]] = buy * np.maximum(total, 0.0) - sell * np.maximum(-total, 0.0)
+    return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1), prices=prices)
 
 
 def sdr_prices(S, D, pb, ps):
@@ -120,43 +194,65 @@ def mmr_prices(S, D, pb, ps):
     return p_sell, p_buy
 
 
-def _pool(name, b: Balance, prices: Callable, pb, ps) -> SchemeResult:
-    T = len(b.index)
-    s, d = b.surplus, b.deficit
+def _sdr_internal(S, D, pb, ps):
+    """SDR's internal price: p_s below an SDR of 1, the export price at or above it."""
+    p_sell, _ = sdr_prices(S, D, pb, ps)
+    return p_sell
+
+
+def _mmr_internal(S, D, pb, ps):
+    return (pb + ps) / 2.0
+
+
+def _bill_sharing_internal(S, D, pb, ps):
+    return np.zeros_like(np.asarray(S, dtype=float))
+
+
+def _share(name, b: Balance, internal: Callable, prices: MemberPrices, s=None, d=None, cost=None,
+           details=None) -> SchemeResult:
+    """The pool decomposition (module docstring) over surpluses ``s`` and deficits ``d``."""
+    s = b.surplus if s is None else s
+    d = b.deficit if d is None else d
     S, D = s.sum(axis=1), d.sum(axis=1)
-    p_sell, p_buy = prices(S, D, pb, ps)
-    cost = p_buy[:, None] * d - p_sell[:, None] * s
-    pb, ps = _col(pb, T), _col(ps, T)
-    grid = pb * np.maximum(D - S, 0.0) - ps * np.maximum(S - D, 0.0)
-    return SchemeResult.from_costs(name, b, cost, grid, {"p_sell": p_sell, "p_buy": p_buy})
+    shared = np.minimum(S, D)
+    shared_in = np.divide(d * shared[:, None], D[:, None], out=np.zeros_like(d), where=D[:, None] > 0)
+    shared_out = np.divide(s * shared[:, None], S[:, None], out=np.zeros_like(s), where=S[:, None] > 0)
+    pb_ref, ps_ref = prices.reference(d, s)
+    p_int = internal(S, D, pb_ref, ps_ref)
+    grid_cost = prices.buy * (d - shared_in) - prices.sell * (s - shared_out)
+    charges = prices.shared_charge * shared_in
+    total = grid_cost + p_int[:, None] * (shared_in - shared_out) + charges
+    if cost is not None:
+        total = total + cost
+    p_sell, p_buy = (sdr_prices if internal is _sdr_internal else mmr_prices)(S, D, pb_ref, ps_ref) \
+        if internal is not _bill_sharing_internal else (np.zeros_like(S), np.zeros_like(S))
+    grid = grid_cost.sum(axis=1) + charges.sum(axis=1) + (details or {}).pop("_contract_charges", 0.0)
+    return SchemeResult.from_costs(name, b, total, grid,
+                                   {"p_internal": p_int, "p_sell": p_sell, "p_buy": p_buy,
+                                    "reference_buy": pb_ref, "reference_sell": ps_ref,
+                                    "shared_charges": charges.sum(axis=1), **(details or {})}, prices=prices)
 
 
-def sdr(b: Balance, pb, ps) -> SchemeResult:
+def sdr(b: Balance, pb, ps=None) -> SchemeResult:
     """Supply-demand-ratio pool: members trade at p_s / p_b, the pool's remainder with the grid."""
-    return _pool("sdr", b, sdr_prices, pb, ps)
+    return _share("sdr", b, _sdr_internal, _prices(b, pb, ps))
 
 
-def mmr(b: Balance, pb, ps) -> SchemeResult:
+def mmr(b: Balance, pb, ps=None) -> SchemeResult:
     """Mid-market-rate pool."""
-    return _pool("mmr", b, mmr_prices, pb, ps)
+    return _share("mmr", b, _mmr_internal, _prices(b, pb, ps))
 
 
-def bill_sharing(b: Balance, pb, ps) -> SchemeResult:
-    """The community's net grid bill B = pb max(D-S, 0) - ps max(S-D, 0), split by share.
+def bill_sharing(b: Balance, pb, ps=None) -> SchemeResult:
+    """The community's net grid bill split by share (Long et al. 2017).
 
-    Split: the import cost goes to the members in deficit in proportion to their deficits d_i/D,
-    the export income to the members in surplus in proportion to their surpluses s_i/S; energy
-    shared inside the community changes hands for nothing (Long et al. 2017).
+    With one tariff: B = pb max(D-S, 0) - ps max(S-D, 0); the import cost goes to the members in
+    deficit in proportion to their deficits d_i/D, the export income to the members in surplus
+    in proportion to their surpluses s_i/S; energy shared inside the community changes hands
+    for nothing (p_int = 0). With several tariffs each member's share of the import or export
+    is priced on its own tariff.
     """
-    T = len(b.index)
-    pb, ps = _col(pb, T), _col(ps, T)
-    s, d = b.surplus, b.deficit
-    S, D = s.sum(axis=1), d.sum(axis=1)
-    imp, exp = np.maximum(D - S, 0.0), np.maximum(S - D, 0.0)
-    cost_share = np.divide(d, D[:, None], out=np.zeros_like(d), where=D[:, None] > 0)
-    income_share = np.divide(s, S[:, None], out=np.zeros_like(s), where=S[:, None] > 0)
-    cost = (pb * imp)[:, None] * cost_share - (ps * exp)[:, None] * income_share
-    return SchemeResult.from_costs("bill_sharing", b, cost, pb * imp - ps * exp)
+    return _share("bill_sharing", b, _bill_sharing_internal, _prices(b, pb, ps))
 
 
 @dataclass(frozen=True)
@@ -169,13 +265,16 @@ class ContractTerms:
     id: str = ""
 
 
-def bilateral(b: Balance, contracts: Sequence[ContractTerms], pb, ps,
+def bilateral(b: Balance, contracts: Sequence[ContractTerms], pb, ps=None,
               pool: Callable = sdr_prices, pool_name: str = "sdr") -> SchemeResult:
     """Negotiated rates first: each contract (priority order) moves min(seller surplus, buyer deficit)
-    at its price, within its annual cap; what remains goes to the pool, then to the grid."""
+    at its price, within its annual cap; what remains goes to the pool (SDR by default), then to
+    the grid. Contract energy is shared energy: the buyer pays its charges too."""
+    prices = _prices(b, pb, ps)
     s, d = b.surplus.copy(), b.deficit.copy()
     position = {m: i for i, m in enumerate(b.members)}
     cost = np.zeros_like(s)
+    contract_charges = np.zeros(len(b.index))
     traded = {}
     for c in sorted(contracts, key=lambda c: (c.priority, c.id)):
         i, j = position[c.seller], position[c.buyer]
@@ -184,35 +283,37 @@ def bilateral(b: Balance, contracts: Sequence[ContractTerms], pb, ps,
             amount = np.diff(np.minimum(np.cumsum(amount), c.cap_kwh), prepend=0.0)
         s[:, i] -= amount
         d[:, j] -= amount
-        cost[:, j] += c.price * amount
+        charge = prices.shared_charge[:, j] * amount
+        cost[:, j] += c.price * amount + charge
         cost[:, i] -= c.price * amount
+        contract_charges += charge
         traded[c.id or f"{c.seller}->{c.buyer}"] = float(amount.sum())
-    S, D = s.sum(axis=1), d.sum(axis=1)
-    p_sell, p_buy = pool(S, D, pb, ps)
-    cost += p_buy[:, None] * d - p_sell[:, None] * s
-    T = len(b.index)
-    pb, ps = _col(pb, T), _col(ps, T)
-    grid = pb * np.maximum(D - S, 0.0) - ps * np.maximum(S - D, 0.0)
-    return SchemeResult.from_costs(f"bilateral+{pool_name}", b, cost, grid,
-                                   {"p_sell": p_sell, "p_buy": p_buy, "traded_kwh": traded})
+    internal = {sdr_prices: _sdr_internal, mmr_prices: _mmr_internal}.get(pool, _sdr_internal)
+    return _share(f"bilateral+{pool_name}", b, internal, prices, s=s, d=d, cost=cost,
+                  details={"traded_kwh": traded, "_contract_charges": contract_charges})
 
 
-def allocation(b: Balance, pb, ps, keys: dict[str, float] | None = None,
+def allocation(b: Balance, pb, ps=None, keys: dict[str, float] | None = None,
                internal_price=None) -> SchemeResult:
     """EU renewable energy community allocation keys.
 
-    Community generation G_c = sum of the members' generation is allocated: static key
-    (``keys``, summing to 1) A_i = min(L_i, k_i G_c); dynamic (``keys=None``)
-    A_i = L_i min(1, G_c / sum L). Members pay pb for L_i - A_i and ``internal_price`` (default
-    the mid-market rate) for A_i; producers receive, in proportion to their generation, the
-    internal price for the allocated energy and ps for the rest.
+    What passes the members' meters is allocated, as the metering operator does: the community
+    generation G_c is the members' surplus fed in (own use behind a meter is never allocated)
+    and L_i a member's deficit drawn. Static key (``keys``, summing to 1) A_i = min(L_i, k_i G_c);
+    dynamic (``keys=None``) A_i = L_i min(1, G_c / sum L). (Where producers have meters of their
+    own, as in DOMAIN.md's statement, surplus is generation and deficit is load.) Members pay
+    their import price for L_i - A_i, and ``internal_price`` (default: the mid-market rate of
+    the step's deficit-weighted import price and surplus-weighted export price) plus the
+    shared-energy charges for A_i; producers receive, in proportion to their surplus, the
+    internal price for the allocated energy and their own export price for the rest.
     """
+    prices = _prices(b, pb, ps)
     T = len(b.index)
-    pb, ps = _col(pb, T), _col(ps, T)
-    p_int = (pb + ps) / 2 if internal_price is None else _col(internal_price, T)
-    G = b.generation
+    G = b.surplus
     Gc = G.sum(axis=1)
-    L = b.load
+    L = b.deficit
+    pb_ref, ps_ref = prices.reference(L, G)
+    p_int = (pb_ref + ps_ref) / 2 if internal_price is None else _col(internal_price, T)
     if keys is None:
         total = L.sum(axis=1)
         factor = np.minimum(1.0, np.divide(Gc, total, out=np.ones_like(Gc), where=total > 0))
@@ -225,34 +326,42 @@ def allocation(b: Balance, pb, ps, keys: dict[str, float] | None = None,
         A = np.minimum(L, k[None, :] * Gc[:, None])
         name = "allocation_static"
     allocated = A.sum(axis=1)
-    revenue = p_int * allocated + ps * (Gc - allocated)
     producer_share = np.divide(G, Gc[:, None], out=np.zeros_like(G), where=Gc[:, None] > 0)
-    cost = pb[:, None] * (L - A) + p_int[:, None] * A - revenue[:, None] * producer_share
-    grid = pb * (L - A).sum(axis=1) - ps * (Gc - allocated)
-    return SchemeResult.from_costs(name, b, cost, grid, {"allocated_kwh_per_member": A.sum(axis=0)})
+    exported = (Gc - allocated)[:, None] * producer_share
+    charges = prices.shared_charge * A
+    grid_cost = prices.buy * (L - A) - prices.sell * exported
+    cost = grid_cost + p_int[:, None] * A + charges - (p_int * allocated)[:, None] * producer_share
+    return SchemeResult.from_costs(name, b, cost, grid_cost.sum(axis=1) + charges.sum(axis=1),
+                                   {"allocated_kwh_per_member": A.sum(axis=0), "p_internal": p_int,
+                                    "shared_charges": charges.sum(axis=1)}, prices=prices)
 
 
-def all_schemes(b: Balance, pb, ps, *, contracts: Sequence[ContractTerms] = (),
+def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] = (),
                 static_keys: dict[str, float] | None = None, net_metering_credit=None,
                 baseline: Balance | None = None) -> dict[str, SchemeResult]:
     """Every scheme on the same balance, for comparison side by side.
 
-    ``baseline`` is the balance without generation or storage for the grid-only scheme (by
-    default ``b``'s load): a battery's charging is no consumption a member would buy without it.
+    ``pb`` is a :class:`MemberPrices` (each member on its tariff) or an import price for all
+    with ``ps`` the export price. ``baseline`` is the balance without generation or storage for
+    the grid-only scheme (by default ``b``'s load): a battery's charging is no consumption a
+    member would buy without it. ``net_metering_credit`` replaces the export price as the credit
+    for net excess under net metering.
     """
-    px = ps if net_metering_credit is None else net_metering_credit
-    pb_scalar = float(np.mean(pb))
-    px_scalar = float(np.mean(px))
+    prices = _prices(b, pb, ps)
+    credit = prices if net_metering_credit is None else MemberPrices(
+        prices.buy, np.broadcast_to(_col(net_metering_credit, len(b.index))[:, None], prices.buy.shape),
+        prices.shared_charge, prices.fixed_per_month)
     if static_keys is None:
         load = b.load.sum(axis=0)
         total = load.sum()
         static_keys = {m: (float(v / total) if total > 0 else 1.0 / len(b.members))
                        for m, v in zip(b.members, load)}
+    base = baseline if baseline is not None else b
     results = [
-        grid_only(baseline if baseline is not None else b, pb), net_billing(b, pb, ps),
-        net_metering(b, pb_scalar, px_scalar, "month"), net_metering(b, pb_scalar, px_scalar, "year"),
-        sdr(b, pb, ps), mmr(b, pb, ps), bill_sharing(b, pb, ps),
-        bilateral(b, contracts, pb, ps),
-        allocation(b, pb, ps, static_keys), allocation(b, pb, ps, None),
+        grid_only(base, prices), net_billing(b, prices),
+        net_metering(b, credit, period="month"), net_metering(b, credit, period="year"),
+        sdr(b, prices), mmr(b, prices), bill_sharing(b, prices),
+        bilateral(b, contracts, prices),
+        allocation(b, prices, keys=static_keys), allocation(b, prices, keys=None),
     ]
     return {r.name: r for r in results}

@@ -9,8 +9,10 @@ PV
     roof area of the parcel's buildings (or, on open or agricultural land
     without buildings, the parcel's area for a ground-mounted array), turned
     into a possible peak power (:func:`~planner.generation.pv.suggested_peak_kw`);
-    factors: specific yield of a south-facing 30 degree array at the site
-    over ``pv_reference_yield`` and possible peak over ``pv_reference_kwp``.
+    factors: specific yield at the site over ``pv_reference_yield``, with the
+    orientation of a PV unit on the parcel, else of its roof (tilt and azimuth),
+    else assumed and said so (:func:`_orientation`); possible peak over
+    ``pv_reference_kwp``.
 Wind
     mean wind speed at ``hub_height_m`` from the log profile with the parcel's
     roughness; distance from the parcel's centre to the nearest dwelling (a
@@ -66,10 +68,20 @@ def suitability(project: Project, weather: pd.DataFrame, *, elevation_m: float =
     consumers = list(project.items("consumer").values())
     site = project.site
 
-    probe = PVUnit(id="probe", peak_kw=1.0, tilt_deg=30.0, azimuth_deg=180.0 if site.latitude >= 0 else 0.0,
-                   geometry=Point(0, 0))
-    specific_yield = float(pv_ac_kw([probe], weather, site.latitude, site.longitude, elevation_m)["probe"].sum()
-                           * (weather.index[1] - weather.index[0]).total_seconds() / 3600.0)
+    equator = 180.0 if site.latitude >= 0 else 0.0
+    step_h = (weather.index[1] - weather.index[0]).total_seconds() / 3600.0
+    yields: dict[tuple[float, float], float] = {}
+
+    def specific_yield_at(tilt: float, azimuth: float) -> float:
+        key = (round(float(tilt), 1), round(float(azimuth), 1))
+        if key not in yields:
+            probe = PVUnit(id="probe", peak_kw=1.0, tilt_deg=key[0], azimuth_deg=key[1] % 360.0,
+                           geometry=Point(0, 0))
+            yields[key] = float(pv_ac_kw([probe], weather, site.latitude, site.longitude, elevation_m)["probe"].sum()
+                                * step_h)
+        return yields[key]
+
+    pv_units = list(project.items("pv_unit").values())
     mean_wind = float(weather["wind_speed"].mean())
 
     dwellings = [b.geometry for b in buildings if b.use == "residential"] + [c.geometry for c in consumers]
@@ -88,12 +100,16 @@ def suitability(project: Project, weather: pd.DataFrame, *, elevation_m: float =
         ground = not on_parcel and parcel.land_use in ("agricultural", "open")
         area = parcel.geometry.area if ground else roof
         kwp = suggested_peak_kw(area, usable_share=0.4 if ground else 0.6)
+        tilt, azimuth, orientation = _orientation(parcel, on_parcel, pv_units, ground, equator)
+        specific_yield = specific_yield_at(tilt, azimuth)
         score = _factor(specific_yield, pv_reference_yield) * _factor(kwp, pv_reference_kwp)
         rows.append(Score(parcel.id, "pv", score, {
             "area_m2": round(area, 1), "mounting": "ground" if ground else "roof",
+            "tilt_deg": tilt, "azimuth_deg": azimuth, "orientation_from": orientation,
             "possible_kwp": round(kwp, 1), "specific_yield_kwh_per_kwp": round(specific_yield, 1),
             "possible_kwh": round(kwp * specific_yield, 0)},
-            "no roof or open land" if kwp == 0 else f"{kwp:,.1f} kWp at {specific_yield:,.0f} kWh/kWp"))
+            "no roof or open land" if kwp == 0 else
+            f"{kwp:,.1f} kWp at {specific_yield:,.0f} kWh/kWp (tilt {tilt:g}, azimuth {azimuth:g}: {orientation})"))
 
         z0 = ROUGHNESS_BY_LAND_USE.get(parcel.land_use, DEFAULT_ROUGHNESS_M)
         hub_wind = mean_wind * math.log(hub_height_m / z0) / math.log(wind_measurement_height_m / z0)
@@ -121,3 +137,26 @@ def suitability(project: Project, weather: pd.DataFrame, *, elevation_m: float =
             f"{density:,.0f} MWh/(ha a) of heat within {heat_radius_m:g} m"))
     return pd.DataFrame([{"parcel_id": r.parcel_id, "technology": r.technology,
                           "score": round(r.score, 3), "reason": r.reason, "inputs": r.inputs} for r in rows])
+
+
+def _orientation(parcel, buildings, pv_units, ground: bool, equator: float) -> tuple[float, float, str]:
+    """The tilt and azimuth that PV on the parcel would have, and where they come from.
+
+    In order: a PV unit already on the parcel; the roof of its largest building with a known
+    tilt and azimuth; a flat roof (racks at 15 degrees facing the equator); ground-mounted
+    arrays (30 degrees facing the equator); else 30 degrees facing the equator, said to be
+    assumed.
+    """
+    units = [u for u in pv_units if u.parcel_id == parcel.id]
+    if units:
+        unit = max(units, key=lambda u: u.peak_kw)
+        return float(unit.tilt_deg), float(unit.azimuth_deg), f"PV unit '{unit.display_name}'"
+    known = [b for b in buildings if b.roof_tilt_deg is not None and b.roof_azimuth_deg is not None]
+    if known:
+        roof = max(known, key=lambda b: b.geometry.area)
+        return float(roof.roof_tilt_deg), float(roof.roof_azimuth_deg), f"roof of '{roof.display_name}'"
+    if any((b.roof_shape or "").lower() == "flat" or b.roof_tilt_deg == 0 for b in buildings):
+        return 15.0, equator, "flat roof: racks at 15 deg facing the equator"
+    if ground:
+        return 30.0, equator, "ground-mounted, facing the equator"
+    return 30.0, equator, "roof orientation unknown: 30 deg facing the equator assumed"

@@ -22,6 +22,14 @@ History
     (on-bill financed measures); version 2 files get them empty.
 4
     Column ``heat_radius_m`` of ``chp_units`` (a CHP's local heat network); empty in older files.
+5
+    Tariffs as users meet them: columns ``grid_fee_eur_per_kwh``, ``levies_eur_per_kwh``,
+    ``taxes_eur_per_kwh``, ``vat_percent`` (0 in older files, whose import price stays the
+    energy price, so their bills do not change), time-of-use ``tou_weekday``, ``tou_weekend``,
+    ``tou_prices`` and ``source`` (empty). Buildings: ``levels``, ``roof_shape``,
+    ``roof_tilt_deg``, ``roof_azimuth_deg`` (empty). Upstream connections: ``max_export_kw``
+    (empty: no limit). Settings ``shared_energy`` (absent: the default, full charges) and
+    ``default_tariff`` (absent: the first tariff).
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass
@@ -69,8 +77,26 @@ def _v3_to_v4(tables: Tables) -> Tables:
     return tables
 
 
+def _add_columns(frame: pd.DataFrame, columns: dict[str, object]) -> None:
+    for name, default in columns.items():
+        if name not in frame.columns:
+            dtype = float if isinstance(default, float) else object
+            frame.insert(len(frame.columns) - (1 if "geometry" in frame.columns else 0), name,
+                         pd.Series([default] * len(frame), index=frame.index, dtype=dtype))
+
+
+def _v4_to_v5(tables: Tables) -> Tables:
+    _add_columns(tables.layers["tariffs"], {"grid_fee_eur_per_kwh": 0.0, "levies_eur_per_kwh": 0.0,
+                                            "taxes_eur_per_kwh": 0.0, "vat_percent": 0.0, "tou_weekday": None,
+                                            "tou_weekend": None, "tou_prices": None, "source": None})
+    _add_columns(tables.layers["buildings"], {"levels": float("nan"), "roof_shape": None,
+                                              "roof_tilt_deg": float("nan"), "roof_azimuth_deg": float("nan")})
+    _add_columns(tables.layers["external_grids"], {"max_export_kw": float("nan")})
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

@@ -230,6 +230,8 @@ def _settings_frame(project: Project) -> pd.DataFrame:
         "crs": site.crs,
         "weather": project.weather,
         "attribution": project.attribution,
+        "shared_energy": project.shared_energy.as_dict(),
+        "default_tariff": project.default_tariff,
         "written_by": f"peergrid-planner {__version__}",
     }
     return pd.DataFrame({"key": list(settings),
@@ -248,7 +250,8 @@ def _entities_frame(project: Project, entity_type: type[Entity]):
         values = [getattr(e, spec.name) for e in entities]
         if spec.type is float:
             values = [np.nan if v is None else float(v) for v in values]
-        columns[spec.name] = pd.Series(values, dtype=_DTYPES[spec.type])
+        dtype = "Int64" if spec.type is int and spec.optional else _DTYPES[spec.type]  # nullable whole numbers
+        columns[spec.name] = pd.Series(values, dtype=dtype)
     frame = pd.DataFrame(columns)
     if entity_type.GEOMETRY is None:
         return frame
@@ -370,6 +373,8 @@ def load_project(path: str | os.PathLike) -> Project:
         description=_setting(path, tables.settings, "description", str, default=""),
         weather=_setting(path, tables.settings, "weather", str, default=None),
         attribution=_setting(path, tables.settings, "attribution", str, default=""),
+        shared_energy=_shared_energy(path, tables.settings),
+        default_tariff=_setting(path, tables.settings, "default_tariff", str, default=None),
     )
     _check_layers(path, tables.layers)
     _check_stored_numbers(path)
@@ -416,7 +421,7 @@ def _check_stored_numbers(path: Path) -> None:
                     row = con.execute(f'SELECT COUNT(*) FROM "{layer}" WHERE rowid <= ?', (hit[0],)).fetchone()[0]
                     ident = f" (id '{hit[2]}')" if isinstance(hit[2], str) else ""
                     raise ProjectFileError(f"{path}: layer '{layer}', row {row}{ident}: {spec.label or spec.name} "
-                                           f"({spec.name}) must be a number, got {hit[1]!r}")
+                                           f"must be a number, got {hit[1]!r} (column {spec.name})")
 
 
 def _number_specs(entity_type: type[Entity]):
@@ -461,6 +466,24 @@ def _setting(path: Path, settings: dict, key: str, typ: type, default=Ellipsis):
         raise ProjectFileError(
             f"{path}: setting '{key}' must be a {typ.__name__}, got {value!r}")
     return value
+
+
+def _shared_energy(path: Path, settings: dict):
+    from planner.model.sharing import SharedEnergy
+
+    raw = settings.get("shared_energy")
+    if raw is None:
+        return SharedEnergy()
+    if not isinstance(raw, dict):
+        raise ProjectFileError(f"{path}: setting 'shared_energy' must be an object, got {raw!r}")
+    unknown = set(raw) - set(SharedEnergy.__dataclass_fields__)
+    if unknown:
+        raise ProjectFileError(f"{path}: setting 'shared_energy' has unknown keys {sorted(unknown)}")
+    setting = SharedEnergy.from_dict(raw)
+    issues = setting.validate()
+    if issues:
+        raise ProjectFileError(f"{path}: setting 'shared_energy': {issues[0].message}")
+    return setting
 
 
 def _site_from_settings(path: Path, settings: dict) -> Site:

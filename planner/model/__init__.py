@@ -6,6 +6,7 @@ from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Tra
 from planner.model.land import Building, Parcel, Street
 from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
 from planner.model.project import ENTITY_BY_KIND, ENTITY_TYPES, Change, Project
+from planner.model.sharing import PRESETS as SHARED_ENERGY_PRESETS, SharedEnergy
 from planner.model.site import Site, timezone_at, utm_crs
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 
@@ -13,6 +14,6 @@ __all__ = [
     "Battery", "Building", "Bus", "CHPUnit", "Cable", "CableType", "TransformerType",
     "EfficiencyMeasure", "OwnershipShare", "Change", "Consumer", "Contract",
     "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridLayout",
-    "Member", "PVUnit", "Parcel", "Project", "Site", "Street", "Switch", "Tariff",
+    "Member", "PVUnit", "Parcel", "Project", "SHARED_ENERGY_PRESETS", "SharedEnergy", "Site", "Street", "Switch", "Tariff",
     "Transformer", "ValidationError", "ValidationIssue", "WindTurbine", "timezone_at", "utm_crs",
 ]

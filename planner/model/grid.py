@@ -93,6 +93,9 @@ class ExternalGrid(Entity):
     geometry: BaseGeometry | None = None
     bus_id: str = quantity(label="bus", ref="bus")
     vm_pu: float = quantity(1.0, label="voltage set point", unit="p.u.", min=0.8, max=1.2)
+    max_export_kw: float | None = quantity(None, label="export limit", unit="kW", min=0,
+                                           doc="the most the community may feed upstream; generation "
+                                               "beyond it is curtailed (empty: no limit)")
 
 
 @dataclass(frozen=True, kw_only=True)

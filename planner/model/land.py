@@ -40,6 +40,11 @@ class Building(Entity):
     parcel_id: str | None = quantity(None, label="parcel", ref="parcel")
     height_m: float | None = quantity(None, label="height", unit="m", min=0, min_exclusive=True)
     osm_id: str | None = quantity(None, label="OpenStreetMap id")
+    levels: int | None = quantity(None, label="storeys", min=1)
+    roof_shape: str | None = quantity(None, label="roof shape")
+    roof_tilt_deg: float | None = quantity(None, label="roof tilt", unit="deg", min=0, max=90)
+    roof_azimuth_deg: float | None = quantity(None, label="roof azimuth (main face, 180 = south)", unit="deg",
+                                              min=0, max=360)
 
 
 @dataclass(frozen=True, kw_only=True)

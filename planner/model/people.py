@@ -61,21 +61,91 @@ class Consumer(Entity):
 
 @dataclass(frozen=True, kw_only=True)
 class Tariff(Entity):
-    """Prices of the upstream supplier: import price λb above export price λs."""
+    """A supplier's tariff as a household meets it: price components, time of use, export pay.
+
+    The import price of a kWh is ``(energy + grid fee + levies + taxes) * (1 + VAT)``; with a
+    time-of-use schedule the energy component is the price of the hour's period. Schedules are
+    as the US utility rate database stores them: one 12 x 24 table of period indexes for
+    weekdays and one for weekends (rows months, columns hours of the local wall clock, from
+    0), written as 12 rows separated by ``;`` of 24 indexes separated by ``,``; ``tou_prices``
+    gives the energy price of each period, separated by ``;``.
+    """
 
     KIND: ClassVar[str] = "tariff"
     LABEL: ClassVar[str] = "Tariff"
 
-    import_price_eur_per_kwh: float = quantity(label="import price", unit="EUR/kWh", min=0)
+    import_price_eur_per_kwh: float = quantity(label="energy price (procurement and sales)", unit="EUR/kWh",
+                                               min=0)
     export_price_eur_per_kwh: float = quantity(0.0, label="export price", unit="EUR/kWh", min=0)
     fixed_eur_per_year: float = quantity(0.0, label="fixed charge", unit="EUR/a", min=0)
+    grid_fee_eur_per_kwh: float = quantity(0.0, label="grid fees with metering", unit="EUR/kWh", min=0)
+    levies_eur_per_kwh: float = quantity(0.0, label="levies", unit="EUR/kWh", min=0)
+    taxes_eur_per_kwh: float = quantity(0.0, label="taxes and concession fee", unit="EUR/kWh", min=0)
+    vat_percent: float = quantity(0.0, label="VAT", unit="%", min=0, max=100)
+    tou_weekday: str | None = quantity(None, label="time-of-use periods, weekdays (12 x 24)")
+    tou_weekend: str | None = quantity(None, label="time-of-use periods, weekends (12 x 24)")
+    tou_prices: str | None = quantity(None, label="energy price per period", unit="EUR/kWh")
+    source: str | None = quantity(None, label="source")
+
+    def import_price_components(self) -> dict[str, float]:
+        """The flat components [EUR/kWh] before VAT (energy as the flat energy price)."""
+        return {"energy": self.import_price_eur_per_kwh, "grid_fee": self.grid_fee_eur_per_kwh,
+                "levies": self.levies_eur_per_kwh, "taxes": self.taxes_eur_per_kwh}
+
+    def gross_import_price(self) -> float:
+        """The flat import price a customer pays [EUR/kWh], VAT included (energy at its flat price)."""
+        return sum(self.import_price_components().values()) * (1.0 + self.vat_percent / 100.0)
+
+    def schedule(self) -> tuple[list[list[int]], list[list[int]], list[float]] | None:
+        """The parsed time-of-use schedule (weekday table, weekend table, period prices), or None.
+
+        Raises
+        ------
+        ValueError
+            Naming what is malformed.
+        """
+        if not (self.tou_weekday or self.tou_weekend or self.tou_prices):
+            return None
+        if not (self.tou_weekday and self.tou_prices):
+            raise ValueError("a time-of-use tariff needs weekday periods and period prices")
+        try:
+            prices = [float(p) for p in str(self.tou_prices).split(";")]
+        except ValueError:
+            raise ValueError(f"period prices must be numbers separated by ';', got {self.tou_prices!r}") from None
+        if any(not (p >= 0 and p < float("inf")) for p in prices):
+            raise ValueError("period prices must be finite and not negative")
+        tables = []
+        for name, text in (("weekday", self.tou_weekday), ("weekend", self.tou_weekend or self.tou_weekday)):
+            rows = [r for r in str(text).split(";")]
+            if len(rows) != 12:
+                raise ValueError(f"the {name} periods need 12 rows (months), got {len(rows)}")
+            table = []
+            for m, row in enumerate(rows, start=1):
+                try:
+                    cells = [int(c) for c in row.split(",")]
+                except ValueError:
+                    raise ValueError(f"the {name} periods of month {m} must be whole numbers") from None
+                if len(cells) != 24:
+                    raise ValueError(f"the {name} periods of month {m} need 24 hours, got {len(cells)}")
+                if any(not 0 <= c < len(prices) for c in cells):
+                    raise ValueError(f"the {name} periods of month {m} name a period without a price "
+                                     f"(periods 0 to {len(prices) - 1})")
+                table.append(cells)
+            tables.append(table)
+        return tables[0], tables[1], prices
 
     def _check(self):
-        if self.export_price_eur_per_kwh >= self.import_price_eur_per_kwh:
-            return [("export_price_eur_per_kwh",
-                     f"export price must be below the import price "
-                     f"({self.export_price_eur_per_kwh:g} >= {self.import_price_eur_per_kwh:g} EUR/kWh)")]
-        return []
+        issues = []
+        try:
+            self.schedule()
+        except ValueError as exc:
+            issues.append(("tou_weekday", str(exc)))
+        gross = self.gross_import_price()
+        if self.export_price_eur_per_kwh >= gross and not self.tou_prices:
+            issues.append(("export_price_eur_per_kwh",
+                           f"export price must be below the import price "
+                           f"({self.export_price_eur_per_kwh:g} >= {gross:g} EUR/kWh)"))
+        return issues
 
 
 @dataclass(frozen=True, kw_only=True)

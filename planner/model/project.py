@@ -12,6 +12,7 @@ from planner.model.base import Entity, ValidationError, ValidationIssue
 from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
+from planner.model.sharing import SharedEnergy
 from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
 from planner.model.site import Site
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
@@ -45,8 +46,13 @@ class Project:
     """
 
     def __init__(self, name: str, site: Site, *, description: str = "",
-                 weather: str | None = None, attribution: str = ""):
+                 weather: str | None = None, attribution: str = "",
+                 shared_energy: SharedEnergy | None = None, default_tariff: str | None = None):
         self.name = name
+        #: What energy shared between members pays in grid fees, levies and taxes.
+        self.shared_energy = shared_energy if shared_energy is not None else SharedEnergy()
+        #: The tariff of members that name none (default: the first tariff by id).
+        self.default_tariff = default_tariff
         self.site = site
         self.description = description
         #: Credit that the data's licence asks the app to show ("© OpenStreetMap contributors").
@@ -115,6 +121,10 @@ class Project:
     def validate(self) -> list[ValidationIssue]:
         """Every problem in the project: fields, geometry, references and duplicates."""
         issues = list(self.site.validate())
+        issues.extend(self.shared_energy.validate())
+        if self.default_tariff is not None and self.default_tariff not in self.items("tariff"):
+            issues.append(ValidationIssue("Project", "default_tariff",
+                                          f"default tariff '{self.default_tariff}' is not a tariff of the project"))
         if not isinstance(self.name, str) or not self.name.strip():
             issues.append(ValidationIssue("Project", "name", "name must not be empty"))
         centre = None if issues else self._centre()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.community.balance import Balance, community_kpis
+from planner.community.tariffs import default_tariff_id, member_prices
 from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
 from planner.economics.costs import check_catalogue_covers, load_catalogue
 from planner.economics.indexes import co2_avoided_kg, gini, jain
@@ -67,6 +67,11 @@ class ScenarioResult:
     measures: pd.DataFrame | None = None
     unit_finance: pd.DataFrame | None = None
     member_finance: pd.DataFrame | None = None
+    curtailed_kwh: float = 0.0  # generation cut at the export limit
+    delivered_kw: pd.DataFrame | None = None  # each unit's output after curtailment
+    tariffs: dict = field(default_factory=dict)  # tariff id -> components, members billed on it
+    default_tariff: str | None = None
+    shared_energy: dict | None = None  # the setting that priced shared energy
 
     @property
     def step_h(self) -> float:
@@ -98,15 +103,6 @@ def _owner(project: Project, member_id: str | None) -> str:
     return member_id if member_id and member_id in project.items("member") else COMMUNITY
 
 
-def _prices(project: Project) -> tuple[float, float]:
-    tariffs = project.items("tariff")
-    if not tariffs:
-        raise PlannerError("the project has no tariff: add one with import and export prices")
-    used = Counter(m.tariff_id for m in project.items("member").values() if m.tariff_id in tariffs)
-    tariff = tariffs[used.most_common(1)[0][0]] if used else next(iter(tariffs.values()))
-    return tariff.import_price_eur_per_kwh, tariff.export_price_eur_per_kwh
-
-
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR,
@@ -123,7 +119,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                            f"which the planner does not model)")
     catalogue = costs_path if isinstance(costs_path, pd.DataFrame) else load_catalogue(costs_path)
     check_catalogue_covers(project, catalogue)
-    _prices(project)
+    default_tariff_id(project)
     gen = simulate_generation(project, resolution_minutes=resolution_minutes)
     h = gen.step_h
     index = gen.units_kw.index
@@ -159,17 +155,23 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         battery_kw[bat.id] = result.charge_kw - result.discharge_kw
         storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
 
+    delivered_kw, curtailed = _curtail(project, gen, shares, g, l_, members, h)
     balance = Balance(index, members, g[members].to_numpy(), l_[members].to_numpy())
-    pb, ps = _prices(project)
+    plan = member_prices(project, members, index)
+    prices = plan.prices
+    # one figure per kWh where a single price is needed (Shapley values, on-bill savings):
+    # the import price weighted by what members consume, the export price by what they generate
+    pb = float(np.average(prices.buy, weights=np.maximum(balance.load, 1e-12)))
+    ps = float(np.average(prices.sell, weights=np.maximum(balance.generation, 1e-12)))
     contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
                  for c in project.items("contract").values()]
     baseline = Balance(index, members, np.zeros_like(balance.load), consumption[members].to_numpy())
-    schemes = all_schemes(balance, pb, ps, contracts=contracts, baseline=baseline)
+    schemes = all_schemes(balance, prices, contracts=contracts, baseline=baseline)
 
     grid, imp, exp = None, float(balance.community_import.sum()), float(balance.community_export.sum())
     notes = []
     if with_grid and len(project.items("bus")) and len(project.items("external_grid")):
-        grid, imp, exp = _power_flow(project, gen, battery_kw)
+        grid, imp, exp = _power_flow(project, gen, battery_kw, delivered_kw)
     elif with_grid:
         notes.append("the project has no grid: import and export are the community balance's, without losses")
 
@@ -199,9 +201,15 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
                               for k, v in groups.items()},
     }
+    # what members pay for the energy they take under the SDR pool, and the part of it that
+    # leaves the community (grid imports on their tariffs, charges on shared energy)
     sdr = schemes["sdr"]
-    spending = float(np.sum(sdr.details["p_buy"] * balance.total_deficit))
-    to_grid = float(pb * balance.community_import.sum())
+    d, s_ = balance.deficit, balance.surplus
+    shared = np.minimum(s_.sum(axis=1), d.sum(axis=1))
+    total_d = d.sum(axis=1)
+    shared_in = np.divide(d * shared[:, None], total_d[:, None], out=np.zeros_like(d), where=total_d[:, None] > 0)
+    to_grid = float((prices.buy * (d - shared_in)).sum()) + float(sdr.details["shared_charges"].sum())
+    spending = to_grid + float((sdr.details["p_internal"][:, None] * shared_in).sum())
     indexes["spending_kept_local"] = (1.0 - to_grid / spending) if spending > 0 else None
     indexes["spending_kept_local_note"] = ("share of the members' electricity spending under the SDR pool that "
                                            "stays with members instead of paying for grid imports")
@@ -220,8 +228,15 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
                              "cooperative_share_holders": len(holders)}
     result = ScenarioResult(gen, balance, schemes, battery_kw, storage_loss, grid, imp, exp, (pb, ps),
                             indexes, notes, shapley_table)
+    result.tariffs = plan.describe(project)
+    result.shared_energy = {**project.shared_energy.as_dict(), "described": project.shared_energy.describe()}
+    result.default_tariff = plan.default_tariff
+    result.curtailed_kwh, result.delivered_kw = curtailed, delivered_kw
+    if curtailed:
+        result.notes.append(f"{curtailed:,.0f} kWh of generation curtailed at the export limit of "
+                            f"{export_limit_kw(project):,.0f} kW, taken from the members in surplus pro rata")
     result.ownership = shares
-    result.measures = _measures(project, pb)
+    result.measures = _measures(project, project.get("tariff", plan.default_tariff).gross_import_price())
     result.unit_finance, result.member_finance, finance = _finance(project, result, shares, subsidy_eur_per_kwh,
                                                                    catalogue)
     result.indexes["finance"] = finance
@@ -235,7 +250,7 @@ def _finance(project: Project, result: "ScenarioResult", shares, subsidy_eur_per
 
     gen = result.generation
     h = result.step_h
-    energy = gen.units_kw.sum() * h
+    energy = (gen.units_kw if result.delivered_kw is None else result.delivered_kw).sum() * h
     rows, owners = [], {}
     for kind in ("pv_unit", "wind_turbine", "chp_unit", "battery"):
         for u in project.items(kind).values():
@@ -271,7 +286,51 @@ def _measures(project: Project, price: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame):
+def export_limit_kw(project: Project) -> float | None:
+    """The most the community may feed upstream [kW]: the sum of its connections' limits, or
+    None when any connection has none."""
+    grids = list(project.items("external_grid").values())
+    if not grids or any(x.max_export_kw is None for x in grids):
+        return None
+    return float(sum(x.max_export_kw for x in grids))
+
+
+def _curtail(project: Project, gen: GenerationResult, shares, g: pd.DataFrame, l_: pd.DataFrame,
+             members: list[str], h: float) -> tuple[pd.DataFrame, float]:
+    """Cut generation where the community's export would pass its export limit (after batteries).
+
+    At each step the excess over the limit is taken from the members in surplus in proportion
+    to their surpluses, and from each such member's units in proportion to what they give it
+    (a community controller limiting the feed-in at the connection). ``g`` is changed in place.
+
+    Returns
+    -------
+    delivered_kw : DataFrame
+        Each unit's output after curtailment [kW] (the power flow injects this).
+    curtailed_kwh : float
+    """
+    limit = export_limit_kw(project)
+    if limit is None or not len(gen.units_kw.columns):
+        return gen.units_kw, 0.0
+    G, L = g[members].to_numpy(), l_[members].to_numpy()
+    surplus = np.maximum(G - L, 0.0)
+    S, D = surplus.sum(axis=1), np.maximum(L - G, 0.0).sum(axis=1)
+    cut_total = np.maximum(S - D - limit * h, 0.0)
+    if not cut_total.any():
+        return gen.units_kw, 0.0
+    cut = np.divide(surplus * cut_total[:, None], S[:, None], out=np.zeros_like(surplus), where=S[:, None] > 0)
+    fraction = pd.DataFrame(np.divide(cut, G, out=np.zeros_like(cut), where=G > 0), index=g.index, columns=members)
+    g[members] = G - cut
+    delivered = gen.units_kw.copy()
+    for uid, unit_shares in shares.items():
+        if uid in delivered:
+            lost = sum(share * fraction[m] for m, share in unit_shares.items() if m in fraction)
+            delivered[uid] = delivered[uid] * (1.0 - lost)
+    return delivered, float(cut_total.sum())
+
+
+def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame,
+                delivered_kw: pd.DataFrame | None = None):
     from planner.grid.powerflow import build_model, parse_profiles, run
     from planner.grid.translate import to_pandapower
 
@@ -281,7 +340,8 @@ def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFram
         columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
     for kind in ("pv_unit", "wind_turbine", "chp_unit"):
         for uid, idx in ids[kind].items():
-            columns[f"sgen.p_mw.{idx}"] = gen.units_kw[uid].to_numpy() / 1000.0
+            units = gen.units_kw if delivered_kw is None else delivered_kw
+            columns[f"sgen.p_mw.{idx}"] = units[uid].to_numpy() / 1000.0
     for bid, idx in ids["battery"].items():
         columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
     table = pd.DataFrame(columns, index=gen.units_kw.index)
@@ -331,7 +391,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             "import_kwh": result.grid_import_kwh,
             "export_kwh": result.grid_export_kwh,
             "shared_kwh": float(b.shared.sum()),
-            "curtailed_kwh": 0.0,
+            "curtailed_kwh": result.curtailed_kwh,
             "storage_loss_kwh": result.storage_loss_kwh,
             "import_before_losses_kwh": float(b.community_import.sum()),
             "export_before_losses_kwh": float(b.community_export.sum()),
@@ -339,7 +399,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             - float(b.community_import.sum() - b.community_export.sum()) - losses,
         },
         "kpi": community_kpis(generation, demand, float(b.community_import.sum()),
-                              float(b.community_export.sum())),
+                              float(b.community_export.sum()), result.curtailed_kwh),
         "grid": {
             "losses_kwh": losses,
             "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,
@@ -357,7 +417,12 @@ def summary_dict(result: ScenarioResult) -> dict:
                    "community_grid_net_cost_eur": float(s.grid_net_cost.sum())}
             for name, s in result.schemes.items()},
         "indexes": result.indexes,
-        "prices": {"import_eur_per_kwh": result.prices[0], "export_eur_per_kwh": result.prices[1]},
+        "prices": {"mean_import_eur_per_kwh": result.prices[0], "mean_export_eur_per_kwh": result.prices[1],
+                   "note": "each member is billed on its own tariff (see tariffs); these consumption- and "
+                           "generation-weighted means serve only the Shapley values"},
+        "tariffs": result.tariffs,
+        "default_tariff": result.default_tariff,
+        "shared_energy": result.shared_energy,
         "weather": {"name": result.generation.weather.name, "source": result.generation.weather.source,
                     "station_id": result.generation.weather.station_id,
                     "path": result.generation.weather.path,

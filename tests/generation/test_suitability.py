@@ -60,3 +60,24 @@ def test_scores_and_their_inputs(weather):
 def test_no_parcels(weather):
     p = Project("empty", Site(48.0, 8.0, "Europe/Berlin", "EPSG:32632"))
     assert suitability(p, weather).empty
+
+
+def test_the_roof_or_the_units_orientation_sets_the_pv_yield(weather):
+    from planner.model import PVUnit
+    from planner.model.commands import UpdateEntity
+
+    p = village()
+    south = suitability(p, weather)
+    _, assumed = score(south, "home", "pv")
+    assert assumed["orientation_from"].startswith("roof orientation unknown")
+    UpdateEntity("building", "house", roof_tilt_deg=45.0, roof_azimuth_deg=0.0).do(p)  # the face is north
+    _, north = score(suitability(p, weather), "home", "pv")
+    assert north["orientation_from"] == "roof of 'house'" and north["azimuth_deg"] == 0.0
+    # a steep north face yields far less than 30 degrees south (about 60 % in Mannheim)
+    assert north["specific_yield_kwh_per_kwp"] < 0.75 * assumed["specific_yield_kwh_per_kwp"]
+    p.add(PVUnit(id="pv", parcel_id="home", peak_kw=5.0, tilt_deg=20.0, azimuth_deg=90.0,
+                 geometry=Point(X0 + 10, Y0 + 10)))
+    _, east = score(suitability(p, weather), "home", "pv")
+    assert (east["tilt_deg"], east["azimuth_deg"]) == (20.0, 90.0) and "PV unit" in east["orientation_from"]
+    assert north["specific_yield_kwh_per_kwp"] < east["specific_yield_kwh_per_kwp"] \
+        < assumed["specific_yield_kwh_per_kwp"]

@@ -143,8 +143,8 @@ def test_text_in_a_number_column_is_refused_not_read_as_a_number(saved, column, 
         for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
             con.create_function(name, 1, lambda geometry: 0)
         con.execute(f"UPDATE pv_units SET {column} = ? WHERE id = 'pv2'", (text,))
-    with pytest.raises(ProjectFileError, match=rf"layer 'pv_units', row \d+ \(id 'pv2'\): .*\({column}\) "
-                                               rf"must be a number, got '{text}'"):
+    with pytest.raises(ProjectFileError, match=rf"layer 'pv_units', row \d+ \(id 'pv2'\): .* must be a number, "
+                                               rf"got '{text}' \(column {column}\)"):
         load_project(saved)
 
 

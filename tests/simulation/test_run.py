@@ -164,3 +164,24 @@ def test_reconciliation_and_local_spending(village_result):
     assert 0 < s["indexes"]["spending_kept_local"] < 1
     units = result.unit_finance.set_index("unit_id")
     assert pd.notna(units.loc["pv1", "npv_eur"]) and pd.isna(units.loc["bat1", "npv_eur"])
+
+
+def test_an_export_limit_curtails_and_the_energy_still_adds_up():
+    from tests.conftest import make_runnable_project
+
+    p = make_runnable_project()
+    UpdateEntity("external_grid", "x", max_export_kw=20.0).do(p)
+    result = simulate(p, shapley_samples=2)
+    s = summary_dict(result)
+    e, g = s["energy"], s["grid"]
+    assert e["curtailed_kwh"] > 100  # the 250 kWp field array meets a 20 kW export limit
+    # the community's export before losses never passes the limit
+    assert result.balance.community_export.max() <= 20.0 * result.step_h + 1e-9
+    supply = e["generation_kwh"] + e["import_kwh"]
+    use = e["demand_kwh"] + e["export_kwh"] + e["curtailed_kwh"] + e["storage_loss_kwh"] + g["losses_kwh"]
+    assert supply == pytest.approx(use, rel=1e-6)
+    assert s["kpi"]["self_consumption"] == pytest.approx(
+        1 - (e["export_before_losses_kwh"] + e["curtailed_kwh"]) / e["generation_kwh"])
+    assert any("curtailed at the export limit" in n for n in s["notes"])
+    # the power flow injects what is left: the units deliver less than they could
+    assert float(result.delivered_kw.sum().sum()) < float(result.generation.units_kw.sum().sum())
