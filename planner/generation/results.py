@@ -3,9 +3,10 @@
 Which heat a CHP unit serves: the consumers within its heat network radius,
 else those on its parcel, else its owner's. Wind turbines take the roughness length of their
 parcel's land use (:data:`~planner.generation.wind.ROUGHNESS_BY_LAND_USE`),
-0.1 m without a parcel; two or more turbines on one parcel form a wind farm
-that loses :data:`WIND_FARM_EFFICIENCY` to wakes (windpowerlib's
-``wind_farm_efficiency`` model, which scales every turbine alike).
+0.1 m without a parcel; turbines near one another lose energy in each other's wakes, from
+their drawn positions and the wind direction of every step
+(:func:`~planner.generation.wind.wind_with_wakes_kw`, Jensen model); ``wind_farms`` says which
+model made each farm's figures and its loss.
 """
 
 from __future__ import annotations
@@ -18,16 +19,11 @@ from planner import PlannerError
 from planner.generation import chp as chp_dispatch
 from planner.generation.demand import electricity_kw, heat_kw
 from planner.generation.pv import pv_ac_kw
-from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_ac_kw
+from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_with_wakes_kw
 from planner.model import Project
 from planner.weather import (
     WeatherMeta, check_full_year, fit_warnings, nearest_station, read_station, read_weather, to_resolution,
 )
-
-
-#: Share of a wind farm's free-stream energy left after wake losses (a typical 10 % loss for a small
-#: farm; editable).
-WIND_FARM_EFFICIENCY = 0.9
 
 
 @dataclass(frozen=True)
@@ -46,6 +42,8 @@ class GenerationResult:
         The full dispatch of each CHP unit (heat, store, boiler, fuel).
     weather : WeatherMeta
         Which weather was used.
+    wind_farms : list of dict
+        Turbines that share a site: units, the wake model used and the share of energy lost.
     """
 
     units_kw: pd.DataFrame
@@ -55,6 +53,7 @@ class GenerationResult:
     weather: WeatherMeta
     rated_kw: dict[str, float] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    wind_farms: list = field(default_factory=list)
 
     @property
     def step_h(self) -> float:
@@ -150,14 +149,8 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
         parcel = items("parcel").get(t.parcel_id) if t.parcel_id else None
         roughness[t.id] = ROUGHNESS_BY_LAND_USE.get(parcel.land_use, DEFAULT_ROUGHNESS_M) if parcel \
             else DEFAULT_ROUGHNESS_M
-    wind = wind_ac_kw(turbines, weather, wind_height_m=meta.wind_height_m, roughness_m=roughness)
-    per_parcel: dict[str, list[str]] = {}
-    for t in turbines:
-        if t.parcel_id:
-            per_parcel.setdefault(t.parcel_id, []).append(t.id)
-    for ids in per_parcel.values():
-        if len(ids) >= 2:
-            wind[ids] = wind[ids] * WIND_FARM_EFFICIENCY
+    wind, wind_farms = wind_with_wakes_kw(turbines, weather, wind_height_m=meta.wind_height_m,
+                                          roughness_m=roughness)
     frames.append(wind)
     dispatched = {}
     for unit in chp_units:
@@ -178,4 +171,6 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     kinds = {u.id: "pv" for u in pv_units} | {u.id: "wind" for u in turbines} | \
         {u.id: "chp" for u in chp_units}
     return GenerationResult(units_kw=units, consumers_kw=electric, heat_kw=heat, chp=dispatched,
-                            weather=meta, rated_kw=rated, kinds=kinds)
+                            weather=meta, rated_kw=rated, kinds=kinds,
+                            wind_farms=[{k: v for k, v in f.items() if not k.endswith("per_step_hour")}
+                                        for f in wind_farms])

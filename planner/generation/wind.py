@@ -8,9 +8,11 @@ power curve is density-corrected. Turbines come from windpowerlib's bundled
 library (``WindTurbine(turbine_type=...)``, offline) or from a user power curve,
 which community wind needs: the library's smallest machines are 800 kW.
 
-Several turbines on one site lose energy in each other's wakes: :func:`wind_farm_kw`
-runs windpowerlib's ``TurbineClusterModelChain`` with a constant wind-farm
-efficiency.
+Several turbines on one site lose energy in each other's wakes: :func:`wind_with_wakes_kw`
+takes their drawn positions and the wind direction of every step (Jensen model,
+:mod:`planner.generation.wakes`); :func:`wind_farm_kw` runs windpowerlib's
+``TurbineClusterModelChain`` with a constant wind-farm efficiency, for a farm whose
+layout is not drawn.
 """
 
 from __future__ import annotations
@@ -155,6 +157,102 @@ def wind_ac_kw(units: Sequence[WindTurbine], weather: pd.DataFrame, *, wind_heig
             chain.run_model(windpowerlib_weather(weather, wind_height_m, z0))
         columns[unit.id] = np.clip(chain.power_output.to_numpy() / 1000.0, 0.0, None)
     return pd.DataFrame(columns, index=weather.index)
+
+
+def _chain(unit: WindTurbine):
+    from windpowerlib import ModelChain
+
+    return ModelChain(make_turbine(unit), wind_speed_model="logarithmic", temperature_model="linear_gradient",
+                      density_model="barometric", power_output_model="power_curve", density_correction=True)
+
+
+def wind_with_wakes_kw(units: Sequence[WindTurbine], weather: pd.DataFrame, *, wind_height_m: float = 10.0,
+                       roughness_m: dict[str, float] | float = DEFAULT_ROUGHNESS_M,
+                       k: float | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """Output of each turbine [kW] with the wakes of the others near it, and a report per farm.
+
+    Turbines closer than :data:`~planner.generation.wakes.FARM_DISTANCE_DIAMETERS` rotor
+    diameters form a farm; in a farm each turbine's hub wind is lowered by the Jensen model
+    (:func:`~planner.generation.wakes.jensen_speeds`) from the drawn positions and the wind
+    direction of each step, then its density-corrected power curve gives its output. Without
+    a wind direction in the weather the loss is averaged over 36 directions (an even wind
+    rose), and the report says so. A lone turbine has no wake loss.
+
+    Returns
+    -------
+    power : DataFrame
+        [kW], one column per unit id.
+    farms : list of dict
+        Per farm: ``units``, ``model``, ``free_kwh`` and ``waked_kwh`` per step length 1 h
+        (multiply by the step in hours), ``loss_share``.
+    """
+    from windpowerlib.power_output import power_curve
+
+    from planner.generation import wakes
+
+    k = wakes.WAKE_DECAY_ONSHORE if k is None else k
+    columns, farms_out = {}, []
+    conditions = {}
+    for unit in units:
+        z0 = roughness_m.get(unit.id, DEFAULT_ROUGHNESS_M) if isinstance(roughness_m, dict) else roughness_m
+        chain = _chain(unit)
+        frame = windpowerlib_weather(weather, wind_height_m, z0)
+        with _quiet():
+            speed = np.asarray(chain.wind_speed_hub(frame), dtype=float)
+            density = np.asarray(chain.density_hub(frame), dtype=float)
+        conditions[unit.id] = (chain.power_plant, speed, density)
+
+    def output(turbine, speed, density):
+        curve = turbine.power_curve
+        with _quiet():
+            values = power_curve(pd.Series(speed), curve["wind_speed"], curve["value"],
+                                 density=pd.Series(density), density_correction=True)
+        return np.clip(np.asarray(values, dtype=float), 0.0, None) / 1000.0
+
+    for unit in units:
+        turbine, speed, density = conditions[unit.id]
+        columns[unit.id] = output(turbine, speed, density)
+    placed = [u for u in units if u.geometry is not None and not u.geometry.is_empty]
+    if len(placed) >= 2:
+        xy = np.array([[u.geometry.x, u.geometry.y] for u in placed])
+        diameters = np.array([float(conditions[u.id][0].rotor_diameter or 0.0) for u in placed])
+        for group in wakes.farms(xy, np.where(diameters > 0, diameters, 1.0)):
+            if len(group) < 2:
+                continue
+            members = [placed[i] for i in group]
+            if any(not conditions[u.id][0].rotor_diameter for u in members):
+                raise WindError(f"{members[0].describe()}: wakes need every turbine's rotor diameter")
+            free = np.stack([conditions[u.id][1] for u in members], axis=1)
+            density = np.stack([conditions[u.id][2] for u in members], axis=1)
+
+            def thrust(speed_tn, members=members, density=density):
+                power = np.stack([output(conditions[u.id][0], speed_tn[:, j], density[:, j]) * 1000.0
+                                  for j, u in enumerate(members)], axis=1)
+                area = np.array([np.pi * (conditions[u.id][0].rotor_diameter / 2) ** 2 for u in members])
+                return np.stack([wakes.thrust_coefficient(power[:, j], speed_tn[:, j], area[j], density[:, j])
+                                 for j in range(len(members))], axis=1)
+
+            args = (xy[group], np.array([u.hub_height_m for u in members]), diameters[group])
+            if "wind_direction" in weather and weather["wind_direction"].notna().all():
+                waked = wakes.jensen_speeds(*args, free, weather["wind_direction"].to_numpy(), thrust, k)
+                power = np.stack([output(conditions[u.id][0], waked[:, j], density[:, j])
+                                  for j, u in enumerate(members)], axis=1)
+                model = f"Jensen (k = {k:g}), wind direction of every step"
+            else:
+                power = np.zeros_like(free)
+                for direction in np.arange(0.0, 360.0, 10.0):
+                    waked = wakes.jensen_speeds(*args, free, np.full(len(free), direction), thrust, k)
+                    power += np.stack([output(conditions[u.id][0], waked[:, j], density[:, j])
+                                       for j, u in enumerate(members)], axis=1) / 36.0
+                model = f"Jensen (k = {k:g}), averaged over 36 directions: the weather has no wind direction"
+            free_kwh = float(sum(columns[u.id].sum() for u in members))
+            for j, u in enumerate(members):
+                columns[u.id] = power[:, j]
+            waked_kwh = float(power.sum())
+            farms_out.append({"units": [u.id for u in members], "model": model, "free_kwh_per_step_hour": free_kwh,
+                              "waked_kwh_per_step_hour": waked_kwh,
+                              "loss_share": 1.0 - waked_kwh / free_kwh if free_kwh > 0 else 0.0})
+    return pd.DataFrame(columns, index=weather.index), farms_out
 
 
 def wind_farm_kw(units: Sequence[WindTurbine], weather: pd.DataFrame, *, efficiency: float = 0.9,

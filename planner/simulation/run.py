@@ -428,6 +428,7 @@ def summary_dict(result: ScenarioResult) -> dict:
                     "path": result.generation.weather.path,
                     "repairs": list(result.generation.weather.repairs),
                     "warnings": list(result.generation.weather.notes)},
+        "wind_farms": result.generation.wind_farms,
         "resolution_minutes": int(round(h * 60)),
         "notes": result.notes,
     }

@@ -25,6 +25,7 @@ COLUMNS = {
     "temp_air": "degC",
     "wind_speed": "m/s",
     "pressure": "Pa",
+    "wind_direction": "deg",  # where the wind comes from, clockwise from north (optional)
 }
 REQUIRED = ("ghi", "temp_air", "wind_speed")
 
@@ -36,6 +37,7 @@ LIMITS = {
     "temp_air": (-90.0, 60.0),
     "wind_speed": (0.0, 75.0),
     "pressure": (50_000.0, 110_000.0),
+    "wind_direction": (0.0, 360.0),
 }
 #: Small negative irradiance (sensor night offsets) is set to zero and reported.
 IRRADIANCE_NEGATIVE_TOLERANCE = -20.0
@@ -213,7 +215,12 @@ def to_resolution(data: pd.DataFrame, minutes: int) -> pd.DataFrame:
     if minutes == step:
         return data.copy()
     if (step, minutes) == (15, 60):
-        return data.resample("60min").mean()
+        out = data.resample("60min").mean()
+        if "wind_direction" in data:  # a circular mean: 350 and 10 degrees average to 0, not 180
+            rad = np.deg2rad(data["wind_direction"])
+            sin, cos = np.sin(rad).resample("60min").mean(), np.cos(rad).resample("60min").mean()
+            out["wind_direction"] = np.rad2deg(np.arctan2(sin, cos)) % 360.0
+        return out
     if (step, minutes) != (60, 15):
         raise ValueError(f"cannot convert {step}-minute weather to {minutes} minutes")
     index = pd.date_range(data.index[0], periods=len(data) * 4, freq="15min")
@@ -221,6 +228,13 @@ def to_resolution(data: pd.DataFrame, minutes: int) -> pd.DataFrame:
     for column in data.columns:
         if column in ("ghi", "dni", "dhi"):
             out[column] = np.repeat(data[column].to_numpy(), 4)
+        elif column == "wind_direction":  # interpolated as a vector, so 350 to 10 passes through 0
+            mid_hour = (data.index - data.index[0]).total_seconds().to_numpy() + 1800.0
+            mid_quarter = (index - index[0]).total_seconds().to_numpy() + 450.0
+            rad = np.deg2rad(data[column].to_numpy())
+            sin = np.interp(mid_quarter, mid_hour, np.sin(rad))
+            cos = np.interp(mid_quarter, mid_hour, np.cos(rad))
+            out[column] = np.rad2deg(np.arctan2(sin, cos)) % 360.0
         else:
             mid_hour = (data.index - data.index[0]).total_seconds().to_numpy() + 1800.0
             mid_quarter = (index - index[0]).total_seconds().to_numpy() + 450.0

@@ -117,6 +117,7 @@ def read_tmy2(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, Weat
     data = pd.DataFrame({
         "ghi": raw_data["GHI"], "dni": raw_data["DNI"], "dhi": raw_data["DHI"],
         "temp_air": raw_data["DryBulb"] / 10.0, "wind_speed": raw_data["Wspd"] / 10.0,
+        "wind_direction": raw_data["Wdir"],
         "pressure": raw_data["Pressure"] * 100.0,
     }, index=raw_data.index)
     if year is not None:
@@ -242,7 +243,7 @@ def read_dwd_try(path, year: int | None = TYPICAL_YEAR) -> tuple[pd.DataFrame, W
     dni = np.minimum(dni, pvlib.irradiance.get_extra_radiation(mid).to_numpy())
     data = pd.DataFrame({
         "ghi": direct + raw.D.to_numpy(), "dni": dni, "dhi": raw.D.to_numpy(),
-        "temp_air": raw.t.to_numpy(), "wind_speed": raw.WG.to_numpy(),
+        "temp_air": raw.t.to_numpy(), "wind_speed": raw.WG.to_numpy(), "wind_direction": raw.WR.to_numpy(),
         "pressure": raw.p.to_numpy() * 100.0,
     }, index=index)
     meta = WeatherMeta(

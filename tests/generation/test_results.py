@@ -73,20 +73,6 @@ def test_schutterwald_households(sample_path):
     assert (units.capacity_factor < 0.14).all()
 
 
-def test_turbines_on_one_parcel_lose_to_wakes(village):
-    from shapely.geometry import Point
-
-    from planner.generation.results import WIND_FARM_EFFICIENCY
-    from planner.model import WindTurbine
-
-    alone = simulate_generation(village).unit_table().loc["w1", "annual_kwh"]
-    village.add(WindTurbine(id="w2", parcel_id="p2", turbine_type="E-53/800", hub_height_m=73.0, rated_kw=800.0,
-                            geometry=Point(412_280.0, 5_368_180.0)))
-    farm = simulate_generation(village).unit_table()
-    assert farm.loc["w1", "annual_kwh"] == pytest.approx(alone * WIND_FARM_EFFICIENCY)
-    assert farm.loc["w2", "annual_kwh"] == pytest.approx(alone * WIND_FARM_EFFICIENCY)
-
-
 def test_suitability_cli(small_project, tmp_path, capsys):
     import json
 
