@@ -262,110 +262,24 @@ def cmd_info(args) -> int:
     return EXIT_OK
 
 
-def _weather_for(args):
-    """The weather for an assessment: the given file, or the bundled station for the site."""
-    from planner.weather import check_full_year, fit_warnings, nearest_station, read_station, read_weather
-    from planner.weather.catalogue import distance_km
-
-    if args.weather:
-        data, meta = read_weather(args.weather)
-        check_full_year(data, meta)
-        warnings = fit_warnings(args.lat, args.lon, meta.latitude, meta.longitude)
-        distance = None
-        if not any("position" in w for w in warnings) and meta.latitude is not None:
-            distance = distance_km(args.lat, args.lon, meta.latitude, meta.longitude)
-        return data, meta, {"name": meta.name, "source": args.weather, "distance_km": distance,
-                            "warnings": warnings, "repairs": list(meta.repairs)}
-    choice = nearest_station(args.lat, args.lon)
-    data, meta = read_station(choice.station.id)
-    check_full_year(data, meta)
-    return data, meta, {"name": choice.station.name, "source": choice.station.source,
-                        "station_id": choice.station.id, "distance_km": choice.distance_km,
-                        "warnings": list(choice.warnings), "repairs": list(meta.repairs)}
-
-
 def cmd_assess(args) -> int:
-    from planner.model import Site
+    from planner.generation.assess import assess_pv, assess_wind
 
-    Site.at(args.lat, args.lon, timezone="UTC", crs="EPSG:32632")  # refuses impossible positions
-    return {"pv": _assess_pv, "wind": _assess_wind}[args.technology](args)
-
-
-def _energy_result(power, hours: float, rated_kw: float, weather: dict, unit: dict) -> dict:
-    monthly = (power * hours).groupby(power.index.month).sum().reindex(range(1, 13), fill_value=0.0)
-    annual = float(monthly.sum())
-    return {
-        "annual_kwh": round(annual, 1),
-        "full_load_hours": round(annual / rated_kw, 1),
-        "monthly_kwh": [round(float(v), 1) for v in monthly],
-        "weather": weather,
-        "unit": unit,
-    }
-
-
-def _assess_wind(args) -> int:
-    from planner.generation.wind import read_power_curve_csv, wind_ac_kw
-    from planner.model import ValidationError, WindTurbine
-
-    curve = read_power_curve_csv(args.power_curve) if args.power_curve else None
-    rated = args.rated_kw
-    if rated is None:
-        if curve:
-            rated = max(float(pair.split(":")[1]) for pair in curve.split(";"))
-        else:
-            from planner.generation.wind import make_turbine
-
-            probe = WindTurbine(id="assessed", name="assessed turbine", turbine_type=args.turbine, hub_height_m=max(args.hub_height, 1.0),
-                                rated_kw=1.0, geometry=_origin())
-            rated = make_turbine(probe).nominal_power / 1000.0
-    unit = WindTurbine(id="assessed", name="assessed turbine", turbine_type=args.turbine,
-                       hub_height_m=args.hub_height, rated_kw=rated, power_curve=curve, geometry=_origin())
-    issues = unit.validate()
-    if issues:
-        raise ValidationError(issues)
-    data, meta, weather = _weather_for(args)
-    power = wind_ac_kw([unit], data, wind_height_m=meta.wind_height_m, roughness_m=args.roughness)[unit.id]
-    result = {"technology": "wind", **_energy_result(
-        power, meta.resolution_minutes / 60.0, rated, weather,
-        {"turbine": args.turbine, "hub_height_m": args.hub_height, "rated_kw": rated,
-         "roughness_m": args.roughness})}
-    result["capacity_factor"] = round(result["full_load_hours"] / 8760.0, 4)
+    if args.technology == "pv":
+        result = assess_pv(args.lat, args.lon, args.kwp, tilt_deg=args.tilt, azimuth_deg=args.azimuth,
+                           losses_percent=args.losses, dc_ac_ratio=args.dc_ac_ratio, weather=args.weather)
+        what = (f"PV {args.kwp:g} kWp, tilt {args.tilt:g} deg, azimuth {args.azimuth:g} deg (180 = south), "
+                f"losses {args.losses:g} %, DC/AC {args.dc_ac_ratio:g}")
+    else:
+        result = assess_wind(args.lat, args.lon, args.turbine, args.hub_height, power_curve_csv=args.power_curve,
+                             rated_kw=args.rated_kw, roughness_m=args.roughness, weather=args.weather)
+        what = (f"Wind turbine {args.turbine} ({result['unit']['rated_kw']:g} kW) at {args.hub_height:g} m hub "
+                f"height, roughness {args.roughness:g} m")
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    _print_assessment(result, f"Wind turbine {args.turbine} ({rated:g} kW) at {args.hub_height:g} m hub "
-                              f"height, roughness {args.roughness:g} m")
+    else:
+        _print_assessment(result, what)
     return EXIT_OK
-
-
-def _assess_pv(args) -> int:
-    from planner.generation.pv import pv_ac_kw
-    from planner.model import PVUnit, ValidationError
-
-    unit = PVUnit(id="assessed", name="assessed array", peak_kw=args.kwp, tilt_deg=args.tilt,
-                  azimuth_deg=args.azimuth, losses_percent=args.losses, dc_ac_ratio=args.dc_ac_ratio,
-                  geometry=_origin())
-    issues = unit.validate()
-    if issues:
-        raise ValidationError(issues)
-    data, meta, weather = _weather_for(args)
-    power = pv_ac_kw([unit], data, args.lat, args.lon, meta.elevation_m or 0.0)[unit.id]
-    result = {"technology": "pv", **_energy_result(
-        power, meta.resolution_minutes / 60.0, args.kwp, weather,
-        {"kwp": args.kwp, "tilt_deg": args.tilt, "azimuth_deg": args.azimuth,
-         "losses_percent": args.losses, "dc_ac_ratio": args.dc_ac_ratio})}
-    if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    _print_assessment(result, f"PV {args.kwp:g} kWp, tilt {args.tilt:g} deg, azimuth {args.azimuth:g} deg "
-                              f"(180 = south), losses {args.losses:g} %, DC/AC {args.dc_ac_ratio:g}")
-    return EXIT_OK
-
-
-def _origin():
-    from shapely.geometry import Point
-
-    return Point(0.0, 0.0)
 
 
 def _print_assessment(result: dict, what: str) -> None:
@@ -444,7 +358,9 @@ def cmd_run(args) -> int:
     import time
 
     from planner.io import load_project
-    from planner.simulation.run import simulate, summary_dict, write_outputs
+    from planner.io.run_outputs import write_outputs
+    from planner.simulation.run import simulate
+    from planner.simulation.summary import summary_dict
 
     from planner.economics.costs import load_catalogue
     from planner.io.run_folder import check_output_folder, output_folder

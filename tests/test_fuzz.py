@@ -9,7 +9,6 @@ refused with a message of its own.
 import json
 import os
 
-import numpy as np
 import pandas as pd
 import pandapower as pp
 import pytest

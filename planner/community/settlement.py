@@ -134,7 +134,8 @@ def grid_only(b: Balance, pb) -> SchemeResult:
     """Baseline: each member buys all its consumption from the grid on its tariff; nobody produces."""
     prices = _prices(b, pb, 0.0)
     cost = prices.buy * b.load
-    return SchemeResult.from_costs("grid_only", b, cost, cost.sum(axis=1), prices=prices)
+    return SchemeResult.from_costs("grid_only", b, cost, cost.sum(axis=1), {"consumption_kwh": b.load.sum(axis=0)},
+                                   prices=prices)
 
 
 def net_billing(b: Balance, pb, ps=None) -> SchemeResult:

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from planner.community.balance import Balance
-from planner.community.settlement import all_schemes, grid_only, sdr
+from planner.community.settlement import all_schemes, grid_only
 from planner.community.tariffs import import_price, member_prices
-from planner.model import Member, SharedEnergy, Tariff
+from planner.model import SharedEnergy, Tariff
 from planner.model.sharing import PRESETS
 
 # German household average 2025 (BDEW, 3,500 kWh/a): 39.7 ct/kWh with VAT

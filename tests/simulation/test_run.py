@@ -9,7 +9,9 @@ import pytest
 from planner.cli import main
 from planner.io import save_project
 from planner.model.commands import UpdateEntity
-from planner.simulation.run import COMMUNITY, simulate, summary_dict, write_outputs
+from planner.io.run_outputs import write_outputs
+from planner.simulation.run import COMMUNITY, simulate
+from planner.simulation.summary import summary_dict
 
 SUMMARY_KEYS = {
     "energy": {"generation_kwh", "demand_kwh", "import_kwh", "export_kwh", "shared_kwh", "curtailed_kwh",
@@ -185,3 +187,21 @@ def test_an_export_limit_curtails_and_the_energy_still_adds_up():
     assert any("curtailed at the export limit" in n for n in s["notes"])
     # the power flow injects what is left: the units deliver less than they could
     assert float(result.delivered_kw.sum().sum()) < float(result.generation.units_kw.sum().sum())
+
+
+def test_the_run_names_its_stages_and_stops_when_cancelled():
+    from planner.simulation.task import STAGES, Cancelled, Task
+    from tests.conftest import make_runnable_project
+
+    seen = []
+    simulate(make_runnable_project(), shapley_samples=2, task=Task(on_stage=lambda name, i, n: seen.append(name)))
+    assert seen == [name for name, _ in STAGES]
+
+    def cancel_at_the_power_flow(name, i, n):
+        if name == "power flow":
+            task.cancel()
+
+    task = Task(on_stage=cancel_at_the_power_flow)
+    with pytest.raises(Cancelled):
+        simulate(make_runnable_project(), shapley_samples=2, task=task)
+    assert task.stages_seen[-1] == "power flow" and "indexes" not in task.stages_seen

@@ -1,0 +1,107 @@
+"""The files of ``planner run``: summary.json, members.csv, statements, finance tables, Parquet series.
+
+ARCHITECTURE.md fixes the names and columns; :func:`write_outputs` writes them into a folder
+(``planner run`` hands it the staging folder of :func:`planner.io.run_folder.output_folder`,
+so a run's files appear together or not at all).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.simulation.run import ScenarioResult
+from planner.simulation.summary import summary_dict
+
+
+def members_table(result: ScenarioResult) -> pd.DataFrame:
+    """One row per member and scheme: energy [kWh], bill and savings against grid only [EUR].
+
+    Shared energy is zero under the schemes where members trade only with the grid (grid only,
+    net billing, net metering): nothing passes between members there.
+    """
+    b = result.balance
+    shared_in = b.shared_in().sum(axis=0)
+    shared_out = b.shared_out().sum(axis=0)
+    deficit, surplus = b.deficit.sum(axis=0), b.surplus.sum(axis=0)
+    pooled = pd.DataFrame({
+        "member_id": b.members, "demand_kwh": b.load.sum(axis=0), "generation_kwh": b.generation.sum(axis=0),
+        "import_kwh": deficit - shared_in, "export_kwh": surplus - shared_out,
+        "shared_in_kwh": shared_in, "shared_out_kwh": shared_out,
+    })
+    alone = pooled.assign(import_kwh=deficit, export_kwh=surplus, shared_in_kwh=0.0, shared_out_kwh=0.0)
+    consumption = result.schemes["grid_only"].details.get("consumption_kwh")
+    nobody_produces = alone.assign(generation_kwh=0.0, export_kwh=0.0,
+                                   import_kwh=consumption if consumption is not None else b.load.sum(axis=0),
+                                   demand_kwh=consumption if consumption is not None else b.load.sum(axis=0))
+    energy = {"grid_only": nobody_produces, "net_billing": alone, "net_metering_monthly": alone,
+              "net_metering_yearly": alone}
+    baseline = result.schemes["grid_only"].member_bills()
+    rows = []
+    for name, scheme in result.schemes.items():
+        bills = scheme.member_bills()
+        frame = energy.get(name, pooled).copy()
+        frame.insert(1, "scheme", name)
+        frame["bill_eur"] = bills.to_numpy()
+        frame["savings_eur"] = (baseline - bills).to_numpy()
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
+    """``summary.json``, ``members.csv``, member statements and Parquet time series into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(summary_dict(result), indent=2, ensure_ascii=False))
+    members_table(result).to_csv(folder / "members.csv", index=False, float_format="%.4f")
+    gen = result.generation
+    gen.units_kw.astype("float32").to_parquet(folder / "units_kw.parquet")
+    gen.consumers_kw.astype("float32").to_parquet(folder / "consumers_kw.parquet")
+    if len(result.battery_kw.columns):
+        result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
+    if result.shapley is not None:
+        result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
+    if result.unit_finance is not None:
+        result.unit_finance.to_csv(folder / "unit_finance.csv", index=False, float_format="%.6g")
+        result.member_finance.to_csv(folder / "member_finance.csv", index=False, float_format="%.6g")
+    if result.measures is not None and len(result.measures):
+        result.measures.to_csv(folder / "efficiency_measures.csv", index=False, float_format="%.4f")
+    energy = result.generation.units_kw.sum() * result.step_h
+    rows = [{"unit_id": uid, "member_id": member, "share": share, "energy_kwh": float(energy.get(uid, 0.0)) * share}
+            for uid, split in result.ownership.items() for member, share in split.items()]
+    pd.DataFrame(rows, columns=["unit_id", "member_id", "share", "energy_kwh"]).to_csv(
+        folder / "ownership.csv", index=False, float_format="%.4f")
+    member_statements(result).to_csv(folder / "member_statements.csv", index=False, float_format="%.4f")
+    return folder
+
+
+def member_statements(result: ScenarioResult) -> pd.DataFrame:
+    """One row per member and month: energy (kWh) and what the member pays under every scheme (EUR).
+
+    This is the statement a cooperative hands to each member: rows of one ``member_id``.
+    """
+    b = result.balance
+    months = b.index.tz_localize(None).to_period("M") if b.index.tz is not None else b.index.to_period("M")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+    labels = [str(m) for m in months[starts]]
+
+    def monthly(array):
+        return np.add.reduceat(array, starts, axis=0)  # (months, n)
+
+    energy = {
+        "demand_kwh": monthly(b.load), "generation_kwh": monthly(b.generation),
+        "own_use_kwh": monthly(b.own_use),
+        "shared_in_kwh": monthly(b.shared_in()), "shared_out_kwh": monthly(b.shared_out()),
+    }
+    energy["import_kwh"] = monthly(b.deficit) - energy["shared_in_kwh"]
+    energy["export_kwh"] = monthly(b.surplus) - energy["shared_out_kwh"]
+    n_months, n = len(labels), len(b.members)
+    frame = pd.DataFrame({"member_id": np.tile(b.members, n_months), "month": np.repeat(labels, n)})
+    for name, values in energy.items():
+        frame[name] = values.reshape(-1)
+    for name, scheme in result.schemes.items():
+        frame[f"{name}_eur"] = scheme.monthly().to_numpy().reshape(-1)
+    return frame.sort_values(["member_id", "month"], kind="stable").reset_index(drop=True)

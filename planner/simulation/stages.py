@@ -1,0 +1,350 @@
+"""The stages of a simulation, each a pure function of its inputs with a documented result.
+
+``simulate`` (:mod:`planner.simulation.run`) calls them in order and names them to its task
+(the app's progress bar, the CLI's lines): weather and generation, dispatch, power flow,
+balance and settlement, indexes, finance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.community.balance import Balance
+from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
+from planner.community.tariffs import TariffPlan, member_prices
+from planner.economics.indexes import co2_avoided_kg, gini, jain
+from planner.economics.shapley import community_value, shapley
+from planner.generation import storage
+from planner.generation.results import GenerationResult
+from planner.model import Project
+
+COMMUNITY = "community"
+#: Years over which investments are judged (units with shorter lives are bought again).
+HORIZON_YEARS = 20
+
+
+def _owner(project: Project, member_id: str | None) -> str:
+    return member_id if member_id and member_id in project.items("member") else COMMUNITY
+
+
+def ownership(project: Project) -> dict[str, dict[str, float]]:
+    """Who owns how much of each generating unit: ``{unit id: {member id: share}}``.
+
+    Shares come from the project's ownership shares; what they leave stays with the unit's owner
+    (or the community, for a unit without one).
+    """
+    out = {}
+    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+        for u in project.items(kind).values():
+            split: dict[str, float] = {}
+            for sh in project.items("ownership_share").values():
+                if sh.unit_kind == kind and sh.unit_id == u.id:
+                    split[sh.member_id] = split.get(sh.member_id, 0.0) + sh.share
+            rest = 1.0 - sum(split.values())
+            if rest > 1e-12:
+                owner = _owner(project, u.owner_id)
+                split[owner] = split.get(owner, 0.0) + rest
+            out[u.id] = split
+    return out
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Members' energy per step after batteries and curtailment [kWh per step].
+
+    Attributes
+    ----------
+    members : list of str
+        Column order (pseudo-member ``community`` for units or consumers without a member).
+    generation, load : DataFrame
+        Per member: generation (own units and shares, plus battery discharge) and load
+        (consumption plus battery charging), after curtailment.
+    consumption : DataFrame
+        What members consume, before any battery charges (the grid-only baseline).
+    battery_kw : DataFrame
+        Per battery, charging positive [kW].
+    storage_loss_kwh : float
+        Charged minus discharged (conversion losses and the energy left in store).
+    delivered_kw : DataFrame
+        Each unit's output after curtailment [kW].
+    curtailed_kwh : float
+    shares : dict
+        ``{unit id: {member id: share}}``.
+    """
+
+    members: list[str]
+    generation: pd.DataFrame
+    load: pd.DataFrame
+    consumption: pd.DataFrame
+    battery_kw: pd.DataFrame
+    storage_loss_kwh: float
+    delivered_kw: pd.DataFrame
+    curtailed_kwh: float
+    shares: dict
+
+
+def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
+    """Members' generation and load, batteries dispatched (a member's on its own net power, a shared
+    one on the community's), then generation curtailed where export would pass the limit."""
+    h = gen.step_h
+    index = gen.units_kw.index
+    members = list(project.items("member"))
+    shares = ownership(project)
+    consumer_owner = {c.id: _owner(project, c.member_id) for c in project.items("consumer").values()}
+    holders = {m for unit_shares in shares.values() for m in unit_shares}
+    if COMMUNITY in holders | set(consumer_owner.values()):
+        members.append(COMMUNITY)
+    g = pd.DataFrame(0.0, index=index, columns=members)
+    for uid, unit_shares in shares.items():
+        if uid in gen.units_kw:
+            for member_id, share in unit_shares.items():
+                g[member_id] += gen.units_kw[uid] * (share * h)
+    l_ = (gen.consumers_kw * h).T.groupby(pd.Series(consumer_owner, dtype=object)).sum().T.reindex(
+        columns=members, fill_value=0.0)
+    l_ = l_.reindex(index, fill_value=0.0)
+    consumption = l_.copy()
+    battery_kw = pd.DataFrame(index=index)
+    storage_loss = 0.0
+    for bat in project.items("battery").values():
+        owner = _owner(project, bat.owner_id)
+        if owner not in g.columns:
+            members.append(owner)
+            g[owner] = 0.0
+            l_[owner] = 0.0
+            consumption[owner] = 0.0
+        net = (g.sum(axis=1) - l_.sum(axis=1)) if bat.shared else (g[owner] - l_[owner])
+        result = storage.dispatch(bat, net / h)
+        g[owner] += result.discharge_kw * h
+        l_[owner] += result.charge_kw * h
+        battery_kw[bat.id] = result.charge_kw - result.discharge_kw
+        storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
+    delivered_kw, curtailed = _curtail(project, gen, shares, g, l_, members, h)
+    return Dispatch(members, g[members], l_[members], consumption[members], battery_kw, storage_loss,
+                    delivered_kw, curtailed, shares)
+
+
+def export_limit_kw(project: Project) -> float | None:
+    """The most the community may feed upstream [kW]: the sum of its connections' limits, or
+    None when any connection has none."""
+    grids = list(project.items("external_grid").values())
+    if not grids or any(x.max_export_kw is None for x in grids):
+        return None
+    return float(sum(x.max_export_kw for x in grids))
+
+
+def _curtail(project: Project, gen: GenerationResult, shares, g: pd.DataFrame, l_: pd.DataFrame,
+             members: list[str], h: float) -> tuple[pd.DataFrame, float]:
+    """Cut generation where the community's export would pass its export limit (after batteries).
+
+    At each step the excess over the limit is taken from the members in surplus in proportion
+    to their surpluses, and from each such member's units in proportion to what they give it
+    (a community controller limiting the feed-in at the connection). ``g`` is changed in place.
+
+    Returns
+    -------
+    delivered_kw : DataFrame
+        Each unit's output after curtailment [kW] (the power flow injects this).
+    curtailed_kwh : float
+    """
+    limit = export_limit_kw(project)
+    if limit is None or not len(gen.units_kw.columns):
+        return gen.units_kw, 0.0
+    G, L = g[members].to_numpy(), l_[members].to_numpy()
+    surplus = np.maximum(G - L, 0.0)
+    S, D = surplus.sum(axis=1), np.maximum(L - G, 0.0).sum(axis=1)
+    cut_total = np.maximum(S - D - limit * h, 0.0)
+    if not cut_total.any():
+        return gen.units_kw, 0.0
+    cut = np.divide(surplus * cut_total[:, None], S[:, None], out=np.zeros_like(surplus), where=S[:, None] > 0)
+    fraction = pd.DataFrame(np.divide(cut, G, out=np.zeros_like(cut), where=G > 0), index=g.index, columns=members)
+    g[members] = G - cut
+    delivered = gen.units_kw.copy()
+    for uid, unit_shares in shares.items():
+        if uid in delivered:
+            lost = sum(share * fraction[m] for m, share in unit_shares.items() if m in fraction)
+            delivered[uid] = delivered[uid] * (1.0 - lost)
+    return delivered, float(cut_total.sum())
+
+
+@dataclass(frozen=True)
+class GridOutcome:
+    """The power flow's annual figures (``None`` without a grid) and the upstream exchange [kWh]."""
+
+    figures: dict | None
+    import_kwh: float
+    export_kwh: float
+    note: str | None = None
+
+
+def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance,
+               with_grid: bool = True) -> GridOutcome:
+    """The year's power flow where the project has a grid; else the balance's exchange, said so."""
+    imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
+    if with_grid and len(project.items("bus")) and len(project.items("external_grid")):
+        figures, imp, exp = _power_flow(project, gen, d.battery_kw, d.delivered_kw)
+        return GridOutcome(figures, imp, exp)
+    note = "the project has no grid: import and export are the community balance's, without losses" \
+        if with_grid else None
+    return GridOutcome(None, imp, exp, note)
+
+
+def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame,
+                delivered_kw: pd.DataFrame | None = None):
+    from planner.grid.powerflow import build_model, parse_profiles, run
+    from planner.grid.translate import to_pandapower
+
+    net, ids = to_pandapower(project)
+    columns = {}
+    for cid, idx in ids["consumer"].items():
+        columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
+    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+        for uid, idx in ids[kind].items():
+            units = gen.units_kw if delivered_kw is None else delivered_kw
+            columns[f"sgen.p_mw.{idx}"] = units[uid].to_numpy() / 1000.0
+    for bid, idx in ids["battery"].items():
+        columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
+    table = pd.DataFrame(columns, index=gen.units_kw.index)
+    model = build_model(net)
+    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0))
+    grid = summary.as_dict()
+    return grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The balance and every scheme's bills, on each member's tariff.
+
+    ``mean_prices`` (import weighted by consumption, export by generation) serve only where one
+    figure per kWh is needed: Shapley values and on-bill savings.
+    """
+
+    balance: Balance
+    plan: TariffPlan
+    schemes: dict[str, SchemeResult]
+    mean_prices: tuple[float, float]
+
+
+def settle(project: Project, d: Dispatch) -> Settlement:
+    """Community balance per member and step, each member's prices, every settlement scheme."""
+    index = d.generation.index
+    balance = Balance(index, d.members, d.generation.to_numpy(), d.load.to_numpy())
+    plan = member_prices(project, d.members, index)
+    prices = plan.prices
+    pb = float(np.average(prices.buy, weights=np.maximum(balance.load, 1e-12)))
+    ps = float(np.average(prices.sell, weights=np.maximum(balance.generation, 1e-12)))
+    contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
+                 for c in project.items("contract").values()]
+    baseline = Balance(index, d.members, np.zeros_like(balance.load), d.consumption.to_numpy())
+    schemes = all_schemes(balance, prices, contracts=contracts, baseline=baseline)
+    return Settlement(balance, plan, schemes, (pb, ps))
+
+
+def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settlement, grid: GridOutcome, *,
+                  grid_emission_factor: float | None, upstream_loss_factor: float,
+                  shapley_samples: int) -> tuple[dict, pd.DataFrame]:
+    """CO2 avoided, fairness (Gini, Jain, by group), avoided upstream losses, spending kept local,
+    Shapley values and governance (DOMAIN.md section 3)."""
+    h = gen.step_h
+    balance, schemes, prices = s.balance, s.schemes, s.plan.prices
+    savings = (schemes["grid_only"].member_bills() - schemes["sdr"].member_bills()).drop(COMMUNITY, errors="ignore")
+    chp_fuel = sum(x.fuel_chp_kwh for x in gen.chp.values())
+    chp_heat = sum(float(x.q_chp_kw.sum() * h) for x in gen.chp.values())
+    demand = float(balance.load.sum() - d.battery_kw.clip(lower=0).sum().sum() * h)
+    factor = {} if grid_emission_factor is None else {"grid_factor": grid_emission_factor}
+    co2 = co2_avoided_kg(demand - grid.import_kwh, chp_fuel, chp_heat, **factor)
+    # energy served locally (generation used inside the community) no longer travels the upstream grid
+    local_kwh = float(np.minimum(balance.generation.sum(axis=1), balance.load.sum(axis=1)).sum())
+    own_losses = (grid.figures.get("losses_mwh") or 0.0) * 1000.0 if grid.figures else 0.0
+    groups: dict[str, list[float]] = {}
+    for member_id, saving in savings.items():
+        member = project.items("member").get(member_id)
+        key = (member.group or member.kind) if member is not None else COMMUNITY
+        groups.setdefault(key, []).append(float(saving))
+    indexes = {
+        "co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
+        "benefit_scheme": "sdr",
+        "avoided_upstream_losses_kwh": local_kwh * upstream_loss_factor,
+        "community_grid_losses_kwh": own_losses,
+        "net_avoided_losses_kwh": local_kwh * upstream_loss_factor - own_losses,
+        "upstream_loss_factor": upstream_loss_factor,
+        "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
+                              for k, v in groups.items()},
+    }
+    # what members pay for the energy they take under the SDR pool, and the part of it that
+    # leaves the community (grid imports on their tariffs, charges on shared energy)
+    sdr = schemes["sdr"]
+    deficit, surplus = balance.deficit, balance.surplus
+    shared = np.minimum(surplus.sum(axis=1), deficit.sum(axis=1))
+    total_d = deficit.sum(axis=1)
+    shared_in = np.divide(deficit * shared[:, None], total_d[:, None], out=np.zeros_like(deficit),
+                          where=total_d[:, None] > 0)
+    to_grid = float((prices.buy * (deficit - shared_in)).sum()) + float(sdr.details["shared_charges"].sum())
+    spending = to_grid + float((sdr.details["p_internal"][:, None] * shared_in).sum())
+    indexes["spending_kept_local"] = (1.0 - to_grid / spending) if spending > 0 else None
+    indexes["spending_kept_local_note"] = ("share of the members' electricity spending under the SDR pool that "
+                                           "stays with members instead of paying for grid imports and charges")
+    value, marginal = community_value(balance.generation, balance.load, *s.mean_prices)
+    n = len(balance.members)
+    phi = shapley(n, value, samples=shapley_samples, marginal=marginal)
+    shapley_table = pd.DataFrame({"member_id": balance.members, "shapley_eur": phi.values,
+                                  "standard_error_eur": phi.standard_error if phi.standard_error is not None
+                                  else np.zeros(n)})
+    indexes["shapley"] = {"method": "exact" if phi.standard_error is None else f"sampled, {phi.samples} orderings",
+                          "community_value_eur": float(phi.values.sum()),
+                          "prices": "consumption-weighted mean import and generation-weighted mean export price"}
+    holders = {sh.member_id for sh in project.items("ownership_share").values()
+               if project.is_cooperative_unit(project.get(sh.unit_kind, sh.unit_id))}
+    indexes["governance"] = {"rule": "one member, one vote, not weighted by shares",
+                             "members": len(project.items("member")), "votes": len(project.items("member")),
+                             "cooperative_share_holders": len(holders)}
+    return indexes, shapley_table
+
+
+def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settlement,
+                  subsidy_eur_per_kwh: float, catalogue):
+    """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`
+    (:func:`planner.economics.investments.plan_finance`)."""
+    from planner.economics.costs import DISCOUNT_RATE, technology_of, unit_costs
+    from planner.economics.investments import plan_finance
+
+    h = gen.step_h
+    energy = d.delivered_kw.sum() * h
+    rows, owners = [], {}
+    for kind in ("pv_unit", "wind_turbine", "chp_unit", "battery"):
+        for u in project.items(kind).values():
+            parcel = project.items("parcel").get(u.parcel_id) if u.parcel_id else None
+            technology, size = technology_of(u, parcel.land_use if parcel else None)
+            row = {"unit_id": u.id, "kind": kind, "technology": technology, "size": size,
+                   "energy_kwh": float(energy.get(u.id, 0.0))}
+            if kind == "chp_unit" and u.id in gen.chp:
+                row["fuel_kwh"] = gen.chp[u.id].fuel_chp_kwh
+                row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
+            rows.append(row)
+            owners[u.id] = d.shares.get(u.id, {_owner(project, u.owner_id): 1.0})
+    costs = unit_costs(rows, catalogue)
+    savings = s.schemes["grid_only"].member_bills() - s.schemes["sdr"].member_bills()
+    gen_by_member = pd.Series(s.balance.generation.sum(axis=0), index=s.balance.members)
+    return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, HORIZON_YEARS,
+                        DISCOUNT_RATE)
+
+
+def measures(project: Project, price: float) -> pd.DataFrame:
+    """On-bill financed efficiency measures: repayments from savings at ``price`` [EUR/kWh]."""
+    from planner.economics.onbill import repayment_schedule
+
+    rows = []
+    for m in project.items("efficiency_measure").values():
+        consumer = project.items("consumer").get(m.consumer_id)
+        plan = repayment_schedule(m.cost_eur, m.savings_kwh_per_year, price, m.term_years, m.rate)
+        rows.append({"measure_id": m.id, "name": m.name, "consumer_id": m.consumer_id,
+                     "member_id": consumer.member_id if consumer else None, "cost_eur": m.cost_eur,
+                     "savings_kwh_per_year": m.savings_kwh_per_year, "savings_eur_per_year": plan.savings_eur_per_year,
+                     "annuity_eur": plan.annuity_eur, "repaid_after_years": plan.repaid_after_years,
+                     "total_repaid_eur": plan.total_paid_eur,
+                     "balance_with_the_meter_after_5_years_eur": plan.balance_left_at(5)})
+    return pd.DataFrame(rows)
+
+
