@@ -23,7 +23,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import stat
 import uuid
@@ -34,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 from planner import PlannerError, __version__
+from planner.io.file_safety import (
+    check_stored_numbers, is_temporary, remove_stale_temporaries, _with_sidecars,
+)
 from planner.io.migrations import SCHEMA_VERSION, Tables, migrate
 from planner.model.base import Entity, FieldSpec, check_geometry, check_type
 from planner.model.project import ENTITY_TYPES, Project
@@ -134,57 +136,6 @@ def save_project(project: Project, path: str | os.PathLike, *, keep_foreign: boo
             if leftover.exists():
                 leftover.unlink()
     return path
-
-
-#: Temporary files of a save: ``.NAME.saving-PID-HEX.gpkg`` (older versions: no PID).
-_TEMP_PATTERN = re.compile(r"^\.(?P<stem>.+)\.saving-(?:(?P<pid>\d+)-)?[0-9a-f]{8}\.gpkg(?:-journal|-wal|-shm)?$")
-
-
-def is_temporary(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is the temporary file of a save (never a project to open)."""
-    return _TEMP_PATTERN.match(Path(path).name) is not None
-
-
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
-    """Remove temporaries of earlier saves of ``path`` whose process is gone; return them.
-
-    A save killed half-way leaves ``.NAME.saving-PID-HEX.gpkg`` and SQLite side files; a
-    save still running in another process (its PID alive) is left alone.
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    removed = []
-    try:
-        candidates = list(directory.iterdir())
-    except OSError:
-        return removed
-    for candidate in candidates:
-        match = _TEMP_PATTERN.match(candidate.name)
-        if not match or match["stem"] != path.stem:
-            continue
-        pid = match["pid"]
-        if pid is not None and int(pid) != os.getpid() and _process_alive(int(pid)):
-            continue
-        try:
-            candidate.unlink()
-            removed.append(candidate)
-        except OSError:
-            pass
-    return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _with_sidecars(path: Path) -> list[Path]:
-    return [path] + [path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm")]
 
 
 def _is_project_file(path: Path) -> bool:
@@ -377,7 +328,7 @@ def load_project(path: str | os.PathLike) -> Project:
         default_tariff=_setting(path, tables.settings, "default_tariff", str, default=None),
     )
     _check_layers(path, tables.layers)
-    _check_stored_numbers(path)
+    check_stored_numbers(path, LAYERS, ProjectFileError)
     for layer, entity_type in LAYERS.items():
         frame = tables.layers[layer]
         for entity in _entities_from_frame(path, layer, entity_type, frame, site.crs):
@@ -385,47 +336,6 @@ def load_project(path: str | os.PathLike) -> Project:
                 raise ProjectFileError(f"{path}: layer '{layer}': id '{entity.id}' appears twice")
             project.add(entity)
     return project
-
-
-def _check_stored_numbers(path: Path) -> None:
-    """Refuse text in a number column, as SQLite lets a user store it (from QGIS, say).
-
-    GDAL reads ``'7kW'`` in a REAL column as 7 and ``'thirty'`` as 0, without a word; so the
-    stored type of every number column is asked of SQLite itself, before anything is read.
-    """
-    import sqlite3
-
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # GDAL has read the file; if SQLite cannot, the layers' reading says why
-    with contextlib.closing(con):
-        try:
-            present = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.Error:
-            return
-        for layer, entity_type in LAYERS.items():
-            if layer not in present:
-                continue
-            columns = {row[1] for row in con.execute(f'PRAGMA table_info("{layer}")')}
-            for row_number, spec in _number_specs(entity_type):
-                if spec.name not in columns:
-                    continue
-                hit = con.execute(
-                    f'SELECT rowid, "{spec.name}", "id" FROM "{layer}" WHERE typeof("{spec.name}") '
-                    f"NOT IN ('integer', 'real', 'null') ORDER BY rowid LIMIT 1"
-                    if "id" in columns else
-                    f'SELECT rowid, "{spec.name}", NULL FROM "{layer}" WHERE typeof("{spec.name}") '
-                    f"NOT IN ('integer', 'real', 'null') ORDER BY rowid LIMIT 1").fetchone()
-                if hit is not None:
-                    row = con.execute(f'SELECT COUNT(*) FROM "{layer}" WHERE rowid <= ?', (hit[0],)).fetchone()[0]
-                    ident = f" (id '{hit[2]}')" if isinstance(hit[2], str) else ""
-                    raise ProjectFileError(f"{path}: layer '{layer}', row {row}{ident}: {spec.label or spec.name} "
-                                           f"must be a number, got {hit[1]!r} (column {spec.name})")
-
-
-def _number_specs(entity_type: type[Entity]):
-    return [(i, spec) for i, spec in enumerate(entity_type.field_specs()) if spec.type in (int, float, bool)]
 
 
 def _read_layer(path: Path, layer: str) -> pd.DataFrame:
