@@ -9,12 +9,14 @@ import sys
 
 
 def launch_gui(project: str | None, screenshot: str | None) -> int:
+    """Open the app (the only place the CLI reaches Qt); return its exit code."""
     from planner.gui.app import run
 
     return run(project, screenshot=screenshot)
 
 
 def main(argv=None) -> int:
+    """The ``planner`` command: the CLI with the app as its launcher."""
     from planner.cli import main as cli_main
 
     return cli_main(argv, launch_gui=launch_gui)

@@ -26,10 +26,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line."""
 
     def error(self, message: str):
+        """Report a usage error in one line and exit 2."""
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command (``planner --help``)."""
     parser = _Parser(prog="planner", description="Peergrid Planner: plan local peer-to-peer "
                      "energy networks. Without a command, opens the app.")
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
@@ -201,6 +203,7 @@ def _check_readable(path) -> None:
 
 
 def cmd_new(args) -> int:
+    """``planner new``: an empty project at a site, its time zone and UTM CRS found offline."""
     from planner.io import save_project
     from planner.model import Project, Site, ValidationError
 
@@ -219,6 +222,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    """``planner validate``: every problem of a project on a line; exit 2 when there is one."""
     from planner.io import load_project
 
     project = load_project(args.project)
@@ -234,6 +238,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_info(args) -> int:
+    """``planner info``: what a project holds (``--json`` for scripts)."""
     from planner.io import load_project
     from planner.model.project import ENTITY_BY_KIND, summarize
 
@@ -263,6 +268,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_assess(args) -> int:
+    """``planner assess pv|wind``: one unit's annual and monthly energy at a place."""
     from planner.generation.assess import assess_pv, assess_wind
 
     if args.technology == "pv":
@@ -298,6 +304,7 @@ def _print_assessment(result: dict, what: str) -> None:
 
 
 def cmd_powerflow(args) -> int:
+    """``planner powerflow``: the annual power flow of a pandapower net driven by profiles."""
     from planner.grid.pandapower_io import read_net, read_profiles
     from planner.grid.powerflow import build_model, parse_profiles, run
     from planner.grid.results_io import ParquetResults
@@ -333,6 +340,7 @@ def cmd_powerflow(args) -> int:
 
 
 def cmd_import(args) -> int:
+    """``planner import --as grid``: a pandapower net into a project, saved atomically."""
     from planner.grid.pandapower_io import read_net
     from planner.grid.translate import import_grid
     from planner.io import load_project, save_project
@@ -355,6 +363,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_run(args) -> int:
+    """``planner run``: the whole simulation, its files written whole into the output folder."""
     import time
 
     from planner.io import load_project
@@ -412,6 +421,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_suitability(args) -> int:
+    """``planner suitability``: every parcel's PV, wind and CHP score with its inputs."""
     from planner.generation.results import project_weather
     from planner.generation.suitability import suitability
     from planner.io import load_project

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 
 class Quantity(NamedTuple):
+    """A standard quantity: its name, unit and meaning."""
     name: str
     unit: str
     description: str

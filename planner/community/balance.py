@@ -27,10 +27,12 @@ class Balance:
 
     @functools.cached_property
     def surplus(self) -> np.ndarray:
+        """s_i = max(G_i - L_i, 0) per step and member [kWh]."""
         return np.maximum(self.generation - self.load, 0.0)
 
     @functools.cached_property
     def deficit(self) -> np.ndarray:
+        """d_i = max(L_i - G_i, 0) per step and member [kWh]."""
         return np.maximum(self.load - self.generation, 0.0)
 
     @property
@@ -40,10 +42,12 @@ class Balance:
 
     @functools.cached_property
     def total_surplus(self) -> np.ndarray:
+        """S = sum of the members' surpluses per step [kWh]."""
         return self.surplus.sum(axis=1)
 
     @functools.cached_property
     def total_deficit(self) -> np.ndarray:
+        """D = sum of the members' deficits per step [kWh]."""
         return self.deficit.sum(axis=1)
 
     @property
@@ -53,10 +57,12 @@ class Balance:
 
     @property
     def community_import(self) -> np.ndarray:
+        """max(D - S, 0) per step [kWh], before grid losses."""
         return np.maximum(self.total_deficit - self.total_surplus, 0.0)
 
     @property
     def community_export(self) -> np.ndarray:
+        """max(S - D, 0) per step [kWh], before grid losses."""
         return np.maximum(self.total_surplus - self.total_deficit, 0.0)
 
     def shared_in(self) -> np.ndarray:

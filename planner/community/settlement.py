@@ -94,6 +94,7 @@ class SchemeResult:
     @classmethod
     def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None,
                    prices: MemberPrices | None = None) -> "SchemeResult":
+        """A result from each member's net cost per step (months summed at once) and the grid side."""
         months = _local(b.index).to_period("M")
         starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
         if prices is not None and np.any(prices.fixed_per_month):
@@ -107,6 +108,7 @@ class SchemeResult:
                    details or {})
 
     def member_bills(self) -> pd.Series:
+        """Each member's net cost over the whole period [EUR]."""
         return pd.Series(self.monthly_cost.sum(axis=0).to_numpy(), index=self.members, name=self.name)
 
     def monthly(self) -> pd.DataFrame:
@@ -114,6 +116,7 @@ class SchemeResult:
         return self.monthly_cost
 
     def total(self) -> float:
+        """What all members pay minus what they receive [EUR]."""
         return float(self.step_total.sum())
 
     def books_gap(self) -> float:
@@ -258,6 +261,7 @@ def bill_sharing(b: Balance, pb, ps=None) -> SchemeResult:
 
 @dataclass(frozen=True)
 class ContractTerms:
+    """A bilateral contract: seller, buyer, price [EUR/kWh], priority (1 first) and annual cap [kWh]."""
     seller: str
     buyer: str
     price: float

@@ -78,18 +78,22 @@ class Investment:
 
     @property
     def npv(self) -> float:
+        """Net present value at the investment's rate [EUR]."""
         return npv(self.rate, self.cash_flows)
 
     @property
     def irr(self) -> float | None:
+        """Internal rate of return, or None where no rate brackets NPV = 0."""
         return irr(self.cash_flows)
 
     @property
     def simple_payback_years(self) -> float | None:
+        """Years until the undiscounted cumulative cash flow turns non-negative, or None."""
         return payback_years(self.cash_flows)
 
     @property
     def discounted_payback_years(self) -> float | None:
+        """Years until the discounted cumulative cash flow turns non-negative, or None."""
         return payback_years(self.cash_flows, self.rate)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Repayment:
+    """An on-bill repayment plan: yearly savings, the annuity, and what is repaid when."""
     years: list[int]
     payments_eur: list[float]
     balance_eur: list[float]  # at the end of each year
@@ -22,6 +23,7 @@ class Repayment:
 
     @property
     def repaid_after_years(self) -> int | None:
+        """Years until the measure is repaid from its savings, or None when not within its term."""
         for year, balance in zip(self.years, self.balance_eur):
             if balance <= 1e-6:
                 return year
@@ -29,6 +31,7 @@ class Repayment:
 
     @property
     def total_paid_eur(self) -> float:
+        """Everything repaid over the term [EUR]."""
         return float(sum(self.payments_eur))
 
     def balance_left_at(self, year: int) -> float:
@@ -39,6 +42,7 @@ class Repayment:
 
 
 def annuity(principal: float, rate: float, years: int) -> float:
+    """Yearly annuity of a loan [EUR]: principal * r / (1 - (1 + r)^-n); principal / n at r = 0."""
     if rate == 0:
         return principal / years
     return principal * rate / (1 - (1 + rate) ** -years)

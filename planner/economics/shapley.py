@@ -19,6 +19,7 @@ EXACT_LIMIT = 12
 
 @dataclass(frozen=True)
 class ShapleyResult:
+    """Shapley values per member [EUR], with standard errors when sampled."""
     values: np.ndarray
     standard_error: np.ndarray | None  # None when exact
     samples: int

@@ -58,10 +58,12 @@ class CHPDispatch:
 
     @property
     def fuel_chp_kwh(self) -> float:
+        """Fuel the engine burns over the period [kWh, LHV]: electricity over electrical efficiency."""
         return float(self.p_el_kw.sum() * self.step_h / self.eta_el)
 
     @property
     def fuel_boiler_kwh(self) -> float:
+        """Fuel the peak boiler burns [kWh, LHV]."""
         return float(self.q_boiler_kw.sum() * self.step_h / ETA_BOILER)
 
     @property
@@ -70,6 +72,7 @@ class CHPDispatch:
         return (self.fuel_chp_kwh + self.fuel_boiler_kwh) * EMISSION_FACTOR_KG_PER_KWH[self.fuel]
 
     def full_load_hours(self, p_el_rated_kw: float) -> float:
+        """Electricity made over rated electrical power [h]."""
         return float(self.p_el_kw.sum() * self.step_h / p_el_rated_kw)
 
 

@@ -50,6 +50,7 @@ def _step(index: pd.DatetimeIndex) -> pd.Timedelta:
 
 
 def is_full_year(index: pd.DatetimeIndex) -> bool:
+    """Whether an index covers one calendar year of steps."""
     step = _step(index)
     hours = len(index) * step / pd.Timedelta("1h")
     return hours in (8760.0, 8784.0)

@@ -208,6 +208,7 @@ def pv_ac_kw(units: Sequence[PVUnit], weather: pd.DataFrame, latitude: float, lo
 
 
 def distinct_orientations(units: Sequence[PVUnit]) -> int:
+    """The distinct (tilt, azimuth, model) groups whose irradiance is computed once."""
     return len({_orientation_key(u) for u in units})
 
 

@@ -57,6 +57,7 @@ class GenerationResult:
 
     @property
     def step_h(self) -> float:
+        """The step length [h]."""
         index = self.units_kw.index
         return (index[1] - index[0]).total_seconds() / 3600.0
 

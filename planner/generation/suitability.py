@@ -40,6 +40,7 @@ from planner.model import Project, PVUnit
 
 @dataclass(frozen=True)
 class Score:
+    """One parcel's score for one technology, with the inputs that made it."""
     parcel_id: str
     technology: str
     score: float

@@ -149,7 +149,7 @@ def _times(path, values) -> pd.DatetimeIndex:
         raise PowerFlowError(f"{path}: column 'time' does not hold ISO 8601 times: {exc}") from None
 
 
-def _numbers(path, name, column, times) -> "numpy.ndarray":
+def _numbers(path, name, column, times):
     import numpy as np
 
     values = pd.to_numeric(pd.Series(column), errors="coerce").to_numpy(dtype=float)

@@ -166,6 +166,7 @@ def _injection_matrix(model: GridModel, profiles: Profiles):
 
 @dataclass
 class ChunkResult:
+    """Results of a chunk of steps per element (NaN where out of service or not converged)."""
     index: pd.DatetimeIndex
     vm_pu: np.ndarray  # (T, n_bus pandapower), NaN out of service or not converged
     line_loading: np.ndarray
@@ -205,9 +206,11 @@ class Summary:
 
     @property
     def losses_mwh(self) -> float:
+        """Line, transformer and other branch losses over the year [MWh]."""
         return self.line_losses_mwh + self.trafo_losses_mwh + self.other_losses_mwh
 
     def as_dict(self) -> dict:
+        """The summary.json object of ``planner powerflow`` (JSON-safe: NaN as null)."""
         return {
             "steps": self.steps,
             "losses_mwh": self.losses_mwh,

@@ -29,6 +29,7 @@ class ParquetResults:
         return self
 
     def write(self, chunk) -> None:
+        """Append a chunk's rows to each result file."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 

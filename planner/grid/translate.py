@@ -41,6 +41,7 @@ class TranslationError(PlannerError):
 # --------------------------------------------------------------------------- import
 @dataclass
 class ImportReport:
+    """What an import did: pandapower indexes to project ids, what was left out and why."""
     buses: dict[int, str] = field(default_factory=dict)  # pandapower bus -> project bus id
     cables: dict[int, str] = field(default_factory=dict)
     transformers: dict[int, str] = field(default_factory=dict)
@@ -48,6 +49,7 @@ class ImportReport:
     left_out: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
+        """One line for the user: counts and notes."""
         parts = [f"{len(self.buses)} buses", f"{len(self.cables)} cables",
                  f"{len(self.transformers)} transformers"]
         parts += [f"{n} {k} left out" for k, n in self.left_out.items() if n]

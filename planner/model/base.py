@@ -140,6 +140,7 @@ class Entity:
 
     @property
     def display_name(self) -> str:
+        """The name, or the id where there is no name."""
         return self.name or self.id
 
     def describe(self) -> str:

@@ -15,6 +15,7 @@ from planner.model.site import Site
 
 
 class Command(Protocol):
+    """An undoable change of a project: validated before anything changes."""
     text: str
 
     def do(self, project: Project) -> None: ...

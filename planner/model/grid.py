@@ -122,4 +122,5 @@ class GridLayout:
     switches: tuple[Switch, ...]
 
     def total_cable_length_km(self) -> float:
+        """Cable length along the routes [km]."""
         return sum(c.route_length_km() * c.parallel for c in self.cables)

@@ -68,6 +68,7 @@ class Project:
         return MappingProxyType(self._items[_kind(kind)])
 
     def get(self, kind: str, id: str) -> Entity:
+        """The object of ``kind`` with ``id`` (KeyError naming both when absent)."""
         try:
             return self._items[_kind(kind)][id]
         except KeyError:
@@ -78,13 +79,16 @@ class Project:
         return id in self._items.get(kind, {})
 
     def all_entities(self) -> Iterator[Entity]:
+        """Every object of the project, kind by kind."""
         for items in self._items.values():
             yield from items.values()
 
     def counts(self) -> dict[str, int]:
+        """How many objects of each kind."""
         return {kind: len(items) for kind, items in self._items.items()}
 
     def grid_layout(self) -> GridLayout:
+        """The project's grid as one object (buses, cables, transformers, connections)."""
         return GridLayout(
             buses=tuple(self._items["bus"].values()),
             cables=tuple(self._items["cable"].values()),
@@ -105,6 +109,7 @@ class Project:
         self._notify(Change("added", entity.KIND, entity.id))
 
     def add_all(self, entities) -> None:
+        """Add several objects (each validated and checked for references)."""
         for e in entities:
             self.add(e)
 
@@ -198,6 +203,7 @@ class Project:
         return issues
 
     def is_cooperative_unit(self, unit) -> bool:
+        """Whether a unit belongs to the community as a whole (no owner, or the cooperative)."""
         owner = self._items["member"].get(getattr(unit, "owner_id", None) or "")
         return owner is not None and owner.kind == "cooperative"
 
@@ -231,6 +237,7 @@ class Project:
         self._listeners.append(ref)
 
     def unsubscribe(self, callback: Callable[[Change], Any]) -> None:
+        """Stop telling ``callback`` about changes."""
         self._listeners = [r for r in self._listeners if r() not in (None, callback)]
 
     def _notify(self, change: Change) -> None:

@@ -44,6 +44,7 @@ class SharedEnergy:
 
     @classmethod
     def from_preset(cls, name: str) -> "SharedEnergy":
+        """One of :data:`PRESETS` by name (ValueError naming the known ones)."""
         if name not in PRESETS:
             raise ValueError(f"unknown shared-energy preset '{name}' (known: {', '.join(PRESETS)})")
         return PRESETS[name]
@@ -56,19 +57,23 @@ class SharedEnergy:
         return charge - self.incentive_eur_per_kwh
 
     def describe(self) -> str:
+        """One line: the shares and whether VAT applies."""
         return (f"{self.preset}: grid fees {self.grid_fee_share:.0%}, levies {self.levies_share:.0%}, taxes "
                 f"{self.taxes_share:.0%}{', VAT on them' if self.vat else ''}"
                 + (f", incentive {self.incentive_eur_per_kwh:g} EUR/kWh" if self.incentive_eur_per_kwh else ""))
 
     def as_dict(self) -> dict:
+        """The setting as the project file stores it."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> "SharedEnergy":
+        """The setting from the project file's object (unknown keys ignored)."""
         known = {k: values[k] for k in cls.__dataclass_fields__ if k in values}
         return cls(**known)
 
     def validate(self) -> list[ValidationIssue]:
+        """Problems of the setting, each naming its field."""
         issues = []
         subject = "Shared energy setting"
         for name in ("grid_fee_share", "levies_share", "taxes_share"):

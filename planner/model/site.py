@@ -94,6 +94,7 @@ class Site:
         return _project_point(self.crs, self.latitude, self.longitude)
 
     def validate(self) -> list[ValidationIssue]:
+        """Problems of the site: position, time zone, projected CRS in metres."""
         issues = []
         subject = "Site"
         for field, value, lo, hi in (("latitude", self.latitude, -90, 90),

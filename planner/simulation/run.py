@@ -77,6 +77,7 @@ class ScenarioResult:
 
     @property
     def step_h(self) -> float:
+        """The step length [h]."""
         return self.generation.step_h
 
 

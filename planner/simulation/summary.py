@@ -11,6 +11,7 @@ from planner.simulation.run import ScenarioResult
 
 
 def summary_dict(result: ScenarioResult) -> dict:
+    """The run's ``summary.json`` object: energy, KPIs, grid, schemes, indexes, tariffs, weather, notes."""
     b = result.balance
     h = result.step_h
     generation = float(result.generation.units_kw.sum().sum() * h)

@@ -62,4 +62,5 @@ class Task:
 
     @property
     def cancelled(self) -> bool:
+        """Whether a cancel was asked for."""
         return self._cancel.is_set()

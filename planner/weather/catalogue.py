@@ -25,6 +25,7 @@ OTHER_CLIMATE_DEG = 6.0
 
 @dataclass(frozen=True)
 class Station:
+    """A bundled weather data set: id, name, source, position and reader."""
     id: str
     name: str
     source: str
@@ -36,12 +37,14 @@ class Station:
 
 @dataclass(frozen=True)
 class StationChoice:
+    """The station chosen for a site, its distance [km], why, and warnings."""
     station: Station
     distance_km: float
     reason: str
     warnings: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
+        """One line: the station, its distance and any warning."""
         text = f"{self.station.name} ({self.station.source}), {self.distance_km:,.0f} km away; {self.reason}"
         return text + "".join(f"; warning: {w}" for w in self.warnings)
 
@@ -94,6 +97,7 @@ def stations() -> tuple[Station, ...]:
 
 
 def station(station_id: str) -> Station:
+    """A bundled station by id (WeatherError naming the known ones)."""
     for s in stations():
         if s.id == station_id:
             return s

@@ -70,6 +70,7 @@ class WeatherMeta:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
+        """One line: name, position and source."""
         where = ""
         if self.latitude is not None and self.longitude is not None:
             where = f" ({self.latitude:.3f}, {self.longitude:.3f})"
