@@ -84,13 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--json", action="store_true", help="print JSON records")
 
-    p = sub.add_parser("import", help="bring data into a project (today: a pandapower grid)")
+    p = sub.add_parser("import", help="bring parcels, buildings, streets or a grid into a project")
     p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
-    p.add_argument("file", help="the file to bring in")
-    p.add_argument("--as", dest="what", required=True, choices=["grid"],
-                   help="grid: a pandapower net (JSON as written by pandapower.to_json)")
-    p.add_argument("--crs", help="CRS of the file's coordinates (default: WGS 84 when they look like it)")
-    p.add_argument("--prefix", default="", help="prefix for the new objects' ids (to import a second grid)")
+    p.add_argument("file", help="GeoJSON, Shapefile (also zipped), GeoPackage, OSM PBF; or a pandapower net (JSON)")
+    p.add_argument("--as", dest="what", required=True, choices=["parcels", "buildings", "streets", "grid"],
+                   help="what the file holds: parcels, buildings or streets (OSM: landuse=*, building=*, "
+                        "highway=*), or grid: a pandapower net (JSON as written by pandapower.to_json)")
+    p.add_argument("--layer", help="the layer to read from a file with several (GeoPackage)")
+    p.add_argument("--crs", help="grid: CRS of the net's coordinates (default: WGS 84 when they look like it)")
+    p.add_argument("--prefix", default="", help="prefix for the new objects' ids (to import a second file)")
+    p.add_argument("--allow-far", action="store_true",
+                   help="import even when the file lies more than 10 km from the site (refused by default)")
 
     assess = sub.add_parser("assess", help="what one unit would make here, before any project exists")
     kinds = assess.add_subparsers(dest="technology", parser_class=_Parser, metavar="TECHNOLOGY",
@@ -340,26 +344,40 @@ def cmd_powerflow(args) -> int:
 
 
 def cmd_import(args) -> int:
-    """``planner import --as grid``: a pandapower net into a project, saved atomically."""
-    from planner.grid.pandapower_io import read_net
-    from planner.grid.translate import import_grid
+    """``planner import``: parcels, buildings, streets or a pandapower grid into a project, saved atomically."""
     from planner.io import load_project, save_project
+    from planner.io.geography import MAX_DISTANCE_KM
 
     project = load_project(args.project)
-    net = read_net(args.file)
-    clashes = [k for k in ("b", "l", "t", "x", "s") if any(
-        i.startswith(args.prefix + k) and i[len(args.prefix) + 1:].isdigit()
-        for kind in ("bus", "cable", "transformer", "external_grid", "switch") for i in project.items(kind))]
-    if clashes:
-        raise PlannerError(f"{args.project} has grid objects with the ids this import would use; "
-                           f"give a --prefix")
-    report = import_grid(project, net, source_crs=args.crs, prefix=args.prefix)
+    if args.what == "grid":
+        report = _import_grid(project, args)
+    else:
+        from planner.io.geography import import_geography
+
+        report = import_geography(project, args.file, args.what, layer=args.layer, prefix=args.prefix,
+                                  max_distance_km=None if args.allow_far else MAX_DISTANCE_KM)
     issues = project.validate()
     if issues:
-        raise PlannerError(f"the imported grid is not valid: {issues[0]}")
+        raise PlannerError(f"the imported {args.what} are not valid: {issues[0]}")
     save_project(project, args.project)
     print(f"imported into {args.project}: {report.describe()}")
     return EXIT_OK
+
+
+def _import_grid(project, args):
+    from planner.grid.pandapower_io import read_net
+    from planner.io.geography import MAX_DISTANCE_KM
+    from planner.grid.translate import import_grid
+
+    net = read_net(args.file)
+    clashes = [k for k in ("b", "l", "t", "x", "s", "c") if any(
+        i.startswith(args.prefix + k) and i[len(args.prefix) + 1:].isdigit()
+        for kind in ("bus", "cable", "transformer", "external_grid", "switch", "consumer")
+        for i in project.items(kind))]
+    if clashes:
+        raise PlannerError(f"{args.project} has objects with the ids this import would use; give a --prefix")
+    return import_grid(project, net, source_crs=args.crs, prefix=args.prefix,
+                       max_distance_km=None if args.allow_far else MAX_DISTANCE_KM)
 
 
 def cmd_run(args) -> int:

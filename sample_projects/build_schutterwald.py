@@ -107,7 +107,7 @@ def build():
                        source="BDEW Strompreisanalyse 2025 (household, 3,500 kWh/a); EEG 2023 feed-in "
                               "tariff for rooftop PV up to 10 kWp from February 2025"))
     project.shared_energy = SharedEnergy.from_preset("public_grid_full")
-    report = import_grid(project, net)
+    report = import_grid(project, net, keep_loads=False)  # members and consumers below
     for idx, row in net.load.iterrows():
         member_id = f"m{int(idx)}"
         building = str(row["name"]).removeprefix("HH_")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.model import (
-    Bus, Cable, CableType, ExternalGrid, Project, Switch, Transformer, TransformerType,
+    Bus, Cable, CableType, Consumer, ExternalGrid, Project, Switch, Transformer, TransformerType,
 )
 
 _LINE_PARAMS = ("r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "g_us_per_km", "max_i_ka")
@@ -47,11 +47,12 @@ class ImportReport:
     transformers: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
+    consumers: int = 0
 
     def describe(self) -> str:
         """One line for the user: counts and notes."""
         parts = [f"{len(self.buses)} buses", f"{len(self.cables)} cables",
-                 f"{len(self.transformers)} transformers"]
+                 f"{len(self.transformers)} transformers"] + ([f"{self.consumers} consumers"] if self.consumers else [])
         parts += [f"{n} {k} left out" for k, n in self.left_out.items() if n]
         return ", ".join(parts) + "".join(f"; {n}" for n in self.notes)
 
@@ -119,8 +120,24 @@ def _refuse_unheld_branches(net) -> None:
             f"net as it is with planner powerflow")
 
 
-def import_grid(project: Project, net, *, source_crs: str | None = None, prefix: str = "") -> ImportReport:
-    """Add a pandapower net's grid to ``project`` (see the module docstring); returns what was done."""
+#: Annual energy of an imported load per kW of its pandapower p_mw [kWh/kW]: a net gives a design
+#: power, not a year's energy; 3,000 kWh for a household of 2.1 kW (German average consumption,
+#: BDEW "Stromverbrauch im Haushalt"), a stated assumption to edit.
+ANNUAL_KWH_PER_LOAD_KW = 3000.0 / 2.1
+
+
+def import_grid(project: Project, net, *, source_crs: str | None = None, prefix: str = "",
+                keep_loads: bool = True, max_distance_km: float | None = None) -> ImportReport:
+    """Add a pandapower net's grid to ``project`` (see the module docstring); returns what was done.
+
+    Parameters
+    ----------
+    keep_loads : bool
+        Keep the net's loads as consumers at their buses (BDEW H0 profile, annual energy
+        :data:`ANNUAL_KWH_PER_LOAD_KW` per kW of p_mw, said in the report).
+    max_distance_km : float, optional
+        Refuse a net whose buses' middle lies farther from the site [km].
+    """
     import pandapower as pp
     import shapely
     from pyproj import Transformer as CrsTransformer
@@ -139,6 +156,17 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
         return np.column_stack([x, y])
 
     placed = {b: tuple(project_xy(p)[0]) for b, p in points.items()}
+    if max_distance_km is not None:
+        from planner.weather.catalogue import distance_km
+
+        xy = np.array(list(placed.values()))
+        lon, lat = CrsTransformer.from_crs(project.site.crs, "EPSG:4326", always_xy=True).transform(
+            float(np.median(xy[:, 0])), float(np.median(xy[:, 1])))
+        far = distance_km(project.site.latitude, project.site.longitude, lat, lon)
+        if far > max_distance_km:
+            raise TranslationError(f"the net's buses lie {far:,.1f} km from the site's centre ({lat:.4f}, "
+                                   f"{lon:.4f}), more than {max_distance_km:g} km: the wrong net or CRS? "
+                                   f"(--allow-far imports it anyway)")
     at_trafo = 0
     for _, trafo in net.trafo.iterrows():
         hv, lv = int(trafo.hv_bus), int(trafo.lv_bus)
@@ -212,8 +240,21 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
             bus_id=report.buses[int(row.bus)], element_kind=kind, element_id=element, closed=bool(row.closed)))
     if skipped_switches:
         report.notes.append(f"{skipped_switches} transformer switches left out")
+    if keep_loads and len(net.load):
+        for idx, row in net.load.iterrows():
+            bus_id = report.buses[int(row.bus)]
+            new_entities.append(Consumer(
+                id=f"{prefix}c{int(idx)}", name=str(row["name"]) if isinstance(row["name"], str) else "",
+                geometry=shapely.Point(placed[int(row.bus)]), bus_id=bus_id, profile="H0",
+                annual_kwh=round(max(float(row.p_mw), 0.0) * 1000.0 * ANNUAL_KWH_PER_LOAD_KW, 1)))
+        report.consumers = len(net.load)
+        report.notes.append(f"{len(net.load)} loads kept as consumers with the BDEW H0 profile and "
+                            f"{ANNUAL_KWH_PER_LOAD_KW:,.0f} kWh a year per kW of their p_mw (an assumption: "
+                            f"edit each consumer's annual energy)")
     for element in ("load", "sgen", "storage", "gen", "shunt", "ward", "xward", "motor", "asymmetric_load",
                     "asymmetric_sgen"):
+        if element == "load" and keep_loads:
+            continue
         if element in net and len(net[element]):
             report.left_out[element] = len(net[element])
 

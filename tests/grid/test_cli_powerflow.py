@@ -128,7 +128,8 @@ def test_import_a_pandapower_grid_into_a_project(tmp_path, inproc):
     assert inproc("new", "Village", "--lat", "48.457", "--lon", "7.884", "-o", project).returncode == 0
     result = inproc("import", project, path, "--as", "grid")
     assert result.returncode == 0, result.stderr
-    assert "2940 buses, 3000 cables, 14 transformers, 1506 load left out" in result.stdout
+    assert "2940 buses, 3000 cables, 14 transformers, 1506 consumers" in result.stdout
+    assert "1506 loads kept as consumers with the BDEW H0 profile" in result.stdout
     assert inproc("validate", project).returncode == 0
     again = inproc("import", project, path, "--as", "grid")
     assert again.returncode == 2 and "give a --prefix" in again.stderr

@@ -33,7 +33,8 @@ def write_epw(path, data: pd.DataFrame, *, lat, lon, tz_hours, elevation, city="
         day = t if end.hour == 0 else end
         fields = [day.year, day.month, day.day, hour, 60, "?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9*9",
                   row.temp_air, 5.0, 70, row.pressure, 0, 0, 300, row.ghi, row.dni, row.dhi, 0, 0, 0, 0,
-                  180, row.wind_speed, 5, 5, 16.1, 77777, 9, 999999999, 1.5, 0.1, 0, 88, 0.2, 0, 1]
+                  row.get("wind_direction", 180), row.wind_speed, 5, 5, 16.1, 77777, 9, 999999999, 1.5, 0.1, 0, 88,
+                  0.2, 0, 1]
         lines.append(",".join(str(f) for f in fields))
     path.write_text("\n".join(header + lines) + "\n")
     return path
@@ -44,7 +45,7 @@ def pvgis_rows(data: pd.DataFrame):
     for t, row in utc.iterrows():
         yield {"time(UTC)": t.strftime("%Y%m%d:%H%M"), "T2m": row.temp_air, "RH": 70.0,
                "G(h)": row.ghi, "Gb(n)": row.dni, "Gd(h)": row.dhi, "IR(h)": 300.0,
-               "WS10m": row.wind_speed, "WD10m": 180.0, "SP": row.pressure}
+               "WS10m": row.wind_speed, "WD10m": row.get("wind_direction", 180.0), "SP": row.pressure}
 
 
 def write_pvgis_csv(path, data, *, lat, lon, elevation):

@@ -108,13 +108,13 @@ def test_csv_mapping_round_trip(tmp_path, greensboro):
     out = pd.DataFrame({
         "Zeit": (data.index + pd.Timedelta(hours=1)).tz_localize(None).strftime("%d.%m.%Y %H:%M"),
         "GHI [W/m2]": data.ghi, "DNI": data.dni, "DHI": data.dhi, "T [C]": data.temp_air,
-        "v10 [m/s]": data.wind_speed, "p [hPa]": data.pressure / 100,
+        "v10 [m/s]": data.wind_speed, "p [hPa]": data.pressure / 100, "dd": data.wind_direction,
     })
     path = tmp_path / "own.csv"
     out.to_csv(path, sep=";", index=False)
     back, meta = read_csv_mapped(
         path, {"ghi": "GHI [W/m2]", "dni": "DNI", "dhi": "DHI", "temp_air": "T [C]",
-               "wind_speed": "v10 [m/s]", "pressure": "p [hPa]"},
+               "wind_speed": "v10 [m/s]", "pressure": "p [hPa]", "wind_direction": "dd"},
         time_column="Zeit", time_format="%d.%m.%Y %H:%M", timezone="Etc/GMT+5", label="end",
         scale={"pressure": 100.0}, sep=";")
     assert back.index[0] == data.index[0]
