@@ -50,6 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="projected CRS (default: the local UTM zone)")
     p.add_argument("-o", "--output", required=True, help="project file to write (.gpkg)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--weather", metavar="STATION|FILE",
+                   help="a bundled station id (dwd-try2010-12, tmy3-723170, ...) or a weather file (EPW, TMY3, "
+                        "TMY2, PVGIS, DWD TRY); default: the bundled station for the site, with its distance")
+    p.add_argument("--tariff", metavar="PRESET", choices=["de-household-2025"],
+                   help="start from a tariff preset with its sources (default in Germany: de-household-2025)")
+    p.add_argument("--import-price", type=float, metavar="EUR_PER_KWH",
+                   help="a tariff of your own: the import price per kWh, all included (use --vat for its VAT share)")
+    p.add_argument("--export-price", type=float, default=0.0, metavar="EUR_PER_KWH",
+                   help="export remuneration per kWh (0)")
+    p.add_argument("--fixed-charge", type=float, default=0.0, metavar="EUR_PER_YEAR", help="fixed charge a year (0)")
+    p.add_argument("--shared-energy", metavar="PRESET", default="public_grid_full",
+                   choices=["public_grid_full", "community_grid", "at_local_community", "it_cacer"],
+                   help="what energy shared between members pays (public_grid_full)")
 
     p = sub.add_parser("validate", help="check a project and list its problems")
     p.add_argument("project", help="project file (.gpkg)")
@@ -218,10 +231,51 @@ def cmd_new(args) -> int:
     issues = site.validate()
     if issues:
         raise ValidationError(issues)
-    project = Project(args.name, site)
+    from planner.model import SharedEnergy, Tariff
+    from planner.model.people import TARIFF_PRESETS
+    from planner.weather import nearest_station, station, stations, try_region_at
+
+    project = Project(args.name, site, shared_energy=SharedEnergy.from_preset(args.shared_energy))
+    lines = []
+    if args.weather:
+        if args.weather in {s.id for s in stations()}:
+            project.weather = station(args.weather).id
+            lines.append(f"weather   {station(args.weather).name} (bundled)")
+        else:
+            from planner.weather import check_full_year, fit_warnings, read_weather
+
+            data, meta = read_weather(args.weather)
+            check_full_year(data, meta)
+            project.weather = str(Path(args.weather).resolve())
+            lines.append(f"weather   {meta.describe()} from {project.weather}")
+            lines += [f"warning   {w}" for w in fit_warnings(site.latitude, site.longitude, meta.latitude,
+                                                           meta.longitude)]
+    else:
+        choice = nearest_station(site.latitude, site.longitude)
+        project.weather = choice.station.id
+        lines.append(f"weather   {choice.describe()}")
+    if args.import_price is not None:
+        tariff = Tariff(id="default", name="Own tariff", import_price_eur_per_kwh=args.import_price,
+                        export_price_eur_per_kwh=args.export_price, fixed_eur_per_year=args.fixed_charge,
+                        source="given to planner new")
+    else:
+        preset = args.tariff or ("de-household-2025" if try_region_at(site.latitude, site.longitude) else None)
+        tariff = Tariff(id="default", **TARIFF_PRESETS[preset]) if preset else None
+    if tariff is not None:
+        issues = tariff.validate()
+        if issues:
+            raise ValidationError(issues)
+        project.add(tariff)
+        lines.append(f"tariff    {tariff.name}: {tariff.gross_import_price():.4f} EUR/kWh in, "
+                     f"{tariff.export_price_eur_per_kwh:.4f} out, {tariff.fixed_eur_per_year:g} EUR a year"
+                     + (f" ({tariff.source})" if tariff.source else ""))
+    else:
+        lines.append("tariff    none yet: planner run needs one (--import-price, or --tariff)")
+    lines.append(f"shared    {project.shared_energy.describe()}")
     save_project(project, out, keep_foreign=False)  # --force: a new project, nothing kept
     print(f"created {out}: '{args.name}' at {site.latitude:.5f}, {site.longitude:.5f} "
           f"({site.timezone}, {site.crs})")
+    print("\n".join(lines))
     return EXIT_OK
 
 

@@ -175,3 +175,40 @@ def test_assess_wind_bad_input():
                               "--hub-height", "30"), "is not in windpowerlib's library")
     assert_one_line_error(run("assess", "wind", "--lat", "53", "--lon", "8", "--turbine", "custom",
                               "--hub-height", "30"), "needs a power curve")
+
+
+def test_new_records_weather_and_tariff_so_a_scripted_project_can_run(tmp_path, capsys):
+    from planner.io import load_project
+
+    path = tmp_path / "dorf.gpkg"
+    assert main(["new", "Dorf", "--lat", "48.457", "--lon", "7.884", "-o", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "DWD TRY region 12" in out and "German household average 2025" in out
+    project = load_project(path)
+    assert project.weather == "dwd-try2010-12"
+    assert project.get("tariff", "default").gross_import_price() == pytest.approx(0.397, abs=5e-4)
+    assert project.shared_energy.preset == "public_grid_full" and project.validate() == []
+
+    own = tmp_path / "town.gpkg"
+    assert main(["new", "Town", "--lat", "36.1", "--lon", "-79.9", "-o", str(own), "--weather", "tmy3-723170",
+                 "--import-price", "0.15", "--export-price", "0.05", "--shared-energy", "community_grid"]) == 0
+    project = load_project(own)
+    assert project.weather == "tmy3-723170" and project.get("tariff", "default").gross_import_price() == 0.15
+    assert project.shared_energy.preset == "community_grid"
+
+
+def test_new_with_a_weather_file_checks_it(tmp_path, capsys):
+    from planner.io import load_project
+    from planner.weather import read_station
+    from tests.weather.conftest import write_epw
+
+    data, _ = read_station("tmy3-723170")
+    epw = write_epw(tmp_path / "site.epw", data, lat=36.1, lon=-79.95, tz_hours=-5, elevation=273)
+    path = tmp_path / "t.gpkg"
+    assert main(["new", "T", "--lat", "36.1", "--lon", "-79.9", "-o", str(path), "--weather", str(epw)]) == 0
+    assert load_project(path).weather == str(epw.resolve())
+    capsys.readouterr()
+    day = write_epw(tmp_path / "day.epw", data.iloc[:24], lat=36.1, lon=-79.95, tz_hours=-5, elevation=273)
+    assert main(["new", "U", "--lat", "36.1", "--lon", "-79.9", "-o", str(tmp_path / "u.gpkg"), "--weather",
+                 str(day)]) == 2
+    assert "one whole year" in capsys.readouterr().err and not (tmp_path / "u.gpkg").exists()

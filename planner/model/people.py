@@ -203,3 +203,14 @@ class EfficiencyMeasure(Entity):
     savings_kwh_per_year: float = quantity(label="electricity saved", unit="kWh/a", min=0)
     term_years: int = quantity(10, label="term", unit="a", min=1)
     rate: float = quantity(0.03, label="interest rate", min=0, max=1)
+
+
+#: Tariffs to start from, with their sources (a project's own tariff wins).
+TARIFF_PRESETS: dict[str, dict] = {
+    "de-household-2025": dict(
+        name="German household average 2025", import_price_eur_per_kwh=0.1604, grid_fee_eur_per_kwh=0.1095,
+        levies_eur_per_kwh=0.0265, taxes_eur_per_kwh=0.0372, vat_percent=19.0, export_price_eur_per_kwh=0.0794,
+        fixed_eur_per_year=150.0,
+        source="BDEW Strompreisanalyse 2025 (household, 3,500 kWh/a: 39.7 ct/kWh with VAT); export: EEG 2023 "
+               "feed-in tariff for rooftop PV up to 10 kWp from February 2025"),
+}
