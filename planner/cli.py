@@ -222,57 +222,17 @@ def _check_readable(path) -> None:
 def cmd_new(args) -> int:
     """``planner new``: an empty project at a site, its time zone and UTM CRS found offline."""
     from planner.io import save_project
-    from planner.model import Project, Site, ValidationError
+    from planner.io.project_setup import create_project
 
     out = Path(args.output)
     if out.exists() and not args.force:
         raise PlannerError(f"{out}: exists already (use --force to overwrite)")
-    site = Site.at(args.lat, args.lon, timezone=args.timezone, crs=args.crs)
-    issues = site.validate()
-    if issues:
-        raise ValidationError(issues)
-    from planner.model import SharedEnergy, Tariff
-    from planner.model.people import TARIFF_PRESETS
-    from planner.weather import nearest_station, station, stations, try_region_at
-
-    project = Project(args.name, site, shared_energy=SharedEnergy.from_preset(args.shared_energy))
-    lines = []
-    if args.weather:
-        if args.weather in {s.id for s in stations()}:
-            project.weather = station(args.weather).id
-            lines.append(f"weather   {station(args.weather).name} (bundled)")
-        else:
-            from planner.weather import check_full_year, fit_warnings, read_weather
-
-            data, meta = read_weather(args.weather)
-            check_full_year(data, meta)
-            project.weather = str(Path(args.weather).resolve())
-            lines.append(f"weather   {meta.describe()} from {project.weather}")
-            lines += [f"warning   {w}" for w in fit_warnings(site.latitude, site.longitude, meta.latitude,
-                                                           meta.longitude)]
-    else:
-        choice = nearest_station(site.latitude, site.longitude)
-        project.weather = choice.station.id
-        lines.append(f"weather   {choice.describe()}")
-    if args.import_price is not None:
-        tariff = Tariff(id="default", name="Own tariff", import_price_eur_per_kwh=args.import_price,
-                        export_price_eur_per_kwh=args.export_price, fixed_eur_per_year=args.fixed_charge,
-                        source="given to planner new")
-    else:
-        preset = args.tariff or ("de-household-2025" if try_region_at(site.latitude, site.longitude) else None)
-        tariff = Tariff(id="default", **TARIFF_PRESETS[preset]) if preset else None
-    if tariff is not None:
-        issues = tariff.validate()
-        if issues:
-            raise ValidationError(issues)
-        project.add(tariff)
-        lines.append(f"tariff    {tariff.name}: {tariff.gross_import_price():.4f} EUR/kWh in, "
-                     f"{tariff.export_price_eur_per_kwh:.4f} out, {tariff.fixed_eur_per_year:g} EUR a year"
-                     + (f" ({tariff.source})" if tariff.source else ""))
-    else:
-        lines.append("tariff    none yet: planner run needs one (--import-price, or --tariff)")
-    lines.append(f"shared    {project.shared_energy.describe()}")
+    project, lines = create_project(
+        args.name, args.lat, args.lon, timezone=args.timezone, crs=args.crs, weather=args.weather,
+        tariff_preset=args.tariff, import_price=args.import_price, export_price=args.export_price,
+        fixed_charge=args.fixed_charge, shared_energy=args.shared_energy)
     save_project(project, out, keep_foreign=False)  # --force: a new project, nothing kept
+    site = project.site
     print(f"created {out}: '{args.name}' at {site.latitude:.5f}, {site.longitude:.5f} "
           f"({site.timezone}, {site.crs})")
     print("\n".join(lines))

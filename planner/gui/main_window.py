@@ -1,13 +1,19 @@
-"""The main window: the map in the centre, docks for layers and the inspector, a status bar."""
+"""The main window: the map in the centre, docks for layers and the inspector, a status bar.
+
+Projects: New (a dialog), Open, Save, Save As, Import of parcels, buildings and streets, recent
+files; a ``*`` in the title while there are unsaved edits and a prompt before they would be
+lost; autosave to a recovery file (after edits, at most every 30 s) and, on opening, an offer to
+restore a recovery file newer than the project.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
 )
 
 from planner import PlannerError
@@ -16,7 +22,14 @@ from planner.gui.map_canvas import MapCanvas
 from planner.model import Project
 
 
+#: Seconds after an edit before the recovery file is written (and at most this often).
+AUTOSAVE_SECONDS = 30
+_RECENT = "recent_files"
+
+
 class MainWindow(QMainWindow):
+    """The app's window: map, layers, inspector, status bar, and the project's file handling."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.project: Project | None = None
@@ -43,6 +56,13 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self._attribution)
         status.addPermanentWidget(self._crs)
         self.canvas.cursor_moved.connect(self._on_cursor)
+        self.undo_stack.cleanChanged.connect(lambda clean: self._show_title())
+        self.undo_stack.indexChanged.connect(self._on_edited)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_SECONDS * 1000)
+        self._autosave.timeout.connect(self.autosave_now)
+        self._dirty_without_undo = False  # a restored recovery is unsaved though nothing was undone
         self._make_actions()
         self._show_title()
 
@@ -55,9 +75,16 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(file_menu, "&New…", self.new_dialog, QKeySequence.StandardKey.New)
         self.open_action = self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.save_action = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(file_menu, "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…", self.import_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._fill_recent()
         edit_menu = self.menuBar().addMenu("&Edit")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -67,7 +94,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(redo)
         view_menu = self.menuBar().addMenu("&View")
         self._action(view_menu, "Zoom to &extent", self.canvas.zoom_to_extent, "Ctrl+0")
-        self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
+        zoom_in = self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
+        zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view_menu, "Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
@@ -79,28 +107,202 @@ class MainWindow(QMainWindow):
         return action
 
     # ----------------------------------------------------------------- project
-    def open_path(self, path: str | Path) -> bool:
-        """Open a project file; on failure say why and keep what was open."""
-        from planner.io import load_project
+    def open_path(self, path: str | Path, *, ask: bool = True) -> bool:
+        """Open a project file; on failure say why and keep what was open.
 
+        A recovery file newer than the project is offered for restoring (``ask=False`` skips
+        the unsaved-changes prompt of the project that was open).
+        """
+        from planner.io import load_project
+        from planner.io.recovery import discard_recovery, pending_recovery, restore
+
+        if ask and not self.maybe_save():
+            return False
         try:
             project = load_project(path)
         except PlannerError as exc:
             QMessageBox.critical(self, "Cannot open project", str(exc))
             return False
-        self.set_project(project, Path(path))
+        path = Path(path)
+        recovered = pending_recovery(path)
+        restored = False
+        if recovered is not None:
+            from datetime import datetime
+
+            when = datetime.fromtimestamp(recovered.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            answer = QMessageBox.question(
+                self, "Restore unsaved changes?",
+                f"{path.name} has unsaved changes from {when} (the app closed before they were saved). "
+                f"Restore them?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            if answer == QMessageBox.StandardButton.Yes:
+                try:
+                    project, restored = restore(recovered), True
+                except PlannerError as exc:
+                    QMessageBox.warning(self, "Cannot restore", str(exc))
+            else:
+                discard_recovery(path)
+        self.set_project(project, path)
+        self._dirty_without_undo = restored
+        self._show_title()
+        self._remember(path)
         return True
 
     def open_dialog(self) -> None:
+        """Ask for a project file and open it."""
         start = str(self.path.parent) if self.path else str(Path.cwd())
         path, _ = QFileDialog.getOpenFileName(self, "Open project", start,
                                               "Peergrid projects (*.gpkg)")
         if path:
             self.open_path(path)
 
+    def new_dialog(self) -> bool:
+        """Make a new project in the dialog (site, weather, tariff, shared energy)."""
+        from planner.gui.new_project import NewProjectDialog
+
+        if not self.maybe_save():
+            return False
+        dialog = NewProjectDialog(self)
+        if dialog.exec() != NewProjectDialog.DialogCode.Accepted or dialog.project is None:
+            return False
+        self.set_project(dialog.project, None)
+        self._dirty_without_undo = True
+        self._show_title()
+        self.statusBar().showMessage("; ".join(" ".join(line.split()) for line in dialog.lines), 15000)
+        return True
+
+    def save(self) -> bool:
+        """Save to the project's file (Save as when it has none); True when saved."""
+        if self.project is None:
+            return False
+        if self.path is None:
+            return self.save_as()
+        return self._save_to(self.path)
+
+    def save_as(self) -> bool:
+        """Ask for a file and save the project there."""
+        if self.project is None:
+            return False
+        start = str(self.path) if self.path else str(Path.cwd() / f"{self.project.name}.gpkg")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "Peergrid projects (*.gpkg)")
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        from planner.io import save_project
+        from planner.io.recovery import discard_recovery
+
+        try:
+            save_project(self.project, path)
+        except PlannerError as exc:
+            QMessageBox.critical(self, "Cannot save", str(exc))
+            return False
+        discard_recovery(self.path, self.project.name)
+        discard_recovery(path)
+        self.path = path
+        self._dirty_without_undo = False
+        self.undo_stack.setClean()
+        self._autosave.stop()
+        self._remember(path)
+        self._show_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def is_modified(self) -> bool:
+        """Whether the project has edits that are not saved."""
+        return self.project is not None and (self._dirty_without_undo or not self.undo_stack.isClean())
+
+    def maybe_save(self) -> bool:
+        """Before unsaved edits would be lost: Save, Discard or Cancel. True to go on."""
+        from planner.io.recovery import discard_recovery
+
+        if not self.is_modified():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to '{self.project.name}'?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            discard_recovery(self.path, self.project.name)
+            self._dirty_without_undo = False
+            self.undo_stack.setClean()
+            return True
+        return False
+
+    def autosave_now(self) -> None:
+        """Write unsaved edits to the recovery file (atomically); a failure is shown, not raised."""
+        from planner.io.recovery import write_recovery
+
+        if not self.is_modified():
+            return
+        try:
+            written = write_recovery(self.project, self.path)
+        except (PlannerError, OSError) as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
+            return
+        self.statusBar().showMessage(f"Autosaved to {written.name}", 3000)
+
+    def import_dialog(self) -> bool:
+        """Import parcels, buildings or streets from a file as one undoable step."""
+        from planner.io.geography import KINDS, GeographyError, import_geography
+        from planner.model import Project
+        from planner.model.commands import AddEntity, Batch
+
+        if self.project is None:
+            QMessageBox.information(self, "Import", "Make or open a project first: its site places the import.")
+            return False
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import geography", str(self.path.parent) if self.path else str(Path.cwd()),
+            "Geodata (*.geojson *.json *.shp *.zip *.gpkg *.pbf *.osm);;All files (*)")
+        if not path:
+            return False
+        kind, ok = QInputDialog.getItem(self, "Import", f"What does {Path(path).name} hold?", list(KINDS), 1, False)
+        if not ok:
+            return False
+        scratch = Project(self.project.name, self.project.site)  # read into a copy: nothing half-added
+        for existing in self.project.items({"parcels": "parcel", "buildings": "building",
+                                            "streets": "street"}[kind]).values():
+            scratch._put(existing)
+        try:
+            report = import_geography(scratch, path, kind)
+        except (PlannerError, GeographyError) as exc:
+            QMessageBox.warning(self, "Cannot import", str(exc))
+            return False
+        added = [e for e in scratch.all_entities() if (e.KIND, e.id) not in self.project]
+        command = Batch(f"Import {len(added)} {kind}", [AddEntity(e) for e in added])
+        if not self.execute(command):
+            return False
+        self.canvas.zoom_to_extent()
+        QMessageBox.information(self, "Imported", report.describe())
+        return True
+
+    @staticmethod
+    def _settings() -> QSettings:
+        return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Peergrid", "Peergrid Planner")
+
+    def _remember(self, path: Path) -> None:
+        settings = self._settings()
+        recent = [p for p in (settings.value(_RECENT) or []) if p != str(path)]
+        settings.setValue(_RECENT, [str(path), *recent][:8])
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self._settings().value(_RECENT) or []:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda checked=False, p=entry: self.open_path(p))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+
     def set_project(self, project: Project | None, path: Path | None = None) -> None:
+        """Show ``project`` (from ``path``), with a fresh undo history."""
         self.project, self.path = project, path
         self.undo_stack.clear()
+        self._dirty_without_undo = False
         self.canvas.set_project(project)
         self.layer_list.set_counts(project)
         self.inspector.show_entity(None)
@@ -110,8 +312,17 @@ class MainWindow(QMainWindow):
 
     def _show_title(self) -> None:
         name = self.project.name if self.project else "no project"
-        where = f" ({self.path.name})" if self.path else ""
-        self.setWindowTitle(f"{name}{where} — Peergrid Planner")
+        where = f" ({self.path.name})" if self.path else (" (not saved yet)" if self.project else "")
+        self.setWindowTitle(f"{'*' if self.is_modified() else ''}{name}{where} — Peergrid Planner")
+
+    def _on_edited(self, _index: int) -> None:
+        """After an edit, an undo or a redo: counts, title, and the next autosave."""
+        if self.project is None:
+            return
+        self.layer_list.set_counts(self.project)
+        self._show_title()
+        if self.is_modified() and not self._autosave.isActive():
+            self._autosave.start()
 
     def execute(self, command) -> bool:
         """Do a model command and put it on the undo stack; a refused edit is shown, not raised."""
@@ -156,5 +367,10 @@ class MainWindow(QMainWindow):
         return self._wgs84.transform(x, y)
 
     def closeEvent(self, event):
+        """Ask before unsaved edits are lost; then let go of the project."""
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._autosave.stop()
         self.canvas.map_scene.set_project(None)
         super().closeEvent(event)

@@ -36,8 +36,13 @@ def same_power_flow(original, project, loads=("load",)):
 def test_schutterwald_round_trip():
     original = pn.lv_schutterwald()
     project = Project("S", Site.at(48.4569, 7.884))
-    report = import_grid(project, original)
+    report = import_grid(project, original, keep_loads=False)  # the loads are put back below
     assert len(report.buses) == 2940 and report.left_out == {"load": 1506}
+    kept = Project("S", Site.at(48.4569, 7.884))
+    assert import_grid(kept, original).consumers == 1506 and len(kept.items("consumer")) == 1506
+    c0 = kept.get("consumer", "c0")
+    assert c0.bus_id == f"b{int(original.load.bus.iat[0])}" and c0.annual_kwh == pytest.approx(
+        original.load.p_mw.iat[0] * 1000 * 3000 / 2.1, abs=0.1)
     assert project.validate() == []
     # every bus on the map, inside the village (a few km across, in UTM 32N)
     xy = np.array([[b.geometry.x, b.geometry.y] for b in project.items("bus").values()])
@@ -49,7 +54,7 @@ def test_schutterwald_round_trip():
 def test_simbench_import_brings_its_types():
     original, _ = simbench_case("1-LV-semiurb4--0-sw", 1)
     project = Project("SB", Site.at(53.6, 11.4))
-    report = import_grid(project, original)
+    report = import_grid(project, original, keep_loads=False)
     assert len(project.items("bus")) == len(original.bus)
     assert set(project.items("cable_type")) >= set(original.line.std_type)
     assert set(project.items("transformer_type")) == set(original.trafo.std_type)

@@ -11,8 +11,14 @@ def window(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtWidgets import QMessageBox
+
     from planner.gui.main_window import MainWindow
 
+    # a modal question would wait for a click that never comes: unsaved edits are discarded at the
+    # end of a test unless the test answers otherwise
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     w = MainWindow()
     qtbot.addWidget(w)

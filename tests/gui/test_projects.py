@@ -1,0 +1,144 @@
+"""Projects in the app, through its widgets: New, Save As, the modified marker, undo and the layer
+counts, autosave, crash recovery, the unsaved-changes prompt, Import as one undo step."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import geopandas as gpd
+import pytest
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+from shapely.geometry import Point, box
+
+from planner.gui.new_project import NewProjectDialog
+from planner.io import load_project, save_project
+from planner.io.recovery import recovery_path
+from planner.model import PVUnit
+from planner.model.commands import AddEntity
+from tests.conftest import X0, Y0
+
+
+def _fill_and_accept(dialog):
+    dialog.name.setText("Sonnendorf")
+    dialog.latitude.setValue(48.1)
+    dialog.longitude.setValue(11.6)
+    dialog.shared.setCurrentIndex(dialog.shared.findData("community_grid"))
+    dialog.accept()
+    return QDialog.DialogCode.Accepted if dialog.result() == QDialog.DialogCode.Accepted else 0
+
+
+def test_new_then_save_as(window, tmp_path, monkeypatch):
+    monkeypatch.setattr(NewProjectDialog, "exec", _fill_and_accept)
+    assert window.new_dialog()
+    project = window.project
+    assert project.name == "Sonnendorf" and project.weather == "dwd-try2010-13"  # Muehldorf region
+    assert project.get("tariff", "default").gross_import_price() == pytest.approx(0.397, abs=5e-4)
+    assert project.shared_energy.preset == "community_grid"
+    assert window.windowTitle().startswith("*Sonnendorf (not saved yet)")
+    target = tmp_path / "sonnendorf.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    assert window.save()  # no file yet: Save asks where
+    assert target.exists() and not window.is_modified()
+    assert window.windowTitle().startswith("Sonnendorf (sonnendorf.gpkg)")
+    assert load_project(target).get("tariff", "default").name == "German household average 2025"
+
+
+def test_a_refused_site_keeps_the_dialog_open(qtbot):
+    dialog = NewProjectDialog()
+    qtbot.addWidget(dialog)
+    dialog.latitude.setValue(86.0)  # beyond UTM and no CRS given
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted and "beyond UTM" in dialog.message.text()
+
+
+def _open_copy(window, small_project, tmp_path):
+    path = tmp_path / "village.gpkg"
+    save_project(small_project, path)
+    assert window.open_path(path)
+    return path
+
+
+def test_edits_mark_the_title_and_counts_follow_undo(window, small_project, tmp_path):
+    _open_copy(window, small_project, tmp_path)
+    count = len(window.project.items("pv_unit"))
+    row = window.layer_list._rows["pv_unit"]
+    assert not window.is_modified() and not window.windowTitle().startswith("*")
+    window.execute(AddEntity(PVUnit(id="new", name="Roof", peak_kw=5.0, geometry=Point(X0 + 5, Y0 + 5))))
+    assert window.windowTitle().startswith("*") and f"({count + 1:,})" in row.text()
+    window.undo_stack.undo()
+    assert f"({count:,})" in row.text() and not window.is_modified()
+    window.undo_stack.redo()
+    assert f"({count + 1:,})" in row.text() and window.is_modified()
+
+
+def test_autosave_writes_a_recovery_file_that_a_save_removes(window, small_project, tmp_path):
+    path = _open_copy(window, small_project, tmp_path)
+    window.execute(AddEntity(PVUnit(id="new", name="Roof", peak_kw=5.0, geometry=Point(X0 + 5, Y0 + 5))))
+    assert window._autosave.isActive()  # armed by the edit
+    window.autosave_now()
+    recovery = recovery_path(path)
+    assert recovery.exists() and "new" in load_project(recovery).items("pv_unit")
+    assert "new" not in load_project(path).items("pv_unit")  # the project itself is untouched
+    assert window.save() and not recovery.exists()
+
+
+def test_a_crash_after_an_edit_is_offered_for_restoring(window, small_project, tmp_path, monkeypatch):
+    path = tmp_path / "village.gpkg"
+    save_project(small_project, path)
+    script = textwrap.dedent(f"""
+        import os, signal
+        from shapely.geometry import Point
+        from planner.gui.app import make_application
+        from planner.gui.main_window import MainWindow
+        from planner.model import PVUnit
+        from planner.model.commands import AddEntity
+        app = make_application()
+        window = MainWindow()
+        window.open_path({str(path)!r})
+        window.execute(AddEntity(PVUnit(id="after-crash", name="Roof", peak_kw=7.0,
+                                        geometry=Point({X0 + 5}, {Y0 + 5}))))
+        window.autosave_now()
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    child = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    asked = []
+
+    def answer_yes(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer_yes)
+    assert window.open_path(path)
+    assert asked and "unsaved changes" in asked[0]
+    assert "after-crash" in window.project.items("pv_unit") and window.is_modified()
+    assert window.path == path  # restored into the project, to be saved there
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def test_closing_with_unsaved_changes_asks(window, small_project, tmp_path, monkeypatch):
+    _open_copy(window, small_project, tmp_path)
+    window.execute(AddEntity(PVUnit(id="new", name="Roof", peak_kw=5.0, geometry=Point(X0 + 5, Y0 + 5))))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    window.close()
+    assert window.isVisible()  # cancelled: nothing lost
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def test_import_is_one_undo_step(window, small_project, tmp_path, monkeypatch):
+    _open_copy(window, small_project, tmp_path)
+    before = len(window.project.items("building"))
+    source = tmp_path / "houses.geojson"
+    gpd.GeoDataFrame({"building": ["house"] * 3}, geometry=[box(7.884 + i * 1e-3, 48.457, 7.8845 + i * 1e-3, 48.4573)
+                                                            for i in range(3)], crs="EPSG:4326").to_file(source)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(source), ""))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("buildings", True))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    assert window.import_dialog()
+    assert len(window.project.items("building")) == before + 3
+    assert window.canvas.map_scene.item_count("building") == before + 3
+    window.undo_stack.undo()
+    assert len(window.project.items("building")) == before
