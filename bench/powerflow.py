@@ -276,7 +276,7 @@ def main():
     if pgm is not None:
         line("power-grid-model batch (newton_raphson)", pgm["seconds"], steps, rt)
         diff = np.nanmax(np.abs(pgm["vm"] - mine["vm"]))
-        print(f"    {pgm['mapped']} driven columns mapped; max |vm| difference to ours: {diff:.2e} p.u.")
+        print(f"    {pgm['mapped']} loads and sgens driven (P and Q); max |vm| difference to ours: {diff:.2e} p.u.")
         fastest_other = min(fastest_other or np.inf, pgm["seconds"])
     dv, dl = accuracy(net, table, mine)
     print(f"  accuracy against runpp on 12 sampled steps: max |dV| {dv:.2e} p.u., max loss difference {dl:.2e}")
