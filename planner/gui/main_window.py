@@ -42,9 +42,11 @@ class MainWindow(QMainWindow):
 
         self.layer_list = LayerList(self)
         self.layer_list.visibility_changed.connect(self.canvas.map_scene.set_layer_visible)
-        self.inspector = Inspector(self)
+        self.inspector = Inspector(self, check=self._check_edit)
+        self.inspector.edit_requested.connect(self._apply_edit)
         self._add_dock("Layers", self.layer_list, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        inspector_dock = self._add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([inspector_dock], [360], Qt.Orientation.Horizontal)
         self.canvas.map_scene.selectionChanged.connect(self._on_selection)
 
         self._coords = QLabel()
@@ -315,10 +317,38 @@ class MainWindow(QMainWindow):
         where = f" ({self.path.name})" if self.path else (" (not saved yet)" if self.project else "")
         self.setWindowTitle(f"{'*' if self.is_modified() else ''}{name}{where} — Peergrid Planner")
 
+    def _check_edit(self, kind: str, id: str, changes: dict) -> list[str]:
+        """What the model says of a change, without making it (the inspector's check as you type)."""
+        import dataclasses
+
+        from planner.model.base import check_value
+
+        old = self.project.get(kind, id) if self.project is not None else None
+        if old is None:
+            return ["the object is gone"]
+        specs = {s.name: s for s in old.field_specs()}
+        for name, value in changes.items():
+            message = check_value(specs[name], value)
+            if message:
+                return [message]
+        new = dataclasses.replace(old, **changes)
+        issues = new.validate() + self.project.check_change(old, new) + self.project.check_references(new)
+        return [issue.message for issue in issues]
+
+    def _apply_edit(self, kind: str, id: str, changes: dict) -> None:
+        from planner.model.commands import UpdateEntity
+
+        self.execute(UpdateEntity(kind, id, **changes))
+
     def _on_edited(self, _index: int) -> None:
-        """After an edit, an undo or a redo: counts, title, and the next autosave."""
+        """After an edit, an undo or a redo: counts, title, the inspector, and the next autosave."""
         if self.project is None:
             return
+        shown = self.inspector.entity
+        if shown is not None:
+            current = self.project.items(shown.KIND).get(shown.id)
+            if current is not shown:
+                self.inspector.show_entity(current)
         self.layer_list.set_counts(self.project)
         self._show_title()
         if self.is_modified() and not self._autosave.isActive():

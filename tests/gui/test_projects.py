@@ -142,3 +142,33 @@ def test_import_is_one_undo_step(window, small_project, tmp_path, monkeypatch):
     assert window.canvas.map_scene.item_count("building") == before + 3
     window.undo_stack.undo()
     assert len(window.project.items("building")) == before
+
+
+def test_the_inspector_checks_as_you_type_and_applies_one_undo_step(window, small_project, tmp_path, qtbot):
+    from PySide6.QtCore import Qt
+
+    _open_copy(window, small_project, tmp_path)
+    unit = window.project.get("pv_unit", "pv1")
+    window.inspector.show_entity(unit)
+    editor = window.inspector.editor("peak_kw")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "-5")
+    assert editor.property("refused") is True
+    assert "peak power must be positive, got -5 kW" in window.inspector._message.text()
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.project.get("pv_unit", "pv1").peak_kw == unit.peak_kw  # nothing applied
+    assert not window.is_modified()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "12.5")
+    assert editor.property("refused") is False
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.project.get("pv_unit", "pv1").peak_kw == 12.5 and window.is_modified()
+    assert window.undo_stack.count() == 1
+    window.undo_stack.undo()
+    assert window.project.get("pv_unit", "pv1").peak_kw == unit.peak_kw
+    assert window.inspector.field_text("peak power") == f"{unit.peak_kw:g} kW"
+    # a reference to an object that does not exist is refused too, by the model's own check
+    owner = window.inspector.editor("owner_id")
+    owner.selectAll()
+    qtbot.keyClicks(owner, "nobody")
+    assert owner.property("refused") is True and "nobody" in window.inspector._message.text()
