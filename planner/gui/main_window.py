@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self._attribution)
         status.addPermanentWidget(self._crs)
         self.canvas.cursor_moved.connect(self._on_cursor)
+        self.canvas.place_requested.connect(self.place_unit)
         self.undo_stack.cleanChanged.connect(lambda clean: self._show_title())
         self.undo_stack.indexChanged.connect(self._on_edited)
         self._autosave = QTimer(self)
@@ -94,11 +95,58 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        self._make_tools()
         view_menu = self.menuBar().addMenu("&View")
         self._action(view_menu, "Zoom to &extent", self.canvas.zoom_to_extent, "Ctrl+0")
         zoom_in = self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
         zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view_menu, "Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
+
+    #: The tools: what a click on the map does.
+    TOOLS = (("select", "Select", "Esc"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
+             ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"))
+
+    def _make_tools(self) -> None:
+        from PySide6.QtGui import QActionGroup
+
+        bar = self.addToolBar("Tools")
+        bar.setObjectName("tools")
+        menu = self.menuBar().addMenu("&Tools")
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, text, key in self.TOOLS:
+            action = QAction(text, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{text} ({key})" + ("" if tool == "select" else ": click on a roof, parcel or "
+                                                                               "the map"))
+            action.triggered.connect(lambda checked=False, t=tool: self.canvas.set_tool(t))
+            group.addAction(action)
+            bar.addAction(action)
+            menu.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["select"].setChecked(True)
+
+    def place_unit(self, kind: str, x: float, y: float) -> bool:
+        """Place a unit of ``kind`` where the map was clicked, as one undoable edit."""
+        from shapely.geometry import Point
+
+        from planner.generation.placement import PLACERS
+        from planner.model.commands import AddEntity
+
+        if self.project is None:
+            return False
+        try:
+            unit, notes = PLACERS[kind](self.project, Point(x, y))
+        except PlannerError as exc:
+            QMessageBox.warning(self, "Cannot place", str(exc))
+            return False
+        if not self.execute(AddEntity(unit)):
+            return False
+        self.inspector.show_entity(self.project.get(unit.KIND, unit.id))
+        self.statusBar().showMessage(f"{unit.describe()}: " + "; ".join(notes), 20000)
+        self.last_placement_notes = notes
+        return True
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)

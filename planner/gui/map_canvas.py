@@ -213,7 +213,11 @@ class MapCanvas(QGraphicsView):
 
     #: Cursor position in projected coordinates (easting, northing) [m].
     cursor_moved = Signal(float, float)
+    #: A placement tool's click: the kind to place and where, in projected coordinates [m].
+    place_requested = Signal(str, float, float)
     ZOOM_STEP = 1.25
+    #: The active tool: ``"select"`` or the kind of unit a click places (``"pv_unit"``, ...).
+    tool = "select"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -278,9 +282,21 @@ class MapCanvas(QGraphicsView):
             self.zoom(self.ZOOM_STEP ** steps)
         event.accept()
 
+    def set_tool(self, tool: str) -> None:
+        """``"select"`` (click selects, drag pans) or a kind of unit that a click places."""
+        self.tool = tool
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "select"
+                         else QGraphicsView.DragMode.NoDrag)
+        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "select" else Qt.CursorShape.CrossCursor)
+
     def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool != "select":
+            p = self.mapToScene(event.position().toPoint())
+            self.place_requested.emit(self.tool, p.x(), -p.y())
             event.accept()
             return
         super().mousePressEvent(event)

@@ -172,3 +172,35 @@ def test_the_inspector_checks_as_you_type_and_applies_one_undo_step(window, smal
     owner.selectAll()
     qtbot.keyClicks(owner, "nobody")
     assert owner.property("refused") is True and "nobody" in window.inspector._message.text()
+
+
+def test_tools_place_pv_on_a_roof_and_a_turbine_by_clicking(window, small_project, tmp_path, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+
+    from planner.model import Building
+
+    small_project.add(Building(id="house", name="House", geometry=box(X0 + 100, Y0 + 100, X0 + 120, Y0 + 110)))
+    _open_copy(window, small_project, tmp_path)
+    canvas = window.canvas
+
+    def click(x, y):
+        where = canvas.mapFromScene(QPointF(x, -y))
+        qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+    pv_before = len(window.project.items("pv_unit"))
+    window.tool_actions["pv_unit"].trigger()
+    click(X0 + 110, Y0 + 105)
+    assert len(window.project.items("pv_unit")) == pv_before + 1
+    placed = window.inspector.entity
+    assert placed.KIND == "pv_unit" and placed.peak_kw == 16.0 and placed.azimuth_deg == 180.0
+    assert window.canvas.map_scene.item_count("pv_unit") == pv_before + 1
+    window.tool_actions["wind_turbine"].trigger()
+    click(X0 + 3000, Y0 + 3000)
+    assert window.inspector.entity.KIND == "wind_turbine"
+    assert any("E-53/800" in n for n in window.last_placement_notes)
+    assert window.undo_stack.count() == 2
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert len(window.project.items("pv_unit")) == pv_before and not window.is_modified()
+    window.tool_actions["select"].trigger()
+    assert canvas.tool == "select"
