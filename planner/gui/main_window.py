@@ -314,7 +314,8 @@ class MainWindow(QMainWindow):
         kind, ok = QInputDialog.getItem(self, "Import", f"What does {Path(path).name} hold?", list(KINDS), 1, False)
         if not ok:
             return False
-        scratch = Project(self.project.name, self.project.site)  # read into a copy: nothing half-added
+        # read into a copy, so nothing is half-added when the file is refused
+        scratch = Project(self.project.name, self.project.site, attribution=self.project.attribution)
         for existing in self.project.items({"parcels": "parcel", "buildings": "building",
                                             "streets": "street"}[kind]).values():
             scratch._put(existing)
@@ -327,6 +328,9 @@ class MainWindow(QMainWindow):
         command = Batch(f"Import {len(added)} {kind}", [AddEntity(e) for e in added])
         if not self.execute(command):
             return False
+        if scratch.attribution != self.project.attribution:  # OpenStreetMap's credit, as its licence asks
+            self.project.attribution = scratch.attribution
+            self._attribution.setText(scratch.attribution)
         self.canvas.zoom_to_extent()
         QMessageBox.information(self, "Imported", report.describe())
         return True

@@ -41,8 +41,8 @@ class LayerStyle:
 #: Drawing order and look of every layer, bottom to top.
 LAYER_STYLES: dict[str, LayerStyle] = {
     "parcel": LayerStyle("Parcels", 0, "#5a8f3c", "#305a8f3c", 1.0),
-    "building": LayerStyle("Buildings", 1, "#6b6b6b", "#b8b3aa", 1.0),
-    "street": LayerStyle("Streets", 2, "#c9c4bb", None, 4.0),
+    "street": LayerStyle("Streets", 1, "#9aa3ad", None, 1.5),
+    "building": LayerStyle("Buildings", 2, "#7a6a52", "#d9ccb4", 1.0),
     "cable": LayerStyle("Cables", 3, "#1f5fa8", None, 1.6),
     "bus": LayerStyle("Buses", 4, "#17375e", "#17375e", 1.0, "circle", 3.5),
     "consumer": LayerStyle("Consumers", 5, "#6a3d9a", "#cab2d6", 1.0, "circle", 5.0),

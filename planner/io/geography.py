@@ -315,6 +315,10 @@ def import_geography(project: Project, path, kind: str, *, layer: str | None = N
     for entity in new:
         project.add(entity)
     report.imported = len(new)
+    if _is_osm(Path(path)) and new and "OpenStreetMap" not in (project.attribution or ""):
+        credit = "© OpenStreetMap contributors (ODbL)"  # the licence asks for it where the map is shown
+        project.attribution = f"{project.attribution}; {credit}" if project.attribution else credit
+        report.notes.append(f"attribution '{credit}' added to the project")
     if progress is not None:
         progress(1.0)
     return report

@@ -55,6 +55,7 @@ def test_helsinki_buildings_and_streets_from_the_pbf(helsinki, capsys):
     x, y = next(iter(buildings.values())).geometry.centroid.coords[0]
     assert 380_000 < x < 400_000 and 6_660_000 < y < 6_680_000
     assert project.validate() == []
+    assert "© OpenStreetMap contributors" in project.attribution  # ODbL: shown in the app's status bar
 
 
 def test_a_file_far_from_the_site_is_refused_with_the_distance(small_project, tmp_path, capsys):
