@@ -46,6 +46,12 @@ class MainWindow(QMainWindow):
         self.inspector.edit_requested.connect(self._apply_edit)
         self._add_dock("Layers", self.layer_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         inspector_dock = self._add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        from planner.gui.tables import PeopleAndMoney
+
+        self.tables = PeopleAndMoney(self)
+        tables_dock = self._add_dock("People and money", self.tables, Qt.DockWidgetArea.BottomDockWidgetArea)
+        tables_dock.hide()  # View > People and money
+        self.tables_dock = tables_dock
         self.resizeDocks([inspector_dock], [360], Qt.Orientation.Horizontal)
         self.canvas.map_scene.selectionChanged.connect(self._on_selection)
 
@@ -97,6 +103,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(redo)
         self._make_tools()
         view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.tables_dock.toggleViewAction())
         self._action(view_menu, "Zoom to &extent", self.canvas.zoom_to_extent, "Ctrl+0")
         zoom_in = self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
         zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
@@ -360,6 +367,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_project(project)
         self.layer_list.set_counts(project)
         self.inspector.show_entity(None)
+        self.tables.refresh()
         self._crs.setText(f"{project.site.crs}" if project else "")
         self._attribution.setText(project.attribution if project else "")
         self._show_title()
@@ -402,6 +410,7 @@ class MainWindow(QMainWindow):
             if current is not shown:
                 self.inspector.show_entity(current)
         self.layer_list.set_counts(self.project)
+        self.tables.refresh()
         self._show_title()
         if self.is_modified() and not self._autosave.isActive():
             self._autosave.start()

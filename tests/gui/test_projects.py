@@ -204,3 +204,29 @@ def test_tools_place_pv_on_a_roof_and_a_turbine_by_clicking(window, small_projec
     assert len(window.project.items("pv_unit")) == pv_before and not window.is_modified()
     window.tool_actions["select"].trigger()
     assert canvas.tool == "select"
+
+
+def test_tariffs_and_members_are_edited_in_tables_with_checks_and_undo(window, small_project, tmp_path):
+    from PySide6.QtCore import Qt
+
+    _open_copy(window, small_project, tmp_path)
+    table = window.tables.tables["tariff"]
+    model = table.model
+    column = [s.name for s in model.specs].index("import_price_eur_per_kwh")
+    row = model._ids.index("t")
+    index = model.index(row, column)
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "energy price (procurement and sales) [EUR/kWh]"
+    assert not model.setData(index, "-1")  # refused by the model's bounds, nothing applied
+    assert "must not be negative" in table.message.text()
+    assert window.project.get("tariff", "t").import_price_eur_per_kwh == 0.4 and not window.is_modified()
+    assert model.setData(index, "0.45")
+    assert window.project.get("tariff", "t").import_price_eur_per_kwh == 0.45 and window.is_modified()
+    window.undo_stack.undo()
+    assert window.project.get("tariff", "t").import_price_eur_per_kwh == 0.4
+    assert model.data(model.index(row, column)) == "0.4"  # the table follows undo
+    members = window.tables.tables["member"]
+    before = len(window.project.items("member"))
+    assert members.add_row() and len(window.project.items("member")) == before + 1
+    assert members.model.rowCount() == before + 1
+    window.undo_stack.undo()
+    assert len(window.project.items("member")) == before
