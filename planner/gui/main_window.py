@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self._crs)
         self.canvas.cursor_moved.connect(self._on_cursor)
         self.canvas.place_requested.connect(self.place_unit)
+        self.canvas.drawn.connect(self.add_drawn)
+        self.canvas.moved.connect(self.move_point)
         self.undo_stack.cleanChanged.connect(lambda clean: self._show_title())
         self.undo_stack.indexChanged.connect(self._on_edited)
         self._autosave = QTimer(self)
@@ -101,6 +103,8 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
+        edit_menu.addSeparator()
+        self.delete_action = self._action(edit_menu, "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete)
         self._make_tools()
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.tables_dock.toggleViewAction())
@@ -110,8 +114,10 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
 
     #: The tools: what a click on the map does.
-    TOOLS = (("select", "Select", "Esc"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
-             ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"))
+    TOOLS = (("select", "Select", "S"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
+             ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"),
+             ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
+             ("draw_street", "Draw street", "Shift+S"))
 
     def _make_tools(self) -> None:
         from PySide6.QtGui import QActionGroup
@@ -154,6 +160,54 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{unit.describe()}: " + "; ".join(notes), 20000)
         self.last_placement_notes = notes
         return True
+
+    def add_drawn(self, kind: str, points: list) -> bool:
+        """A parcel, building or street from the vertices drawn, as one undoable edit."""
+        from shapely.geometry import LineString, Polygon
+
+        from planner.generation.placement import next_id
+        from planner.model import Building, Parcel, Street
+        from planner.model.commands import AddEntity
+
+        if self.project is None:
+            return False
+        needed = 2 if kind == "street" else 3
+        if len(points) < needed:
+            self.statusBar().showMessage(f"a {kind} needs at least {needed} points; nothing added", 10000)
+            return False
+        geometry = LineString(points) if kind == "street" else Polygon(points)
+        cls = {"parcel": Parcel, "building": Building, "street": Street}[kind]
+        entity = cls(id=next_id(self.project, kind, kind), name=f"New {kind}", geometry=geometry)
+        issues = entity.validate()
+        if issues:
+            QMessageBox.warning(self, "Not added", str(issues[0]))
+            return False
+        if not self.execute(AddEntity(entity)):
+            return False
+        self.inspector.show_entity(self.project.get(kind, entity.id))
+        return True
+
+    def delete_selected(self) -> bool:
+        """Remove the selected object (refused, with the reason, while others refer to it)."""
+        from planner.model.commands import RemoveEntity
+
+        picked = self.canvas.selected_entity()
+        if picked is None or self.project is None:
+            return False
+        if not self.execute(RemoveEntity(*picked)):
+            return False
+        self.inspector.show_entity(None)
+        return True
+
+    def move_point(self, kind: str, ident: str, x: float, y: float) -> bool:
+        """A dragged point object moves, as one undoable edit."""
+        from shapely.geometry import Point
+
+        from planner.model.commands import UpdateEntity
+
+        if self.project is None:
+            return False
+        return self.execute(UpdateEntity(kind, ident, geometry=Point(x, y)))
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)

@@ -105,6 +105,12 @@ def scale_bar_length(metres_per_pixel: float, target_pixels: float) -> tuple[flo
     return metres, max(1, round(metres / metres_per_pixel))
 
 
+def _draft_pen() -> QPen:
+    pen = QPen(QColor("#d81b60"), 2.0, Qt.PenStyle.DashLine)
+    pen.setCosmetic(True)
+    return pen
+
+
 class MapScene(QGraphicsScene):
     """Draws a project's layers and keeps them in step with the project's changes."""
 
@@ -170,6 +176,8 @@ class MapScene(QGraphicsScene):
         item.setData(ID_ROLE, entity.id)
         item.setToolTip(entity.describe())
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        if style.symbol is not None:  # point objects move by dragging (one undoable edit on release)
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         item.setParentItem(self._layers[kind])
         self._items[(kind, entity.id)] = item
 
@@ -215,6 +223,11 @@ class MapCanvas(QGraphicsView):
     cursor_moved = Signal(float, float)
     #: A placement tool's click: the kind to place and where, in projected coordinates [m].
     place_requested = Signal(str, float, float)
+    #: A drawing tool finished: the kind drawn and its vertices in projected coordinates [m].
+    drawn = Signal(str, list)
+    #: A point object was dragged: kind, id and its new position in projected coordinates [m].
+    moved = Signal(str, str, float, float)
+    DRAW_TOOLS = {"draw_parcel": "parcel", "draw_building": "building", "draw_street": "street"}
     ZOOM_STEP = 1.25
     #: The active tool: ``"select"`` or the kind of unit a click places (``"pv_unit"``, ...).
     tool = "select"
@@ -283,7 +296,10 @@ class MapCanvas(QGraphicsView):
         event.accept()
 
     def set_tool(self, tool: str) -> None:
-        """``"select"`` (click selects, drag pans) or a kind of unit that a click places."""
+        """``"select"`` (click selects, drag pans or moves), a kind of unit that a click places, or a
+        drawing tool (``draw_parcel``, ``draw_building``, ``draw_street``: click the vertices,
+        double-click or Enter to finish, Esc to drop)."""
+        self.cancel_draft()
         self.tool = tool
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if tool == "select"
                          else QGraphicsView.DragMode.NoDrag)
@@ -294,12 +310,71 @@ class MapCanvas(QGraphicsView):
             self._pan_from = event.position()
             event.accept()
             return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool in self.DRAW_TOOLS:
+            self._add_vertex(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
         if event.button() == Qt.MouseButton.LeftButton and self.tool != "select":
             p = self.mapToScene(event.position().toPoint())
             self.place_requested.emit(self.tool, p.x(), -p.y())
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        if self.tool in self.DRAW_TOOLS:
+            self.finish_draft()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event):
+        key = event.key()
+        if self.tool in self.DRAW_TOOLS and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finish_draft()
+            return
+        if self.tool in self.DRAW_TOOLS and key == Qt.Key.Key_Escape:
+            self.cancel_draft()
+            return
+        step = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
+                Qt.Key.Key_Down: (0, 1)}.get(key)
+        if step is not None:  # keyboard pan: a tenth of the view per press
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value()
+                                                + step[0] * self.viewport().width() // 10)
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value()
+                                              + step[1] * self.viewport().height() // 10)
+            return
+        super().keyPressEvent(event)
+
+    def _add_vertex(self, point: QPointF) -> None:
+        self._draft = getattr(self, "_draft", [])
+        if self._draft and (self._draft[-1] - point).manhattanLength() < 1e-9:
+            return  # the second press of a double-click
+        self._draft.append(point)
+        path = QPainterPath(self._draft[0])
+        for p in self._draft[1:]:
+            path.lineTo(p)
+        if getattr(self, "_draft_item", None) is None:
+            self._draft_item = self.map_scene.addPath(path, _draft_pen())
+            self._draft_item.setZValue(100)
+        else:
+            self._draft_item.setPath(path)
+
+    def finish_draft(self) -> None:
+        """Hand the drawn vertices on (``drawn``) and clear the draft."""
+        points = [(p.x(), -p.y()) for p in getattr(self, "_draft", [])]
+        kind = self.DRAW_TOOLS.get(self.tool)
+        self.cancel_draft()
+        if kind and points:
+            self.drawn.emit(kind, points)
+
+    def cancel_draft(self) -> None:
+        """Drop the vertices drawn so far."""
+        self._draft = []
+        item = getattr(self, "_draft_item", None)
+        if item is not None:
+            self.map_scene.removeItem(item)
+            self._draft_item = None
 
     def mouseMoveEvent(self, event):
         p = self.mapToScene(event.position().toPoint())
@@ -320,6 +395,20 @@ class MapCanvas(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and self.tool == "select":
+            self._report_moves()
+
+    def _report_moves(self) -> None:
+        """A dragged point object: its new position becomes one undoable edit (``moved``)."""
+        project = self.map_scene.project
+        for item in self.map_scene.selectedItems():
+            kind, ident = item.data(KIND_ROLE), item.data(ID_ROLE)
+            entity = project.items(kind).get(ident) if project is not None else None
+            if entity is None or entity.geometry is None or entity.geometry.geom_type != "Point":
+                continue
+            x, y = item.pos().x(), -item.pos().y()
+            if abs(x - entity.geometry.x) > 1e-6 or abs(y - entity.geometry.y) > 1e-6:
+                self.moved.emit(kind, ident, x, y)
 
     def selected_entity(self) -> tuple[str, str] | None:
         items = self.map_scene.selectedItems()

@@ -230,3 +230,67 @@ def test_tariffs_and_members_are_edited_in_tables_with_checks_and_undo(window, s
     assert members.model.rowCount() == before + 1
     window.undo_stack.undo()
     assert len(window.project.items("member")) == before
+
+
+def test_draw_a_building_and_a_street_then_delete_and_move(window, small_project, tmp_path, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+
+    _open_copy(window, small_project, tmp_path)
+    canvas = window.canvas
+
+    def at(x, y):
+        return canvas.mapFromScene(QPointF(x, -y))
+
+    buildings = len(window.project.items("building"))
+    window.tool_actions["draw_building"].trigger()
+    for x, y in [(X0 + 60, Y0 + 60), (X0 + 80, Y0 + 60), (X0 + 80, Y0 + 75), (X0 + 60, Y0 + 75)]:
+        qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(x, y))
+    qtbot.mouseDClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(X0 + 60, Y0 + 75))
+    assert len(window.project.items("building")) == buildings + 1
+    drawn = window.inspector.entity
+    assert drawn.KIND == "building" and drawn.geometry.area == pytest.approx(300.0, rel=0.05)
+    window.tool_actions["draw_street"].trigger()
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(X0, Y0 + 50))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(X0 + 100, Y0 + 50))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert window.inspector.entity.KIND == "street"
+    # a self-crossing outline is refused with the model's reason
+    window.tool_actions["draw_parcel"].trigger()
+    refused = []
+    import planner.gui.main_window as main_window
+    original = main_window.QMessageBox.warning
+    main_window.QMessageBox.warning = lambda *a, **k: refused.append(a[2])
+    try:
+        for x, y in [(X0, Y0), (X0 + 50, Y0 + 50), (X0 + 50, Y0), (X0, Y0 + 50)]:
+            qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(x, y))
+        qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    finally:
+        main_window.QMessageBox.warning = original
+    assert refused and "Self-intersection" in refused[0]
+    # delete the drawn building, then undo
+    window.tool_actions["select"].trigger()
+    item = window.canvas.map_scene.item_for("building", drawn.id)
+    item.setSelected(True)
+    assert window.delete_action.isEnabled() and window.delete_selected()
+    assert drawn.id not in window.project.items("building")
+    window.undo_stack.undo()
+    assert drawn.id in window.project.items("building")
+    # drag the wind turbine (alone on its field) 20 m east: one undoable move
+    pv = window.project.get("wind_turbine", "w1")
+    start = at(pv.geometry.x, pv.geometry.y)
+    window.canvas.map_scene.clearSelection()
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    # QTest's mouseMove carries no pressed button: send the drag's move events as a mouse would
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    for step in (5, 10, 15, 20):
+        target = QPointF(at(pv.geometry.x + step, pv.geometry.y))
+        event = QMouseEvent(QMouseEvent.Type.MouseMove, target, canvas.viewport().mapToGlobal(target),
+                            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(canvas.viewport(), event)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(pv.geometry.x + 20, pv.geometry.y))
+    moved = window.project.get("wind_turbine", "w1").geometry
+    assert moved.x == pytest.approx(pv.geometry.x + 20, abs=2.0) and moved.y == pytest.approx(pv.geometry.y, abs=2.0)
+    window.undo_stack.undo()
+    assert window.project.get("wind_turbine", "w1").geometry.equals(pv.geometry)
