@@ -150,7 +150,36 @@ class MapScene(QGraphicsScene):
         for kind in LAYER_STYLES:
             for entity in project.items(kind).values():
                 self._add_entity(entity)
+        self._fan_out()
         project.subscribe(self._on_change)
+
+    #: Point objects closer than this share a place [m] and are fanned out around it on screen.
+    SAME_PLACE_M = 1.0
+    #: Distance of fanned-out symbols from their shared place [px].
+    FAN_RADIUS_PX = 11.0
+
+    def _fan_out(self) -> None:
+        """Symbols at one place (a CHP and a battery at a transformer) are set around it on a
+        small circle, in pixels, so that none hides another; their position stays the true one."""
+        import math
+
+        from PySide6.QtGui import QTransform
+
+        places: dict[tuple[int, int], list[QGraphicsItem]] = {}
+        for (kind, _id), item in self._items.items():
+            if LAYER_STYLES[kind].symbol is None or kind in ("bus", "consumer"):
+                continue
+            key = (round(item.pos().x() / self.SAME_PLACE_M), round(item.pos().y() / self.SAME_PLACE_M))
+            places.setdefault(key, []).append(item)
+        for items in places.values():
+            if len(items) == 1:
+                items[0].setTransform(QTransform())
+                continue
+            items.sort(key=lambda i: (LAYER_STYLES[i.data(KIND_ROLE)].z, str(i.data(ID_ROLE))))
+            for k, item in enumerate(items):
+                angle = 2 * math.pi * k / len(items) - math.pi / 2
+                item.setTransform(QTransform.fromTranslate(self.FAN_RADIUS_PX * math.cos(angle),
+                                                           self.FAN_RADIUS_PX * math.sin(angle)))
 
     def clear_items(self) -> None:
         for item in self._items.values():
@@ -190,6 +219,8 @@ class MapScene(QGraphicsScene):
             self.removeItem(old)
         if change.action in ("added", "changed"):
             self._add_entity(self.project.get(change.kind, change.id))
+        if LAYER_STYLES[change.kind].symbol is not None:
+            self._fan_out()
 
     # ------------------------------------------------------------------ queries
     def layer(self, kind: str) -> QGraphicsItem:

@@ -5,7 +5,6 @@ from PySide6.QtCore import QPoint, Qt
 from shapely.geometry import Point
 
 from planner.gui.map_canvas import LAYER_STYLES
-from planner.io import load_project
 from planner.model import PVUnit
 from planner.model.commands import AddEntity
 
@@ -135,3 +134,28 @@ def test_undo_stack_wraps_model_commands(window, small_project, monkeypatch):
     assert not window.execute(UpdateEntity("pv_unit", "pv1", peak_kw=-5.0))
     assert warned == ["PV unit 'Roof 1': peak power must be positive, got -5 kW"]
     assert window.undo_stack.count() == 1
+
+
+def test_units_at_one_place_are_fanned_out_so_each_can_be_clicked(window, sample):
+    from PySide6.QtCore import QPointF, Qt
+
+    window.open_path(sample)
+    scene = window.canvas.map_scene
+    chp = next(iter(window.project.items("chp_unit").values()))
+    station = min(window.project.items("transformer").values(), key=lambda t: t.geometry.distance(chp.geometry))
+    assert station.geometry.distance(chp.geometry) < 1.0  # the sample puts the CHP at its station
+    for _ in range(6):
+        window.canvas.zoom(2.0)
+    window.canvas.centerOn(QPointF(chp.geometry.x, -chp.geometry.y))
+    chp_item, station_item = scene.item_for("chp_unit", chp.id), scene.item_for("transformer", station.id)
+    view = window.canvas
+    def on_screen(item):  # symbols keep their size on screen: their fan-out offset is in pixels
+        return view.mapFromScene(item.pos()) + QPointF(item.transform().dx(), item.transform().dy()).toPoint()
+
+    chp_at, station_at = on_screen(chp_item), on_screen(station_item)
+    assert (chp_at - station_at).manhattanLength() >= 10  # apart on screen
+    hit = view.itemAt(chp_at)
+    assert hit is not None and hit.data(1) is not None
+    assert (hit.data(0), hit.data(1)) == ("chp_unit", chp.id)
+    assert (view.itemAt(station_at).data(0), view.itemAt(station_at).data(1)) == ("transformer", station.id)
+    del Qt
