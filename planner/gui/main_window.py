@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
 )
 
 from planner import PlannerError
@@ -64,9 +64,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self._attribution)
         status.addPermanentWidget(self._crs)
         self.canvas.cursor_moved.connect(self._on_cursor)
-        self.canvas.place_requested.connect(self.place_unit)
-        self.canvas.drawn.connect(self.add_drawn)
-        self.canvas.moved.connect(self.move_point)
         self.undo_stack.cleanChanged.connect(lambda clean: self._show_title())
         self.undo_stack.indexChanged.connect(self._on_edited)
         self._autosave = QTimer(self)
@@ -92,7 +89,8 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(file_menu, "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         file_menu.addSeparator()
-        self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…", self.import_dialog)
+        self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…",
+                                          lambda: self.editing.import_dialog())
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._fill_recent()
@@ -104,8 +102,13 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
         edit_menu.addSeparator()
-        self.delete_action = self._action(edit_menu, "&Delete", self.delete_selected, QKeySequence.StandardKey.Delete)
-        self._make_tools()
+        self.delete_action = self._action(edit_menu, "&Delete", lambda: self.editing.delete_selected(),
+                                          QKeySequence.StandardKey.Delete)
+        from planner.gui.editing import EditingTools
+
+        self.editing = EditingTools(self)
+        self.editing.make_tools()
+        self.tool_actions = self.editing.tool_actions
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.tables_dock.toggleViewAction())
         self._action(view_menu, "Zoom to &extent", self.canvas.zoom_to_extent, "Ctrl+0")
@@ -113,101 +116,23 @@ class MainWindow(QMainWindow):
         zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view_menu, "Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
 
-    #: The tools: what a click on the map does.
-    TOOLS = (("select", "Select", "S"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
-             ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"),
-             ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
-             ("draw_street", "Draw street", "Shift+S"))
-
-    def _make_tools(self) -> None:
-        from PySide6.QtGui import QActionGroup
-
-        bar = self.addToolBar("Tools")
-        bar.setObjectName("tools")
-        menu = self.menuBar().addMenu("&Tools")
-        group = QActionGroup(self)
-        self.tool_actions = {}
-        for tool, text, key in self.TOOLS:
-            action = QAction(text, self)
-            action.setCheckable(True)
-            action.setShortcut(QKeySequence(key))
-            action.setToolTip(f"{text} ({key})" + ("" if tool == "select" else ": click on a roof, parcel or "
-                                                                               "the map"))
-            action.triggered.connect(lambda checked=False, t=tool: self.canvas.set_tool(t))
-            group.addAction(action)
-            bar.addAction(action)
-            menu.addAction(action)
-            self.tool_actions[tool] = action
-        self.tool_actions["select"].setChecked(True)
-
+    # the editing tools' entry points, for scripts and tests
     def place_unit(self, kind: str, x: float, y: float) -> bool:
-        """Place a unit of ``kind`` where the map was clicked, as one undoable edit."""
-        from shapely.geometry import Point
-
-        from planner.generation.placement import PLACERS
-        from planner.model.commands import AddEntity
-
-        if self.project is None:
-            return False
-        try:
-            unit, notes = PLACERS[kind](self.project, Point(x, y))
-        except PlannerError as exc:
-            QMessageBox.warning(self, "Cannot place", str(exc))
-            return False
-        if not self.execute(AddEntity(unit)):
-            return False
-        self.inspector.show_entity(self.project.get(unit.KIND, unit.id))
-        self.statusBar().showMessage(f"{unit.describe()}: " + "; ".join(notes), 20000)
-        self.last_placement_notes = notes
-        return True
-
-    def add_drawn(self, kind: str, points: list) -> bool:
-        """A parcel, building or street from the vertices drawn, as one undoable edit."""
-        from shapely.geometry import LineString, Polygon
-
-        from planner.generation.placement import next_id
-        from planner.model import Building, Parcel, Street
-        from planner.model.commands import AddEntity
-
-        if self.project is None:
-            return False
-        needed = 2 if kind == "street" else 3
-        if len(points) < needed:
-            self.statusBar().showMessage(f"a {kind} needs at least {needed} points; nothing added", 10000)
-            return False
-        geometry = LineString(points) if kind == "street" else Polygon(points)
-        cls = {"parcel": Parcel, "building": Building, "street": Street}[kind]
-        entity = cls(id=next_id(self.project, kind, kind), name=f"New {kind}", geometry=geometry)
-        issues = entity.validate()
-        if issues:
-            QMessageBox.warning(self, "Not added", str(issues[0]))
-            return False
-        if not self.execute(AddEntity(entity)):
-            return False
-        self.inspector.show_entity(self.project.get(kind, entity.id))
-        return True
+        """Place a unit where the map was clicked (see :class:`~planner.gui.editing.EditingTools`)."""
+        return self.editing.place_unit(kind, x, y)
 
     def delete_selected(self) -> bool:
-        """Remove the selected object (refused, with the reason, while others refer to it)."""
-        from planner.model.commands import RemoveEntity
+        """Remove the selected object."""
+        return self.editing.delete_selected()
 
-        picked = self.canvas.selected_entity()
-        if picked is None or self.project is None:
-            return False
-        if not self.execute(RemoveEntity(*picked)):
-            return False
-        self.inspector.show_entity(None)
-        return True
+    def import_dialog(self) -> bool:
+        """Import parcels, buildings or streets as one undoable step."""
+        return self.editing.import_dialog()
 
-    def move_point(self, kind: str, ident: str, x: float, y: float) -> bool:
-        """A dragged point object moves, as one undoable edit."""
-        from shapely.geometry import Point
-
-        from planner.model.commands import UpdateEntity
-
-        if self.project is None:
-            return False
-        return self.execute(UpdateEntity(kind, ident, geometry=Point(x, y)))
+    @property
+    def last_placement_notes(self) -> list[str]:
+        """What the last placement assumed."""
+        return self.editing.last_placement_notes
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -357,44 +282,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
             return
         self.statusBar().showMessage(f"Autosaved to {written.name}", 3000)
-
-    def import_dialog(self) -> bool:
-        """Import parcels, buildings or streets from a file as one undoable step."""
-        from planner.io.geography import KINDS, GeographyError, import_geography
-        from planner.model import Project
-        from planner.model.commands import AddEntity, Batch
-
-        if self.project is None:
-            QMessageBox.information(self, "Import", "Make or open a project first: its site places the import.")
-            return False
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import geography", str(self.path.parent) if self.path else str(Path.cwd()),
-            "Geodata (*.geojson *.json *.shp *.zip *.gpkg *.pbf *.osm);;All files (*)")
-        if not path:
-            return False
-        kind, ok = QInputDialog.getItem(self, "Import", f"What does {Path(path).name} hold?", list(KINDS), 1, False)
-        if not ok:
-            return False
-        # read into a copy, so nothing is half-added when the file is refused
-        scratch = Project(self.project.name, self.project.site, attribution=self.project.attribution)
-        for existing in self.project.items({"parcels": "parcel", "buildings": "building",
-                                            "streets": "street"}[kind]).values():
-            scratch._put(existing)
-        try:
-            report = import_geography(scratch, path, kind)
-        except (PlannerError, GeographyError) as exc:
-            QMessageBox.warning(self, "Cannot import", str(exc))
-            return False
-        added = [e for e in scratch.all_entities() if (e.KIND, e.id) not in self.project]
-        command = Batch(f"Import {len(added)} {kind}", [AddEntity(e) for e in added])
-        if not self.execute(command):
-            return False
-        if scratch.attribution != self.project.attribution:  # OpenStreetMap's credit, as its licence asks
-            self.project.attribution = scratch.attribution
-            self._attribution.setText(scratch.attribution)
-        self.canvas.zoom_to_extent()
-        QMessageBox.information(self, "Imported", report.describe())
-        return True
 
     @staticmethod
     def _settings() -> QSettings:

@@ -1,0 +1,165 @@
+"""Editing on the map: the tools (select, place a unit, draw a parcel, building or street),
+deleting, moving point objects, and importing geography; each change one undoable command.
+
+:class:`EditingTools` belongs to the main window and goes through its ``execute`` (the undo
+stack), its inspector and its status bar; the rules of what a placed unit is live in
+:mod:`planner.generation.placement`, not here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from planner import PlannerError
+
+
+class EditingTools(QObject):
+    """The tool actions and the edits they make, for one main window."""
+
+    #: The tools: what a click on the map does.
+    TOOLS = (("select", "Select", "S"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
+             ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"),
+             ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
+             ("draw_street", "Draw street", "Shift+S"))
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.tool_actions: dict[str, QAction] = {}
+        self.last_placement_notes: list[str] = []
+        window.canvas.place_requested.connect(self.place_unit)
+        window.canvas.drawn.connect(self.add_drawn)
+        window.canvas.moved.connect(self.move_point)
+
+    def make_tools(self) -> None:
+        """The Tools toolbar and menu: one checkable action per tool, with its key."""
+        window = self.window
+        bar = window.addToolBar("Tools")
+        bar.setObjectName("tools")
+        menu = window.menuBar().addMenu("&Tools")
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, text, key in self.TOOLS:
+            action = QAction(text, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{text} ({key})" + ("" if tool == "select" else ": click on a roof, parcel or "
+                                                                               "the map"))
+            action.triggered.connect(lambda checked=False, t=tool: window.canvas.set_tool(t))
+            group.addAction(action)
+            bar.addAction(action)
+            menu.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["select"].setChecked(True)
+
+    def place_unit(self, kind: str, x: float, y: float) -> bool:
+        """Place a unit of ``kind`` where the map was clicked, as one undoable edit."""
+        from shapely.geometry import Point
+
+        from planner.generation.placement import PLACERS
+        from planner.model.commands import AddEntity
+
+        if self.window.project is None:
+            return False
+        try:
+            unit, notes = PLACERS[kind](self.window.project, Point(x, y))
+        except PlannerError as exc:
+            QMessageBox.warning(self.window, "Cannot place", str(exc))
+            return False
+        if not self.window.execute(AddEntity(unit)):
+            return False
+        self.window.inspector.show_entity(self.window.project.get(unit.KIND, unit.id))
+        self.window.statusBar().showMessage(f"{unit.describe()}: " + "; ".join(notes), 20000)
+        self.last_placement_notes = notes
+        return True
+
+    def add_drawn(self, kind: str, points: list) -> bool:
+        """A parcel, building or street from the vertices drawn, as one undoable edit."""
+        from shapely.geometry import LineString, Polygon
+
+        from planner.generation.placement import next_id
+        from planner.model import Building, Parcel, Street
+        from planner.model.commands import AddEntity
+
+        if self.window.project is None:
+            return False
+        needed = 2 if kind == "street" else 3
+        if len(points) < needed:
+            self.window.statusBar().showMessage(f"a {kind} needs at least {needed} points; nothing added", 10000)
+            return False
+        geometry = LineString(points) if kind == "street" else Polygon(points)
+        cls = {"parcel": Parcel, "building": Building, "street": Street}[kind]
+        entity = cls(id=next_id(self.window.project, kind, kind), name=f"New {kind}", geometry=geometry)
+        issues = entity.validate()
+        if issues:
+            QMessageBox.warning(self.window, "Not added", str(issues[0]))
+            return False
+        if not self.window.execute(AddEntity(entity)):
+            return False
+        self.window.inspector.show_entity(self.window.project.get(kind, entity.id))
+        return True
+
+    def delete_selected(self) -> bool:
+        """Remove the selected object (refused, with the reason, while others refer to it)."""
+        from planner.model.commands import RemoveEntity
+
+        picked = self.window.canvas.selected_entity()
+        if picked is None or self.window.project is None:
+            return False
+        if not self.window.execute(RemoveEntity(*picked)):
+            return False
+        self.window.inspector.show_entity(None)
+        return True
+
+    def move_point(self, kind: str, ident: str, x: float, y: float) -> bool:
+        """A dragged point object moves, as one undoable edit."""
+        from shapely.geometry import Point
+
+        from planner.model.commands import UpdateEntity
+
+        if self.window.project is None:
+            return False
+        return self.window.execute(UpdateEntity(kind, ident, geometry=Point(x, y)))
+
+    def import_dialog(self) -> bool:
+        """Import parcels, buildings or streets from a file as one undoable step."""
+        from planner.io.geography import KINDS, GeographyError, import_geography
+        from planner.model import Project
+        from planner.model.commands import AddEntity, Batch
+
+        if self.window.project is None:
+            QMessageBox.information(self.window, "Import", "Make or open a project first: its site places the import.")
+            return False
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Import geography", str(self.window.path.parent) if self.window.path else str(Path.cwd()),
+            "Geodata (*.geojson *.json *.shp *.zip *.gpkg *.pbf *.osm);;All files (*)")
+        if not path:
+            return False
+        kind, ok = QInputDialog.getItem(self.window, "Import", f"What does {Path(path).name} hold?", list(KINDS), 1, False)
+        if not ok:
+            return False
+        # read into a copy, so nothing is half-added when the file is refused
+        scratch = Project(self.window.project.name, self.window.project.site, attribution=self.window.project.attribution)
+        for existing in self.window.project.items({"parcels": "parcel", "buildings": "building",
+                                            "streets": "street"}[kind]).values():
+            scratch._put(existing)
+        try:
+            report = import_geography(scratch, path, kind)
+        except (PlannerError, GeographyError) as exc:
+            QMessageBox.warning(self.window, "Cannot import", str(exc))
+            return False
+        added = [e for e in scratch.all_entities() if (e.KIND, e.id) not in self.window.project]
+        command = Batch(f"Import {len(added)} {kind}", [AddEntity(e) for e in added])
+        if not self.window.execute(command):
+            return False
+        if scratch.attribution != self.window.project.attribution:  # OpenStreetMap's credit, as its licence asks
+            self.window.project.attribution = scratch.attribution
+            self.window._attribution.setText(scratch.attribution)
+        self.window.canvas.zoom_to_extent()
+        QMessageBox.information(self.window, "Imported", report.describe())
+        return True
+
