@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         self.tool_actions = self.editing.tool_actions
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.tables_dock.toggleViewAction())
+        self.background_action = self._action(view_menu, "&Background map (OpenStreetMap)", self._toggle_background)
+        self.background_action.setCheckable(True)
         self._action(view_menu, "Zoom to &extent", self.canvas.zoom_to_extent, "Ctrl+0")
         zoom_in = self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
         zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
@@ -300,6 +302,24 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda checked=False, p=entry: self.open_path(p))
         self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
 
+    def _toggle_background(self, on: bool | None = None) -> None:
+        """Turn the background map on or off (tiles fetched off the GUI thread, cached on disk)."""
+        from planner.gui.tiles import TileLayer
+
+        on = self.background_action.isChecked() if on is None else on
+        if self.project is not None and (self.canvas.tiles is None or self.canvas.tiles.crs != self.project.site.crs):
+            layer = TileLayer(self.project.site.crs, parent=self)
+            layer.crs = self.project.site.crs
+            layer.changed.connect(self.canvas.viewport().update)
+            layer.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
+            self.canvas.tiles = layer
+        if self.canvas.tiles is not None:
+            self.canvas.tiles.enabled = on
+            self._attribution.setText("; ".join(t for t in (self.project.attribution if self.project else "",
+                                                             self.canvas.tiles.provider.attribution if on else "")
+                                                if t))
+        self.canvas.viewport().update()
+
     def set_project(self, project: Project | None, path: Path | None = None) -> None:
         """Show ``project`` (from ``path``), with a fresh undo history."""
         self.project, self.path = project, path
@@ -311,6 +331,8 @@ class MainWindow(QMainWindow):
         self.tables.refresh()
         self._crs.setText(f"{project.site.crs}" if project else "")
         self._attribution.setText(project.attribution if project else "")
+        if self.background_action.isChecked():
+            self._toggle_background(True)
         self._show_title()
 
     def _show_title(self) -> None:

@@ -306,6 +306,15 @@ class MapCanvas(QGraphicsView):
     def metres_per_pixel(self) -> float:
         return 1.0 / self.transform().m11()
 
+    #: The optional background map (:class:`planner.gui.tiles.TileLayer`), set by the window.
+    tiles = None
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """The paper colour, then the background map's tiles where it is on."""
+        super().drawBackground(painter, rect)
+        if self.tiles is not None and self.tiles.enabled:
+            self.tiles.paint(painter, rect, self.metres_per_pixel())
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """A scale bar in the lower left corner, 1-2-5 steps, about 120 pixels long."""
         metres, pixels = scale_bar_length(self.metres_per_pixel(), 120)
