@@ -1,9 +1,12 @@
 """The map: a QGraphicsView over a scene in the project's projected CRS (metres).
 
-Scene coordinates are ``(easting, -northing)`` so that north is up. Each kind of
-object is a layer: an empty parent item whose children are the objects, so a
-layer is shown, hidden and stacked as one. Point symbols keep their size on
-screen; lines use cosmetic pens.
+Scene coordinates are ``(easting, -northing)`` so that north is up. Point objects (units,
+buses, consumers, stations) are scene items: each kind a layer, an empty parent item whose
+children are the objects, so a layer is shown, hidden and stacked as one; their symbols keep
+their size on screen and can be dragged. Area and line layers (parcels, streets, buildings,
+cables), which may hold tens of thousands of features, are drawn off the GUI thread into a
+cached image (:mod:`planner.gui.layer_render`) and picked through a spatial index; the picked
+feature is shown by a highlight item that carries its kind and id, so selecting works alike.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
 )
 
+from planner.gui.layer_render import RENDERED_KINDS, LayerRenderer
 from planner.model import Change, Entity, Project
 
 KIND_ROLE = 0
@@ -114,6 +118,9 @@ def _draft_pen() -> QPen:
 class MapScene(QGraphicsScene):
     """Draws a project's layers and keeps them in step with the project's changes."""
 
+    #: The rendered layers' data changed: the view asks for a new image.
+    rendered_changed = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.project: Project | None = None
@@ -121,8 +128,12 @@ class MapScene(QGraphicsScene):
         self._items: dict[tuple[str, str], QGraphicsItem] = {}
         self._pens: dict[str, QPen] = {}
         self._brushes: dict[str, QBrush] = {}
+        self._features: dict[str, dict] = {kind: {} for kind in RENDERED_KINDS}
+        self._highlight: QGraphicsPathItem | None = None
+        self.renderer = LayerRenderer(LAYER_STYLES, self)
         self.setBackgroundBrush(QColor("#f4f1ea"))
         self._make_layers()
+        self.selectionChanged.connect(self._drop_unselected_highlight)
 
     def _make_layers(self) -> None:
         for kind, style in LAYER_STYLES.items():
@@ -146,12 +157,18 @@ class MapScene(QGraphicsScene):
         self.clear_items()
         self.project = project
         if project is None:
+            for kind in RENDERED_KINDS:
+                self.renderer.set_layer(kind, {})
+            self.rendered_changed.emit()
             return
         for kind in LAYER_STYLES:
             for entity in project.items(kind).values():
                 self._add_entity(entity)
+        for kind in RENDERED_KINDS:
+            self.renderer.set_layer(kind, self._features[kind])
         self._fan_out()
         project.subscribe(self._on_change)
+        self.rendered_changed.emit()
 
     #: Point objects closer than this share a place [m] and are fanned out around it on screen.
     SAME_PLACE_M = 1.0
@@ -182,14 +199,20 @@ class MapScene(QGraphicsScene):
                                                            self.FAN_RADIUS_PX * math.sin(angle)))
 
     def clear_items(self) -> None:
+        """Remove every object's item and the rendered layers' features."""
+        self._drop_highlight()
         for item in self._items.values():
             self.removeItem(item)
         self._items.clear()
+        self._features = {kind: {} for kind in RENDERED_KINDS}
 
     def _add_entity(self, entity: Entity) -> None:
         kind = entity.KIND
         style = LAYER_STYLES[kind]
         geometry = entity.geometry
+        if kind in RENDERED_KINDS:
+            self._features[kind] = {**self._features[kind], entity.id: geometry}
+            return
         if style.symbol is not None:
             item = _symbol(style, self._pens[kind], self._brushes[kind])
             item.setPos(scene_point(geometry.x, geometry.y))
@@ -213,6 +236,18 @@ class MapScene(QGraphicsScene):
     def _on_change(self, change: Change) -> None:
         if change.kind not in LAYER_STYLES:
             return
+        if change.kind in RENDERED_KINDS:
+            features = dict(self._features[change.kind])
+            features.pop(change.id, None)
+            if change.action in ("added", "changed"):
+                features[change.id] = self.project.get(change.kind, change.id).geometry
+            self._features[change.kind] = features
+            self.renderer.set_layer(change.kind, features)
+            if self._highlight is not None and self._highlight.data(KIND_ROLE) == change.kind \
+                    and self._highlight.data(ID_ROLE) == change.id:
+                self._drop_highlight()
+            self.rendered_changed.emit()
+            return
         key = (change.kind, change.id)
         old = self._items.pop(key, None)
         if old is not None:
@@ -227,10 +262,54 @@ class MapScene(QGraphicsScene):
         return self._layers[kind]
 
     def item_for(self, kind: str, id: str) -> QGraphicsItem | None:
+        """The item of an object; for a rendered layer, its highlight (made on demand)."""
+        if kind in RENDERED_KINDS:
+            return self.highlight(kind, id)
         return self._items.get((kind, id))
 
     def item_count(self, kind: str) -> int:
+        """How many objects of a kind the map shows."""
+        if kind in RENDERED_KINDS:
+            return len(self._features[kind])
         return len(self._layers[kind].childItems())
+
+    def highlight(self, kind: str, id: str) -> QGraphicsPathItem | None:
+        """The highlight item of a rendered feature (the one that is selected in its stead)."""
+        geometry = self._features.get(kind, {}).get(id)
+        if geometry is None:
+            return None
+        if self._highlight is not None and (self._highlight.data(KIND_ROLE), self._highlight.data(ID_ROLE)) \
+                == (kind, id):
+            return self._highlight
+        self._drop_highlight()
+        item = QGraphicsPathItem(_path_of(geometry))
+        pen = QPen(QColor("#d81b60"), 3.0)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setBrush(QBrush(QColor("#40d81b60")) if kind in ("parcel", "building") else QBrush())
+        item.setZValue(50)
+        item.setData(KIND_ROLE, kind)
+        item.setData(ID_ROLE, id)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.addItem(item)
+        self._highlight = item
+        return item
+
+    def select_feature(self, kind: str, id: str) -> None:
+        """Select a rendered feature (its highlight), alone."""
+        item = self.highlight(kind, id)
+        if item is not None:
+            self.clearSelection()
+            item.setSelected(True)
+
+    def _drop_highlight(self) -> None:
+        if self._highlight is not None:
+            item, self._highlight = self._highlight, None
+            self.removeItem(item)
+
+    def _drop_unselected_highlight(self) -> None:
+        if self._highlight is not None and not self._highlight.isSelected():
+            self._drop_highlight()
 
     def data_rect(self) -> QRectF:
         """Bounding rectangle of the project's drawn objects (scene coordinates); null if none."""
@@ -244,7 +323,11 @@ class MapScene(QGraphicsScene):
         return QRectF(QPointF(xmin, -ymax), QPointF(xmax, -ymin))
 
     def set_layer_visible(self, kind: str, visible: bool) -> None:
+        """Show or hide a layer (a rendered one is drawn again without it)."""
         self._layers[kind].setVisible(visible)
+        if kind in RENDERED_KINDS:
+            self.renderer.visible[kind] = visible
+            self.rendered_changed.emit()
 
 
 class MapCanvas(QGraphicsView):
@@ -276,11 +359,42 @@ class MapCanvas(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMouseTracking(True)
         self.setMinimumSize(300, 200)
+        from PySide6.QtCore import QTimer
+
+        self._rest = QTimer(self)  # the view has rested: draw the rendered layers anew
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(120)
+        self._rest.timeout.connect(self.request_render)
+        self.map_scene.rendered_changed.connect(lambda: self._rest.start(0))
+        self.map_scene.renderer.updated.connect(self.viewport().update)
+
+    def request_render(self) -> None:
+        """Have the rendered layers drawn for the view and a margin around it (off the GUI thread)."""
+        from planner.gui.layer_render import MARGIN
+
+        view = self.mapToScene(self.viewport().rect()).boundingRect()
+        if view.isEmpty():
+            return
+        rect = view.adjusted(-view.width() * MARGIN, -view.height() * MARGIN, view.width() * MARGIN,
+                             view.height() * MARGIN)
+        scale = self.transform().m11()
+        size = (max(1, int(rect.width() * scale)), max(1, int(rect.height() * scale)))
+        self.map_scene.renderer.render(rect, size, scale)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._rest.start()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._rest.start()
 
     def set_project(self, project: Project | None) -> None:
+        """Show a project, zoomed to its extent."""
         self.map_scene.set_project(project)
         self._update_scene_rect()
         self.zoom_to_extent()
+        self.request_render()
 
     def _update_scene_rect(self) -> None:
         data = self.map_scene.data_rect()
@@ -299,9 +413,11 @@ class MapCanvas(QGraphicsView):
                        Qt.AspectRatioMode.KeepAspectRatio)
 
     def zoom(self, factor: float) -> None:
+        """Zoom by ``factor`` about the cursor (or the centre), within sensible limits."""
         scale = self.transform().m11() * factor
         if 1e-4 < scale < 1e3:  # from about 50 km to a few millimetres across the window
             self.scale(factor, factor)
+            self._rest.start()
 
     def metres_per_pixel(self) -> float:
         return 1.0 / self.transform().m11()
@@ -314,6 +430,7 @@ class MapCanvas(QGraphicsView):
         super().drawBackground(painter, rect)
         if self.tiles is not None and self.tiles.enabled:
             self.tiles.paint(painter, rect, self.metres_per_pixel())
+        self.map_scene.renderer.paint(painter)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """A scale bar in the lower left corner, 1-2-5 steps, about 120 pixels long."""
@@ -359,6 +476,13 @@ class MapCanvas(QGraphicsView):
             self.place_requested.emit(self.tool, p.x(), -p.y())
             event.accept()
             return
+        if event.button() == Qt.MouseButton.LeftButton and self.itemAt(event.position().toPoint()) is None:
+            p = self.mapToScene(event.position().toPoint())
+            hit = self.map_scene.renderer.pick(p.x(), -p.y(), 4.0 * self.metres_per_pixel())
+            if hit is not None:  # a parcel, building, street or cable: select it through its highlight
+                self.map_scene.select_feature(*hit)
+                event.accept()
+                return
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event):

@@ -159,3 +159,27 @@ def test_units_at_one_place_are_fanned_out_so_each_can_be_clicked(window, sample
     assert (hit.data(0), hit.data(1)) == ("chp_unit", chp.id)
     assert (view.itemAt(station_at).data(0), view.itemAt(station_at).data(1)) == ("transformer", station.id)
     del Qt
+
+
+def test_rendered_layers_are_drawn_off_thread_and_picked_by_the_index(window, small_project, qtbot):
+    from PySide6.QtCore import QPointF
+    from shapely.geometry import box
+
+    from planner.model import Building
+
+    small_project.add(Building(id="hall", name="Hall", geometry=box(412_300.0, 5_368_300.0, 412_340.0, 5_368_330.0)))
+    window.set_project(small_project)
+    canvas, scene = window.canvas, window.canvas.map_scene
+    renderer = scene.renderer
+    assert renderer.wait(5000)
+    qtbot.waitUntil(lambda: renderer.image is not None, timeout=5000)
+    assert scene.item_count("building") == len(small_project.items("building"))
+    canvas.viewport().repaint()
+    # a click inside the hall picks it through the spatial index and selects its highlight
+    at = canvas.mapFromScene(QPointF(412_320.0, -5_368_315.0))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert canvas.selected_entity() == ("building", "hall")
+    assert window.inspector.entity.id == "hall"
+    # hiding the layer draws the image again without it, and the hall can no longer be picked
+    window.layer_list.set_checked("building", False)
+    assert renderer.pick(412_320.0, 5_368_315.0, 1.0) is None

@@ -1,0 +1,179 @@
+"""Area and line layers drawn off the GUI thread into a cached image, as QGIS renders its layers.
+
+Parcels, buildings, streets and cables can be tens of thousands of features: as one scene item
+each they cost hundreds of milliseconds a frame. Here they are kept as geometries with a spatial
+index (shapely's STRtree, for picking), turned into one painter path per layer and feature band,
+and painted by a worker of Qt's thread pool into a ``QImage`` covering the view and a margin
+around it. The view shows that image while it pans and zooms (a blit of a few milliseconds) and
+asks for a new one when it has rested. Level of detail: a polygon smaller than about a pixel
+at the render's scale is drawn as a dot, and outlines are simplified to half a pixel.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import shapely
+from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+
+#: Layers drawn into the cached image rather than as scene items.
+RENDERED_KINDS = ("parcel", "street", "building", "cable")
+#: How far beyond the view the image reaches, as a share of the view on each side.
+MARGIN = 0.5
+
+
+class LayerData:
+    """One rendered layer's features: ids, geometries (projected CRS), and a spatial index."""
+
+    def __init__(self, features: dict):
+        self.ids = list(features)
+        self.geometries = np.array([features[i] for i in self.ids], dtype=object)
+        self.tree = shapely.STRtree(self.geometries) if len(self.ids) else None
+        self.areas = shapely.area(self.geometries) if len(self.ids) else np.zeros(0)
+
+    def pick(self, x: float, y: float, tolerance: float) -> str | None:
+        """The id of the feature at a point (the smallest area first, then the nearest line)."""
+        if self.tree is None:
+            return None
+        point = shapely.Point(x, y)
+        hits = self.tree.query(point.buffer(tolerance), predicate="intersects")
+        if not len(hits):
+            return None
+        best = min(hits, key=lambda i: (self.areas[i] if self.areas[i] > 0 else 0.0,
+                                        self.geometries[i].distance(point)))
+        return self.ids[int(best)]
+
+
+def _paths(geometries, tolerance: float) -> tuple[QPainterPath, QPainterPath]:
+    """Outlines (simplified by ``tolerance`` metres) of the features big enough to see, and dots
+    for the rest; scene coordinates (north up)."""
+    shapes, dots = QPainterPath(), QPainterPath()
+    if not len(geometries):
+        return shapes, dots
+    small = np.zeros(len(geometries), dtype=bool)
+    if tolerance > 0:
+        bounds = shapely.bounds(geometries)
+        extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        small = extent < 2.0 * tolerance
+        geometries = np.where(small, geometries, shapely.simplify(geometries, tolerance, preserve_topology=False))
+    for geometry, is_small in zip(geometries, small):
+        if geometry is None or geometry.is_empty:
+            continue
+        if is_small:
+            c = geometry.centroid
+            dots.addRect(QRectF(c.x - tolerance, -c.y - tolerance, 2 * tolerance, 2 * tolerance))
+            continue
+        kind = geometry.geom_type
+        if kind == "LineString":
+            coords = shapely.get_coordinates(geometry)
+            shapes.addPolygon(QPolygonF([QPointF(x, -y) for x, y in coords]))
+        elif kind in ("Polygon", "MultiPolygon"):
+            for polygon in (geometry.geoms if kind == "MultiPolygon" else [geometry]):
+                for ring in (polygon.exterior, *polygon.interiors):
+                    coords = shapely.get_coordinates(ring)
+                    shapes.addPolygon(QPolygonF([QPointF(x, -y) for x, y in coords]))
+                    shapes.closeSubpath()
+    return shapes, dots
+
+
+class _Job(QRunnable):
+    def __init__(self, renderer: "LayerRenderer", generation: int, rect: QRectF, size, scale: float, layers):
+        super().__init__()
+        self.renderer, self.generation, self.rect, self.size, self.scale, self.layers = (
+            renderer, generation, rect, size, scale, layers)
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        image = QImage(self.size[0], self.size[1], QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        transform = QTransform()
+        transform.scale(self.scale, self.scale)
+        transform.translate(-self.rect.left(), -self.rect.top())
+        painter.setTransform(transform)
+        tolerance = 0.5 / self.scale  # half a pixel, in metres
+        window = shapely.box(self.rect.left(), -self.rect.bottom(), self.rect.right(), -self.rect.top())
+        for data, pen, brush in self.layers:
+            if data.tree is None:
+                continue
+            inside = data.tree.query(window)
+            shapes, dots = _paths(data.geometries[inside], tolerance)
+            painter.setPen(pen)
+            painter.setBrush(brush)
+            painter.drawPath(shapes)
+            if not dots.isEmpty():
+                painter.setPen(QPen(pen.color(), 0))
+                painter.setBrush(QBrush(pen.color()))
+                painter.drawPath(dots)
+        painter.end()
+        self.renderer._finished.emit(self.generation, image, self.rect, time.perf_counter() - started)
+
+
+class LayerRenderer(QObject):
+    """Keeps the rendered layers' data and their cached image; ``updated`` asks for a repaint."""
+
+    updated = Signal()
+    _finished = Signal(int, QImage, QRectF, float)
+
+    def __init__(self, styles: dict, parent=None):
+        super().__init__(parent)
+        self.styles = styles
+        self.layers: dict[str, LayerData] = {kind: LayerData({}) for kind in RENDERED_KINDS}
+        self.visible = {kind: True for kind in RENDERED_KINDS}
+        self.image: QImage | None = None
+        self.image_rect = QRectF()
+        self.last_render_s = 0.0
+        self._generation = itertools.count(1)
+        self._latest = 0
+        self._busy = False
+        self._finished.connect(self._take)
+        self.pool = QThreadPool.globalInstance()
+
+    def set_layer(self, kind: str, features: dict) -> None:
+        """Replace a layer's features (``{id: geometry}``)."""
+        self.layers[kind] = LayerData(features)
+
+    def render(self, rect: QRectF, size: tuple[int, int], scale: float) -> int:
+        """Ask for an image of ``rect`` (scene coordinates) at ``scale`` pixels per metre."""
+        generation = next(self._generation)
+        self._latest = generation
+        layers = []
+        for kind in RENDERED_KINDS:
+            if not self.visible.get(kind, True):
+                continue
+            style = self.styles[kind]
+            pen = QPen(QColor(style.stroke), style.width)
+            pen.setCosmetic(True)
+            brush = QBrush(QColor(style.fill)) if style.fill else QBrush()
+            layers.append((self.layers[kind], pen, brush))
+        self.pool.start(_Job(self, generation, QRectF(rect), size, scale, layers))
+        return generation
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """Wait for the workers (tests, screenshots, benchmarks)."""
+        return self.pool.waitForDone(msecs)
+
+    def _take(self, generation: int, image: QImage, rect: QRectF, seconds: float) -> None:
+        if generation != self._latest:
+            return  # an older request: a newer view is on its way
+        self.image, self.image_rect, self.last_render_s = image, rect, seconds
+        self.updated.emit()
+
+    def paint(self, painter: QPainter) -> None:
+        """Blit the cached image where it belongs in the scene."""
+        if self.image is not None:
+            painter.drawImage(self.image_rect, self.image)
+
+    def pick(self, x: float, y: float, tolerance: float) -> tuple[str, str] | None:
+        """The topmost visible rendered feature at a point: (kind, id), or None."""
+        for kind in reversed(RENDERED_KINDS):
+            if not self.visible.get(kind, True):
+                continue
+            hit = self.layers[kind].pick(x, y, tolerance)
+            if hit is not None:
+                return kind, hit
+        return None
