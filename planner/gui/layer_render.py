@@ -47,10 +47,10 @@ class LayerData:
         return self.ids[int(best)]
 
 
-def _paths(geometries, tolerance: float) -> tuple[QPainterPath, QPainterPath]:
-    """Outlines (simplified by ``tolerance`` metres) of the features big enough to see, and dots
-    for the rest; scene coordinates (north up)."""
-    shapes, dots = QPainterPath(), QPainterPath()
+def _paths(geometries, tolerance: float) -> tuple[QPainterPath, QPolygonF]:
+    """Outlines (simplified by ``tolerance`` metres) of the features big enough to see, and the
+    centres of the rest as points; scene coordinates (north up)."""
+    shapes, dots = QPainterPath(), QPolygonF()
     if not len(geometries):
         return shapes, dots
     small = np.zeros(len(geometries), dtype=bool)
@@ -58,25 +58,42 @@ def _paths(geometries, tolerance: float) -> tuple[QPainterPath, QPainterPath]:
         bounds = shapely.bounds(geometries)
         extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
         small = extent < 2.0 * tolerance
-        geometries = np.where(small, geometries, shapely.simplify(geometries, tolerance, preserve_topology=False))
-    for geometry, is_small in zip(geometries, small):
-        if geometry is None or geometry.is_empty:
-            continue
-        if is_small:
-            c = geometry.centroid
-            dots.addRect(QRectF(c.x - tolerance, -c.y - tolerance, 2 * tolerance, 2 * tolerance))
-            continue
-        kind = geometry.geom_type
-        if kind == "LineString":
-            coords = shapely.get_coordinates(geometry)
-            shapes.addPolygon(QPolygonF([QPointF(x, -y) for x, y in coords]))
-        elif kind in ("Polygon", "MultiPolygon"):
-            for polygon in (geometry.geoms if kind == "MultiPolygon" else [geometry]):
-                for ring in (polygon.exterior, *polygon.interiors):
-                    coords = shapely.get_coordinates(ring)
-                    shapes.addPolygon(QPolygonF([QPointF(x, -y) for x, y in coords]))
-                    shapes.closeSubpath()
+    if small.any():
+        centres = shapely.get_coordinates(shapely.centroid(geometries[small]))
+        dots = QPolygonF([QPointF(x, -y) for x, y in centres])
+    large = geometries[~small]
+    if tolerance > 0 and len(large):
+        large = shapely.simplify(large, tolerance, preserve_topology=False)
+    large = large[~shapely.is_empty(large) & ~shapely.is_missing(large)] if len(large) else large
+    if len(large):
+        lines = shapely.get_type_id(large) == 1
+        parts = list(large[lines])
+        polygons = large[~lines]
+        if len(polygons):
+            parts.extend(shapely.get_rings(shapely.get_parts(polygons)))
+        coords, index = shapely.get_coordinates(np.asarray(parts, dtype=object), return_index=True)
+        shapes = _bulk_path(coords, index)
     return shapes, dots
+
+
+def _bulk_path(coords: np.ndarray, index: np.ndarray) -> QPainterPath:
+    """One painter path of many polylines and rings at once, through QPainterPath's binary form
+    (the way pyqtgraph builds long paths): a move to each part's first point, lines to the rest."""
+    from PySide6.QtCore import QByteArray, QDataStream
+
+    n = len(coords)
+    path = QPainterPath()
+    if n == 0:
+        return path
+    elements = np.empty(n, dtype=[("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
+    elements["type"] = 1  # LineToElement
+    elements["type"][np.r_[0, np.flatnonzero(np.diff(index)) + 1]] = 0  # MoveToElement starts a part
+    elements["x"] = coords[:, 0]
+    elements["y"] = -coords[:, 1]
+    data = np.array([n], dtype=">i4").tobytes() + elements.tobytes() + np.array([0], dtype=">i4").tobytes()
+    stream = QDataStream(QByteArray(data))
+    stream >> path
+    return path
 
 
 class _Job(QRunnable):
@@ -105,10 +122,11 @@ class _Job(QRunnable):
             painter.setPen(pen)
             painter.setBrush(brush)
             painter.drawPath(shapes)
-            if not dots.isEmpty():
-                painter.setPen(QPen(pen.color(), 0))
-                painter.setBrush(QBrush(pen.color()))
-                painter.drawPath(dots)
+            if not dots.isEmpty():  # features smaller than a pixel: a dot each, in the outline colour
+                dot = QPen(pen.color(), 2.0)
+                dot.setCosmetic(True)
+                painter.setPen(dot)
+                painter.drawPoints(dots)
         painter.end()
         self.renderer._finished.emit(self.generation, image, self.rect, time.perf_counter() - started)
 

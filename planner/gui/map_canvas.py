@@ -161,6 +161,7 @@ class MapScene(QGraphicsScene):
                 self.renderer.set_layer(kind, {})
             self.rendered_changed.emit()
             return
+        self._features = {kind: {} for kind in RENDERED_KINDS}
         for kind in LAYER_STYLES:
             for entity in project.items(kind).values():
                 self._add_entity(entity)
@@ -210,8 +211,8 @@ class MapScene(QGraphicsScene):
         kind = entity.KIND
         style = LAYER_STYLES[kind]
         geometry = entity.geometry
-        if kind in RENDERED_KINDS:
-            self._features[kind] = {**self._features[kind], entity.id: geometry}
+        if kind in RENDERED_KINDS:  # (a dict of its own per load; changes replace it, never mutate it)
+            self._features[kind][entity.id] = geometry
             return
         if style.symbol is not None:
             item = _symbol(style, self._pens[kind], self._brushes[kind])
@@ -476,13 +477,8 @@ class MapCanvas(QGraphicsView):
             self.place_requested.emit(self.tool, p.x(), -p.y())
             event.accept()
             return
-        if event.button() == Qt.MouseButton.LeftButton and self.itemAt(event.position().toPoint()) is None:
-            p = self.mapToScene(event.position().toPoint())
-            hit = self.map_scene.renderer.pick(p.x(), -p.y(), 4.0 * self.metres_per_pixel())
-            if hit is not None:  # a parcel, building, street or cable: select it through its highlight
-                self.map_scene.select_feature(*hit)
-                event.accept()
-                return
+        if event.button() == Qt.MouseButton.LeftButton and self._pick_at(event):
+            return  # a parcel, building, street or cable: selected through its highlight
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event):
@@ -490,7 +486,22 @@ class MapCanvas(QGraphicsView):
             self.finish_draft()
             event.accept()
             return
+        if self.tool == "select" and event.button() == Qt.MouseButton.LeftButton and self._pick_at(event):
+            return  # a second click on a rendered feature keeps it selected
         super().mouseDoubleClickEvent(event)
+
+    def _pick_at(self, event) -> bool:
+        """Select the rendered feature (parcel, building, street, cable) under the cursor, if any."""
+        if self.itemAt(event.position().toPoint()) is not None:
+            return False
+        p = self.mapToScene(event.position().toPoint())
+        hit = self.map_scene.renderer.pick(p.x(), -p.y(), 4.0 * self.metres_per_pixel())
+        if hit is None:
+            return False
+        self.map_scene.select_feature(*hit)
+        self._picked = True  # its release must not reach QGraphicsView, which would clear the selection
+        event.accept()
+        return True
 
     def keyPressEvent(self, event):
         key = event.key()
@@ -556,6 +567,12 @@ class MapCanvas(QGraphicsView):
     def mouseReleaseEvent(self, event):
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = None
+            event.accept()
+            return
+        if getattr(self, "_picked", False) and event.button() == Qt.MouseButton.LeftButton:
+            # a hand-drag view takes a release without motion after an unaccepted press for a click
+            # on the background and clears the selection: the press picked a feature, so keep it
+            self._picked = False
             event.accept()
             return
         super().mouseReleaseEvent(event)
