@@ -479,7 +479,29 @@ class MapCanvas(QGraphicsView):
             return
         if event.button() == Qt.MouseButton.LeftButton and self._pick_at(event):
             return  # a parcel, building, street or cable: selected through its highlight
+        if event.button() == Qt.MouseButton.LeftButton and self.tool == "select":
+            stack = [i for i in self.items(event.position().toPoint())
+                     if i.data(KIND_ROLE) in LAYER_STYLES and LAYER_STYLES[i.data(KIND_ROLE)].symbol is not None]
+            if len(stack) > 1:  # symbols on top of one another: offer the choice
+                chosen = self.choose(stack)
+                if chosen is not None:
+                    self.map_scene.clearSelection()
+                    chosen.setSelected(True)
+                self._picked = True
+                event.accept()
+                return
         super().mousePressEvent(event)
+
+    def choose(self, items: list) -> QGraphicsItem | None:
+        """Ask which of several stacked objects is meant (a menu at the cursor); None if none."""
+        from PySide6.QtGui import QCursor
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        actions = {menu.addAction(item.toolTip() or f"{item.data(KIND_ROLE)} {item.data(ID_ROLE)}"): item
+                   for item in items}
+        picked = menu.exec(QCursor.pos())
+        return actions.get(picked)
 
     def mouseDoubleClickEvent(self, event):
         if self.tool in self.DRAW_TOOLS:

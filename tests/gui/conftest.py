@@ -18,6 +18,10 @@ def window(qtbot, tmp_path, monkeypatch):
     # a modal question would wait for a click that never comes: unsaved edits are discarded at the
     # end of a test unless the test answers otherwise
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    # a menu for stacked symbols would wait too: the topmost is taken unless the test chooses
+    from planner.gui.map_canvas import MapCanvas
+
+    monkeypatch.setattr(MapCanvas, "choose", lambda self, items: items[0])
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     w = MainWindow()

@@ -183,3 +183,26 @@ def test_rendered_layers_are_drawn_off_thread_and_picked_by_the_index(window, sm
     # hiding the layer draws the image again without it, and the hall can no longer be picked
     window.layer_list.set_checked("building", False)
     assert renderer.pick(412_320.0, 5_368_315.0, 1.0) is None
+
+
+def test_a_click_on_stacked_symbols_offers_a_choice(window, small_project, qtbot, monkeypatch):
+    from PySide6.QtCore import QPointF
+
+    from planner.gui.map_canvas import MapCanvas
+
+    window.set_project(small_project)
+    canvas = window.canvas
+    # zoomed out, the bakery's CHP and Anna's PV (2 m apart) lie on top of one another
+    canvas.zoom(0.05)
+    chp = small_project.get("chp_unit", "chp1")
+    offered = []
+
+    def pick_the_chp(self, items):
+        offered.extend((i.data(0), i.data(1)) for i in items)
+        return next(i for i in items if i.data(0) == "chp_unit")
+
+    monkeypatch.setattr(MapCanvas, "choose", pick_the_chp)
+    at = canvas.mapFromScene(QPointF(chp.geometry.x, -chp.geometry.y))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert ("chp_unit", "chp1") in offered and len(offered) >= 2
+    assert canvas.selected_entity() == ("chp_unit", "chp1")
