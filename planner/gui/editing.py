@@ -38,6 +38,7 @@ class EditingTools(QObject):
         window.canvas.place_requested.connect(self.place_unit)
         window.canvas.drawn.connect(self.add_drawn)
         window.canvas.moved.connect(self.move_point)
+        window.canvas.reshaped.connect(self.reshape)
 
     def make_tools(self) -> None:
         """The Tools toolbar and menu: one checkable action per tool, with its key."""
@@ -118,6 +119,18 @@ class EditingTools(QObject):
             return False
         self.window.inspector.show_entity(None)
         return True
+
+    def reshape(self, kind: str, ident: str, geometry) -> bool:
+        """A dragged vertex: the new outline or line as one undoable edit (refused when invalid)."""
+        from planner.model.commands import UpdateEntity
+
+        if self.window.project is None:
+            return False
+        done = self.window.execute(UpdateEntity(kind, ident, geometry=geometry))
+        if not done:  # put the handles back where the model still has them
+            self.window.canvas.map_scene._drop_highlight()
+            self.window.canvas.map_scene.select_feature(kind, ident)
+        return done
 
     def move_point(self, kind: str, ident: str, x: float, y: float) -> bool:
         """A dragged point object moves, as one undoable edit."""

@@ -27,6 +27,7 @@ from planner.model import Change, Entity, Project
 
 KIND_ROLE = 0
 ID_ROLE = 1
+VERTEX_ROLE = 2
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,10 @@ class MapScene(QGraphicsScene):
             self.renderer.set_layer(change.kind, features)
             if self._highlight is not None and self._highlight.data(KIND_ROLE) == change.kind \
                     and self._highlight.data(ID_ROLE) == change.id:
+                was_selected = self._highlight.isSelected()
                 self._drop_highlight()
+                if was_selected and change.action == "changed":  # reshaped or edited: stay selected
+                    self.select_feature(change.kind, change.id)
             self.rendered_changed.emit()
             return
         key = (change.kind, change.id)
@@ -294,7 +298,55 @@ class MapScene(QGraphicsScene):
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.addItem(item)
         self._highlight = item
+        self._add_vertex_handles(item, geometry)
         return item
+
+    def _add_vertex_handles(self, highlight: QGraphicsPathItem, geometry) -> None:
+        """Square handles on the vertices of the feature's outline (or line): drag one to reshape."""
+        if geometry.geom_type == "LineString":
+            coords = list(geometry.coords)
+        elif geometry.geom_type == "Polygon":
+            coords = list(geometry.exterior.coords)[:-1]
+        else:
+            return  # several parts: reshape them one by one after splitting them in a GIS
+        if len(coords) > 400:
+            return  # too many to grab one by one
+        pen = QPen(QColor("#d81b60"), 1.0)
+        pen.setCosmetic(True)
+        for index, (x, y) in enumerate(c[:2] for c in coords):
+            handle = QGraphicsRectItem(-4, -4, 8, 8, highlight)
+            handle.setPen(pen)
+            handle.setBrush(QBrush(QColor("#ffffff")))
+            handle.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            handle.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
+            handle.setPos(scene_point(x, y))
+            handle.setData(VERTEX_ROLE, index)
+
+    def moved_vertex(self):
+        """A vertex handle that was dragged: (kind, id, new geometry), else None."""
+        import shapely
+
+        if self._highlight is None:
+            return None
+        kind, ident = self._highlight.data(KIND_ROLE), self._highlight.data(ID_ROLE)
+        geometry = self._features.get(kind, {}).get(ident)
+        if geometry is None:
+            return None
+        coords = list(geometry.coords) if geometry.geom_type == "LineString" else list(geometry.exterior.coords)[:-1]
+        changed = False
+        for handle in self._highlight.childItems():
+            index = handle.data(VERTEX_ROLE)
+            if index is None:
+                continue
+            x, y = handle.pos().x(), -handle.pos().y()
+            if abs(x - coords[index][0]) > 1e-6 or abs(y - coords[index][1]) > 1e-6:
+                coords[index] = (x, y)
+                changed = True
+        if not changed:
+            return None
+        if geometry.geom_type == "LineString":
+            return kind, ident, shapely.LineString(coords)
+        return kind, ident, shapely.Polygon(coords, [ring.coords for ring in geometry.interiors])
 
     def select_feature(self, kind: str, id: str) -> None:
         """Select a rendered feature (its highlight), alone."""
@@ -342,6 +394,8 @@ class MapCanvas(QGraphicsView):
     drawn = Signal(str, list)
     #: A point object was dragged: kind, id and its new position in projected coordinates [m].
     moved = Signal(str, str, float, float)
+    #: A vertex of a parcel, building or street was dragged: kind, id and the new geometry.
+    reshaped = Signal(str, str, object)
     DRAW_TOOLS = {"draw_parcel": "parcel", "draw_building": "building", "draw_street": "street"}
     ZOOM_STEP = 1.25
     #: The active tool: ``"select"`` or the kind of unit a click places (``"pv_unit"``, ...).
@@ -602,7 +656,11 @@ class MapCanvas(QGraphicsView):
             self._report_moves()
 
     def _report_moves(self) -> None:
-        """A dragged point object: its new position becomes one undoable edit (``moved``)."""
+        """A dragged point object or vertex: one undoable edit (``moved``, ``reshaped``)."""
+        reshaped = self.map_scene.moved_vertex()
+        if reshaped is not None:
+            self.reshaped.emit(*reshaped)
+            return
         project = self.map_scene.project
         for item in self.map_scene.selectedItems():
             kind, ident = item.data(KIND_ROLE), item.data(ID_ROLE)

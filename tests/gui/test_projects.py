@@ -294,3 +294,37 @@ def test_draw_a_building_and_a_street_then_delete_and_move(window, small_project
     assert moved.x == pytest.approx(pv.geometry.x + 20, abs=2.0) and moved.y == pytest.approx(pv.geometry.y, abs=2.0)
     window.undo_stack.undo()
     assert window.project.get("wind_turbine", "w1").geometry.equals(pv.geometry)
+
+
+def test_drag_a_vertex_to_reshape_a_building(window, small_project, tmp_path, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from planner.model import Building
+
+    small_project.add(Building(id="shed", name="Shed", geometry=box(X0 + 300, Y0 + 300, X0 + 320, Y0 + 310)))
+    _open_copy(window, small_project, tmp_path)
+    canvas, scene = window.canvas, window.canvas.map_scene
+    for _ in range(4):
+        canvas.zoom(2.0)
+    canvas.centerOn(QPointF(X0 + 310, -(Y0 + 305)))
+    scene.select_feature("building", "shed")
+    assert canvas.selected_entity() == ("building", "shed")
+    handles = [h for h in scene.item_for("building", "shed").childItems() if h.data(2) is not None]
+    assert len(handles) == 4
+    corner = max(handles, key=lambda h: (h.pos().x(), -h.pos().y()))  # the north-east corner
+    start = canvas.mapFromScene(corner.pos())
+    end = canvas.mapFromScene(corner.pos() + QPointF(10, -10))  # 10 m east and 10 m north
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 5):
+        target = QPointF(start + (end - start) * k / 4)
+        QApplication.sendEvent(canvas.viewport(), QMouseEvent(
+            QMouseEvent.Type.MouseMove, target, canvas.viewport().mapToGlobal(target), Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    shed = window.project.get("building", "shed").geometry
+    assert shed.area == pytest.approx(200 + 0.5 * 10 * 20 + 0.5 * 10 * 10, rel=0.05)  # the corner pulled out
+    assert canvas.selected_entity() == ("building", "shed") and window.undo_stack.count() == 1
+    window.undo_stack.undo()
+    assert window.project.get("building", "shed").geometry.area == pytest.approx(200.0)
