@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from planner.gui.map_canvas import LAYER_STYLES
 from planner.model import Entity, Project
+from planner.model.base import value_from_text
 
 
 def _swatch(style) -> QIcon:
@@ -185,24 +186,7 @@ class Inspector(QScrollArea):
             return editor.isChecked()
         if isinstance(editor, QComboBox):
             return editor.currentData()
-        text = editor.text().strip()
-        if text == "":
-            if spec.optional:
-                return None
-            if spec.type is str:
-                return ""
-            raise ValueError(f"{spec.label} is needed")
-        if spec.type is float:
-            try:
-                return float(text)
-            except ValueError:
-                raise ValueError(f"{spec.label} must be a number, got '{text}'") from None
-        if spec.type is int:
-            try:
-                return int(text)
-            except ValueError:
-                raise ValueError(f"{spec.label} must be a whole number, got '{text}'") from None
-        return text
+        return value_from_text(spec, editor.text())
 
     def _problems(self, name: str) -> list[str]:
         try:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model import ENTITY_BY_KIND
+from planner.model.base import value_from_text
 
 #: The kinds edited in tables, in tab order, with their tab titles.
 TABLE_KINDS = (("member", "Members"), ("ownership_share", "Ownership shares"), ("tariff", "Tariffs"),
@@ -112,24 +113,7 @@ def _parse(spec, value, role):
     if spec.type is bool:
         state = value.value if hasattr(value, "value") else value
         return state == Qt.CheckState.Checked.value or state is True
-    text = "" if value is None else str(value).strip()
-    if text == "":
-        if spec.optional:
-            return None
-        if spec.type is str:
-            return ""
-        raise ValueError(f"{spec.label} is needed")
-    if spec.type is float:
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f"{spec.label} must be a number, got '{text}'") from None
-    if spec.type is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{spec.label} must be a whole number, got '{text}'") from None
-    return text
+    return value_from_text(spec, value)
 
 
 class EntityTable(QWidget):

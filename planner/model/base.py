@@ -287,3 +287,38 @@ def check_geometry(kind: str, geometry: Any) -> str | None:
     if not geometry.is_valid:
         return f"invalid {kind.lower()}: {shapely.is_valid_reason(geometry)}"
     return None
+
+
+def value_from_text(spec: FieldSpec, text) -> Any:
+    """A field's value from what a user typed: a number, a whole number, text, or empty (None).
+
+    Raises
+    ------
+    ValueError
+        Saying what the field needs (``"peak power must be a number, got '7kW'"``); bounds and
+        the object's own rules are for :func:`check_value` and ``validate``.
+    """
+    text = "" if text is None else str(text).strip()
+    if text == "":
+        if spec.optional:
+            return None
+        if spec.type is str:
+            return ""
+        raise ValueError(f"{spec.label} is needed")
+    if spec.type is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{spec.label} must be a number, got '{text}'") from None
+    if spec.type is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{spec.label} must be a whole number, got '{text}'") from None
+    if spec.type is bool:
+        if text.lower() in ("yes", "true", "1"):
+            return True
+        if text.lower() in ("no", "false", "0"):
+            return False
+        raise ValueError(f"{spec.label} must be yes or no, got '{text}'")
+    return text
