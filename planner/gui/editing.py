@@ -39,6 +39,7 @@ class EditingTools(QObject):
         window.canvas.drawn.connect(self.add_drawn)
         window.canvas.moved.connect(self.move_point)
         window.canvas.reshaped.connect(self.reshape)
+        window.canvas.box_selected.connect(self.report_box)
 
     def make_tools(self) -> None:
         """The Tools toolbar and menu: one checkable action per tool, with its key."""
@@ -119,6 +120,16 @@ class EditingTools(QObject):
             return False
         self.window.inspector.show_entity(None)
         return True
+
+    def report_box(self, found: dict) -> None:
+        """Say what a box holds (its point objects are selected)."""
+        from planner.model import ENTITY_BY_KIND
+
+        if not found:
+            self.window.statusBar().showMessage("nothing in the box", 5000)
+            return
+        parts = [ENTITY_BY_KIND[kind].count_label(len(ids)) for kind, ids in found.items()]
+        self.window.statusBar().showMessage("in the box: " + ", ".join(parts), 15000)
 
     def reshape(self, kind: str, ident: str, geometry) -> bool:
         """A dragged vertex: the new outline or line as one undoable edit (refused when invalid)."""

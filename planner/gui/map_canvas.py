@@ -50,6 +50,8 @@ class MapCanvas(QGraphicsView):
     moved = Signal(str, str, float, float)
     #: A vertex of a parcel, building or street was dragged: kind, id and the new geometry.
     reshaped = Signal(str, str, object)
+    #: Shift and a drag drew a box: ``{kind: [ids]}`` of the objects in it.
+    box_selected = Signal(dict)
     DRAW_TOOLS = {"draw_parcel": "parcel", "draw_building": "building", "draw_street": "street"}
     ZOOM_STEP = 1.25
     #: The active tool: ``"select"`` or the kind of unit a click places (``"pv_unit"``, ...).
@@ -171,10 +173,19 @@ class MapCanvas(QGraphicsView):
                          else QGraphicsView.DragMode.NoDrag)
         self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if tool == "select" else Qt.CursorShape.CrossCursor)
 
+    #: Objects in the last box drawn with Shift and a drag: ``{kind: [ids]}``.
+    boxed: dict = {}
+
     def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
             event.accept()
+            return
+        if (event.button() == Qt.MouseButton.LeftButton and self.tool == "select"
+                and event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)  # Shift and a drag: a box
+            self._box_from = self.mapToScene(event.position().toPoint())
+            super().mousePressEvent(event)
             return
         if event.button() == Qt.MouseButton.LeftButton and self.tool in self.DRAW_TOOLS:
             self._add_vertex(self.mapToScene(event.position().toPoint()))
@@ -305,9 +316,36 @@ class MapCanvas(QGraphicsView):
             self._picked = False
             event.accept()
             return
+        start = getattr(self, "_box_from", None)
+        if start is not None and event.button() == Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            self._box_from = None
+            self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            end = self.mapToScene(event.position().toPoint())
+            self._select_box(QRectF(start, end).normalized())
+            return
         super().mouseReleaseEvent(event)
         if event.button() == Qt.MouseButton.LeftButton and self.tool == "select":
             self._report_moves()
+
+    def _select_box(self, rect: QRectF) -> None:
+        """The objects inside a box: point objects selected, rendered features found through their
+        spatial index; all of them in ``boxed`` and ``box_selected``."""
+        import shapely
+
+        box = shapely.box(rect.left(), -rect.bottom(), rect.right(), -rect.top())
+        found: dict[str, list[str]] = {}
+        for (kind, ident), item in self.map_scene.point_items():
+            if item.isVisible() and item.parentItem().isVisible() and rect.contains(item.pos()):
+                item.setSelected(True)
+                found.setdefault(kind, []).append(ident)
+        for kind, data in self.map_scene.renderer.layers.items():
+            if data.tree is not None and self.map_scene.renderer.visible.get(kind, True):
+                hits = data.tree.query(box, predicate="intersects")
+                if len(hits):
+                    found[kind] = [data.ids[int(i)] for i in hits]
+        self.boxed = found
+        self.box_selected.emit(found)
 
     def _report_moves(self) -> None:
         """A dragged point object or vertex: one undoable edit (``moved``, ``reshaped``)."""

@@ -254,6 +254,10 @@ class MapScene(QGraphicsScene):
             return self.highlight(kind, id)
         return self._items.get((kind, id))
 
+    def point_items(self):
+        """``((kind, id), item)`` of every point object's symbol."""
+        return list(self._items.items())
+
     def item_count(self, kind: str) -> int:
         """How many objects of a kind the map shows."""
         if kind in RENDERED_KINDS:

@@ -206,3 +206,21 @@ def test_a_click_on_stacked_symbols_offers_a_choice(window, small_project, qtbot
     qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at)
     assert ("chp_unit", "chp1") in offered and len(offered) >= 2
     assert canvas.selected_entity() == ("chp_unit", "chp1")
+
+
+def test_shift_and_a_drag_boxes_objects_through_the_index(window, small_project, qtbot):
+    from PySide6.QtCore import QPointF
+
+    window.set_project(small_project)
+    canvas = window.canvas
+    x0, y0 = 412_000.0, 5_368_000.0
+    corner_a = canvas.mapFromScene(QPointF(x0 - 20, -(y0 + 60)))
+    corner_b = canvas.mapFromScene(QPointF(x0 + 60, -(y0 - 40)))
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, corner_a)
+    qtbot.mouseMove(canvas.viewport(), corner_b)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, corner_b)
+    boxed = canvas.boxed
+    assert "pv1" in boxed.get("pv_unit", []) and "chp1" in boxed.get("chp_unit", [])
+    assert "pv2" not in boxed.get("pv_unit", [])  # the field array lies outside
+    assert "in the box:" in window.statusBar().currentMessage()
+    assert canvas.dragMode() == canvas.DragMode.ScrollHandDrag  # back to panning
