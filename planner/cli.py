@@ -187,7 +187,15 @@ def _dispatch(args, launch_gui) -> int:
     return commands[args.command](args)
 
 
+#: A progress line is open on the terminal (the next message starts on a line of its own).
+_progress_line_open = False
+
+
 def _fail(message: str) -> int:
+    global _progress_line_open
+    if _progress_line_open:
+        print(flush=True)
+        _progress_line_open = False
     print(f"planner: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
@@ -414,8 +422,14 @@ def cmd_run(args) -> int:
 
         project.shared_energy = SharedEnergy.from_preset(args.shared_energy)
     catalogue = load_catalogue(args.costs)
+    from planner.simulation.task import Task
+
     result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
-                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue)
+                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=_stage_printer()))
+    global _progress_line_open
+    if _progress_line_open:
+        print()
+        _progress_line_open = False
     with output_folder(args.output, "run") as staging:
         write_outputs(result, staging)
     s = summary_dict(result)
@@ -450,6 +464,26 @@ def cmd_run(args) -> int:
     for repair in w.get("repairs", []):
         print(f"repaired: weather: {repair}")
     return EXIT_OK
+
+
+def _stage_printer():
+    """The run's stages as the app names them: one updating line on a terminal, plain lines elsewhere."""
+    import time
+
+    started = time.perf_counter()
+    tty = sys.stdout.isatty()
+
+    def show(name: str, index: int, count: int) -> None:
+        text = f"stage {index + 1}/{count}: {name} ({time.perf_counter() - started:.0f} s)"
+        global _progress_line_open
+        if tty:
+            bar = "#" * (index + 1) + "." * (count - index - 1)
+            print(f"\r[{bar}] {text:<60}", end="", flush=True)
+            _progress_line_open = True
+        else:
+            print(text, flush=True)
+
+    return show
 
 
 def cmd_suitability(args) -> int:

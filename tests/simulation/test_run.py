@@ -205,3 +205,15 @@ def test_the_run_names_its_stages_and_stops_when_cancelled():
     with pytest.raises(Cancelled):
         simulate(make_runnable_project(), shapley_samples=2, task=task)
     assert task.stages_seen[-1] == "power flow" and "indexes" not in task.stages_seen
+
+
+def test_planner_run_prints_its_stages(tmp_path, capsys):
+    from planner.simulation.task import STAGES
+    from tests.conftest import make_runnable_project
+
+    path = tmp_path / "village.gpkg"
+    save_project(make_runnable_project(), path)
+    assert main(["run", str(path), "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    for i, (name, _) in enumerate(STAGES, start=1):
+        assert f"stage {i}/{len(STAGES)}: {name}" in out  # plain lines when not on a terminal
