@@ -48,12 +48,13 @@ class EntityTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.specs)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
             spec = self.specs[section]
-            return f"{spec.label} [{spec.unit}]" if spec.unit else spec.label
-        return section + 1
+            text = f"{spec.label} [{spec.unit}]" if spec.unit else spec.label
+            return f"{text}: {spec.doc}" if role == Qt.ItemDataRole.ToolTipRole and spec.doc else text
+        return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
 
     def entity(self, row: int):
         """The object shown in a row."""
@@ -134,6 +135,8 @@ class EntityTable(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")
         self.model.refused.connect(self.message.setText)
+        self.model.modelReset.connect(self._fit_columns)
+        self._fit_columns()
         add = QPushButton("Add")
         add.clicked.connect(self.add_row)
         remove = QPushButton("Remove")
@@ -146,6 +149,14 @@ class EntityTable(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+
+    def _fit_columns(self, widest: int = 340) -> None:
+        """Columns as wide as their headers and values need (headers readable), within ``widest`` px."""
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            if header.sectionSize(column) > widest:
+                header.resizeSection(column, widest)
 
     def add_row(self) -> bool:
         """Add an object with the defaults the model gives (for a tariff, prices to fill in)."""

@@ -1,0 +1,134 @@
+"""The arguments of every ``planner`` sub-command, with their help (``planner --help``).
+
+:mod:`planner.cli` runs the commands; this module only describes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from planner import __version__
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line."""
+
+    def error(self, message: str):
+        """Report a usage error in one line and exit 2."""
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command (``planner --help``)."""
+    parser = _Parser(prog="planner", description="Peergrid Planner: plan local peer-to-peer "
+                     "energy networks. Without a command, opens the app.")
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the app (the default)")
+    p.add_argument("project", nargs="?", help="project file (.gpkg) to open")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="save a picture of the window once the project is drawn, then quit")
+
+    p = sub.add_parser("new", help="create an empty project at a site")
+    p.add_argument("name", help="project name")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--timezone", help="IANA time zone (default: found from the position)")
+    p.add_argument("--crs", help="projected CRS (default: the local UTM zone)")
+    p.add_argument("-o", "--output", required=True, help="project file to write (.gpkg)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--weather", metavar="STATION|FILE",
+                   help="a bundled station id (dwd-try2010-12, tmy3-723170, ...) or a weather file (EPW, TMY3, "
+                        "TMY2, PVGIS, DWD TRY); default: the bundled station for the site, with its distance")
+    p.add_argument("--tariff", metavar="PRESET", choices=["de-household-2025"],
+                   help="start from a tariff preset with its sources (default in Germany: de-household-2025)")
+    p.add_argument("--import-price", type=float, metavar="EUR_PER_KWH",
+                   help="a tariff of your own: the import price per kWh, all included (use --vat for its VAT share)")
+    p.add_argument("--export-price", type=float, default=0.0, metavar="EUR_PER_KWH",
+                   help="export remuneration per kWh (0)")
+    p.add_argument("--fixed-charge", type=float, default=0.0, metavar="EUR_PER_YEAR", help="fixed charge a year (0)")
+    p.add_argument("--shared-energy", metavar="PRESET", default="public_grid_full",
+                   choices=["public_grid_full", "community_grid", "at_local_community", "it_cacer"],
+                   help="what energy shared between members pays (public_grid_full)")
+
+    p = sub.add_parser("validate", help="check a project and list its problems")
+    p.add_argument("project", help="project file (.gpkg)")
+
+    p = sub.add_parser("info", help="say what a project holds")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    p = sub.add_parser("powerflow", help="annual power flow of a pandapower net driven by profiles")
+    p.add_argument("net", metavar="NET.json", help="pandapower net as written by pandapower.to_json")
+    p.add_argument("--profiles", required=True, metavar="FILE",
+                   help="CSV or Parquet: column time (ISO 8601), then <element>.<variable>.<index> "
+                        "columns (load|sgen|storage, p_mw|q_mvar), absolute values")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for summary.json and results")
+    p.add_argument("--resolution-minutes", type=float,
+                   help="step length [min] (default: the most common difference of the times)")
+
+    p = sub.add_parser("run", help="the whole simulation: generation, grid, balance, settlement")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
+    p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
+    p.add_argument("--subsidy", type=float, default=0.0, metavar="EUR_PER_KWH",
+                   help="production subsidy per kWh generated, in the investment figures (0)")
+    p.add_argument("--costs", metavar="CSV", help="a cost catalogue of your own (columns as in "
+                   "resources/catalogue/costs.csv)")
+    p.add_argument("--shared-energy", metavar="PRESET",
+                   choices=["public_grid_full", "community_grid", "at_local_community", "it_cacer"],
+                   help="what energy shared between members pays in grid fees, levies and taxes, instead "
+                        "of the project's setting: public_grid_full, community_grid, at_local_community, it_cacer")
+
+    p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+
+    p = sub.add_parser("import", help="bring parcels, buildings, streets or a grid into a project")
+    p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
+    p.add_argument("file", help="GeoJSON, Shapefile (also zipped), GeoPackage, OSM PBF; or a pandapower net (JSON)")
+    p.add_argument("--as", dest="what", required=True, choices=["parcels", "buildings", "streets", "grid"],
+                   help="what the file holds: parcels, buildings or streets (OSM: landuse=*, building=*, "
+                        "highway=*), or grid: a pandapower net (JSON as written by pandapower.to_json)")
+    p.add_argument("--layer", help="the layer to read from a file with several (GeoPackage)")
+    p.add_argument("--crs", help="grid: CRS of the net's coordinates (default: WGS 84 when they look like it)")
+    p.add_argument("--prefix", default="", help="prefix for the new objects' ids (to import a second file)")
+    p.add_argument("--allow-far", action="store_true",
+                   help="import even when the file lies more than 10 km from the site (refused by default)")
+
+    assess = sub.add_parser("assess", help="what one unit would make here, before any project exists")
+    kinds = assess.add_subparsers(dest="technology", parser_class=_Parser, metavar="TECHNOLOGY",
+                                  required=True)
+    p = kinds.add_parser("pv", help="annual and monthly energy of a PV array (PVWatts)")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--kwp", type=float, required=True, help="peak power [kWp]")
+    p.add_argument("--tilt", type=float, default=30.0, help="tilt from horizontal [deg] (30)")
+    p.add_argument("--azimuth", type=float, default=180.0,
+                   help="azimuth clockwise from north [deg], 180 = south (180)")
+    p.add_argument("--losses", type=float, default=14.0, help="system losses [%%] (14)")
+    p.add_argument("--dc-ac-ratio", type=float, default=1.1, help="inverter loading ratio (1.1)")
+    p.add_argument("--weather", metavar="FILE",
+                   help="EPW, TMY3, TMY2, PVGIS TMY or DWD TRY file (default: the nearest bundled station)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    p = kinds.add_parser("wind", help="annual and monthly energy of a wind turbine (windpowerlib)")
+    p.add_argument("--lat", type=float, required=True, help="latitude [deg], WGS 84")
+    p.add_argument("--lon", type=float, required=True, help="longitude [deg], WGS 84")
+    p.add_argument("--turbine", required=True,
+                   help="windpowerlib turbine type (e.g. E-53/800), or 'custom' with --power-curve")
+    p.add_argument("--hub-height", type=float, required=True, help="hub height [m]")
+    p.add_argument("--power-curve", metavar="CSV",
+                   help="CSV of wind speed [m/s] and power [kW], for --turbine custom")
+    p.add_argument("--rated-kw", type=float, help="rated power [kW] of a custom turbine "
+                   "(default: the curve's maximum)")
+    p.add_argument("--roughness", type=float, default=0.1,
+                   help="roughness length of the surroundings [m] (0.1: farmland)")
+    p.add_argument("--weather", metavar="FILE",
+                   help="EPW, TMY3, TMY2, PVGIS TMY or DWD TRY file (default: the nearest bundled station)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    return parser
