@@ -37,7 +37,16 @@ class NewProjectDialog(QDialog):
         self.site_from_file = QPushButton("Take the site from a file of the town…")
         self.site_from_file.setToolTip("the middle of an OSM extract, GeoJSON, Shapefile or GeoPackage")
         self.site_from_file.clicked.connect(self._pick_site_file)
-        form.addRow("", self.site_from_file)
+        self.site_on_map = QPushButton("Click the site on a map of the town…")
+        self.site_on_map.setToolTip("draws the buildings and streets of an OSM extract, GeoJSON, Shapefile "
+                                    "or GeoPackage; click where the site is")
+        self.site_on_map.clicked.connect(self._pick_site_on_map)
+        site_row = QWidget()
+        row = QHBoxLayout(site_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.site_from_file)
+        row.addWidget(self.site_on_map)
+        form.addRow("", site_row)
         self.weather = QComboBox()
         weather_row = QWidget()
         row = QHBoxLayout(weather_row)
@@ -105,6 +114,35 @@ class NewProjectDialog(QDialog):
                                               "Geodata (*.pbf *.osm *.geojson *.json *.shp *.zip *.gpkg)")
         if path:
             self.site_from(path)
+
+    def _pick_site_on_map(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Town data", "",
+                                              "Geodata (*.pbf *.osm *.geojson *.json *.shp *.zip *.gpkg)")
+        if path:
+            self.site_on_map_of(path)
+
+    def site_on_map_of(self, path: str) -> bool:
+        """Show the town file as a map and take the site where the user clicks (say why when the
+        file cannot be drawn)."""
+        from pathlib import Path
+
+        from planner.gui.site_picker import SitePickerDialog
+        from planner.io.geography import town_map
+
+        try:
+            town = town_map(path)
+        except PlannerError as exc:
+            self.message.setText(str(exc))
+            return False
+        picker = SitePickerDialog(town, Path(path).name, self)
+        self.picker = picker
+        if picker.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.latitude.setValue(picker.latitude)
+        self.longitude.setValue(picker.longitude)
+        self.message.setText("")
+        self.town_file = path
+        return True
 
     def site_from(self, path: str) -> bool:
         """Set the site to the middle of a geography file's features (say why when it cannot)."""

@@ -324,6 +324,58 @@ def import_geography(project: Project, path, kind: str, *, layer: str | None = N
     return report
 
 
+class TownMap:
+    """A town file's features in a local metric CRS (its UTM zone), to pick a site on before any
+    project exists: ``geometries`` [m], ``centre`` (x, y) [m], and :meth:`lat_lon` of a point."""
+
+    def __init__(self, geometries, crs):
+        import pyproj
+        import shapely
+
+        self.geometries = np.asarray(geometries, dtype=object)
+        self.crs = crs
+        envelope = shapely.envelope(shapely.union_all(shapely.envelope(self.geometries)))
+        self.centre = (float(envelope.centroid.x), float(envelope.centroid.y))
+        self._to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def lat_lon(self, x: float, y: float) -> tuple[float, float]:
+        """(latitude, longitude) [deg], WGS 84, of a point in the map's CRS."""
+        longitude, latitude = self._to_wgs84.transform(x, y)
+        return float(latitude), float(longitude)
+
+
+def town_map(path, layer: str | None = None) -> TownMap:
+    """The buildings and streets of an OSM extract (or the features of another geography file),
+    reprojected to their UTM zone, for a map to click the site on.
+
+    Raises
+    ------
+    GeographyError
+        For a file that cannot be read or holds no features.
+    """
+    path = Path(path)
+    kinds = ("buildings", "streets") if _is_osm(path) else ("buildings",)
+    frames = []
+    for kind in kinds:
+        try:
+            frame, _ = read_features(path, kind, layer)
+        except GeographyError:
+            if kind == kinds[-1] and not frames:
+                raise
+            continue
+        frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+        if len(frame):
+            frames.append(frame.to_crs("EPSG:4326"))
+    if not frames:
+        raise GeographyError(f"{path}: holds no features to take a site from")
+    geometries = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
+    import geopandas
+
+    series = geopandas.GeoSeries(geometries, crs="EPSG:4326")
+    crs = series.estimate_utm_crs()
+    return TownMap(np.asarray(series.to_crs(crs).values, dtype=object), crs)
+
+
 def centre_of(path, layer: str | None = None) -> tuple[float, float]:
     """The middle of a geography file's features as (latitude, longitude) [deg], WGS 84: where a
     new project's site goes when it is taken from the town's own data.

