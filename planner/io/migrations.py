@@ -30,6 +30,10 @@ History
     ``roof_tilt_deg``, ``roof_azimuth_deg`` (empty). Upstream connections: ``max_export_kw``
     (empty: no limit). Settings ``shared_energy`` (absent: the default, full charges) and
     ``default_tariff`` (absent: the first tariff).
+6
+    Prices that put a project's equipment on the sizing ladder: ``price_eur_per_km`` of
+    ``cable_types`` and ``price_eur`` of ``transformer_types`` (empty: not on the ladder), and
+    ``hosting_capacity_kw`` of ``buses`` (empty until computed).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass
@@ -95,8 +99,15 @@ def _v4_to_v5(tables: Tables) -> Tables:
     return tables
 
 
+def _v5_to_v6(tables: Tables) -> Tables:
+    _add_columns(tables.layers["cable_types"], {"price_eur_per_km": float("nan")})
+    _add_columns(tables.layers["transformer_types"], {"price_eur": float("nan")})
+    _add_columns(tables.layers["buses"], {"hosting_capacity_kw": float("nan")})
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

@@ -32,6 +32,8 @@ class CableType(Entity):
     kind: str = quantity("cs", label="kind", choices=CABLE_KINDS)
     q_mm2: float | None = quantity(None, label="conductor cross-section", unit="mm2", min=0,
                                    min_exclusive=True)
+    price_eur_per_km: float | None = quantity(None, label="cable price (without trench)", unit="EUR/km", min=0,
+                                              doc="a price puts the type on the sizing's ladder")
     source: str = quantity("", label="source of the figures")
 
 
@@ -56,6 +58,8 @@ class TransformerType(Entity):
     tap_max: float = quantity(0.0, label="highest tap")
     tap_step_percent: float = quantity(0.0, label="tap step", unit="%", min=0)
     tap_step_degree: float = quantity(0.0, label="tap step angle", unit="deg")
+    price_eur: float | None = quantity(None, label="transformer price", unit="EUR", min=0,
+                                       doc="a price puts the type on the sizing's ladder")
     source: str = quantity("", label="source of the figures")
 
     def _check(self):

@@ -26,6 +26,9 @@ class Bus(Entity):
     kind: str = quantity("node", label="kind", choices=BUS_KINDS)
     zone: str | None = quantity(None, label="zone")
     in_service: bool = quantity(True, label="in service")
+    hosting_capacity_kw: float | None = quantity(None, label="hosting capacity", unit="kW", min=0,
+                                                 doc="the extra PV this bus could take before a grid limit "
+                                                     "is hit (planner size-grid; empty until computed)")
 
 
 @dataclass(frozen=True, kw_only=True)

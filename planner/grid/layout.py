@@ -1,0 +1,562 @@
+"""Lay out a low-voltage grid from buildings, streets, consumers and units.
+
+The method is pylovo's and ding0's (DOMAIN section 4), on the project's own geometry:
+
+1. Connection points: every building (or parcel) with consumers or units in it, and every
+   consumer or unit outside any; each hooks to the nearest street, and the street graph
+   (networkx) is cut at the hooks.
+2. Transformer areas: the hooks clustered on street distance (k-medoids, starting from as many
+   areas as 630 kVA stations the coincident peak needs); an area whose coincident peak (or net
+   feed-in) exceeds the largest transformer, or whose farthest connection lies more than
+   ``Rules.max_feeder_m`` along the streets from its middle, is split in two until none does.
+3. The transformer sits at the street node with the smallest load-weighted street distance to
+   its area's connections; the area's cables follow a Steiner tree over the street graph
+   (networkx's approximation) from it to every hook.
+4. Feeders are the tree's branches at the transformer; one whose coincident peak exceeds the
+   largest cable is split into several feeders laid in the same trench.
+5. Cables carry their route (street geometry), so lengths and the map are real; each
+   connection gets a house connection cable from its hook.
+
+Without streets the cables run straight, along a minimum spanning tree of the connections
+(the same code on a Delaunay graph of the points), and the report says so. Cable types are a
+first guess from each section's downstream coincident peak; :mod:`planner.grid.sizing` checks
+and corrects them with the power flow.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+
+from planner import PlannerError
+from planner.grid.equipment import Ladder, Rules, coincident_peak_kw, install_types, project_ladder
+from planner.model import Bus, Cable, ExternalGrid, Transformer
+
+UNIT_KINDS = ("pv_unit", "wind_turbine", "chp_unit", "battery")
+GRID_KINDS = ("switch", "external_grid", "transformer", "cable", "bus")
+#: Hooks closer than this to a street node use the node [m].
+SNAP_M = 0.5
+#: Consumers of the first-guess areas: a 630 kVA station per this much coincident peak (pylovo).
+AREA_TARGET_KVA = 630.0
+
+
+class LayoutError(PlannerError):
+    """A project the layout cannot work on; the message says why."""
+
+
+@dataclass
+class Connection:
+    """A building, parcel or single object that gets one house connection."""
+
+    id: str
+    point: Point
+    consumers: list = field(default_factory=list)
+    units: list = field(default_factory=list)  # (kind, entity)
+
+    def generation_kw(self, rules: Rules) -> float:
+        """Feed-in of the planning case [kW]: PV at its share of peak, wind and CHP at rating."""
+        total = 0.0
+        for kind, unit in self.units:
+            if kind == "pv_unit":
+                total += min(rules.feed_in_pv_share * unit.peak_kw, unit.peak_kw / unit.dc_ac_ratio)
+            elif kind == "wind_turbine":
+                total += unit.rated_kw
+            elif kind == "chp_unit":
+                total += unit.p_el_kw
+        return total
+
+
+@dataclass
+class LayoutReport:
+    """What the layout built."""
+
+    connections: int = 0
+    areas: list = field(default_factory=list)  # (transformer id, coincident peak kW, feed-in kW)
+    feeders: int = 0
+    cable_km: float = 0.0
+    service_km: float = 0.0
+    along_streets: bool = True
+    notes: list = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text))[:40]
+
+
+def connection_points(project) -> tuple[list[Connection], list[str]]:
+    """Consumers and units grouped by the building (else parcel) they stand in; each one outside
+    any is its own connection. Returns the connections and notes on what was left out."""
+    buildings = [b for b in project.items("building").values() if b.geometry is not None]
+    parcels = {p.id: p for p in project.items("parcel").values() if p.geometry is not None}
+    b_tree = shapely.STRtree([b.geometry for b in buildings]) if buildings else None
+    p_list = list(parcels.values())
+    p_tree = shapely.STRtree([p.geometry for p in p_list]) if p_list else None
+    groups: dict[str, Connection] = {}
+    notes = []
+
+    def place(entity, kind):
+        point = entity.geometry
+        key, where = None, None
+        if point is not None and b_tree is not None:
+            hits = b_tree.query(point, predicate="intersects")
+            if len(hits):
+                building = min((buildings[i] for i in hits), key=lambda b: b.geometry.area)
+                key, where = f"building:{building.id}", building.geometry.representative_point()
+        if key is None and point is not None and p_tree is not None:
+            hits = p_tree.query(point, predicate="intersects")
+            if len(hits):
+                parcel = min((p_list[i] for i in hits), key=lambda p: p.geometry.area)
+                key, where = f"parcel:{parcel.id}", parcel.geometry.representative_point()
+        if key is None and point is None and getattr(entity, "parcel_id", None) in parcels:
+            parcel = parcels[entity.parcel_id]
+            key, where = f"parcel:{parcel.id}", parcel.geometry.representative_point()
+        if key is None and point is not None:
+            key, where = f"{kind}:{entity.id}", point
+        if key is None:
+            notes.append(f"{entity.describe()} has neither a place nor a parcel: not connected")
+            return
+        connection = groups.setdefault(key, Connection(key, where))
+        if kind == "consumer":
+            connection.consumers.append(entity)
+        else:
+            connection.units.append((kind, entity))
+
+    for consumer in project.items("consumer").values():
+        place(consumer, "consumer")
+    for kind in UNIT_KINDS:
+        for unit in project.items(kind).values():
+            place(unit, kind)
+    return list(groups.values()), notes
+
+
+# ----------------------------------------------------------------------------- street graph
+class _Graph:
+    """Nodes (coordinates) and undirected weighted edges, growing as hooks cut them."""
+
+    def __init__(self):
+        self.coords: list[tuple[float, float]] = []
+        self.index: dict[tuple[float, float], int] = {}
+        self.edges: dict[tuple[int, int], float] = {}
+
+    def node(self, x: float, y: float) -> int:
+        key = (round(x, 2), round(y, 2))
+        if key not in self.index:
+            self.index[key] = len(self.coords)
+            self.coords.append((float(x), float(y)))
+        return self.index[key]
+
+    def add_edge(self, a: int, b: int, length: float | None = None) -> None:
+        if a == b:
+            return
+        key = (min(a, b), max(a, b))
+        if length is None:
+            (xa, ya), (xb, yb) = self.coords[a], self.coords[b]
+            length = math.hypot(xb - xa, yb - ya)
+        self.edges[key] = max(float(length), 1e-3)
+
+    def csr(self):
+        from scipy.sparse import csr_matrix
+
+        n = len(self.coords)
+        if not self.edges:
+            return csr_matrix((n, n))
+        pairs = np.array(list(self.edges), dtype=np.int64)
+        weights = np.array(list(self.edges.values()))
+        rows = np.r_[pairs[:, 0], pairs[:, 1]]
+        cols = np.r_[pairs[:, 1], pairs[:, 0]]
+        return csr_matrix((np.r_[weights, weights], (rows, cols)), shape=(n, n))
+
+
+def _street_graph(streets) -> tuple[_Graph, list[tuple[int, int]], int]:
+    """The streets noded at their crossings, as a graph, keeping its largest connected network
+    (footpaths and private ways that touch no other street would make islands of their own); its
+    segments (node pairs); and how many street pieces were left out."""
+    from scipy.sparse.csgraph import connected_components
+
+    whole = _Graph()
+    noded = shapely.union_all(np.asarray(streets, dtype=object))
+    for part in shapely.get_parts(noded):
+        if shapely.get_type_id(part) != 1:
+            continue
+        ids = [whole.node(x, y) for x, y in shapely.get_coordinates(part)]
+        for a, b in zip(ids[:-1], ids[1:]):
+            whole.add_edge(a, b)
+    n, label = connected_components(whole.csr(), directed=False)
+    pairs = list(whole.edges)
+    length = np.bincount([label[a] for a, _ in pairs], weights=list(whole.edges.values()), minlength=n)
+    main = int(np.argmax(length))
+    graph, segments = _Graph(), []
+    for a, b in pairs:
+        if label[a] == main:
+            u, v = graph.node(*whole.coords[a]), graph.node(*whole.coords[b])
+            graph.add_edge(u, v, whole.edges[(a, b)])
+            segments.append((u, v))
+    left_out = sum(1 for c in range(n) if c != main and length[c] > 0)
+    return graph, segments, left_out
+
+
+def _hook(graph: _Graph, segments, points) -> list[int]:
+    """Each point's hook node on its nearest street segment; segments are cut at the hooks."""
+    lines = [LineString([graph.coords[a], graph.coords[b]]) for a, b in segments]
+    tree = shapely.STRtree(lines)
+    nearest = tree.query_nearest(points, all_matches=False, return_distance=False)[1]
+    hooks = [0] * len(points)
+    cuts: dict[int, list[tuple[float, int]]] = {}
+    for i, s in enumerate(nearest):
+        line = lines[s]
+        along = line.project(points[i])
+        a, b = segments[s]
+        if along <= SNAP_M:
+            hooks[i] = a
+        elif along >= line.length - SNAP_M:
+            hooks[i] = b
+        else:
+            spot = line.interpolate(along)
+            node = graph.node(spot.x, spot.y)
+            hooks[i] = node
+            cuts.setdefault(s, []).append((along, node))
+    for s, spots in cuts.items():
+        a, b = segments[s]
+        graph.edges.pop((min(a, b), max(a, b)), None)
+        chain = [a] + [n for _, n in sorted(set(spots))] + [b]
+        for u, v in zip(chain[:-1], chain[1:]):
+            graph.add_edge(u, v)
+    return hooks
+
+
+def _delaunay_graph(points) -> tuple[_Graph, list[int]]:
+    """Without streets: the connections themselves as nodes, Delaunay edges (which hold the
+    minimum spanning tree) as straight 'streets'."""
+    graph = _Graph()
+    hooks = [graph.node(p.x, p.y) for p in points]
+    nodes = sorted(set(hooks))
+    xy = np.array([graph.coords[n] for n in nodes])
+    if len(nodes) <= 3:
+        for i in range(len(nodes)):
+            for j in range(i + 1, len(nodes)):
+                graph.add_edge(nodes[i], nodes[j])
+        return graph, hooks
+    from scipy.spatial import Delaunay, QhullError
+
+    try:
+        triangles = Delaunay(xy).simplices
+        for tri in triangles:
+            for i, j in ((0, 1), (1, 2), (0, 2)):
+                graph.add_edge(nodes[tri[i]], nodes[tri[j]])
+    except QhullError:  # all on a line
+        order = np.lexsort((xy[:, 1], xy[:, 0]))
+        for i, j in zip(order[:-1], order[1:]):
+            graph.add_edge(nodes[i], nodes[j])
+    return graph, hooks
+
+
+# ----------------------------------------------------------------------------- clustering
+def _kmedoids(distance: np.ndarray, weights: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Cluster labels of the rows of a square distance matrix (weighted k-medoids, alternating)."""
+    n = len(distance)
+    k = max(1, min(k, n))
+    medoids = [int(np.argmin(distance @ weights))]
+    while len(medoids) < k:  # farthest-first start, deterministic
+        medoids.append(int(np.argmax(distance[:, medoids].min(axis=1))))
+    for _ in range(100):
+        labels = np.argmin(distance[:, medoids], axis=1)
+        new = []
+        for c in range(len(medoids)):
+            members = np.flatnonzero(labels == c)
+            if not len(members):
+                continue
+            cost = distance[np.ix_(members, members)] @ weights[members]
+            new.append(int(members[np.argmin(cost)]))
+        if sorted(new) == sorted(medoids):
+            break
+        medoids = new
+    return np.argmin(distance[:, medoids], axis=1)
+
+
+# ----------------------------------------------------------------------------- the layout
+def lay_out(project, rules: Rules | None = None, ladder: Ladder | None = None, *,
+            replace_grid: bool = False) -> LayoutReport:
+    """Lay a new grid into ``project`` (in place) and return what was built.
+
+    Raises
+    ------
+    LayoutError
+        When the project has a grid and ``replace_grid`` is false, or nothing to connect.
+    """
+    import networkx as nx
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
+    rules = rules or Rules()
+    ladder = ladder or project_ladder(project)
+    if any(len(project.items(k)) for k in ("bus", "cable", "transformer")):
+        if not replace_grid:
+            raise LayoutError("the project has a grid already: size-grid reinforces it; to lay out a new one "
+                              "in its place, ask for a new layout (--new-layout)")
+        _remove_grid(project)
+    connections, notes = connection_points(project)
+    if not connections:
+        raise LayoutError("nothing to connect: the project has no consumers or units with a place")
+    report = LayoutReport(connections=len(connections), notes=notes)
+    points = [c.point for c in connections]
+    streets = [s.geometry for s in project.items("street").values() if s.geometry is not None]
+    if streets:
+        graph, segments, left_out = _street_graph(streets)
+        hooks = _hook(graph, segments, points)
+        if left_out:
+            report.notes.append(f"{left_out} street piece(s) touch no other street and carry no cable (the "
+                                f"largest connected street network does)")
+    else:
+        graph, hooks = _delaunay_graph(points)
+        report.along_streets = False
+        report.notes.append("the project has no streets: cables run straight between the connections "
+                            "(a minimum spanning tree), not along streets")
+    matrix = graph.csr()
+    n_comp, component = connected_components(matrix, directed=False)
+    largest = ladder.transformers[-1]
+    largest_kw = largest.sn_mva * 1000.0 * rules.max_loading_percent / 100.0
+    nx_graph = nx.Graph()
+    for (a, b), w in graph.edges.items():
+        nx_graph.add_edge(a, b, weight=w)
+    install_types(project, ladder)
+    hook_nodes = np.array(sorted(set(hooks)))
+    at_hook: dict[int, list[int]] = {}
+    for i, h in enumerate(hooks):
+        at_hook.setdefault(h, []).append(i)
+    distances = dijkstra(matrix, directed=False, indices=hook_nodes)  # (n_hooks, n_nodes)
+    position = {int(h): i for i, h in enumerate(hook_nodes)}
+
+    def peak(hook_set) -> tuple[float, float]:
+        cons = [c for h in hook_set for i in at_hook[int(h)] for c in connections[i].consumers]
+        load = coincident_peak_kw(cons, rules)
+        feed = sum(connections[i].generation_kw(rules) for h in hook_set for i in at_hook[int(h)])
+        return load, max(0.0, feed - rules.feed_in_load_share * load)
+
+    def weights(hook_set) -> np.ndarray:
+        out = []
+        for h in hook_set:
+            load, feed = peak([h])
+            out.append(max(load, feed, 1.0))
+        return np.array(out)
+
+    areas = []
+    for comp in range(n_comp):
+        members = hook_nodes[component[hook_nodes] == comp]
+        if not len(members):
+            continue
+        rows = np.array([position[int(h)] for h in members])
+        sub = distances[np.ix_(rows, members)]
+        load, feed = peak(members)
+        k = max(1, math.ceil(max(load, feed) / AREA_TARGET_KVA))
+        labels = _kmedoids(sub, weights(members), k)
+        queue = [members[labels == c] for c in np.unique(labels)]
+        while queue:
+            area = queue.pop()
+            rows = np.array([position[int(h)] for h in area])
+            load, feed = peak(area)
+            node = _station_node(distances[rows], weights(area), component == comp)
+            reach = float(distances[rows, node].max())
+            too_big = max(load, feed) > largest_kw
+            if (too_big or reach > rules.max_feeder_m) and len(area) > 1:
+                sub = distances[np.ix_(rows, area)]
+                labels = _kmedoids(sub, weights(area), 2)
+                if len(np.unique(labels)) == 2:
+                    queue.extend(area[labels == c] for c in (0, 1))
+                    continue
+            if too_big:
+                report.notes.append(f"a connection point alone needs {max(load, feed):,.0f} kW, more than the "
+                                    f"largest transformer ({largest.id}): sizing will report it")
+            areas.append((area, node, load, feed, comp))
+    cable_guess = _cable_guess(ladder)
+    pieces = {}
+    for number, (area, node, load, feed, comp) in enumerate(sorted(areas, key=lambda a: graph.coords[a[1]]), start=1):
+        name = f"area-{number}"
+        terminals = sorted({int(h) for h in area} | {int(node)})
+        tree = nx.Graph()
+        tree.add_node(int(node))
+        if len(terminals) > 1:
+            if comp not in pieces:
+                pieces[comp] = nx_graph.subgraph(np.flatnonzero(component == comp).tolist())
+            tree = nx.algorithms.approximation.steiner_tree(pieces[comp], terminals, weight="weight",
+                                                            method="mehlhorn")
+        trafo_type = next((t for t in ladder.transformers if t.sn_mva * 1000.0 >= max(load, feed)),
+                          ladder.transformers[-1])
+        lv, feeders = _build_area(project, name, graph, tree, int(node), area, at_hook, connections, rules, ladder,
+                                  largest_kw, cable_guess, trafo_type, report)
+        report.areas.append((f"{name}-trafo", load, feed))
+        report.feeders += feeders
+    return report
+
+
+def _station_node(rows: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> int:
+    """The node with the smallest load-weighted street distance to the area's hooks."""
+    cost = weights @ np.where(np.isfinite(rows), rows, 1e12)
+    cost = np.where(allowed, cost, np.inf)
+    return int(np.argmin(cost))
+
+
+def _cable_guess(ladder: Ladder):
+    """The smallest type (and parallel count) whose rating carries a load [kW] at 0.4 kV."""
+    def guess(kw: float) -> tuple[str, int]:
+        for parallel in range(1, ladder.max_parallel + 1):
+            for cable in ladder.cables:
+                if ladder.cable_kw(cable.id, parallel) >= kw:
+                    return cable.id, parallel
+        return ladder.cables[-1].id, ladder.max_parallel
+    return guess
+
+
+def _build_area(project, name, graph, tree, root, area, at_hook, connections, rules, ladder, largest_cable_kw,
+                cable_guess, trafo_type, report) -> tuple[str, int]:
+    """Buses, cables, transformer and upstream connection of one area; returns (LV bus id, feeders)."""
+    import networkx as nx
+
+    x, y = graph.coords[root]
+    mv, lv = f"{name}-mv", f"{name}-lv"
+    project.add(Bus(id=mv, geometry=Point(x, y), vn_kv=trafo_type.vn_hv_kv, kind="mv", zone=name))
+    project.add(Bus(id=lv, geometry=Point(x, y), vn_kv=trafo_type.vn_lv_kv, kind="busbar", zone=name))
+    project.add(Transformer(id=f"{name}-trafo", geometry=Point(x, y), hv_bus=mv, lv_bus=lv, std_type=trafo_type.id))
+    project.add(ExternalGrid(id=f"{name}-upstream", geometry=Point(x, y), bus_id=mv))
+    hooks = {int(h) for h in area}
+    parent = dict(nx.bfs_predecessors(tree, root)) if tree.number_of_nodes() > 1 else {}
+    children: dict[int, list[int]] = {}
+    for child, par in parent.items():
+        children.setdefault(par, []).append(child)
+
+    def hook_load(h) -> tuple[list, float]:
+        cons = [c for i in at_hook.get(h, []) for c in connections[i].consumers]
+        gen = sum(connections[i].generation_kw(rules) for i in at_hook.get(h, []))
+        return cons, gen
+
+    def demand(hook_list) -> float:
+        cons, gen = [], 0.0
+        for h in hook_list:
+            c, g = hook_load(h)
+            cons += c
+            gen += g
+        load = coincident_peak_kw(cons, rules)
+        return max(load, gen - rules.feed_in_load_share * load)
+
+    # feeders: the branches at the root, split where one exceeds the largest cable
+    groups = []
+    for branch in children.get(root, []):
+        below = [n for n in nx.dfs_preorder_nodes(tree.subgraph(_subtree(children, branch)), branch) if n in hooks]
+        group: list[int] = []
+        for h in below:
+            if group and demand(group + [h]) > largest_cable_kw:
+                groups.append(group)
+                group = []
+            group.append(h)
+        if group:
+            groups.append(group)
+    bus_at: dict[tuple[int, int], str] = {}
+    hook_bus: dict[int, str] = {root: lv}
+    for g, group in enumerate(groups, start=1):
+        nodes = set()
+        for h in group:
+            n = h
+            while n != root:
+                nodes.add(n)
+                n = parent[n]
+        sub_children = {n: [c for c in children.get(n, []) if c in nodes] for n in [root, *nodes]}
+        keep = {n for n in nodes if n in group or len(sub_children[n]) != 1}
+
+        def bus_of(n, g=g):
+            if n == root:
+                return lv
+            key = (g, n)
+            if key not in bus_at:
+                bus_at[key] = f"{name}-f{g}-n{n}"
+                bx, by = graph.coords[n]
+                project.add(Bus(id=bus_at[key], geometry=Point(bx, by), vn_kv=0.4, zone=name))
+                if n in group:
+                    hook_bus[n] = bus_at[key]
+            return bus_at[key]
+
+        hooks_below: dict[int, list[int]] = {}
+        for n in _postorder(sub_children, root):
+            hooks_below[n] = ([n] if n in group else []) + [h for c in sub_children[n] for h in hooks_below[c]]
+        stack = [(root, c) for c in sub_children[root]]
+        while stack:
+            start, first = stack.pop()
+            path = [start, first]
+            while path[-1] not in keep:
+                (nxt,) = sub_children[path[-1]]
+                path.append(nxt)
+            end = path[-1]
+            route = LineString([graph.coords[n] for n in path])
+            kind, parallel = cable_guess(demand(hooks_below[end]))
+            project.add(Cable(id=f"{name}-f{g}-c{end}", geometry=route, from_bus=bus_of(start), to_bus=bus_of(end),
+                              std_type=kind, parallel=parallel))
+            report.cable_km += route.length / 1000.0
+            stack.extend((end, c) for c in sub_children[end])
+    # house connections
+    for h in sorted(hooks):
+        at = hook_bus[h]
+        hx, hy = graph.coords[h]
+        for i in at_hook[h]:
+            connection = connections[i]
+            point = connection.point
+            if point.distance(Point(hx, hy)) < SNAP_M:
+                target = at
+            else:
+                target = f"{name}-{_slug(connection.id)}"
+                project.add(Bus(id=target, geometry=point, vn_kv=0.4, zone=name))
+                route = LineString([(hx, hy), (point.x, point.y)])
+                kind, parallel = cable_guess(demand([h]) if len(at_hook[h]) == 1 else _one(connection, rules))
+                project.add(Cable(id=f"{target}-service", geometry=route, from_bus=at, to_bus=target,
+                                  std_type=kind, parallel=parallel))
+                report.service_km += route.length / 1000.0
+            _connect(project, connection, target)
+    return lv, len(groups)
+
+
+def _one(connection: Connection, rules: Rules) -> float:
+    load = coincident_peak_kw(connection.consumers, rules)
+    return max(load, connection.generation_kw(rules) - rules.feed_in_load_share * load)
+
+
+def _subtree(children, top) -> set:
+    out, stack = set(), [top]
+    while stack:
+        n = stack.pop()
+        out.add(n)
+        stack.extend(children.get(n, []))
+    return out
+
+
+def _postorder(children, root) -> list:
+    out, stack = [], [(root, False)]
+    while stack:
+        n, done = stack.pop()
+        if done:
+            out.append(n)
+            continue
+        stack.append((n, True))
+        stack.extend((c, False) for c in children.get(n, []))
+    return out
+
+
+def _connect(project, connection: Connection, bus_id: str) -> None:
+    from dataclasses import replace
+
+    for consumer in connection.consumers:
+        project._put(replace(consumer, bus_id=bus_id))
+    for kind, unit in connection.units:
+        project._put(replace(unit, bus_id=bus_id))
+
+
+def _remove_grid(project) -> None:
+    from dataclasses import replace
+
+    for kind in GRID_KINDS:
+        for id_ in list(project.items(kind)):
+            project._remove(kind, id_)
+    for kind in ("consumer", *UNIT_KINDS):
+        for entity in list(project.items(kind).values()):
+            if entity.bus_id is not None:
+                project._put(replace(entity, bus_id=None))
