@@ -361,7 +361,9 @@ def lay_out(project, rules: Rules | None = None, ladder: Ladder | None = None, *
             node = _station_node(distances[rows], weights(area), component == comp)
             reach = float(distances[rows, node].max())
             too_big = max(load, feed) > largest_kw
-            if (too_big or reach > rules.max_feeder_m) and len(area) > 1:
+            single = weights(area)
+            moment = max(load, feed) / max(single.sum(), 1e-9) * float(single @ distances[rows, node])
+            if (too_big or reach > rules.max_feeder_m or moment > rules.max_load_moment_kwm) and len(area) > 1:
                 sub = distances[np.ix_(rows, area)]
                 labels = _kmedoids(sub, weights(area), 2)
                 if len(np.unique(labels)) == 2:
