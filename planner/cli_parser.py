@@ -84,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what energy shared between members pays in grid fees, levies and taxes, instead "
                         "of the project's setting: public_grid_full, community_grid, at_local_community, it_cacer")
 
+    p = sub.add_parser("size-grid", help="lay out (where there is none), size or reinforce the grid by power "
+                                         "flow; hosting capacity of every bus")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("-o", "--output", metavar="OUT.gpkg", help="write the sized project here (default: the project "
+                   "file itself, saved atomically)")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object (progress on stderr)")
+    p.add_argument("--new-layout", action="store_true", help="replace an existing grid by a new layout")
+    p.add_argument("--no-year", action="store_true", help="check the planning cases only, not the simulated year")
+    p.add_argument("--no-hosting", action="store_true", help="leave out the hosting capacity")
+
+    p = sub.add_parser("export", help="write the project's grid as a pandapower net (.json)")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("-o", "--output", required=True, metavar="NET.json", help="the file to write")
+
     p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--json", action="store_true", help="print JSON records")

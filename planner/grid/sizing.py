@@ -200,31 +200,28 @@ class _Sizer:
         self.first.setdefault((kind, idx), (before, limit, time))
 
     def _upgrade_cable(self, idx, limit, time) -> bool:
+        """The cheapest set of ``n`` parallel cables of one ladder type that beats the current one:
+        a higher rating for a loading problem; a lower resistance (and no lower rating) for a
+        voltage problem. False when none is left on the ladder."""
         import pandapower as pp
 
         line = self.net.line
-        current, parallel = line.at[idx, "std_type"], int(line.at[idx, "parallel"])
-        names = [c.id for c in self.ladder.cables]
-        before = self._cable_label(idx)
-        if current in names and names.index(current) + 1 < len(names):
-            nxt = names[names.index(current) + 1]
-        elif current not in names:
-            rating = float(line.at[idx, "max_i_ka"]) * parallel
-            nxt = next((c.id for c in self.ladder.cables if c.max_i_ka > rating), None)
-            if nxt is None:
-                nxt, parallel = names[-1], parallel + 1
-        elif parallel < self.ladder.max_parallel:
-            nxt, parallel = names[0], parallel + 1
-            # the cheapest type whose parallel set beats the current one
-            rating = float(line.at[idx, "max_i_ka"]) * (parallel - 1)
-            nxt = next((c.id for c in self.ladder.cables if c.max_i_ka * parallel > rating), names[-1])
-        else:
+        parallel = int(line.at[idx, "parallel"])
+        rating = float(line.at[idx, "max_i_ka"]) * parallel
+        resistance = float(line.at[idx, "r_ohm_per_km"]) / parallel
+        options = []
+        for cable in self.ladder.cables:
+            for n in range(1, self.ladder.max_parallel + 1):
+                better = (cable.max_i_ka * n > rating * 1.0001 if limit == "loading" else
+                          cable.r_ohm_per_km / n < resistance * 0.999 and cable.max_i_ka * n >= rating * 0.9999)
+                if better:
+                    options.append(((cable.price_eur_per_km or 0.0) * n, n, cable.r_ohm_per_km / n, cable.id))
+        if not options:
             return False
-        if parallel > self.ladder.max_parallel:
-            return False
-        self._note_first("cable", idx, before, limit, time)
-        pp.change_std_type(self.net, idx, nxt, element="line")
-        line.at[idx, "parallel"] = parallel
+        _, n, _, type_id = min(options)
+        self._note_first("cable", idx, self._cable_label(idx), limit, time)
+        pp.change_std_type(self.net, idx, type_id, element="line")
+        line.at[idx, "parallel"] = n
         return True
 
     def _upgrade_trafo(self, idx, limit, time) -> bool:
@@ -385,28 +382,18 @@ class _Sizer:
         return self._line_pairs.get((min(u, w), max(u, w)), [])
 
     # ---------------------------------------------------------------- the year
-    def year(self, gen=None):
-        """Per-element worst values over the simulated year; adds breaking steps as cases."""
+    def year(self, year_table):
+        """Per-element worst values over a year; adds the steps that break a limit as cases.
+
+        ``year_table(ids)`` gives the year's profile table for the net's element indexes
+        (columns ``load.p_mw.<i>``, ``sgen.p_mw.<i>``, ``storage.p_mw.<i>``)."""
         from planner.grid.grid_model import build_model
         from planner.grid.powerflow import parse_profiles, run
-        from planner.simulation import stages
 
-        if gen is None:
-            from planner.generation.results import simulate_generation
+        table = year_table(self.ids)
+        import copy
 
-            gen = simulate_generation(self.project)
-        self.gen = gen
-        dispatched = stages.dispatch(self.project, gen)
-        columns = {}
-        for cid, idx in self.ids["consumer"].items():
-            columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
-        for kind in ("pv_unit", "wind_turbine", "chp_unit"):
-            for uid, idx in self.ids[kind].items():
-                columns[f"sgen.p_mw.{idx}"] = dispatched.delivered_kw[uid].to_numpy() / 1000.0
-        for bid, idx in self.ids["battery"].items():
-            columns[f"storage.p_mw.{idx}"] = dispatched.battery_kw[bid].to_numpy() / 1000.0
-        table = pd.DataFrame(columns, index=gen.units_kw.index)
-        net = self.net.deepcopy()
+        net = copy.deepcopy(self.net)
         net.load["p_mw"], net.sgen["p_mw"] = 0.0, 0.0
         model = build_model(net)
         worst_steps: dict[int, float] = {}
@@ -431,7 +418,8 @@ class _Sizer:
             on_chunk.offset += len(chunk.index)
 
         on_chunk.offset = 0
-        summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0), on_chunk=on_chunk)
+        step_minutes = (table.index[1] - table.index[0]).total_seconds() / 60.0 if len(table) > 1 else 60.0
+        summary = run(model, parse_profiles(table, net, resolution_minutes=step_minutes), on_chunk=on_chunk)
         steps = sorted(worst_steps, key=worst_steps.get, reverse=True)[:6]
         for s in steps:
             row = table.iloc[s]
@@ -441,6 +429,7 @@ class _Sizer:
                 element, _, idx = column.split(".")
                 case[element][int(idx)] = value
             self.cases[str(table.index[s])] = case
+        self.year_index = table.index
         return summary, steps
 
     # ---------------------------------------------------------------- apply
@@ -502,13 +491,13 @@ def grid_cost(project, ladder: Ladder, rules: Rules) -> float:
     return total
 
 
-def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None, *, with_year: bool = True,
+def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None, *, year_table=None,
               new_grid: bool = False, progress=None) -> SizingResult:
     """Check the project's grid against the rules and upgrade it until it holds (in place).
 
     ``new_grid``: the grid was just laid out, so its cost is the whole grid's; otherwise the
-    cost is the reinforcement's. ``with_year`` adds the simulated year's power flow (needs the
-    project's weather).
+    cost is the reinforcement's. ``year_table(ids)``, when given, is the year's profile table
+    for the net's element indexes (see :meth:`_Sizer.year`); its power flow is checked too.
     """
     rules = rules or Rules()
     ladder = ladder or project_ladder(project)
@@ -516,6 +505,7 @@ def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None,
         raise SizingError("the project has no grid to size (no transformer or upstream connection): lay one out "
                           "first (planner size-grid does that on a project without a grid)")
     say = progress or (lambda text: None)
+    with_year = year_table is not None
     sizer = _Sizer(project, rules, ladder)
     result = SizingResult()
     violations = sizer.solve_all()
@@ -531,11 +521,11 @@ def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None,
         if not with_year:
             break
         say("the year's power flow")
-        summary, steps = sizer.year()
+        summary, steps = sizer.year(year_table)
         result.year = summary.as_dict()
         if year_round == 0:
             result.violations_before.extend(Violation("grid", "grid", "a limit in the year", 0.0, str(
-                sizer.gen.units_kw.index[s])) for s in steps)
+                sizer.year_index[s])) for s in steps)
         if not steps:
             break
         violations = sizer.solve_all()

@@ -109,3 +109,23 @@ def _number_specs(entity_type):
     return [(i, spec) for i, spec in enumerate(entity_type.field_specs()) if spec.type in (int, float, bool)]
 
 
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write a text file whole or not at all: a temporary beside it, flushed, then renamed."""
+    import secrets
+
+    target = Path(path)
+    if target.is_dir():
+        raise PlannerError(f"{target}: is a folder; give a file name")
+    tmp = target.with_name(f".{target.name}.saving-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

@@ -1,0 +1,99 @@
+"""The grid commands of the command line: ``planner size-grid`` and ``planner export``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from planner import PlannerError
+
+EXIT_OK = 0
+
+
+def cmd_size_grid(args) -> int:
+    """``planner size-grid``: lay out (where there is no grid), size or reinforce, hosting capacity."""
+    import time
+
+    from planner.io import load_project, save_project
+    from planner.simulation.grid_plan import plan_grid
+
+    started = time.perf_counter()
+    target = Path(args.output or args.project)
+    if target.suffix.lower() != ".gpkg":
+        raise PlannerError(f"{target}: the sized project is written as a GeoPackage; give a name ending in .gpkg")
+    project = load_project(args.project)
+    say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else (
+        lambda text: print(text, flush=True))
+    out = plan_grid(project, new_layout=args.new_layout, with_year=not args.no_year,
+                    hosting=not args.no_hosting, progress=say)
+    issues = project.validate()
+    if issues:
+        raise PlannerError(f"the sized grid is not a valid project (a bug): {issues[0]}")
+    save_project(project, target)
+    out["project"] = str(target)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if out["layout"]:
+        lay = out["layout"]
+        print(f"laid out {lay['connections']} connections in {lay['areas']} transformer areas, {lay['feeders']} "
+              f"feeders, {lay['cable_km']:.2f} km of cable "
+              f"{'along the streets' if lay['along_streets'] else 'in straight lines'} and "
+              f"{lay['service_km']:.2f} km of house connections")
+        for note in lay["notes"]:
+            print(f"note: {note}")
+    print(f"{len(out['violations_before'])} limit(s) broken before, {len(out['violations_after'])} after; "
+          f"{len(out['changes'])} change(s)")
+    for change in out["changes"][:20]:
+        print(f"  {change['kind']} {change['element']}: {change['from']} -> {change['to']} ({change['limit']}, "
+              f"{change['time']}, {change['cost_eur']:,.0f} EUR)")
+    if len(out["changes"]) > 20:
+        print(f"  ... {len(out['changes']) - 20} more (--json lists them all)")
+    for text in out["unfixable"]:
+        print(f"cannot fix: {text}")
+    sizes = ", ".join(f"{t['kva']} kVA" for t in out["transformers"])
+    print(f"grid: {out['cable_km']:.2f} km of cable, {len(out['transformers'])} transformer(s) ({sizes})")
+    what = "the whole grid" if out["mode"] == "new layout" else "the reinforcement"
+    print(f"cost of {what}: {out['cost_eur']:,.0f} EUR (the grid at ladder prices: {out['grid_cost_eur']:,.0f} EUR)")
+    c = out["checks"]
+    print(f"planning cases: max line loading {c['max_line_loading_percent']:.1f} %, max transformer loading "
+          f"{c['max_trafo_loading_percent']:.1f} %, voltage {c['min_vm_pu']:.3f}-{c['max_vm_pu']:.3f} p.u., "
+          f"rise from generation {c['max_voltage_rise_percent']:.2f} %")
+    if "year" in out:
+        y = out["year"]
+        print(f"the year: losses {y['losses_kwh'] / 1000:,.1f} MWh ({y['line_losses_kwh'] / 1000:,.1f} in cables, "
+              f"{y['transformer_losses_kwh'] / 1000:,.1f} in transformers), upstream losses avoided "
+              f"{y['upstream_losses_avoided_kwh'] / 1000:,.1f} MWh; max line loading "
+              f"{y['checks']['max_line_loading_percent']:.1f} %")
+    if "hosting_capacity_kw" in out:
+        h = out["hosting_capacity_kw"]
+        print(f"hosting capacity: {h['buses']} buses, median {h['median']:,.0f} kW (from {h['min']:,.0f} to "
+              f"{h['max']:,.0f} kW)")
+    for note in out["notes"]:
+        print(f"note: {note}")
+    print(f"wrote {target} in {out['seconds']:.1f} s")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    """``planner export``: the project's grid as a pandapower net (``.json``)."""
+    from planner.grid.translate import to_pandapower
+    from planner.io import load_project
+    from planner.io.file_safety import atomic_write_text
+
+    target = Path(args.output)
+    if target.suffix.lower() != ".json":
+        raise PlannerError(f"{target}: export writes a pandapower net as .json (other formats come with the "
+                           f"report)")
+    project = load_project(args.project)
+    if not len(project.items("bus")):
+        raise PlannerError(f"{args.project} has no grid to export (planner size-grid lays one out)")
+    import pandapower as pp
+
+    net, _ = to_pandapower(project)
+    atomic_write_text(target, pp.to_json(net))
+    print(f"wrote {target}: {len(net.bus)} buses, {len(net.line)} lines, {len(net.trafo)} transformers, "
+          f"{len(net.load)} loads, {len(net.sgen)} generators (pandapower JSON)")
+    return EXIT_OK
