@@ -424,7 +424,7 @@ def _build_area(project, name, graph, tree, root, area, at_hook, connections, ru
     project.add(Transformer(id=f"{name}-trafo", geometry=Point(x, y), hv_bus=mv, lv_bus=lv, std_type=trafo_type.id))
     project.add(ExternalGrid(id=f"{name}-upstream", geometry=Point(x, y), bus_id=mv))
     hooks = {int(h) for h in area}
-    parent = dict(nx.bfs_predecessors(tree, root)) if tree.number_of_nodes() > 1 else {}
+    parent = {child: par for par, child in nx.bfs_edges(tree, root)} if tree.number_of_nodes() > 1 else {}
     children: dict[int, list[int]] = {}
     for child, par in parent.items():
         children.setdefault(par, []).append(child)

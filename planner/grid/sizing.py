@@ -292,7 +292,6 @@ class _Sizer:
 
     def fix(self, violations: list[Violation]) -> bool:
         """Upgrade for each violation; True when anything changed."""
-        import networkx as nx
 
         changed = False
         line_idx = {v: k for k, v in self.cable_id.items()}
@@ -316,26 +315,25 @@ class _Sizer:
                     self.unfixable[v.element] = (f"transformer '{v.element}' is loaded {v.value:.0f} % ({v.time}) "
                                                  f"at the largest type of the ladder: its area needs another "
                                                  f"station")
-        # voltage: per transformer area, the worst bus; upgrade the weakest link on its path
-        worst: dict[int, Violation] = {}
+        # voltage: per feeder (the branch at its transformer), the worst bus; upgrade its path
+        worst: dict[tuple[int, int], tuple] = {}
         for v in violations:
             if v.kind == "bus" and v.element in bus_idx:
-                b = bus_idx[v.element]
-                t = self.trafo_of_bus.get(int(b), -1)
+                b = int(bus_idx[v.element])
+                t = self.trafo_of_bus.get(b, -1)
+                path = self._path(t, b)
+                if path is None:
+                    continue
+                feeder = (t, path[1] if len(path) > 1 else b)
                 severity = abs(v.value - 1.0) if v.limit == "voltage band" else v.value
-                current = worst.get(t)
+                current = worst.get(feeder)
                 if current is None or severity > current[0]:
-                    worst[t] = (severity, v, b)
-        graph = self._graph() if worst else None
-        for t, (_, v, b) in worst.items():
+                    worst[feeder] = (severity, v, b, path)
+        for (t, _), (_, v, b, path) in worst.items():
             res = self.results.get(v.time) if v.time in self.results else self.results.get("peak load")
-            if t < 0 or res is None:
+            if res is None:
                 continue
             lv_bus = int(self.net.trafo.at[t, "lv_bus"])
-            try:
-                path = nx.shortest_path(graph, lv_bus, int(b))
-            except (nx.NetworkXNoPath, nx.NodeNotFound):
-                continue
             vm = res["vm"]
             steps = []
             for u, w in zip(path[:-1], path[1:]):
@@ -347,10 +345,10 @@ class _Sizer:
             largest_step = steps[0][0] if steps else 0.0
 
             def cables() -> bool:
-                # every cable on the path that carries at least half the largest step's drop
+                # every cable on the path that carries at least a quarter of the largest step's drop
                 done = False
                 for step, idx in steps:
-                    if step < 0.5 * largest_step and done:
+                    if step < 0.25 * largest_step and done:
                         break
                     if idx not in done_lines and self._upgrade_cable(idx, v.limit, v.time):
                         done_lines.add(idx)
@@ -371,6 +369,26 @@ class _Sizer:
                                              f"with every cable on its path and its transformer at the top of the "
                                              f"ladder")
         return changed
+
+    def _path(self, t: int, b: int) -> list[int] | None:
+        """Buses from transformer ``t``'s low-voltage bus down to bus ``b`` (the grid is radial)."""
+        import networkx as nx
+
+        if t < 0:
+            return None
+        if not hasattr(self, "_parents"):
+            self._parents = {}
+        if t not in self._parents:
+            lv_bus = int(self.net.trafo.at[t, "lv_bus"])
+            self._parents[t] = {child: parent for parent, child in nx.bfs_edges(self._graph(), lv_bus)}
+        parents = self._parents[t]
+        lv_bus = int(self.net.trafo.at[t, "lv_bus"])
+        path = [b]
+        while path[-1] != lv_bus:
+            if path[-1] not in parents:
+                return None
+            path.append(parents[path[-1]])
+        return path[::-1]
 
     def _lines_between(self, u, w) -> list[int]:
         if not hasattr(self, "_line_pairs"):
@@ -547,8 +565,8 @@ def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None,
     result.changes = sizer.apply()
     result.checks = _checks(sizer)
     result.cable_km = sum(c.route_length_km() for c in project.items("cable").values())
-    result.transformers = [(t.id, round(next((x.sn_mva for x in ladder.transformers if x.id == t.std_type),
-                                             float("nan")) * 1000.0)) for t in project.items("transformer").values()]
+    result.transformers = [(tid, round(float(sizer.net.trafo.at[idx, "sn_mva"]) * 1000.0))
+                           for tid, idx in sizer.ids["transformer"].items()]
     result.grid_cost_eur = grid_cost(project, ladder, rules)
     result.cost_eur = result.grid_cost_eur if new_grid else sum(c.cost_eur for c in result.changes)
     return result
