@@ -53,25 +53,32 @@ def hosting_capacity(project, rules: Rules | None = None, *, upper_kw: float = U
     index = pd.date_range("2001-01-01", periods=n, freq="h", tz="UTC")
     columns = [f"sgen.p_mw.{i}" for i in added]
 
-    def holds(p_kw: np.ndarray) -> np.ndarray:
-        frame = pd.DataFrame(np.diag(p_kw / 1000.0), index=index, columns=columns)
+    def holds(p_kw: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+        """Whether each bus of ``which`` (all by default) holds its ``p_kw``: one step each."""
+        which = np.arange(n) if which is None else np.flatnonzero(which)
         ok = np.zeros(n, dtype=bool)
+        if not len(which):
+            return ok
+        frame = pd.DataFrame(np.diag(p_kw[which] / 1000.0), index=index[:len(which)],
+                             columns=[columns[i] for i in which])
+        found = np.zeros(len(which), dtype=bool)
 
         def on_chunk(chunk, start=[0]):
             rows = slice(start[0], start[0] + len(chunk.index))
             good = chunk.converged.copy()
             if chunk.line_loading.size:
-                good &= ~(np.nan_to_num(chunk.line_loading, nan=1e9) > rules.max_loading_percent).any(axis=1)
+                good &= ~(np.nan_to_num(chunk.line_loading, nan=0.0) > rules.max_loading_percent).any(axis=1)
             if chunk.trafo_loading.size:
-                good &= ~(np.nan_to_num(chunk.trafo_loading, nan=1e9) > rules.max_loading_percent).any(axis=1)
+                good &= ~(np.nan_to_num(chunk.trafo_loading, nan=0.0) > rules.max_loading_percent).any(axis=1)
             vm = chunk.vm_pu[:, lv]
-            good &= ~(np.nan_to_num(vm, nan=9.0) > rules.vm_max_pu).any(axis=1)
+            good &= ~(np.nan_to_num(vm, nan=0.0) > rules.vm_max_pu).any(axis=1)
             rise = (vm - vm_ref[lv]) * 100.0
-            good &= ~(np.nan_to_num(rise, nan=1e9) > rules.max_rise_percent).any(axis=1)
-            ok[rows] = good
+            good &= ~(np.nan_to_num(rise, nan=0.0) > rules.max_rise_percent).any(axis=1)
+            found[rows] = good
             start[0] += len(chunk.index)
 
         run(model, parse_profiles(frame, net, resolution_minutes=60), on_chunk=on_chunk, chunk_size=512)
+        ok[which] = found
         return ok
 
     low = np.zeros(n)
@@ -82,7 +89,7 @@ def hosting_capacity(project, rules: Rules | None = None, *, upper_kw: float = U
     searching = base_ok & ~top_ok
     while searching.any() and (high - low)[searching].max() > tolerance_kw:
         middle = np.where(searching, (low + high) / 2.0, low)
-        ok = holds(middle)
+        ok = holds(middle, searching)
         low = np.where(searching & ok, middle, low)
         high = np.where(searching & ~ok, middle, high)
     low[~base_ok] = 0.0
