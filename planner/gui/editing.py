@@ -47,6 +47,7 @@ class EditingTools(QObject):
         bar = window.addToolBar("Tools")
         bar.setObjectName("tools")
         menu = window.menuBar().addMenu("&Tools")
+        self.toolbar, self.menu = bar, menu
         group = QActionGroup(self)
         self.tool_actions = {}
         for tool, text, key in self.TOOLS:

@@ -117,6 +117,10 @@ class MainWindow(QMainWindow):
         zoom_in = self._action(view_menu, "Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
         zoom_in.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view_menu, "Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
+        from planner.gui.grid_tools import GridTools
+
+        self.grid_tools = GridTools(self)
+        self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
 
     # the editing tools' entry points, for scripts and tests
     def place_unit(self, kind: str, x: float, y: float) -> bool:
@@ -333,6 +337,9 @@ class MainWindow(QMainWindow):
         self._attribution.setText(project.attribution if project else "")
         if self.background_action.isChecked():
             self._toggle_background(True)
+        if hasattr(self, "grid_tools"):  # hosting capacity computed before: show it
+            self.grid_tools.show_hosting(project is not None and any(
+                b.hosting_capacity_kw is not None for b in project.items("bus").values()))
         self._show_title()
 
     def _show_title(self) -> None:

@@ -118,6 +118,21 @@ class MapScene(QGraphicsScene):
         self._make_layers()
         self.selectionChanged.connect(self._drop_unselected_highlight)
 
+    #: A function of a bus giving its symbol's colour (a result shown on the map), or None.
+    bus_colours = None
+
+    def colour_buses(self, colour_of) -> None:
+        """Colour the bus symbols by ``colour_of(bus)`` (a colour name), or plainly with None."""
+        self.bus_colours = colour_of
+        if self.project is None:
+            return
+        for bus in self.project.items("bus").values():
+            old = self._items.pop(("bus", bus.id), None)
+            if old is not None:
+                self.removeItem(old)
+            self._add_entity(bus)
+        self._fan_out()
+
     def _make_layers(self) -> None:
         for kind, style in LAYER_STYLES.items():
             parent = QGraphicsRectItem()
@@ -198,7 +213,10 @@ class MapScene(QGraphicsScene):
             self._features[kind][entity.id] = geometry
             return
         if style.symbol is not None:
-            item = _symbol(style, self._pens[kind], self._brushes[kind])
+            brush = self._brushes[kind]
+            if kind == "bus" and self.bus_colours is not None:
+                brush = QBrush(QColor(self.bus_colours(entity)))
+            item = _symbol(style, self._pens[kind], brush)
             item.setPos(scene_point(geometry.x, geometry.y))
         else:
             item = QGraphicsPathItem(_path_of(geometry))

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any, Protocol
 
 from planner.model.base import Entity, ValidationError, ValidationIssue
-from planner.model.project import Change, Project
+from planner.model.project import ENTITY_BY_KIND, Change, Project
 from planner.model.site import Site
 
 
@@ -133,6 +133,34 @@ class Batch:
     def undo(self, project: Project) -> None:
         for c in reversed(self.commands):
             c.undo(project)
+
+
+#: Kinds in the order new objects are added (referenced ones first); removals go the other way.
+_ADD_ORDER = ("cable_type", "transformer_type", "bus", "transformer", "cable", "external_grid", "switch")
+
+
+def commands_to_match(project: Project, target: Project, text: str) -> Batch:
+    """One undoable step that turns ``project`` into ``target`` (a snapshot changed apart, such as a
+    grid laid out in a worker): new types and buses first, then changed objects (consumers and units
+    moved to their new buses), new branches, then what is gone, branches before their buses."""
+    kinds = list(ENTITY_BY_KIND)
+    order = [k for k in _ADD_ORDER if k in kinds] + [k for k in kinds if k not in _ADD_ORDER]
+    adds, updates, removes = [], [], []
+    for kind in order:
+        old, new = project.items(kind), target.items(kind)
+        for id_, entity in new.items():
+            if id_ not in old:
+                adds.append(AddEntity(entity))
+            elif old[id_] != entity:
+                changes = {f.name: getattr(entity, f.name) for f in dataclasses.fields(entity)
+                           if f.name != "id" and getattr(entity, f.name) != getattr(old[id_], f.name)}
+                updates.append(UpdateEntity(kind, id_, **changes))
+    for kind in reversed(order):
+        old, new = project.items(kind), target.items(kind)
+        removes.extend(RemoveEntity(kind, id_) for id_ in old if id_ not in new)
+    add_points = [c for c in adds if c.entity.KIND in ("cable_type", "transformer_type", "bus")]
+    add_rest = [c for c in adds if c not in add_points]
+    return Batch(text, add_points + add_rest + updates + removes)
 
 
 class CommandStack:

@@ -62,6 +62,16 @@ class Project:
         self._items: dict[str, dict[str, Entity]] = {k: {} for k in ENTITY_BY_KIND}
         self._listeners: list[Callable[[], Any]] = []
 
+    def snapshot(self) -> "Project":
+        """A copy to work on apart (a long job in a worker): same settings and objects (which are
+        immutable, so shared), no listeners."""
+        copy = Project(self.name, self.site, description=self.description, weather=self.weather,
+                       attribution=self.attribution, shared_energy=self.shared_energy,
+                       default_tariff=self.default_tariff)
+        for kind, items in self._items.items():
+            copy._items[kind] = dict(items)
+        return copy
+
     # ------------------------------------------------------------------ access
     def items(self, kind: str) -> MappingProxyType[str, Entity]:
         """The objects of one kind, by id (a read-only view: edit through commands)."""
