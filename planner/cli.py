@@ -253,6 +253,11 @@ def cmd_import(args) -> int:
     project = load_project(args.project)
     if args.what == "grid":
         report = _import_grid(project, args)
+    elif args.what == "consumers":
+        from planner.io.consumers_import import import_consumers
+
+        report = import_consumers(project, args.file, layer=args.layer, prefix=args.prefix,
+                                  max_distance_km=None if args.allow_far else MAX_DISTANCE_KM)
     else:
         from planner.io.geography import import_geography
 

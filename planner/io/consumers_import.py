@@ -1,0 +1,119 @@
+"""Bring consumers in from a file of points or building polygons (``planner import --as consumers``).
+
+Each feature becomes one consumer: a point where it is, a polygon at a point inside it. Attributes
+read: ``annual_kwh`` (kWh a year, at least 0), ``profile`` (a BDEW code such as H0, G0, L0; H0
+where absent) and ``name``. A feature without ``annual_kwh`` gets :data:`HOUSEHOLD_KWH`, and the
+report counts them. Where the project has a grid, each consumer is connected to the nearest
+low-voltage bus within :data:`CONNECT_WITHIN_M`; otherwise ``planner size-grid`` connects it where
+its layout puts it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from planner.io.geography import MAX_DISTANCE_KM, GeographyError, GeographyReport, _is_osm, read_features
+from planner.model import Consumer
+from planner.model.people import ELECTRICITY_PROFILES
+
+#: Annual demand of a consumer the file says nothing of [kWh]: a household, as the sample counts
+#: one (3,000 kWh, between the German averages of two- and three-person households).
+HOUSEHOLD_KWH = 3000.0
+CONNECT_WITHIN_M = 200.0
+
+
+def _number(value, path, row, field):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise GeographyError(f"{path}: feature {row}: {field} '{value}' is not a number") from None
+    if not math.isfinite(number) or number < 0:
+        raise GeographyError(f"{path}: feature {row}: {field} must be a finite number of at least 0, got {value}")
+    return number
+
+
+def import_consumers(project, path, *, layer: str | None = None, prefix: str = "",
+                     max_distance_km: float | None = MAX_DISTANCE_KM) -> GeographyReport:
+    """Add a file's consumers to ``project`` (changed only when every feature is readable).
+
+    Raises
+    ------
+    GeographyError
+        Naming the file, and the feature and field for a bad value.
+    """
+    from pyproj import Transformer
+    from shapely import centroid, union_all
+
+    from planner.generation.placement import nearest_bus
+    from planner.weather.catalogue import distance_km
+
+    path = Path(path)
+    if _is_osm(path):
+        raise GeographyError(f"{path}: OpenStreetMap extracts hold no consumption; give points or buildings with "
+                             f"an annual_kwh attribute (GeoJSON, GeoPackage, Shapefile)")
+    frame, layer = read_features(path, "buildings", layer)
+    report = GeographyReport("consumers", str(path), layer, read=len(frame))
+    if not len(frame):
+        raise GeographyError(f"{path}: holds no features")
+    frame = frame.to_crs(project.site.crs)
+    valid = frame.geometry.notna() & ~frame.geometry.is_empty
+    middle = centroid(union_all(np.asarray(frame.geometry[valid].envelope)))
+    lon, lat = Transformer.from_crs(project.site.crs, "EPSG:4326", always_xy=True).transform(middle.x, middle.y)
+    report.distance_km = distance_km(project.site.latitude, project.site.longitude, lat, lon)
+    if max_distance_km is not None and report.distance_km > max_distance_km:
+        raise GeographyError(f"{path}: its consumers lie {report.distance_km:,.1f} km from the site's centre, more "
+                             f"than {max_distance_km:g} km: the wrong file or CRS? (--allow-far imports it anyway)")
+    columns = {c.lower(): c for c in frame.columns}
+    existing = project.items("consumer")
+    new, defaults, connected = [], 0, 0
+    has_grid = bool(len(project.items("bus")))
+    for n, (_, row) in enumerate(frame.iterrows()):
+        geometry = row.geometry
+        if geometry is None or geometry.is_empty:
+            report.dropped["without geometry"] += 1
+            continue
+        if geometry.geom_type == "Point":
+            point = geometry
+        elif geometry.geom_type in ("Polygon", "MultiPolygon"):
+            point = geometry.representative_point() if geometry.is_valid else geometry.buffer(0).representative_point()
+        else:
+            report.dropped[f"{geometry.geom_type} (neither a point nor a building)"] += 1
+            continue
+        kwh = _number(row[columns["annual_kwh"]], path, n + 1, "annual_kwh") if "annual_kwh" in columns else None
+        if kwh is None:
+            kwh, defaults = HOUSEHOLD_KWH, defaults + 1
+        profile = row[columns["profile"]] if "profile" in columns else None
+        if profile is None or (isinstance(profile, float) and math.isnan(profile)) or str(profile).strip() == "":
+            profile = "H0"
+        profile = str(profile).strip()
+        if profile not in ELECTRICITY_PROFILES:
+            raise GeographyError(f"{path}: feature {n + 1}: profile '{profile}' is not one of "
+                                 f"{', '.join(p for p in ELECTRICITY_PROFILES if p != 'measured')}")
+        consumer_id = f"{prefix}c{n + 1}"
+        if consumer_id in existing:
+            raise GeographyError(f"the project has a consumer '{consumer_id}' already: give a --prefix")
+        name = row[columns["name"]] if "name" in columns else None
+        bus = nearest_bus(project, point, CONNECT_WITHIN_M) if has_grid else None
+        connected += bus is not None
+        new.append(Consumer(id=consumer_id, name=name.strip() if isinstance(name, str) else "",
+                            geometry=point, annual_kwh=kwh, profile=profile, bus_id=bus.id if bus else None))
+    for consumer in new:
+        issues = consumer.validate()
+        if issues:
+            raise GeographyError(f"{path}: {issues[0]}")
+    project.add_all(new)
+    report.imported = len(new)
+    if defaults:
+        report.notes.append(f"{defaults} without annual_kwh given the household default of {HOUSEHOLD_KWH:,.0f} kWh")
+    if has_grid:
+        report.notes.append(f"{connected} connected to the nearest bus within {CONNECT_WITHIN_M:g} m"
+                            + (f", {len(new) - connected} too far from any (planner size-grid --new-layout "
+                               f"lays the grid out anew)" if connected < len(new) else ""))
+    else:
+        report.notes.append("not connected yet: planner size-grid lays the grid out to them")
+    return report

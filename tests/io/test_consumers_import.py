@@ -1,0 +1,98 @@
+"""planner import --as consumers: points and building polygons with their demand, defaults
+counted, bad values refused by feature and field; size-grid connects them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from planner.io import load_project, save_project
+from tests.conftest import X0, Y0
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def planner(*args):
+    return subprocess.run([sys.executable, "-m", "planner", *map(str, args)], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    from planner.io.project_setup import create_project
+
+    project, _ = create_project("Import", 48.457, 7.884)
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    return path
+
+
+def consumers_file(tmp_path, rows, name="consumers.geojson"):
+    frame = gpd.GeoDataFrame(rows, geometry=[r.pop("geometry") for r in rows], crs="EPSG:25832")
+    path = tmp_path / name
+    frame.to_crs("EPSG:4326").to_file(path)
+    return path
+
+
+def test_points_and_buildings_come_in_with_their_demand_and_the_default_where_missing(project_path, tmp_path):
+    rows = [{"annual_kwh": 4500.0, "profile": "H0", "name": "Baker", "geometry": Point(X0, Y0)},
+            {"annual_kwh": 25000.0, "profile": "G0", "name": "Shop", "geometry": box(X0 + 30, Y0, X0 + 50, Y0 + 15)},
+            {"annual_kwh": None, "profile": None, "name": None, "geometry": Point(X0 + 80, Y0)}]
+    path = consumers_file(tmp_path, rows)
+    result = planner("import", project_path, path, "--as", "consumers")
+    assert result.returncode == 0, result.stderr
+    assert "3 consumers" in result.stdout and "1 without annual_kwh given the household default" in result.stdout
+    project = load_project(project_path)
+    consumers = {c.name or c.id: c for c in project.items("consumer").values()}
+    assert consumers["Baker"].annual_kwh == 4500.0 and consumers["Shop"].profile == "G0"
+    assert box(X0 + 30, Y0, X0 + 50, Y0 + 15).contains(consumers["Shop"].geometry)
+    assert consumers["Baker"].geometry.distance(Point(X0, Y0)) < 0.01
+    default = next(c for c in project.items("consumer").values() if not c.name)
+    assert default.annual_kwh == 3000.0 and default.profile == "H0" and default.bus_id is None
+    # size-grid then connects every one of them (no streets here: straight cables, said so)
+    result = planner("size-grid", project_path, "--json", "--no-hosting", "--no-year")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["layout"]["connections"] == 3 and not out["layout"]["along_streets"]
+    assert all(c.bus_id for c in load_project(project_path).items("consumer").values())
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"annual_kwh": -5.0, "profile": "H0"}, "feature 1: annual_kwh must be a finite number of at least 0"),
+    ({"annual_kwh": "lots", "profile": "H0"}, "feature 1: annual_kwh 'lots' is not a number"),
+    ({"annual_kwh": 3000.0, "profile": "XX"}, "feature 1: profile 'XX' is not one of"),
+])
+def test_a_bad_value_is_refused_by_feature_and_field_and_nothing_is_added(project_path, tmp_path, row, message):
+    path = consumers_file(tmp_path, [dict(row, geometry=Point(X0, Y0))])
+    before = project_path.read_bytes()
+    result = planner("import", project_path, path, "--as", "consumers")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert project_path.read_bytes() == before
+
+
+def test_consumers_join_an_existing_grid_at_its_nearest_bus(tmp_path):
+    from planner.io.project_setup import create_project
+    from planner.model import Street
+
+    project, _ = create_project("Grid", 48.457, 7.884)
+    project.add(Street(id="s", geometry=LineString([(X0, Y0), (X0 + 200, Y0)])))
+    path = tmp_path / "g.gpkg"
+    save_project(project, path)
+    first = consumers_file(tmp_path, [{"annual_kwh": 3000.0, "geometry": Point(X0 + 20, Y0 + 10)},
+                                      {"annual_kwh": 3000.0, "geometry": Point(X0 + 180, Y0 + 10)}], "a.geojson")
+    assert planner("import", path, first, "--as", "consumers").returncode == 0
+    assert planner("size-grid", path, "--no-hosting", "--no-year").returncode == 0
+    later = consumers_file(tmp_path, [{"annual_kwh": 5000.0, "geometry": Point(X0 + 100, Y0 + 12)},
+                                      {"annual_kwh": 5000.0, "geometry": Point(X0 + 5000, Y0)}], "b.geojson")
+    result = planner("import", path, later, "--as", "consumers", "--prefix", "new-")
+    assert result.returncode == 0, result.stderr
+    assert "1 connected to the nearest bus within 200 m, 1 too far" in result.stdout
+    project = load_project(path)
+    assert project.get("consumer", "new-c1").bus_id is not None
+    assert project.get("consumer", "new-c2").bus_id is None
