@@ -71,6 +71,10 @@ def cmd_size_grid(args) -> int:
         h = out["hosting_capacity_kw"]
         print(f"hosting capacity: {h['buses']} buses, median {h['median']:,.0f} kW (from {h['min']:,.0f} to "
               f"{h['max']:,.0f} kW)")
+    if "grid_investment" in out:
+        g = out["grid_investment"]
+        print(f"the community's grid investment, counted by planner run's finance: {g['capex_eur']:,.0f} EUR, "
+              f"{g['lifetime_years']} years, losses {g['losses_kwh_per_year'] / 1000:,.1f} MWh a year")
     for note in out["notes"]:
         print(f"note: {note}")
     print(f"wrote {target} in {out['seconds']:.1f} s")

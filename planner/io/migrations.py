@@ -33,7 +33,8 @@ History
 6
     Prices that put a project's equipment on the sizing ladder: ``price_eur_per_km`` of
     ``cable_types`` and ``price_eur`` of ``transformer_types`` (empty: not on the ladder), and
-    ``hosting_capacity_kw`` of ``buses`` (empty until computed).
+    ``hosting_capacity_kw`` of ``buses`` (empty until computed). Setting ``grid_investment``
+    (absent: the community spends nothing on a grid of its own).
 """
 
 from __future__ import annotations

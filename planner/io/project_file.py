@@ -183,6 +183,7 @@ def _settings_frame(project: Project) -> pd.DataFrame:
         "attribution": project.attribution,
         "shared_energy": project.shared_energy.as_dict(),
         "default_tariff": project.default_tariff,
+        "grid_investment": project.grid_investment.as_dict() if project.grid_investment is not None else None,
         "written_by": f"peergrid-planner {__version__}",
     }
     return pd.DataFrame({"key": list(settings),
@@ -326,6 +327,7 @@ def load_project(path: str | os.PathLike) -> Project:
         attribution=_setting(path, tables.settings, "attribution", str, default=""),
         shared_energy=_shared_energy(path, tables.settings),
         default_tariff=_setting(path, tables.settings, "default_tariff", str, default=None),
+        grid_investment=_grid_investment(path, tables.settings),
     )
     _check_layers(path, tables.layers)
     check_stored_numbers(path, LAYERS, ProjectFileError)
@@ -393,6 +395,23 @@ def _shared_energy(path: Path, settings: dict):
     issues = setting.validate()
     if issues:
         raise ProjectFileError(f"{path}: setting 'shared_energy': {issues[0].message}")
+    return setting
+
+
+def _grid_investment(path: Path, settings: dict):
+    from planner.model.grid import GridInvestment
+
+    raw = settings.get("grid_investment")
+    if raw is None:
+        return None
+    fields = set(GridInvestment.__dataclass_fields__)
+    if not isinstance(raw, dict) or set(raw) - fields or "capex_eur" not in raw:
+        raise ProjectFileError(f"{path}: setting 'grid_investment' must be an object with capex_eur and at most "
+                               f"{sorted(fields)}, got {raw!r}")
+    setting = GridInvestment.from_dict(raw)
+    issues = setting.validate()
+    if issues:
+        raise ProjectFileError(f"{path}: setting 'grid_investment': {issues[0].message}")
     return setting
 
 

@@ -2,7 +2,7 @@
 
 from planner.model.base import Entity, FieldSpec, ValidationError, ValidationIssue
 from planner.model.catalogue import CableType, TransformerType
-from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
+from planner.model.grid import Bus, Cable, ExternalGrid, GridInvestment, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
 from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
 from planner.model.project import ENTITY_BY_KIND, ENTITY_TYPES, Change, Project
@@ -13,7 +13,7 @@ from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 __all__ = [
     "Battery", "Building", "Bus", "CHPUnit", "Cable", "CableType", "TransformerType",
     "EfficiencyMeasure", "OwnershipShare", "Change", "Consumer", "Contract",
-    "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridLayout",
+    "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridInvestment", "GridLayout",
     "Member", "PVUnit", "Parcel", "Project", "SHARED_ENERGY_PRESETS", "SharedEnergy", "Site", "Street", "Switch", "Tariff",
     "Transformer", "ValidationError", "ValidationIssue", "WindTurbine", "timezone_at", "utm_crs",
 ]

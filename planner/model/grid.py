@@ -127,3 +127,45 @@ class GridLayout:
     def total_cable_length_km(self) -> float:
         """Cable length along the routes [km]."""
         return sum(c.route_length_km() * c.parallel for c in self.cables)
+
+
+@dataclass(frozen=True)
+class GridInvestment:
+    """What the community spends on its own grid, set by ``planner size-grid`` when it builds or
+    reinforces it, and counted in the community's finance by ``planner run``.
+
+    ``capex_eur``: the grid (new layout) or its reinforcements at ladder prices;
+    ``losses_kwh_per_year``: the year's cable and transformer losses (valued at the import price);
+    ``lifetime_years``: 40, the lower end of German distribution cables' and stations' accounting
+    lives (StromNEV, Anlage 1: 40-45 years), an editable assumption; ``opex_share_per_year``: 1 %
+    of the capex a year for upkeep (an assumption).
+    """
+
+    capex_eur: float
+    losses_kwh_per_year: float = 0.0
+    lifetime_years: int = 40
+    opex_share_per_year: float = 0.01
+    source: str = ""
+
+    def as_dict(self) -> dict:
+        return {"capex_eur": self.capex_eur, "losses_kwh_per_year": self.losses_kwh_per_year,
+                "lifetime_years": self.lifetime_years, "opex_share_per_year": self.opex_share_per_year,
+                "source": self.source}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "GridInvestment":
+        return cls(**raw)
+
+    def validate(self) -> list:
+        from planner.model.base import ValidationIssue
+
+        out = []
+        for name in ("capex_eur", "losses_kwh_per_year", "opex_share_per_year"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0 or value == float("inf"):
+                out.append(ValidationIssue("Grid investment", name, f"{name} must be a finite number of at least 0, "
+                                                                   f"got {value!r}"))
+        if not isinstance(self.lifetime_years, int) or isinstance(self.lifetime_years, bool) or self.lifetime_years < 1:
+            out.append(ValidationIssue("Grid investment", "lifetime_years",
+                                       f"lifetime_years must be a whole number of at least 1, got {self.lifetime_years!r}"))
+        return out

@@ -47,8 +47,11 @@ class Project:
 
     def __init__(self, name: str, site: Site, *, description: str = "",
                  weather: str | None = None, attribution: str = "",
-                 shared_energy: SharedEnergy | None = None, default_tariff: str | None = None):
+                 shared_energy: SharedEnergy | None = None, default_tariff: str | None = None,
+                 grid_investment=None):
         self.name = name
+        #: What the community spends on its own grid (``planner size-grid``), or None.
+        self.grid_investment = grid_investment
         #: What energy shared between members pays in grid fees, levies and taxes.
         self.shared_energy = shared_energy if shared_energy is not None else SharedEnergy()
         #: The tariff of members that name none (default: the first tariff by id).
@@ -67,7 +70,7 @@ class Project:
         immutable, so shared), no listeners."""
         copy = Project(self.name, self.site, description=self.description, weather=self.weather,
                        attribution=self.attribution, shared_energy=self.shared_energy,
-                       default_tariff=self.default_tariff)
+                       default_tariff=self.default_tariff, grid_investment=self.grid_investment)
         for kind, items in self._items.items():
             copy._items[kind] = dict(items)
         return copy
@@ -137,6 +140,8 @@ class Project:
         """Every problem in the project: fields, geometry, references and duplicates."""
         issues = list(self.site.validate())
         issues.extend(self.shared_energy.validate())
+        if self.grid_investment is not None:
+            issues.extend(self.grid_investment.validate())
         if self.default_tariff is not None and self.default_tariff not in self.items("tariff"):
             issues.append(ValidationIssue("Project", "default_tariff",
                                           f"default tariff '{self.default_tariff}' is not a tariff of the project"))

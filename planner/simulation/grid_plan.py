@@ -78,11 +78,38 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
             "upstream_loss_factor": UPSTREAM_LOSS_FACTOR,
             "non_converged_steps": year["non_converged_steps"],
         }
+    _record_investment(project, result, layout, out)
     if capacity is not None and len(capacity):
         out["hosting_capacity_kw"] = {"buses": int(len(capacity)), "min": round(float(capacity.min()), 1),
                                       "median": round(float(capacity.median()), 1),
                                       "max": round(float(capacity.max()), 1)}
     return out
+
+
+def _record_investment(project, result, layout, out) -> None:
+    """The community's grid investment for ``planner run``'s finance: a new grid's whole cost, or
+    the reinforcement's added to what was recorded before; the year's losses where known."""
+    from dataclasses import replace
+
+    from planner.model.grid import GridInvestment
+
+    previous = project.grid_investment
+    losses = out["year"]["losses_kwh"] if "year" in out else (previous.losses_kwh_per_year if previous else 0.0)
+    if layout is not None:
+        project.grid_investment = GridInvestment(
+            capex_eur=round(result.grid_cost_eur, 2), losses_kwh_per_year=losses,
+            source=f"planner size-grid: a new grid, {result.cable_km:.2f} km of cable and "
+                   f"{len(result.transformers)} station(s) at ladder prices")
+    elif result.changes:
+        base = previous.capex_eur if previous else 0.0
+        project.grid_investment = GridInvestment(
+            capex_eur=round(base + result.cost_eur, 2), losses_kwh_per_year=losses,
+            source=(f"{previous.source}; " if previous else "planner size-grid: ")
+            + f"reinforcement, {len(result.changes)} change(s) for {result.cost_eur:,.0f} EUR")
+    elif previous is not None:
+        project.grid_investment = replace(previous, losses_kwh_per_year=losses)
+    if project.grid_investment is not None:
+        out["grid_investment"] = project.grid_investment.as_dict()
 
 
 def year_table(project):

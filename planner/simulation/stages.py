@@ -326,9 +326,34 @@ def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
             owners[u.id] = d.shares.get(u.id, {_owner(project, u.owner_id): 1.0})
     costs = unit_costs(rows, catalogue)
     savings = s.schemes["grid_only"].member_bills() - s.schemes["sdr"].member_bills()
+    if project.grid_investment is not None:
+        costs, owners = _with_grid(project, costs, owners, list(savings.index))
     gen_by_member = pd.Series(s.balance.generation.sum(axis=0), index=s.balance.members)
     return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, HORIZON_YEARS,
                         DISCOUNT_RATE)
+
+
+GRID_UNIT = "community grid"
+
+
+def _with_grid(project: Project, costs: pd.DataFrame, owners: dict, members: list):
+    """The community's own grid as one more investment: its capex and upkeep, and its losses
+    valued at the default tariff's import price (as fuel is for a CHP), owned in equal shares by
+    every member (an assumption: the grid serves them all)."""
+    from planner.community.tariffs import default_tariff_id
+
+    grid = project.grid_investment
+    price = project.get("tariff", default_tariff_id(project)).gross_import_price()
+    row = {"unit_id": GRID_UNIT, "kind": "grid", "technology": "grid", "size": 1.0, "size_basis": "the grid",
+           "capex_eur": grid.capex_eur, "opex_eur_per_year": grid.capex_eur * grid.opex_share_per_year,
+           "fuel_eur_per_year": grid.losses_kwh_per_year * price, "heat_credit_eur_per_year": 0.0,
+           "energy_kwh_per_year": 0.0, "lifetime_years": grid.lifetime_years, "lcoe_eur_per_kwh": float("nan"),
+           "source": f"{grid.source}; losses {grid.losses_kwh_per_year:,.0f} kWh a year at {price:.4f} EUR/kWh "
+                     f"(in the fuel column)"}
+    costs = pd.concat([costs, pd.DataFrame([row])], ignore_index=True)
+    owners = dict(owners)
+    owners[GRID_UNIT] = {m: 1.0 / len(members) for m in members} if members else {_owner(project, None): 1.0}
+    return costs, owners
 
 
 def measures(project: Project, price: float) -> pd.DataFrame:

@@ -209,6 +209,9 @@ def test_the_sized_helsinki_grid_keeps_every_rule_in_an_independent_pandapower_r
     assert out["year"]["losses_kwh"] > 0 and out["year"]["non_converged_steps"] == 0
     # what it costs: conductors, trenches, stations; every transformer from the ladder
     assert out["cost_eur"] == out["grid_cost_eur"] > 0
+    # which the community's finance counts (planner run), with the year's losses
+    assert project.grid_investment.capex_eur == pytest.approx(out["grid_cost_eur"], abs=0.01)
+    assert project.grid_investment.losses_kwh_per_year == pytest.approx(out["year"]["losses_kwh"])
     assert {t["kva"] for t in out["transformers"]} <= {100, 160, 250, 400, 630, 800, 1000}
 
 
@@ -260,6 +263,7 @@ def test_schutterwald_with_heavy_rooftop_pv_is_reinforced_and_the_fixes_reported
             assert before[change["element"]] != (project.get("cable", change["element"]).std_type,
                                                  project.get("cable", change["element"]).parallel)
     assert out["cost_eur"] == pytest.approx(sum(c["cost_eur"] for c in out["changes"]), rel=1e-6)
+    assert project.grid_investment.capex_eur == pytest.approx(out["cost_eur"], abs=0.01)
     # unchanged cables keep their types: reinforced, not rebuilt
     changed = {c["element"] for c in out["changes"]}
     assert all((c.std_type, c.parallel) == before[c.id] for c in project.items("cable").values()

@@ -324,3 +324,17 @@ def test_migration_chain_runs_in_order():
     assert tables.settings == {"schema_version": 3, "note": "v2+v3"}
     with pytest.raises(ValueError, match="no migration from schema version 3"):
         migrate(Tables(settings={}), 3, migrations={}, target=4)
+
+
+def test_the_grid_investment_setting_round_trips_and_a_bad_one_is_refused(small_project, tmp_path):
+    from planner.model import GridInvestment
+
+    small_project.grid_investment = GridInvestment(capex_eur=250_000.0, losses_kwh_per_year=12_345.0,
+                                                   source="planner size-grid")
+    path = tmp_path / "g.gpkg"
+    save_project(small_project, path)
+    assert load_project(path).grid_investment == small_project.grid_investment
+    _set_setting(path, "grid_investment", {"capex_eur": -1.0})
+    expect_error(path, "setting 'grid_investment'", "capex_eur must be a finite number of at least 0")
+    _set_setting(path, "grid_investment", {"capex_eur": 1.0, "os.system": "rm"})
+    expect_error(path, "setting 'grid_investment' must be an object")

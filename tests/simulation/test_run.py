@@ -217,3 +217,29 @@ def test_planner_run_prints_its_stages(tmp_path, capsys):
     out = capsys.readouterr().out
     for i, (name, _) in enumerate(STAGES, start=1):
         assert f"stage {i}/{len(STAGES)}: {name}" in out  # plain lines when not on a terminal
+
+
+def test_the_community_s_grid_investment_enters_its_finance(village_result):
+    """A grid the community built: its capex joins the community's, its upkeep and its losses at
+    the import price leave the yearly benefit, owned in equal shares by the members."""
+    from dataclasses import replace
+
+    from planner.community.tariffs import default_tariff_id
+    from planner.model import GridInvestment
+
+    project, base = village_result
+    with_grid = project.snapshot()
+    with_grid.grid_investment = GridInvestment(capex_eur=120_000.0, losses_kwh_per_year=4_000.0, source="test")
+    result = simulate(with_grid, shapley_samples=2)
+    price = project.get("tariff", default_tariff_id(project)).gross_import_price()
+    before, after = base.indexes["finance"], result.indexes["finance"]
+    assert after["capex_eur"] == pytest.approx(before["capex_eur"] + 120_000.0)
+    assert after["yearly_net_benefit_eur"] == pytest.approx(
+        before["yearly_net_benefit_eur"] - 0.01 * 120_000.0 - 4_000.0 * price)
+    grid = result.unit_finance.set_index("unit_id").loc["community grid"]
+    assert grid.kind == "grid" and grid.lifetime_years == 40 and grid.npv_eur < 0
+    members = result.member_finance.set_index("member_id")
+    shares = members.capex_eur - base.member_finance.set_index("member_id").capex_eur.reindex(members.index,
+                                                                                              fill_value=0.0)
+    assert shares.sum() == pytest.approx(120_000.0) and shares.max() == pytest.approx(shares.min())
+    assert replace(with_grid.grid_investment, lifetime_years=0).validate()
