@@ -8,6 +8,7 @@ restore a recovery file newer than the project.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -52,6 +53,12 @@ class MainWindow(QMainWindow):
         tables_dock = self._add_dock("People and money", self.tables, Qt.DockWidgetArea.BottomDockWidgetArea)
         tables_dock.hide()  # View > People and money
         self.tables_dock = tables_dock
+        from planner.gui.results_panel import ResultsPanel
+
+        self.results_panel = ResultsPanel()
+        self.results_dock = self._add_dock("Results", self.results_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(inspector_dock, self.results_dock)
+        inspector_dock.raise_()
         self.resizeDocks([inspector_dock], [360], Qt.Orientation.Horizontal)
         self.canvas.map_scene.selectionChanged.connect(self._on_selection)
 
@@ -121,6 +128,11 @@ class MainWindow(QMainWindow):
 
         self.grid_tools = GridTools(self)
         self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
+        view_menu.addAction(self.results_dock.toggleViewAction())
+        from planner.gui.run_tools import RunTools
+
+        self.run_tools = RunTools(self, self.results_panel)
+        self.run_tools.make_actions(self.menuBar().addMenu("&Run"), self.editing.toolbar)
 
     # the editing tools' entry points, for scripts and tests
     def place_unit(self, kind: str, x: float, y: float) -> bool:
@@ -337,6 +349,10 @@ class MainWindow(QMainWindow):
         self._attribution.setText(project.attribution if project else "")
         if self.background_action.isChecked():
             self._toggle_background(True)
+        if hasattr(self, "run_tools"):  # the project's last results, current or stale
+            self.run_tools.show_results()
+            if project is not None and not os.environ.get("PEERGRID_NO_PREWARM"):
+                QTimer.singleShot(1500, self.run_tools.prewarm)  # the first Run then starts at once
         if hasattr(self, "grid_tools"):  # hosting capacity computed before: show it
             self.grid_tools.show_hosting(project is not None and any(
                 b.hosting_capacity_kw is not None for b in project.items("bus").values()))
@@ -381,6 +397,7 @@ class MainWindow(QMainWindow):
                 self.inspector.show_entity(current)
         self.layer_list.set_counts(self.project)
         self.tables.refresh()
+        self.run_tools.project_edited()
         self._show_title()
         if self.is_modified() and not self._autosave.isActive():
             self._autosave.start()
@@ -433,5 +450,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._autosave.stop()
+        self.run_tools.shutdown(final=True)
         self.canvas.map_scene.set_project(None)
         super().closeEvent(event)

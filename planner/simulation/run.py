@@ -118,6 +118,10 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         raise PlannerError(f"the production subsidy must be a finite amount of at least 0 EUR/kWh, got "
                            f"{subsidy_eur_per_kwh!r} (a negative subsidy would be a levy on generation, "
                            f"which the planner does not model)")
+    if not len(project.items("consumer")) and not any(len(project.items(k)) for k in (
+            "pv_unit", "wind_turbine", "chp_unit", "battery")):
+        raise PlannerError("the project has nothing to simulate: add consumers or units (place them on the map, "
+                           "or planner import --as consumers)")
     catalogue = costs_path if isinstance(costs_path, pd.DataFrame) else load_catalogue(costs_path)
     check_catalogue_covers(project, catalogue)
     default_tariff_id(project)

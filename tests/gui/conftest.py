@@ -23,6 +23,8 @@ def window(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(MapCanvas, "choose", lambda self, items: items[0])
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # no run worker is started ahead in tests (a test of Run starts it itself)
+    monkeypatch.setenv("PEERGRID_NO_PREWARM", "1")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     w = MainWindow()
     qtbot.addWidget(w)

@@ -1,0 +1,203 @@
+"""Run the plan from the app: a worker process, the stage in the status bar, Cancel at once.
+
+The simulation runs in a separate process (:func:`planner.io.app_runs.serve`), started ahead
+of the first Run (spawned, so it shares nothing with Qt) and kept for the next one: the window's
+event loop only polls the worker's messages, so it never waits. Cancel ends the process (well
+within a second) and nothing is written; the next Run starts a fresh one. Results land whole
+in ``NAME.results/`` beside the project, are shown in the Results dock, and are marked stale as
+soon as the project changes (by the run's fingerprint when a project is opened).
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QPushButton
+
+from planner.simulation.task import STAGES
+
+POLL_MS = 50
+
+
+class RunTools(QObject):
+    """The Run action, the worker process and the results it brings back."""
+
+    def __init__(self, window, panel):
+        super().__init__(window)
+        self.window, self.panel = window, panel
+        self.process = self.jobs = self.events = None
+        self.ready = False
+        self.job: dict | None = None
+        self._ids = itertools.count(1)
+        self.run_index: int | None = None  # the undo stack's index the shown results belong to
+        self.closed = False
+        bar = window.statusBar()
+        self.stage = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setMaximumWidth(220)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        for widget in (self.stage, self.bar, self.cancel_button):
+            bar.addWidget(widget)
+            widget.setVisible(False)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self._poll)
+
+    def make_actions(self, menu, toolbar) -> None:
+        self.run_action = QAction("&Run", self)
+        self.run_action.setShortcut(QKeySequence("F5"))
+        self.run_action.setToolTip("Simulate the year: generation, dispatch, power flow, settlement, finance (F5)")
+        self.run_action.triggered.connect(self.run)
+        menu.addAction(self.run_action)
+        toolbar.insertAction(toolbar.actions()[0] if toolbar.actions() else None, self.run_action)
+
+    # ------------------------------------------------------------------ the worker
+    def prewarm(self) -> None:
+        """Start the worker process (it imports the engine and waits)."""
+        if self.closed or (self.process is not None and self.process.is_alive()):
+            return
+        import multiprocessing
+
+        from planner.io.app_runs import serve
+
+        context = multiprocessing.get_context("spawn")
+        self.jobs, self.events = context.Queue(), context.Queue()
+        self.ready = False
+        self.process = context.Process(target=serve, args=(self.jobs, self.events), daemon=True,
+                                       name="peergrid-run-worker")
+        self.process.start()
+        self.timer.start()
+
+    def shutdown(self, final: bool = False) -> None:
+        """End the worker (``final``: the window closes, no worker starts again)."""
+        self.closed = self.closed or final
+        self.timer.stop()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+                self.process.join(2)
+                if self.process.is_alive():
+                    self.process.kill()
+            self.process = None
+
+    # ------------------------------------------------------------------ run and cancel
+    def run(self) -> bool:
+        """Start a run of the open project; False when it cannot start (said why)."""
+        from planner.io.app_runs import results_folder
+
+        window = self.window
+        if window.project is None or self.job is not None:
+            return False
+        if window.path is not None and not window.is_modified():
+            source = window.path
+        else:  # the unsaved state goes to the worker as a snapshot file of its own
+            from planner.io import save_project
+
+            scratch = Path(tempfile.mkdtemp(prefix="peergrid-run-"))
+            source = scratch / "snapshot.gpkg"
+            try:
+                save_project(window.project.snapshot(), source)
+            except Exception as exc:
+                QMessageBox.warning(window, "Cannot run", f"the project cannot be handed to the run: {exc}")
+                return False
+        folder = results_folder(window.path) if window.path is not None else source.with_name("results")
+        self.prewarm()
+        job_id = next(self._ids)
+        self.job = {"id": job_id, "folder": folder, "started": time.perf_counter(),
+                    "index": window.undo_stack.index(), "project": window.project}
+        self.jobs.put((job_id, str(source), str(folder), 60))
+        self.bar.setValue(5)  # accepted: the bar moves at once
+        self.stage.setText("Run: starting…")
+        for widget in (self.stage, self.bar, self.cancel_button):
+            widget.setVisible(True)
+        self.run_action.setEnabled(False)
+        return True
+
+    def cancel(self) -> None:
+        """Stop the run now: end the worker; nothing is written."""
+        if self.job is None:
+            return
+        self.shutdown()
+        self._end_job()
+        self.window.statusBar().showMessage("Run cancelled: nothing was written", 10000)
+
+    def _end_job(self) -> None:
+        self.job = None
+        for widget in (self.stage, self.bar, self.cancel_button):
+            widget.setVisible(False)
+        self.run_action.setEnabled(True)
+
+    def _poll(self) -> None:
+        import queue
+
+        if self.events is None:
+            return
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except (queue.Empty, OSError, ValueError):
+                break
+            self._handle(event)
+        if self.job is not None and (self.process is None or not self.process.is_alive()):
+            self._end_job()
+            QMessageBox.warning(self.window, "Run failed", "the run's worker process ended unexpectedly")
+
+    def _handle(self, event) -> None:
+        kind = event[0]
+        if kind == "ready":
+            self.ready = True
+            return
+        if self.job is None or event[1] != self.job["id"]:
+            return
+        if kind == "started":  # the worker has the job
+            self.bar.setValue(max(self.bar.value(), 30))
+            self.stage.setText("Run: reading the project…")
+        elif kind == "stage":
+            _, _, name, index, count = event
+            done = sum(weight for _, weight in STAGES[:index])
+            self.bar.setValue(max(self.bar.value(), int(50 + 950 * done)))
+            self.stage.setText(f"Run: {name} ({index + 1}/{count})")
+        elif kind == "done":
+            job = self.job
+            self._end_job()
+            seconds = time.perf_counter() - job["started"]
+            if self.window.project is job["project"]:
+                self.run_index = job["index"]
+                self.show_results(job["folder"])
+            self.window.statusBar().showMessage(f"Run finished in {seconds:.0f} s: results in {job['folder']}", 15000)
+        elif kind == "error":
+            self._end_job()
+            QMessageBox.warning(self.window, "Run failed", event[2])
+
+    # ------------------------------------------------------------------ results
+    def show_results(self, folder=None) -> None:
+        """Show results: a run's folder just written (current), or else the open project's stored
+        ones (current when their fingerprint is the project's)."""
+        from planner.io.app_runs import load_results, read_results
+
+        window = self.window
+        if folder is not None:
+            stored, stale = read_results(folder), False
+        else:
+            stored = load_results(window.path) if window.path is not None else None
+            stale = stored is not None and not stored.matches(window.project)
+            self.run_index = None if stored is None or stale else window.undo_stack.index()
+        self.stored = stored
+        if stored is None:
+            self.panel.show_summary(None)
+            return
+        when = datetime.fromtimestamp(stored.record.get("started", 0)).strftime("%Y-%m-%d %H:%M")
+        self.panel.show_summary(stored.summary, when, stale)
+
+    def project_edited(self) -> None:
+        """The undo stack moved: results are current only at the index they were computed at."""
+        if self.panel.summary is not None:
+            self.panel.set_stale(self.run_index is None or self.window.undo_stack.index() != self.run_index)

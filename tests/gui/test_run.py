@@ -1,0 +1,104 @@
+"""Run from the app: a worker process, the stages in the status bar, Cancel within a second, a
+responsive window, the KPI panel with summary.json's numbers, stale after an edit, shown again
+when the project is reopened."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from planner.io import save_project
+
+
+def _ticks():
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    return timer, ticks
+
+
+def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_path, sample_path, monkeypatch):
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: warned.append(text))
+    # the sample (a long run) for Cancel
+    sample = tmp_path / "schutterwald.gpkg"
+    shutil.copy(sample_path, sample)
+    assert window.open_path(sample)
+    tools = window.run_tools
+    assert tools.run_action in window.editing.toolbar.actions()
+    tools.prewarm()
+    qtbot.waitUntil(lambda: tools.ready, timeout=120_000)
+    started = time.perf_counter()
+    tools.run_action.trigger()
+    qtbot.waitUntil(lambda: tools.stage.text() != "Run: starting…", timeout=5_000)
+    assert time.perf_counter() - started < 1.0, "the progress did not move within a second"
+    qtbot.waitUntil(lambda: "weather and generation" in tools.stage.text(), timeout=30_000)
+    value = tools.bar.value()
+    assert value > 0
+    process = tools.process
+    cancelled = time.perf_counter()
+    tools.cancel_button.click()
+    assert not process.is_alive() and time.perf_counter() - cancelled < 1.0
+    assert tools.job is None and not tools.bar.isVisible() and tools.run_action.isEnabled()
+    assert not (tmp_path / "schutterwald.results").exists()
+    assert window.results_panel.summary is None
+    # a small village for a run to the end, timing the event loop meanwhile
+    from tests.conftest import make_runnable_project
+
+    village = tmp_path / "village.gpkg"
+    save_project(make_runnable_project(), village)
+    assert window.open_path(village)
+    timer, ticks = _ticks()
+    assert tools.run()
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    timer.stop()
+    assert not warned, warned
+    gaps = [b - a for a, b in zip(ticks[1:-1], ticks[2:])]
+    assert len(gaps) > 50 and max(gaps) < 0.1, f"the event loop waited {max(gaps) * 1000:.0f} ms"
+    # the KPI panel shows summary.json's numbers
+    folder = tmp_path / "village.results"
+    summary = json.loads((folder / "summary.json").read_text())
+    panel = window.results_panel
+    assert panel.values["Self-sufficiency"].text() == f"{summary['kpi']['self_sufficiency'] * 100:,.1f} %"
+    assert panel.values["Generation"].text() == f"{summary['energy']['generation_kwh'] / 1000:,.1f} MWh"
+    assert panel.values["NPV"].text() == f"{summary['indexes']['finance']['npv_eur']:,.0f} EUR"
+    assert panel.values["Peak cable loading"].text() == f"{summary['grid']['max_line_loading_percent']:,.1f} %"
+    assert not panel.is_stale and "Results of" in panel.state.text()
+    # an edit makes them stale, its undo current again
+    from planner.model.commands import UpdateEntity
+
+    consumer = next(iter(window.project.items("consumer").values()))
+    assert window.execute(UpdateEntity("consumer", consumer.id, annual_kwh=consumer.annual_kwh + 1))
+    assert panel.is_stale
+    window.undo_stack.undo()
+    assert not panel.is_stale
+    # reopened, the results are there and current; changed in the file, they are stale
+    assert window.open_path(village)
+    assert panel.summary == summary and not panel.is_stale
+    project = window.project
+    project._put(type(consumer)(**{**consumer.__dict__, "annual_kwh": 9999.0}))
+    save_project(project, village)
+    assert window.open_path(village, ask=False)
+    assert panel.summary is not None and panel.is_stale
+
+
+def test_a_run_that_cannot_start_says_why_in_one_message(window, qtbot, tmp_path, monkeypatch):
+    from planner.io.project_setup import create_project
+
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: warned.append(text))
+    project, _ = create_project("No tariff", 48.457, 7.884)  # nothing to simulate, no tariff
+    path = tmp_path / "bare.gpkg"
+    save_project(project, path)
+    assert window.open_path(path)
+    assert window.run_tools.run()
+    qtbot.waitUntil(lambda: window.run_tools.job is None, timeout=120_000)
+    assert warned and "nothing to simulate" in warned[-1] and "Traceback" not in warned[-1]
+    assert window.results_panel.summary is None
