@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None,
 
 def _dispatch(args, launch_gui) -> int:
     from planner.cli_grid import cmd_export, cmd_size_grid
+    from planner.cli_report import cmd_report
 
     if args.command in (None, "gui"):
         if launch_gui is None:
@@ -63,7 +64,8 @@ def _dispatch(args, launch_gui) -> int:
         return launch_gui(project, getattr(args, "screenshot", None))
     commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
                 "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
-                "suitability": cmd_suitability, "size-grid": cmd_size_grid, "export": cmd_export}
+                "suitability": cmd_suitability, "size-grid": cmd_size_grid, "export": cmd_export,
+                "report": cmd_report}
     return commands[args.command](args)
 
 

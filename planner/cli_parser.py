@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-year", action="store_true", help="check the planning cases only, not the simulated year")
     p.add_argument("--no-hosting", action="store_true", help="leave out the hosting capacity")
 
+    p = sub.add_parser("report", help="the PDF report of the project's last results (simulating first when "
+                                      "there are none or the project changed)")
+    p.add_argument("project", help="project file (.gpkg); results are kept in NAME.results beside it")
+    p.add_argument("-o", "--output", required=True, metavar="REPORT.pdf", help="the PDF to write")
+
     p = sub.add_parser("export", help="write the project's grid as a pandapower net (.json)")
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("-o", "--output", required=True, metavar="NET.json", help="the file to write")

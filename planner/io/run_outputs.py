@@ -75,6 +75,10 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
     pd.DataFrame(rows, columns=["unit_id", "member_id", "share", "energy_kwh"]).to_csv(
         folder / "ownership.csv", index=False, float_format="%.4f")
     member_statements(result).to_csv(folder / "member_statements.csv", index=False, float_format="%.4f")
+    if result.trafo_loading is not None:
+        result.trafo_loading.to_parquet(folder / "transformers_loading.parquet")
+    if result.grid_elements is not None:
+        result.grid_elements.to_csv(folder / "grid_elements.csv", index=False, float_format="%.6g")
     return folder
 
 

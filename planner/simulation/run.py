@@ -74,6 +74,8 @@ class ScenarioResult:
     tariffs: dict = field(default_factory=dict)  # tariff id -> components, members billed on it
     default_tariff: str | None = None
     shared_energy: dict | None = None  # the setting that priced shared energy
+    trafo_loading: pd.DataFrame | None = None  # per step and transformer [%]
+    grid_elements: pd.DataFrame | None = None  # each element's worst value of the year and its time
 
     @property
     def step_h(self) -> float:
@@ -154,4 +156,5 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         measures=stages.measures(project, project.get("tariff", default).gross_import_price()),
         unit_finance=unit_finance, member_finance=member_finance, curtailed_kwh=dispatched.curtailed_kwh,
         delivered_kw=dispatched.delivered_kw, tariffs=settlement.plan.describe(project), default_tariff=default,
-        shared_energy={**project.shared_energy.as_dict(), "described": project.shared_energy.describe()})
+        shared_energy={**project.shared_energy.as_dict(), "described": project.shared_energy.describe()},
+        trafo_loading=grid.trafo_loading, grid_elements=grid.elements)

@@ -15,7 +15,9 @@ import pandas as pd
 from planner.community.balance import Balance
 from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
 from planner.community.tariffs import TariffPlan, member_prices
-from planner.economics.indexes import co2_avoided_kg, gini, jain
+from planner.economics.indexes import (
+    GAS_EMISSION_FACTOR_KG_PER_KWH, GRID_EMISSION_FACTOR_KG_PER_KWH, co2_avoided_kg, gini, jain,
+)
 from planner.economics.shapley import community_value, shapley
 from planner.generation import storage
 from planner.generation.results import GenerationResult
@@ -177,6 +179,10 @@ class GridOutcome:
     import_kwh: float
     export_kwh: float
     note: str | None = None
+    #: per step, each transformer's loading [%] (columns: project ids), for load-duration curves
+    trafo_loading: pd.DataFrame | None = None
+    #: per cable, transformer and bus: the worst value of the year and its step (the grid check)
+    elements: pd.DataFrame | None = None
 
 
 def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance,
@@ -184,8 +190,8 @@ def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Ba
     """The year's power flow where the project has a grid; else the balance's exchange, said so."""
     imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
     if with_grid and len(project.items("bus")) and len(project.items("external_grid")):
-        figures, imp, exp = _power_flow(project, gen, d.battery_kw, d.delivered_kw)
-        return GridOutcome(figures, imp, exp)
+        figures, imp, exp, trafo_loading, elements = _power_flow(project, gen, d.battery_kw, d.delivered_kw)
+        return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
     note = "the project has no grid: import and export are the community balance's, without losses" \
         if with_grid else None
     return GridOutcome(None, imp, exp, note)
@@ -208,9 +214,71 @@ def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFram
         columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
     table = pd.DataFrame(columns, index=gen.units_kw.index)
     model = build_model(net)
-    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0))
+    worst = _WorstTracker(net)
+    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0), on_chunk=worst.add)
     grid = summary.as_dict()
-    return grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0
+    return grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0, worst.trafo_frame(), worst.elements()
+
+
+class _WorstTracker:
+    """Collects, chunk by chunk, each transformer's loading per step and each element's worst
+    value of the year with its time (cables and transformers: highest loading; buses: lowest and
+    highest voltage)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.trafo_chunks, self.index = [], []
+        n_line, n_bus = len(net.line), len(net.bus)
+        self.line_max = np.full(n_line, -np.inf)
+        self.line_time = [None] * n_line
+        self.vm_min, self.vm_max = np.full(n_bus, np.inf), np.full(n_bus, -np.inf)
+        self.vm_min_time, self.vm_max_time = [None] * n_bus, [None] * n_bus
+        self.trafo_max = np.full(len(net.trafo), -np.inf)
+        self.trafo_time = [None] * len(net.trafo)
+
+    @staticmethod
+    def _update(best, times, values, index, larger: bool):
+        if not values.size:
+            return
+        filled = np.where(np.isnan(values), -np.inf if larger else np.inf, values)
+        rows = filled.argmax(axis=0) if larger else filled.argmin(axis=0)
+        candidate = filled[rows, np.arange(values.shape[1])]
+        better = candidate > best if larger else candidate < best
+        for j in np.flatnonzero(better):
+            best[j] = candidate[j]
+            times[j] = index[rows[j]]
+
+    def add(self, chunk) -> None:
+        ok = chunk.converged
+        index = chunk.index[ok]
+        self.trafo_chunks.append(chunk.trafo_loading[ok].astype("float32"))
+        self.index.append(index)
+        self._update(self.line_max, self.line_time, chunk.line_loading[ok], index, True)
+        self._update(self.trafo_max, self.trafo_time, chunk.trafo_loading[ok], index, True)
+        self._update(self.vm_min, self.vm_min_time, chunk.vm_pu[ok], index, False)
+        self._update(self.vm_max, self.vm_max_time, chunk.vm_pu[ok], index, True)
+
+    def trafo_frame(self) -> pd.DataFrame | None:
+        if not self.index or not len(self.net.trafo):
+            return None
+        values = np.concatenate(self.trafo_chunks) if self.trafo_chunks else np.zeros((0, len(self.net.trafo)))
+        return pd.DataFrame(values, index=self.index[0].append(self.index[1:]) if len(self.index) > 1 else self.index[0],
+                            columns=[str(n) for n in self.net.trafo.name])
+
+    def elements(self) -> pd.DataFrame:
+        rows = []
+        net = self.net
+        for j, name in enumerate(net.line.name):
+            if np.isfinite(self.line_max[j]):
+                rows.append(("cable", str(name), "max loading %", float(self.line_max[j]), self.line_time[j]))
+        for j, name in enumerate(net.trafo.name):
+            if np.isfinite(self.trafo_max[j]):
+                rows.append(("transformer", str(name), "max loading %", float(self.trafo_max[j]), self.trafo_time[j]))
+        for j, name in enumerate(net.bus.name):
+            if np.isfinite(self.vm_min[j]):
+                rows.append(("bus", str(name), "min voltage p.u.", float(self.vm_min[j]), self.vm_min_time[j]))
+                rows.append(("bus", str(name), "max voltage p.u.", float(self.vm_max[j]), self.vm_max_time[j]))
+        return pd.DataFrame(rows, columns=["kind", "id", "figure", "value", "time"])
 
 
 @dataclass(frozen=True)
@@ -265,6 +333,8 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
         groups.setdefault(key, []).append(float(saving))
     indexes = {
         "co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
+        "grid_emission_factor_kg_per_kwh": factor.get("grid_factor", GRID_EMISSION_FACTOR_KG_PER_KWH),
+        "gas_emission_factor_kg_per_kwh": GAS_EMISSION_FACTOR_KG_PER_KWH,
         "benefit_scheme": "sdr",
         "avoided_upstream_losses_kwh": local_kwh * upstream_loss_factor,
         "community_grid_losses_kwh": own_losses,

@@ -1,0 +1,231 @@
+"""The run's figures, drawn with matplotlib's object API (no pyplot, no global state): the app
+puts them on a Qt canvas, the report on PDF pages, so both show the same picture.
+
+Each function takes :class:`~planner.report.results.Results` (and a figure to draw into, or
+makes one) and returns the figure; with nothing to show it says so on the figure itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+GENERATION, DEMAND, LOCAL, IMPORT = "#f2a900", "#3b6ea8", "#4caf50", "#9e9e9e"
+SCHEME_NAMES = {"grid_only": "grid only", "net_billing": "net billing", "net_metering_monthly": "net metering (monthly)",
+                "net_metering_yearly": "net metering (yearly)", "sdr": "P2P pool (SDR)", "mmr": "P2P pool (MMR)",
+                "bill_sharing": "bill sharing", "bilateral+sdr": "bilateral contracts + SDR",
+                "allocation_static": "static allocation", "allocation_dynamic": "dynamic allocation"}
+FIGURES = {}
+
+
+def figure(title: str):
+    """Register a figure function under its title (the app's list and the report use it)."""
+    def register(func):
+        FIGURES[title] = func
+        return func
+    return register
+
+
+def _new(fig: Figure | None, size=(7.5, 4.2)) -> Figure:
+    if fig is None:
+        fig = Figure(figsize=size, layout="constrained")
+    fig.clear()
+    return fig
+
+
+def _nothing(fig: Figure, text: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="#555")
+    return fig
+
+
+def _totals(res):
+    units, consumers = res.units_kw, res.consumers_kw
+    if units is None or consumers is None:
+        return None, None
+    generation = units.sum(axis=1) if len(units.columns) else pd.Series(0.0, index=consumers.index)
+    demand = consumers.sum(axis=1) if len(consumers.columns) else pd.Series(0.0, index=units.index)
+    return generation, demand
+
+
+@figure("Monthly energy balance")
+def monthly_balance(res, fig: Figure | None = None) -> Figure:
+    """Generation, demand and the part used inside the community (min of the two each step) by month."""
+    fig = _new(fig)
+    generation, demand = _totals(res)
+    if generation is None:
+        return _nothing(fig, "no time series in these results")
+    h = res.step_h
+    local = np.minimum(generation, demand)
+    frame = pd.DataFrame({"generation": generation, "demand": demand, "local": local}) * h / 1000.0
+    months = frame.groupby(frame.index.month).sum()
+    ax = fig.add_subplot()
+    x = np.arange(len(months))
+    ax.bar(x - 0.3, months["generation"], 0.3, label="generation", color=GENERATION)
+    ax.bar(x, months["demand"], 0.3, label="demand", color=DEMAND)
+    ax.bar(x + 0.3, months["local"], 0.3, label="used inside the community", color=LOCAL)
+    ax.set_xticks(x, ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][:len(x)])
+    ax.set_ylabel("MWh")
+    ax.set_title("Monthly energy balance")
+    ax.legend(frameon=False, fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+@figure("Typical summer and winter days")
+def typical_days(res, fig: Figure | None = None) -> Figure:
+    """Mean generation and demand by hour of day, June to August and December to February."""
+    fig = _new(fig)
+    generation, demand = _totals(res)
+    if generation is None:
+        return _nothing(fig, "no time series in these results")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, (name, months) in zip(axes, (("Summer (Jun-Aug)", (6, 7, 8)), ("Winter (Dec-Feb)", (12, 1, 2)))):
+        keep = generation.index.month.isin(months)
+        hours = generation.index.hour[keep]
+        ax.plot(generation[keep].groupby(hours).mean(), color=GENERATION, label="generation", lw=2)
+        ax.plot(demand[keep].groupby(hours).mean(), color=DEMAND, label="demand", lw=2)
+        ax.set_title(name)
+        ax.set_xlabel("hour of day")
+        ax.set_xticks([0, 6, 12, 18, 23])
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("kW (mean)")
+    axes[0].legend(frameon=False, fontsize="small")
+    return fig
+
+
+@figure("Transformer load-duration curves")
+def load_duration(res, fig: Figure | None = None) -> Figure:
+    """Each transformer's loading over the year, sorted from the highest step down, with its limit."""
+    fig = _new(fig)
+    loading = res.trafo_loading
+    if loading is None or not len(loading.columns):
+        return _nothing(fig, "the project has no grid: no transformer loading")
+    ax = fig.add_subplot()
+    hours = np.arange(1, len(loading) + 1) * res.step_h
+    for column in loading.columns:
+        ax.plot(hours, np.sort(loading[column].to_numpy())[::-1], lw=1.2, label=str(column))
+    ax.axhline(100.0, color="#b00020", ls="--", lw=1, label="rating")
+    ax.set_xlabel("hours of the year at or above")
+    ax.set_ylabel("loading (%)")
+    ax.set_title("Transformer load-duration curves")
+    if len(loading.columns) <= 16:
+        ax.legend(frameon=False, fontsize="x-small", ncol=2)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+@figure("Member bills under each scheme")
+def bills_by_scheme(res, fig: Figure | None = None) -> Figure:
+    """What each member pays a year under every settlement scheme (bars for a few members, the
+    spread for many)."""
+    fig = _new(fig)
+    members = res.members
+    if members is None or not len(members):
+        return _nothing(fig, "no member results")
+    table = members.pivot_table(index="member_id", columns="scheme", values="bill_eur", aggfunc="sum")
+    schemes = [s for s in SCHEME_NAMES if s in table.columns] + [s for s in table.columns if s not in SCHEME_NAMES]
+    table = table[schemes]
+    ax = fig.add_subplot()
+    labels = [SCHEME_NAMES.get(s, s) for s in schemes]
+    if len(table) <= 12:
+        width = 0.8 / len(table)
+        x = np.arange(len(schemes))
+        for i, (member, row) in enumerate(table.iterrows()):
+            ax.bar(x + (i - (len(table) - 1) / 2) * width, row.to_numpy(), width, label=str(member))
+        ax.legend(frameon=False, fontsize="x-small", ncol=3)
+        ax.set_xticks(x, labels, rotation=25, ha="right")
+    else:
+        ax.boxplot([table[s].dropna().to_numpy() for s in schemes], showfliers=False)
+        ax.set_xticks(np.arange(1, len(schemes) + 1), labels, rotation=25, ha="right")
+        ax.set_title(f"{len(table):,} members", fontsize="small", loc="right")
+    ax.axhline(0.0, color="#333", lw=0.8)
+    ax.set_ylabel("EUR a year (negative: the member is paid)")
+    ax.set_title("Member bills under each scheme", loc="left")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def lorenz_points(values) -> tuple[np.ndarray, np.ndarray]:
+    """The Lorenz curve of non-negative values: cumulative share of members and of the total."""
+    x = np.sort(np.clip(np.asarray(values, dtype=float), 0.0, None))
+    total = x.sum()
+    share = np.r_[0.0, np.cumsum(x) / total] if total > 0 else np.linspace(0.0, 1.0, len(x) + 1)
+    return np.linspace(0.0, 1.0, len(x) + 1), share
+
+
+@figure("Distribution of benefits")
+def lorenz(res, fig: Figure | None = None) -> Figure:
+    """The Lorenz curve of members' savings under the benefit scheme, with its Gini index."""
+    fig = _new(fig, size=(5.5, 4.2))
+    members = res.members
+    scheme = res.summary.get("indexes", {}).get("benefit_scheme", "sdr")
+    if members is None or scheme not in set(members.scheme):
+        return _nothing(fig, "no member savings")
+    savings = members[members.scheme == scheme].savings_eur.to_numpy()
+    ax = fig.add_subplot()
+    x, y = lorenz_points(savings)
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="equal shares")
+    ax.plot(x, y, color=LOCAL, lw=2, label="members' savings")
+    ax.fill_between(x, y, x, color=LOCAL, alpha=0.15)
+    gini = res.summary.get("indexes", {}).get("gini")
+    label = f", Gini {gini:.2f}" if gini is not None else ""
+    ax.set_title(f"Savings under the {SCHEME_NAMES.get(scheme, scheme)}{label}", fontsize="medium")
+    ax.set_xlabel("share of members (lowest savings first)")
+    ax.set_ylabel("share of the savings")
+    ax.set_aspect("equal")
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    if (savings < 0).any():
+        ax.text(0.98, 0.02, f"{int((savings < 0).sum())} member(s) lose; counted as 0 in the curve",
+                ha="right", va="bottom", fontsize="x-small", transform=ax.transAxes)
+    return fig
+
+
+def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
+    """The project on a map (its CRS, metres): parcels, buildings, streets, cables and units."""
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import Polygon as Patch
+    import shapely
+
+    fig = _new(fig, size=size)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    ax.set_facecolor("#f4f1ea")
+
+    def polygons(kind, face, edge):
+        patches = []
+        for e in project.items(kind).values():
+            for part in shapely.get_parts(e.geometry):
+                if part.geom_type == "Polygon":
+                    patches.append(Patch(np.asarray(part.exterior.coords)[:, :2], closed=True))
+        if patches:
+            ax.add_collection(PatchCollection(patches, facecolor=face, edgecolor=edge, linewidth=0.3))
+
+    def lines(kind, colour, width):
+        segments = [np.asarray(part.coords)[:, :2] for e in project.items(kind).values()
+                    for part in shapely.get_parts(e.geometry) if e.geometry is not None]
+        if segments:
+            ax.add_collection(LineCollection(segments, colors=colour, linewidths=width))
+
+    polygons("parcel", "#dfe9d0", "#8aa17a")
+    lines("street", "#b5b5b5", 0.6)
+    polygons("building", "#d9cbb8", "#6d6258")
+    lines("cable", "#1f5fa8", 0.9)
+    for kind, colour, marker, size_ in (("transformer", "#f28e2b", "s", 40), ("pv_unit", "#f2c200", "s", 14),
+                                        ("wind_turbine", "#4fc3f7", "D", 40), ("chp_unit", "#e53935", "o", 40),
+                                        ("battery", "#43a047", "s", 30)):
+        points = [e.geometry for e in project.items(kind).values() if e.geometry is not None]
+        if points:
+            ax.scatter([p.x for p in points], [p.y for p in points], s=size_, c=colour, marker=marker,
+                       edgecolors="#333", linewidths=0.4, zorder=3, label=kind.replace("_", " "))
+    ax.autoscale_view()
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.tick_params(labelsize="x-small")
+    ax.set_xlabel(f"{project.site.crs}, m", fontsize="x-small")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=True, fontsize="x-small", loc="upper right")
+    if project.attribution:
+        ax.text(0.01, 0.01, project.attribution, transform=ax.transAxes, fontsize="xx-small", color="#444")
+    return fig

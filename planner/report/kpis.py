@@ -1,0 +1,51 @@
+"""The key figures of a run, read from its ``summary.json``: one list for the app's panel and the
+report, so both show the same numbers the same way."""
+
+from __future__ import annotations
+
+
+def _get(summary: dict, *keys):
+    value = summary
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _fmt(value, unit: str, scale: float = 1.0, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{value * scale:,.{digits}f} {unit}".strip()
+
+
+#: (label, the figure as text from summary.json, what it means)
+KPIS = (
+    ("Generation", lambda s: _fmt(_get(s, "energy", "generation_kwh"), "MWh", 1e-3), "all units over the year"),
+    ("Demand", lambda s: _fmt(_get(s, "energy", "demand_kwh"), "MWh", 1e-3), "all consumers over the year"),
+    ("Self-sufficiency", lambda s: _fmt(_get(s, "kpi", "self_sufficiency"), "%", 100),
+     "share of the demand met by the community's own generation"),
+    ("Self-consumption", lambda s: _fmt(_get(s, "kpi", "self_consumption"), "%", 100),
+     "share of the generation used inside the community"),
+    ("Shared between members", lambda s: _fmt(_get(s, "energy", "shared_kwh"), "MWh", 1e-3),
+     "energy one member generated and another used"),
+    ("Community grid losses", lambda s: _fmt(_get(s, "indexes", "community_grid_losses_kwh"), "MWh", 1e-3),
+     "cables and transformers over the year (power flow)"),
+    ("Upstream losses avoided", lambda s: _fmt(_get(s, "indexes", "avoided_upstream_losses_kwh"), "MWh", 1e-3),
+     "energy used locally times the upstream loss factor"),
+    ("Peak cable loading", lambda s: _fmt(_get(s, "grid", "max_line_loading_percent"), "%"),
+     "highest loading of any cable in any step"),
+    ("Peak transformer loading", lambda s: _fmt(_get(s, "grid", "max_trafo_loading_percent"), "%"),
+     "highest loading of any transformer in any step"),
+    ("Voltage", lambda s: ("—" if _get(s, "grid", "min_vm_pu") is None else
+                           f"{_get(s, 'grid', 'min_vm_pu'):.3f} – {_get(s, 'grid', 'max_vm_pu'):.3f} p.u."),
+     "lowest and highest bus voltage in any step"),
+    ("Steps that did not converge", lambda s: "—" if _get(s, "grid", "non_converged_steps") is None else
+     f"{_get(s, 'grid', 'non_converged_steps'):,}", "power flow steps without a solution (hours in "
+                                                     "summary.json)"),
+    ("CO2 avoided", lambda s: _fmt(_get(s, "indexes", "co2_avoided_t"), "t/a"), "against grid electricity"),
+    ("Investment", lambda s: _fmt(_get(s, "indexes", "finance", "capex_eur"), "EUR", 1, 0), "every unit's capex"),
+    ("NPV", lambda s: _fmt(_get(s, "indexes", "finance", "npv_eur"), "EUR", 1, 0),
+     "net present value over the horizon at the discount rate"),
+    ("IRR", lambda s: _fmt(_get(s, "indexes", "finance", "irr"), "%", 100), "internal rate of return"),
+)

@@ -1,0 +1,301 @@
+"""The PDF report of a run (``planner report``, File > Export report): A4 pages drawn with
+matplotlib's PDF backend, with the same figures as the app.
+
+Pages: a cover with the map; the key figures; the energy balance; the grid check (transformer
+load-duration curves and the worst elements against their limits, with the hour); the members'
+bills under each scheme and the distribution of benefits; the finance; and the assumptions,
+listing every input and source the figures rest on.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from planner.report import figures
+from planner.report.kpis import KPIS, _get
+from planner.report.results import Results
+
+A4 = (8.27, 11.69)
+TITLE = "Peergrid Planner: community energy plan"
+LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage band", 0.90),
+          "max voltage p.u.": ("voltage band", 1.10)}
+
+
+def _page(title: str, project_name: str, number: int) -> Figure:
+    page = Figure(figsize=A4, layout="constrained")
+    page.text(0.06, 0.965, title, fontsize=15, weight="bold", va="top")
+    page.text(0.94, 0.965, project_name, fontsize=8, ha="right", va="top", color="#555")
+    page.text(0.5, 0.015, f"{TITLE} · page {number}", fontsize=7, ha="center", color="#777")
+    page.add_artist(_rule(page))
+    return page
+
+
+def _rule(page):
+    from matplotlib.lines import Line2D
+
+    return Line2D([0.06, 0.94], [0.945, 0.945], transform=page.transFigure, color="#1f5fa8", lw=1.2)
+
+
+def _table(page, rect, header, rows, widths=None, size=7.5):
+    """A plain table in the page's coordinates ``rect`` = (left, bottom, width, height)."""
+    ax = page.add_axes(rect)
+    ax.axis("off")
+    if not rows:
+        ax.text(0, 1, "(none)", va="top", fontsize=size, color="#555")
+        return ax
+    table = ax.table(cellText=[[str(c) for c in r] for r in rows], colLabels=header, loc="upper left",
+                     cellLoc="left", colLoc="left", colWidths=widths, edges="horizontal")
+    table.auto_set_font_size(False)
+    table.set_fontsize(size)
+    table.scale(1.0, 1.25)
+    for (row, _), cell in table.get_celld().items():
+        cell.set_edgecolor("#cccccc")
+        if row == 0:
+            cell.set_text_props(weight="bold")
+            cell.set_facecolor("#eef3f9")
+    return ax
+
+
+def _text(page, x, y, lines, size=8.5, width=110, gap=1.45):
+    """Wrapped paragraphs from the top at (x, y) in page coordinates; returns the y below them."""
+    step = size * gap / 72.0 / A4[1]
+    for line in lines:
+        bold = line.startswith("## ")
+        line = line[3:] if bold else line
+        for part in textwrap.wrap(line, width) or [""]:
+            page.text(x, y, part, fontsize=size + (1 if bold else 0), weight="bold" if bold else "normal", va="top")
+            y -= step
+        if bold:
+            y -= step * 0.2
+    return y
+
+
+def _years(x) -> str:
+    return "none within the horizon" if x is None else f"{x:.1f} years"
+
+
+def _eur(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.0f}"
+
+
+def build_report(project, results_folder, target, *, run_record: dict | None = None) -> Path:
+    """Write the PDF report of ``project``'s results in ``results_folder`` to ``target``
+    (written whole: a temporary beside it, then renamed)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    res = Results(results_folder)
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.writing-{os.getpid()}")
+    name = project.name
+    when = datetime.fromtimestamp((run_record or {}).get("started", os.path.getmtime(res.folder / "summary.json")))
+    pages = [_cover(project, res, when), _key_figures(res, name), _energy(res, name), _grid(res, name),
+             _members(res, name), _finance(res, name), _assumptions(project, res, name, when)]
+    try:
+        with warnings.catch_warnings(), PdfPages(tmp, metadata={"Title": f"{TITLE}: {name}",
+                                                               "Creator": "Peergrid Planner"}) as pdf:
+            warnings.filterwarnings("ignore", message="There are no gridspecs with layoutgrids")
+            for number, page in enumerate(pages, start=1):
+                page.text(0.5, 0.015, f"{TITLE} · page {number} of {len(pages)}", fontsize=7, ha="center",
+                          color="#777", backgroundcolor="white")
+                pdf.savefig(page)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def _cover(project, res, when) -> Figure:
+    page = Figure(figsize=A4, layout="constrained")
+    page.text(0.06, 0.93, TITLE, fontsize=12, color="#1f5fa8", weight="bold")
+    page.text(0.06, 0.885, project.name, fontsize=24, weight="bold")
+    site = project.site
+    weather = res.summary.get("weather", {})
+    _text(page, 0.06, 0.855, [
+        f"Site {site.latitude:.4f}° N, {site.longitude:.4f}° E ({site.timezone}); map in {site.crs}.",
+        f"Results of the run of {when:%d %B %Y, %H:%M}, one year at {res.summary.get('resolution_minutes', 60)}-minute "
+        f"steps, weather: {weather.get('name', '?')}.",
+        f"{len(project.items('consumer')):,} consumers, {len(project.items('member')):,} members, "
+        f"{sum(len(project.items(k)) for k in ('pv_unit', 'wind_turbine', 'chp_unit', 'battery')):,} units, "
+        f"{len(project.items('bus')):,} buses and {len(project.items('cable')):,} cables.",
+    ], size=9.5)
+    sub = page.add_subfigure(page.add_gridspec(3, 1, height_ratios=[22, 70, 8])[1, 0])
+    figures.project_map(project, sub)
+    page.text(0.06, 0.05, f"Made with Peergrid Planner on {datetime.now():%d %B %Y}. Every figure is explained on "
+                          f"the assumptions page.", fontsize=8, color="#555")
+    return page
+
+
+def _key_figures(res, name) -> Figure:
+    page = _page("Key figures", name, 2)
+    rows = [(label, get(res.summary), meaning) for label, get, meaning in KPIS]
+    _table(page, (0.06, 0.6, 0.86, 0.32), ["figure", "value", "what it is"], rows, widths=[0.27, 0.19, 0.5], size=7.5)
+    schemes = res.summary.get("schemes", {})
+    base = _get(res.summary, "schemes", "grid_only", "members_net_cost_eur")
+    scheme_rows = [(figures.SCHEME_NAMES.get(k, k), _eur(v.get("members_net_cost_eur")),
+                    _eur(base - v["members_net_cost_eur"]) if base is not None else "—") for k, v in schemes.items()]
+    page.text(0.06, 0.55, "What members pay together in a year, by settlement scheme (EUR)", fontsize=10, weight="bold")
+    _table(page, (0.06, 0.3, 0.86, 0.24), ["scheme", "members pay", "saving against grid only"], scheme_rows,
+           widths=[0.4, 0.28, 0.28])
+    _text(page, 0.06, 0.27, ["Pools and sharing schemes (SDR, MMR, bill sharing, bilateral contracts) move money "
+                            "between members, not out of the community: with one tariff their totals match, and "
+                            "only the split between members differs (page 5)."], size=8)
+    return page
+
+
+def _energy(res, name) -> Figure:
+    page = _page("Energy over the year", name, 3)
+    grid = page.add_gridspec(5, 1, height_ratios=[7, 45, 1, 43, 4])
+    figures.monthly_balance(res, page.add_subfigure(grid[1, 0]))
+    figures.typical_days(res, page.add_subfigure(grid[3, 0]))
+    return page
+
+
+def _grid(res, name) -> Figure:
+    page = _page("Grid check", name, 4)
+    grid = page.add_gridspec(3, 1, height_ratios=[6, 38, 56])
+    figures.load_duration(res, page.add_subfigure(grid[1, 0]))
+    elements = res.grid_elements
+    g = res.summary.get("grid") or {}
+    lines = []
+    if not res.summary.get("grid"):
+        lines.append("The project has no grid: imports and exports are the community balance's, without losses.")
+    else:
+        bad = g.get("non_converged_steps") or 0
+        lines.append(f"Losses {(g.get('losses_kwh') or 0) / 1000:,.1f} MWh a year ({(g.get('line_losses_kwh') or 0) / 1000:,.1f} "
+                     f"in cables, {(g.get('trafo_losses_kwh') or 0) / 1000:,.1f} in transformers). "
+                     + (f"{bad:,} step(s) did not converge: their hours are left out of the figures and listed in "
+                        f"summary.json." if bad else "Every step of the year converged."))
+    _text(page, 0.06, 0.54, lines, size=8.5)
+    rows = []
+    if elements is not None and len(elements):
+        for figure_name, ascending, count in (("max loading %", False, 10), ("min voltage p.u.", True, 4),
+                                               ("max voltage p.u.", False, 4)):
+            part = elements[elements.figure == figure_name].sort_values("value", ascending=ascending).head(count)
+            limit_name, limit = LIMITS[figure_name]
+            for r in part.itertuples():
+                broken = r.value > limit if figure_name.startswith("max") else r.value < limit
+                rows.append((r.kind, r.id, figure_name, f"{r.value:.3f}" if "voltage" in figure_name else f"{r.value:.1f}",
+                             f"{limit_name} {limit:g}", "BROKEN" if broken else "holds", str(r.time)[:16]))
+    page.text(0.06, 0.49, "The worst elements of the year against their limits", fontsize=10, weight="bold")
+    _table(page, (0.06, 0.06, 0.88, 0.41), ["element", "id", "figure", "value", "limit", "", "when"], rows,
+           widths=[0.11, 0.22, 0.16, 0.09, 0.15, 0.08, 0.19], size=7)
+    return page
+
+
+SHORT = {"grid_only": "grid only", "net_metering_yearly": "net metering", "net_billing": "net billing",
+         "sdr": "SDR pool", "mmr": "MMR pool", "bill_sharing": "bill sharing"}
+
+
+def _members(res, name) -> Figure:
+    page = _page("Members", name, 5)
+    grid = page.add_gridspec(5, 2, height_ratios=[6, 38, 24, 27, 5])
+    figures.bills_by_scheme(res, page.add_subfigure(grid[1, :]))
+    members = res.members
+    rows, schemes = [], []
+    if members is not None and len(members):
+        table = members.pivot_table(index="member_id", columns="scheme", values="bill_eur", aggfunc="sum")
+        schemes = [k for k in SHORT if k in table.columns]
+        for member, row in table.head(10).iterrows():
+            rows.append([member] + [_eur(row[k]) for k in schemes])
+        if len(table) > 10:
+            rows.append([f"… {len(table) - 10:,} more"] + [""] * len(schemes))
+    page.text(0.06, 0.545, "Each member's bill a year, EUR (all members in members.csv)", fontsize=10, weight="bold")
+    _table(page, (0.06, 0.3, 0.86, 0.23), ["member"] + [SHORT[k] for k in schemes], rows, size=7)
+    figures.lorenz(res, page.add_subfigure(grid[3, 0]))
+    ix = res.summary.get("indexes", {})
+    lines = ["## Fairness",
+             f"Gini index of the savings {ix.get('gini', float('nan')):.2f} (0: equal, 1: one member has all); "
+             f"Jain's index {ix.get('jain', float('nan')):.2f} (1: equal).",
+             "## Savings by group"]
+    for group, g in (ix.get("benefits_by_group") or {}).items():
+        lines.append(f"{group}: {g['members']:,} member(s), {_eur(g['savings_eur'])} EUR together, "
+                     f"{_eur(g['mean_savings_eur'])} EUR each on average")
+    _text(page, 0.53, 0.27, lines, size=7.5, width=58)
+    return page
+
+
+def _finance(res, name) -> Figure:
+    page = _page("Finance", name, 6)
+    f = _get(res.summary, "indexes", "finance") or {}
+    irr = f.get("irr")
+    lines = [
+        "## The community as a whole",
+        f"Investment {_eur(f.get('capex_eur'))} EUR; yearly net benefit {_eur(f.get('yearly_net_benefit_eur'))} EUR; "
+        f"NPV {_eur(f.get('npv_eur'))} EUR over {f.get('horizon_years', '?')} years at "
+        f"{(f.get('discount_rate') or 0) * 100:.1f} %; IRR {'none' if irr is None else f'{irr * 100:.1f} %'}; "
+        f"simple payback {_years(f.get('simple_payback_years'))}; residual value at the horizon "
+        f"{_eur(f.get('residual_value_eur'))} EUR.",
+        f"Benefit: {f.get('benefit', '')}. {f.get('lifetimes', '').capitalize()}.",
+    ]
+    y = _text(page, 0.06, 0.92, lines, size=8.5)
+    units = res.unit_finance
+    rows = []
+    if units is not None:
+        for r in units.head(24).itertuples():
+            rows.append((r.unit_id, r.technology, f"{r.size:,.1f} {r.size_basis}", _eur(r.capex_eur),
+                         _eur(r.energy_kwh_per_year), "—" if pd.isna(r.lcoe_eur_per_kwh) else f"{r.lcoe_eur_per_kwh:.3f}",
+                         _eur(getattr(r, "npv_eur", None))))
+        if len(units) > 24:
+            rows.append((f"… {len(units) - 24} more", "", "", "", "", "", ""))
+    page.text(0.06, y - 0.01, "Units (all in unit_finance.csv)", fontsize=10, weight="bold")
+    _table(page, (0.06, 0.06, 0.88, y - 0.09), ["unit", "technology", "size", "capex EUR", "kWh a year", "LCOE EUR/kWh",
+                                               "NPV EUR"], rows, widths=[0.16, 0.13, 0.17, 0.12, 0.13, 0.14, 0.15],
+           size=7)
+    return page
+
+
+def _assumptions(project, res, name, when) -> Figure:
+    page = _page("Assumptions and sources", name, 7)
+    s = res.summary
+    w = s.get("weather", {})
+    ix = s.get("indexes", {})
+    f = ix.get("finance", {})
+    profiles = pd.Series([c.profile for c in project.items("consumer").values()]).value_counts()
+    lines = ["## Weather",
+             f"{w.get('name', '?')} ({w.get('source', '?')})" + (f"; station {w['station_id']}" if w.get("station_id") else "")
+             + (f"; file {w['path']}" if w.get("path") else "") + "."]
+    lines += [f"Warning: {text}" for text in w.get("warnings", [])]
+    lines += [f"Repaired: {text}" for text in w.get("repairs", [])]
+    lines += ["## Demand",
+              "Standard load profiles of BDEW (demandlib), scaled to each consumer's annual demand: "
+              + ", ".join(f"{p} × {n:,}" for p, n in profiles.items()) + "." if len(profiles) else "No consumers."]
+    lines += ["## Tariffs"]
+    for tid, t in (s.get("tariffs") or {}).items():
+        parts = ", ".join(f"{k} {v:.4f}" for k, v in (t.get("components_eur_per_kwh") or {}).items())
+        lines.append(f"{t.get('name') or tid}: {t.get('gross_import_price_eur_per_kwh', 0):.4f} EUR/kWh all in ({parts} "
+                     f"EUR/kWh, VAT {t.get('vat_percent', 0):g} %), export {t.get('export_price_eur_per_kwh', 0):.4f} "
+                     f"EUR/kWh, fixed {t.get('fixed_eur_per_year', 0):,.0f} EUR a year; {t.get('members', 0)} member(s); "
+                     f"source: {t.get('source') or 'entered by the project (no source given)'}.")
+    shared = s.get("shared_energy") or {}
+    lines += [f"Energy shared between members pays: {shared.get('described', '?')}."]
+    lines += ["## Emissions, losses, money",
+              f"Grid electricity {ix.get('grid_emission_factor_kg_per_kwh', 0.38):.3f} kg CO2/kWh (Umweltbundesamt, German "
+              f"mix 2023); natural gas {ix.get('gas_emission_factor_kg_per_kwh', 0.202):.3f} kg CO2/kWh of fuel (IPCC 2006, "
+              f"56.1 t/TJ).",
+              f"Upstream transmission and distribution losses avoided: {ix.get('upstream_loss_factor', 0) * 100:.0f} % of "
+              f"the energy used locally (typically 5-8 % in European grids).",
+              f"Discount rate {(f.get('discount_rate') or 0) * 100:.1f} % over {f.get('horizon_years', '?')} years; "
+              f"{f.get('unit_value_note', '')}."]
+    units = res.unit_finance
+    if units is not None and len(units):
+        lines += ["## Cost catalogue entries used"]
+        for technology, source in units.drop_duplicates("technology")[["technology", "source"]].itertuples(index=False):
+            lines.append(f"{technology}: {source}")
+    if project.grid_investment is not None:
+        g = project.grid_investment
+        lines += [f"Grid investment: {g.capex_eur:,.0f} EUR, {g.lifetime_years} years, upkeep "
+                  f"{g.opex_share_per_year * 100:.1f} % a year, losses {g.losses_kwh_per_year:,.0f} kWh a year ({g.source})."]
+    if s.get("notes"):
+        lines += ["## Notes of the run"] + list(s["notes"])
+    lines += ["## Data", project.attribution or "Geometry drawn by the project's authors."]
+    _text(page, 0.06, 0.925, lines, size=7.5, width=125, gap=1.35)
+    return page

@@ -1,0 +1,84 @@
+"""planner report: the PDF's pages rendered to PNG (tests/artifacts/report_page_N.png, to look at),
+its sections found by their text, the KPIs as summary.json has them; results reused while the
+project is unchanged and simulated again when it changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner.io import load_project, save_project
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SECTIONS = ["Peergrid Planner: community energy plan", "Key figures", "Energy over the year", "Grid check",
+            "Members", "Finance", "Assumptions and sources"]
+
+
+def planner(*args):
+    return subprocess.run([sys.executable, "-m", "planner", *map(str, args)], capture_output=True, text=True,
+                          timeout=900, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def village(tmp_path_factory):
+    from tests.conftest import make_runnable_project
+
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "village.gpkg"
+    save_project(make_runnable_project(), path)
+    result = planner("report", path, "-o", folder / "report.pdf")
+    assert result.returncode == 0, result.stderr
+    assert "running the simulation first" in result.stdout
+    return folder, path
+
+
+def test_the_report_has_every_section_and_its_pages_render(village):
+    pdfium = pytest.importorskip("pypdfium2")
+    folder, _ = village
+    pdf = pdfium.PdfDocument(str(folder / "report.pdf"))
+    assert len(pdf) == len(SECTIONS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    texts = []
+    for number, page in enumerate(pdf, start=1):
+        image = page.render(scale=1.0).to_pil()
+        assert image.size[0] > 500 and len(image.convert("L").getcolors(4096) or range(4097)) > 10  # drawn
+        image.save(ARTIFACTS / f"report_page_{number}.png")
+        texts.append(page.get_textpage().get_text_range())
+    for number, (section, text) in enumerate(zip(SECTIONS, texts), start=1):
+        assert section in text, f"page {number} lacks '{section}'"
+        assert f"page {number} of {len(SECTIONS)}" in text
+    summary = json.loads((folder / "village.results" / "summary.json").read_text())
+    # the key figures page shows summary.json's numbers
+    assert f"{summary['energy']['generation_kwh'] / 1000:,.1f} MWh" in texts[1]
+    assert f"{summary['indexes']['finance']['npv_eur']:,.0f} EUR" in texts[1]
+    # the assumptions page explains them: weather, profiles, tariffs, emission factor, costs
+    assumptions = texts[-1]
+    for needle in ("Weather", summary["weather"]["name"].split(":")[0], "H0", "EUR/kWh all in",
+                   "kg CO2/kWh", "Cost catalogue entries used", "Fraunhofer ISE", "Discount rate"):
+        assert needle in assumptions, needle
+    assert "The worst elements of the year against their limits" in texts[3]
+
+
+def test_results_are_reused_until_the_project_changes(village):
+    folder, path = village
+    result = planner("report", path, "-o", folder / "again.pdf")
+    assert result.returncode == 0 and "running the simulation first" not in result.stdout
+    project = load_project(path)
+    consumer = next(iter(project.items("consumer").values()))
+    from dataclasses import replace
+
+    project._put(replace(consumer, annual_kwh=consumer.annual_kwh * 2))
+    save_project(project, path)
+    result = planner("report", path, "-o", folder / "changed.pdf")
+    assert result.returncode == 0 and "the project changed since its last run" in result.stdout
+
+
+def test_a_report_needs_a_pdf_name(village, tmp_path):
+    _, path = village
+    result = planner("report", path, "-o", tmp_path / "report.docx")
+    assert result.returncode == 2 and "ending in .pdf" in result.stderr
