@@ -58,6 +58,11 @@ class MainWindow(QMainWindow):
         self.results_panel = ResultsPanel()
         self.results_dock = self._add_dock("Results", self.results_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(inspector_dock, self.results_dock)
+        from planner.gui.plots import PlotsPanel
+
+        self.plots = PlotsPanel()
+        self.plots_dock = self._add_dock("Plots", self.plots, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.plots_dock.hide()  # View > Plots, and shown after a run
         inspector_dock.raise_()
         self.resizeDocks([inspector_dock], [360], Qt.Orientation.Horizontal)
         self.canvas.map_scene.selectionChanged.connect(self._on_selection)
@@ -98,6 +103,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…",
                                           lambda: self.editing.import_dialog())
+        self.report_action = self._action(file_menu, "Export &report (PDF)…", lambda: self.run_tools.export_report())
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._fill_recent()
@@ -129,6 +135,7 @@ class MainWindow(QMainWindow):
         self.grid_tools = GridTools(self)
         self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
         view_menu.addAction(self.results_dock.toggleViewAction())
+        view_menu.addAction(self.plots_dock.toggleViewAction())
         from planner.gui.run_tools import RunTools
 
         self.run_tools = RunTools(self, self.results_panel)

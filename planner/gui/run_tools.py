@@ -172,6 +172,7 @@ class RunTools(QObject):
             if self.window.project is job["project"]:
                 self.run_index = job["index"]
                 self.show_results(job["folder"])
+                self.window.plots_dock.show()
             self.window.statusBar().showMessage(f"Run finished in {seconds:.0f} s: results in {job['folder']}", 15000)
         elif kind == "error":
             self._end_job()
@@ -191,11 +192,62 @@ class RunTools(QObject):
             stale = stored is not None and not stored.matches(window.project)
             self.run_index = None if stored is None or stale else window.undo_stack.index()
         self.stored = stored
+        self.window.plots.set_results(stored.folder if stored is not None else None)
         if stored is None:
             self.panel.show_summary(None)
             return
         when = datetime.fromtimestamp(stored.record.get("started", 0)).strftime("%Y-%m-%d %H:%M")
         self.panel.show_summary(stored.summary, when, stale)
+
+    # ------------------------------------------------------------------ the report
+    def export_report(self, target: str | None = None) -> bool:
+        """File > Export report: the PDF of the results shown (current ones only), written in a
+        thread while the window stays responsive; False when there is nothing to report."""
+        import threading
+
+        from PySide6.QtWidgets import QFileDialog
+
+        window = self.window
+        stored = getattr(self, "stored", None)
+        if window.project is None or stored is None or self.panel.is_stale:
+            QMessageBox.information(window, "Export report", "The report shows the results of the project as it is: "
+                                    "Run it first (F5).")
+            return False
+        if target is None:
+            start = str(window.path.with_suffix(".pdf")) if window.path else "report.pdf"
+            target, _ = QFileDialog.getSaveFileName(window, "Export report", start, "PDF (*.pdf)")
+            if not target:
+                return False
+        if not target.lower().endswith(".pdf"):
+            target += ".pdf"
+        from planner.report.pdf import build_report
+
+        snapshot = window.project.snapshot()
+        outcome = {}
+
+        def work():
+            try:
+                build_report(snapshot, stored.folder, target, run_record=stored.record)
+            except Exception as exc:
+                outcome["error"] = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
+            outcome["done"] = True
+
+        self.report_thread = threading.Thread(target=work, name="report", daemon=True)
+        self.report_thread.start()
+        window.statusBar().showMessage(f"Writing the report to {target}…")
+
+        def check():
+            if not outcome.get("done"):
+                QTimer.singleShot(100, check)
+                return
+            if "error" in outcome:
+                QMessageBox.warning(window, "Cannot write the report", outcome["error"])
+            else:
+                window.statusBar().showMessage(f"Report written to {target}", 15000)
+            self.report_done = outcome
+
+        QTimer.singleShot(100, check)
+        return True
 
     def project_edited(self) -> None:
         """The undo stack moved: results are current only at the index they were computed at."""

@@ -71,12 +71,26 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     assert panel.values["NPV"].text() == f"{summary['indexes']['finance']['npv_eur']:,.0f} EUR"
     assert panel.values["Peak cable loading"].text() == f"{summary['grid']['max_line_loading_percent']:,.1f} %"
     assert not panel.is_stale and "Results of" in panel.state.text()
+    # the plots: every figure draws on the canvas
+    plots = window.plots
+    assert window.plots_dock.isVisible() and plots.results is not None
+    for title in [plots.choice.itemText(i) for i in range(plots.choice.count())]:
+        plots.choice.setCurrentText(title)
+        assert plots.figure.axes, title
+    # File > Export report writes the PDF in a thread
+    target = tmp_path / "village-report.pdf"
+    assert tools.export_report(str(target))
+    qtbot.waitUntil(lambda: getattr(tools, "report_done", None) is not None, timeout=60_000)
+    assert "error" not in tools.report_done and target.read_bytes()[:5] == b"%PDF-"
     # an edit makes them stale, its undo current again
     from planner.model.commands import UpdateEntity
 
     consumer = next(iter(window.project.items("consumer").values()))
     assert window.execute(UpdateEntity("consumer", consumer.id, annual_kwh=consumer.annual_kwh + 1))
     assert panel.is_stale
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a, **k: told.append(text))
+    assert not tools.export_report(str(tmp_path / "stale.pdf")) and "Run it first" in told[-1]
     window.undo_stack.undo()
     assert not panel.is_stale
     # reopened, the results are there and current; changed in the file, they are stale
