@@ -82,16 +82,40 @@ def cmd_size_grid(args) -> int:
 
 
 def cmd_export(args) -> int:
-    """``planner export``: the project's grid as a pandapower net (``.json``)."""
-    from planner.grid.translate import to_pandapower
+    """``planner export``: by extension, the grid as a pandapower net (``.json``), or the results as
+    a workbook (``.xlsx``), a map layer (``.geojson``) or the members table (``.csv``)."""
     from planner.io import load_project
-    from planner.io.file_safety import atomic_write_text
 
     target = Path(args.output)
-    if target.suffix.lower() != ".json":
-        raise PlannerError(f"{target}: export writes a pandapower net as .json (other formats come with the "
-                           f"report)")
+    suffix = target.suffix.lower()
+    if suffix not in (".json", ".xlsx", ".geojson", ".csv"):
+        raise PlannerError(f"{target}: export writes .json (the grid as a pandapower net), .xlsx (the results as a "
+                           f"workbook), .geojson (the map with its results) or .csv (the members)")
+    if target.is_dir():
+        raise PlannerError(f"{target}: is a folder; give a file name")
     project = load_project(args.project)
+    if suffix == ".json":
+        return _export_net(args, project, target)
+    from planner.io.app_runs import load_results, results_folder, run_project
+
+    stored = load_results(args.project)
+    if stored is None or not stored.matches(project):
+        why = "no results yet" if stored is None else "the project changed since its last run"
+        print(f"{why}: running the simulation first (results into {results_folder(args.project)})", flush=True)
+        run_project(args.project, results_folder(args.project))
+        stored = load_results(args.project)
+    from planner.report import export
+
+    writer = {".xlsx": export.export_xlsx, ".geojson": export.export_geojson, ".csv": export.export_members_csv}[suffix]
+    writer(project, stored.folder, target)
+    print(f"wrote {target} (results of {stored.folder})")
+    return EXIT_OK
+
+
+def _export_net(args, project, target) -> int:
+    from planner.grid.translate import to_pandapower
+    from planner.io.file_safety import atomic_write_text
+
     if not len(project.items("bus")):
         raise PlannerError(f"{args.project} has no grid to export (planner size-grid lays one out)")
     import pandapower as pp

@@ -99,9 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg); results are kept in NAME.results beside it")
     p.add_argument("-o", "--output", required=True, metavar="REPORT.pdf", help="the PDF to write")
 
-    p = sub.add_parser("export", help="write the project's grid as a pandapower net (.json)")
+    p = sub.add_parser("export", help="by extension: the grid as a pandapower net (.json), the results as a "
+                                      "workbook (.xlsx), the map with its results (.geojson), the members (.csv)")
     p.add_argument("project", help="project file (.gpkg)")
-    p.add_argument("-o", "--output", required=True, metavar="NET.json", help="the file to write")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write: .json, .xlsx, .geojson "
+                   "or .csv")
 
     p = sub.add_parser("suitability", help="score every parcel for PV, wind and CHP, with the inputs")
     p.add_argument("project", help="project file (.gpkg)")

@@ -305,7 +305,7 @@ def test_size_grid_refuses_what_it_cannot_use(tmp_path):
     save_project(project, path)
     result = planner("size-grid", path)
     assert result.returncode == 2 and "nothing to connect" in result.stderr
-    result = planner("export", path, "-o", tmp_path / "net.csv")
+    result = planner("export", path, "-o", tmp_path / "net.txt")
     assert result.returncode == 2 and ".json" in result.stderr
     result = planner("export", path, "-o", tmp_path / "net.json")
     assert result.returncode == 2 and "no grid" in result.stderr
