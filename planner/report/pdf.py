@@ -204,10 +204,10 @@ def _members(res, name) -> Figure:
     if members is not None and len(members):
         table = members.pivot_table(index="member_id", columns="scheme", values="bill_eur", aggfunc="sum")
         schemes = [k for k in SHORT if k in table.columns]
-        for member, row in table.head(10).iterrows():
+        for member, row in table.head(8).iterrows():
             rows.append([member] + [_eur(row[k]) for k in schemes])
-        if len(table) > 10:
-            rows.append([f"… {len(table) - 10:,} more"] + [""] * len(schemes))
+        if len(table) > 8:
+            rows.append([f"… {len(table) - 8:,} more"] + [""] * len(schemes))
     page.text(0.06, 0.545, "Each member's bill a year, EUR (all members in members.csv)", fontsize=10, weight="bold")
     _table(page, (0.06, 0.3, 0.86, 0.23), ["member"] + [SHORT[k] for k in schemes], rows, size=7)
     figures.lorenz(res, page.add_subfigure(grid[3, 0]))
