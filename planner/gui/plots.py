@@ -40,7 +40,9 @@ class PlotsPanel(QWidget):
         self.canvas.setVisible(self.results is not None)
         self.choice.setEnabled(self.results is not None)
         self.empty.setVisible(self.results is None)
-        self.draw()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self.draw)  # drawn on the next turn of the event loop
 
     def draw(self, *_args) -> None:
         if self.results is None:

@@ -166,6 +166,7 @@ class RunTools(QObject):
             self.bar.setValue(max(self.bar.value(), int(50 + 950 * done)))
             self.stage.setText(f"Run: {name} ({index + 1}/{count})")
         elif kind == "done":
+            self.finished_at = time.perf_counter()  # the run is over: what follows is showing it
             job = self.job
             self._end_job()
             seconds = time.perf_counter() - job["started"]

@@ -60,7 +60,8 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
     timer.stop()
     assert not warned, warned
-    gaps = [b - a for a, b in zip(ticks[1:-1], ticks[2:])]
+    during = [t for t in ticks if t <= tools.finished_at]  # while the run ran (showing it comes after)
+    gaps = [b - a for a, b in zip(during[1:-1], during[2:])]
     assert len(gaps) > 50 and max(gaps) < 0.1, f"the event loop waited {max(gaps) * 1000:.0f} ms"
     # the KPI panel shows summary.json's numbers
     folder = tmp_path / "village.results"
@@ -74,6 +75,7 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     # the plots: every figure draws on the canvas
     plots = window.plots
     assert window.plots_dock.isVisible() and plots.results is not None
+    qtbot.waitUntil(lambda: bool(plots.figure.axes), timeout=10_000)
     for title in [plots.choice.itemText(i) for i in range(plots.choice.count())]:
         plots.choice.setCurrentText(title)
         assert plots.figure.axes, title
