@@ -308,7 +308,9 @@ def cmd_run(args) -> int:
         from planner.model import SharedEnergy
 
         project.shared_energy = SharedEnergy.from_preset(args.shared_energy)
-    catalogue = load_catalogue(args.costs)
+    from planner.io.app_runs import study_catalogue
+
+    catalogue = load_catalogue(args.costs if args.costs else study_catalogue(project, args.project))
     from planner.simulation.task import Task
 
     result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,

@@ -37,7 +37,8 @@ def fingerprint(project) -> str:
     digest = hashlib.sha256()
     settings = {"name": project.name, "site": dataclasses.asdict(project.site), "weather": project.weather,
                 "shared_energy": project.shared_energy.as_dict(), "default_tariff": project.default_tariff,
-                "grid_investment": project.grid_investment.as_dict() if project.grid_investment else None}
+                "grid_investment": project.grid_investment.as_dict() if project.grid_investment else None,
+                "study": project.study.as_dict()}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for kind in sorted(ENTITY_BY_KIND):
         for id_, entity in sorted(project.items(kind).items()):
@@ -81,6 +82,15 @@ def read_results(folder: str | Path) -> StoredResults | None:
     return StoredResults(folder, summary, record)
 
 
+def study_catalogue(project, project_path) -> Path | None:
+    """The study's own cost catalogue, a path relative to the project file (None: the shipped one)."""
+    name = project.study.cost_catalogue
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else Path(project_path).resolve().parent / path
+
+
 def run_project(project_path: str | Path, folder: str | Path, *, resolution_minutes: int = 60, task=None) -> Path:
     """Simulate the project file and write its results whole into ``folder`` with the run record."""
     from planner.io import load_project
@@ -91,7 +101,8 @@ def run_project(project_path: str | Path, folder: str | Path, *, resolution_minu
     started = time.time()
     project = load_project(project_path)
     print_ = fingerprint(project)
-    result = simulate(project, resolution_minutes=resolution_minutes, task=task)
+    result = simulate(project, resolution_minutes=resolution_minutes, task=task,
+                      costs_path=study_catalogue(project, project_path))
     with output_folder(folder, "results") as staging:
         write_outputs(result, staging)
         record = {"fingerprint": print_, "project": str(project_path), "started": started,

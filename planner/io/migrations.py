@@ -34,7 +34,9 @@ History
     Prices that put a project's equipment on the sizing ladder: ``price_eur_per_km`` of
     ``cable_types`` and ``price_eur`` of ``transformer_types`` (empty: not on the ladder), and
     ``hosting_capacity_kw`` of ``buses`` (empty until computed). Setting ``grid_investment``
-    (absent: the community spends nothing on a grid of its own).
+    (absent: the community spends nothing on a grid of its own). Setting ``study`` (absent: the
+    defaults the planner used before: 0.380 kg CO2/kWh, 5 % upstream losses, 4 %, 20 years, the
+    shipped cost catalogue).
 """
 
 from __future__ import annotations

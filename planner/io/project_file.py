@@ -184,6 +184,7 @@ def _settings_frame(project: Project) -> pd.DataFrame:
         "shared_energy": project.shared_energy.as_dict(),
         "default_tariff": project.default_tariff,
         "grid_investment": project.grid_investment.as_dict() if project.grid_investment is not None else None,
+        "study": project.study.as_dict(),
         "written_by": f"peergrid-planner {__version__}",
     }
     return pd.DataFrame({"key": list(settings),
@@ -328,6 +329,7 @@ def load_project(path: str | os.PathLike) -> Project:
         shared_energy=_shared_energy(path, tables.settings),
         default_tariff=_setting(path, tables.settings, "default_tariff", str, default=None),
         grid_investment=_grid_investment(path, tables.settings),
+        study=_study(path, tables.settings),
     )
     _check_layers(path, tables.layers)
     check_stored_numbers(path, LAYERS, ProjectFileError)
@@ -395,6 +397,22 @@ def _shared_energy(path: Path, settings: dict):
     issues = setting.validate()
     if issues:
         raise ProjectFileError(f"{path}: setting 'shared_energy': {issues[0].message}")
+    return setting
+
+
+def _study(path: Path, settings: dict):
+    from planner.model.study import StudySettings
+
+    raw = settings.get("study")
+    if raw is None:
+        return StudySettings()
+    fields = set(StudySettings.__dataclass_fields__)
+    if not isinstance(raw, dict) or set(raw) - fields:
+        raise ProjectFileError(f"{path}: setting 'study' must be an object with at most {sorted(fields)}, got {raw!r}")
+    setting = StudySettings.from_dict(raw)
+    issues = setting.validate()
+    if issues:
+        raise ProjectFileError(f"{path}: setting 'study': {issues[0].message}")
     return setting
 
 

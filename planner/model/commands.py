@@ -113,6 +113,26 @@ class SetSite:
         project._notify(Change("project"))
 
 
+class SetStudy:
+    """Change the study's assumptions (emission factor, upstream losses, discount rate, horizon, costs)."""
+
+    def __init__(self, study):
+        self.study = study
+        self.old = None
+        self.text = "Change the study settings"
+
+    def do(self, project: Project) -> None:
+        issues = self.study.validate()
+        if issues:
+            raise ValidationError(issues)
+        self.old, project.study = project.study, self.study
+        project._notify(Change("project"))
+
+    def undo(self, project: Project) -> None:
+        project.study = self.old
+        project._notify(Change("project"))
+
+
 class Batch:
     """Several commands as one step: all are done, or none (a failure undoes the done ones)."""
 

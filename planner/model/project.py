@@ -48,8 +48,12 @@ class Project:
     def __init__(self, name: str, site: Site, *, description: str = "",
                  weather: str | None = None, attribution: str = "",
                  shared_energy: SharedEnergy | None = None, default_tariff: str | None = None,
-                 grid_investment=None):
+                 grid_investment=None, study=None):
+        from planner.model.study import StudySettings
+
         self.name = name
+        #: The study's assumptions: emission factor, upstream losses, discount rate, horizon, costs.
+        self.study = study if study is not None else StudySettings()
         #: What the community spends on its own grid (``planner size-grid``), or None.
         self.grid_investment = grid_investment
         #: What energy shared between members pays in grid fees, levies and taxes.
@@ -70,7 +74,8 @@ class Project:
         immutable, so shared), no listeners."""
         copy = Project(self.name, self.site, description=self.description, weather=self.weather,
                        attribution=self.attribution, shared_energy=self.shared_energy,
-                       default_tariff=self.default_tariff, grid_investment=self.grid_investment)
+                       default_tariff=self.default_tariff, grid_investment=self.grid_investment,
+                       study=self.study)
         for kind, items in self._items.items():
             copy._items[kind] = dict(items)
         return copy
@@ -142,6 +147,7 @@ class Project:
         issues.extend(self.shared_energy.validate())
         if self.grid_investment is not None:
             issues.extend(self.grid_investment.validate())
+        issues.extend(self.study.validate())
         if self.default_tariff is not None and self.default_tariff not in self.items("tariff"):
             issues.append(ValidationIssue("Project", "default_tariff",
                                           f"default tariff '{self.default_tariff}' is not a tariff of the project"))

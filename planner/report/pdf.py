@@ -278,8 +278,9 @@ def _assumptions(project, res, name, when) -> Figure:
     shared = s.get("shared_energy") or {}
     lines += [f"Energy shared between members pays: {shared.get('described', '?')}."]
     lines += ["## Emissions, losses, money",
-              f"Grid electricity {ix.get('grid_emission_factor_kg_per_kwh', 0.38):.3f} kg CO2/kWh (Umweltbundesamt, German "
-              f"mix 2023); natural gas {ix.get('gas_emission_factor_kg_per_kwh', 0.202):.3f} kg CO2/kWh of fuel (IPCC 2006, "
+              f"Grid electricity {ix.get('grid_emission_factor_kg_per_kwh', 0.38):.3f} kg CO2/kWh "
+              f"({(s.get('study') or {}).get('emission_factor_source') or 'Umweltbundesamt, German mix 2023'}); "
+              f"natural gas {ix.get('gas_emission_factor_kg_per_kwh', 0.202):.3f} kg CO2/kWh of fuel (IPCC 2006, "
               f"56.1 t/TJ).",
               f"Upstream transmission and distribution losses avoided: {ix.get('upstream_loss_factor', 0) * 100:.0f} % of "
               f"the energy used locally (typically 5-8 % in European grids).",
@@ -287,7 +288,7 @@ def _assumptions(project, res, name, when) -> Figure:
               f"{f.get('unit_value_note', '')}."]
     units = res.unit_finance
     if units is not None and len(units):
-        lines += ["## Cost catalogue entries used"]
+        lines += ["## Cost catalogue entries used", f"Catalogue: {(s.get('study') or {}).get('cost_catalogue', 'the shipped one')}."]
         for technology, source in units.drop_duplicates("technology")[["technology", "source"]].itertuples(index=False):
             lines.append(f"{technology}: {source}")
     if project.grid_investment is not None:

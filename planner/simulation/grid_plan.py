@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 from planner.grid.equipment import Rules, project_ladder
-from planner.simulation.run import UPSTREAM_LOSS_FACTOR
 
 
 def _number(x):
@@ -74,8 +73,8 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
             "loss_share_of_delivered": _number(year["loss_share_of_delivered"]),
             "delivered_kwh": round(year["delivered_mwh"] * 1000.0, 1),
             "served_locally_kwh": round(local_kwh, 1),
-            "upstream_losses_avoided_kwh": round(local_kwh * UPSTREAM_LOSS_FACTOR, 1),
-            "upstream_loss_factor": UPSTREAM_LOSS_FACTOR,
+            "upstream_losses_avoided_kwh": round(local_kwh * project.study.upstream_loss_factor, 1),
+            "upstream_loss_factor": project.study.upstream_loss_factor,
             "non_converged_steps": year["non_converged_steps"],
         }
     _record_investment(project, result, layout, out)

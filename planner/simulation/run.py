@@ -76,6 +76,7 @@ class ScenarioResult:
     shared_energy: dict | None = None  # the setting that priced shared energy
     trafo_loading: pd.DataFrame | None = None  # per step and transformer [%]
     grid_elements: pd.DataFrame | None = None  # each element's worst value of the year and its time
+    study: dict = field(default_factory=dict)  # the assumptions the figures were computed with
 
     @property
     def step_h(self) -> float:
@@ -85,7 +86,7 @@ class ScenarioResult:
 
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
-             upstream_loss_factor: float = UPSTREAM_LOSS_FACTOR,
+             upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
@@ -102,8 +103,10 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         kg CO2 per kWh of grid electricity (default: the indexes module's).
     shapley_samples : int
         Orderings sampled for Shapley values above 12 members.
-    upstream_loss_factor : float
-        Upstream transmission and distribution losses as a share of energy delivered.
+    upstream_loss_factor : float, optional
+        Upstream transmission and distribution losses as a share of energy used locally (default:
+        the project's study settings, like the emission factor, discount rate, horizon and cost
+        catalogue).
     subsidy_eur_per_kwh : float
         Production subsidy [EUR/kWh], at least 0.
     costs_path : str, path or DataFrame, optional
@@ -124,6 +127,13 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
             "pv_unit", "wind_turbine", "chp_unit", "battery")):
         raise PlannerError("the project has nothing to simulate: add consumers or units (place them on the map, "
                            "or planner import --as consumers)")
+    study = project.study
+    if grid_emission_factor is None:
+        grid_emission_factor = study.grid_emission_factor_kg_per_kwh
+    if upstream_loss_factor is None:
+        upstream_loss_factor = study.upstream_loss_factor
+    if costs_path is None and study.cost_catalogue:
+        costs_path = study.cost_catalogue
     catalogue = costs_path if isinstance(costs_path, pd.DataFrame) else load_catalogue(costs_path)
     check_catalogue_covers(project, catalogue)
     default_tariff_id(project)
@@ -157,4 +167,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         unit_finance=unit_finance, member_finance=member_finance, curtailed_kwh=dispatched.curtailed_kwh,
         delivered_kw=dispatched.delivered_kw, tariffs=settlement.plan.describe(project), default_tariff=default,
         shared_energy={**project.shared_energy.as_dict(), "described": project.shared_energy.describe()},
-        trafo_loading=grid.trafo_loading, grid_elements=grid.elements)
+        trafo_loading=grid.trafo_loading, grid_elements=grid.elements,
+        study={**project.study.as_dict(), "grid_emission_factor_kg_per_kwh": grid_emission_factor,
+               "upstream_loss_factor": upstream_loss_factor,
+               "cost_catalogue": str(costs_path) if costs_path is not None and not isinstance(costs_path, pd.DataFrame)
+               else ("a table given by the caller" if costs_path is not None else "the shipped catalogue")})

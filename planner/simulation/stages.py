@@ -375,9 +375,9 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
 
 def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settlement,
                   subsidy_eur_per_kwh: float, catalogue):
-    """Unit costs and LCOE; each member's and the community's investment over :data:`HORIZON_YEARS`
-    (:func:`planner.economics.investments.plan_finance`)."""
-    from planner.economics.costs import DISCOUNT_RATE, technology_of, unit_costs
+    """Unit costs and LCOE; each member's and the community's investment over the study's horizon
+    at its discount rate (:func:`planner.economics.investments.plan_finance`)."""
+    from planner.economics.costs import technology_of, unit_costs
     from planner.economics.investments import plan_finance
 
     h = gen.step_h
@@ -394,13 +394,13 @@ def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
                 row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
             rows.append(row)
             owners[u.id] = d.shares.get(u.id, {_owner(project, u.owner_id): 1.0})
-    costs = unit_costs(rows, catalogue)
+    costs = unit_costs(rows, catalogue, rate=project.study.discount_rate)
     savings = s.schemes["grid_only"].member_bills() - s.schemes["sdr"].member_bills()
     if project.grid_investment is not None:
         costs, owners = _with_grid(project, costs, owners, list(savings.index))
     gen_by_member = pd.Series(s.balance.generation.sum(axis=0), index=s.balance.members)
-    return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, HORIZON_YEARS,
-                        DISCOUNT_RATE)
+    return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, project.study.horizon_years,
+                        project.study.discount_rate)
 
 
 GRID_UNIT = "community grid"

@@ -65,6 +65,7 @@ def summary_dict(result: ScenarioResult) -> dict:
                     "warnings": list(result.generation.weather.notes)},
         "wind_farms": result.generation.wind_farms,
         "resolution_minutes": int(round(h * 60)),
+        "study": result.study,
         "notes": result.notes,
     }
     return _clean(summary)

@@ -338,3 +338,18 @@ def test_the_grid_investment_setting_round_trips_and_a_bad_one_is_refused(small_
     expect_error(path, "setting 'grid_investment'", "capex_eur must be a finite number of at least 0")
     _set_setting(path, "grid_investment", {"capex_eur": 1.0, "os.system": "rm"})
     expect_error(path, "setting 'grid_investment' must be an object")
+
+
+def test_the_study_settings_round_trip_and_a_bad_one_is_refused(small_project, tmp_path):
+    from planner.model.study import StudySettings
+
+    small_project.study = StudySettings(grid_emission_factor_kg_per_kwh=0.25, emission_factor_source="EEA 2023",
+                                        upstream_loss_factor=0.07, discount_rate=0.06, horizon_years=25,
+                                        cost_catalogue="costs.csv")
+    path = tmp_path / "s.gpkg"
+    save_project(small_project, path)
+    assert load_project(path).study == small_project.study
+    _set_setting(path, "study", {"discount_rate": 3.0})
+    expect_error(path, "setting 'study'", "discount_rate must be a number from -0.05 to 0.5")
+    _set_setting(path, "study", {"horizon_years": 20, "__class__": "x"})
+    expect_error(path, "setting 'study' must be an object")

@@ -243,3 +243,37 @@ def test_the_community_s_grid_investment_enters_its_finance(village_result):
                                                                                               fill_value=0.0)
     assert shares.sum() == pytest.approx(120_000.0) and shares.max() == pytest.approx(shares.min())
     assert replace(with_grid.grid_investment, lifetime_years=0).validate()
+
+
+def test_the_study_settings_are_what_the_run_computes_with(village_result, tmp_path):
+    """Discount rate, horizon, emission factor, upstream losses and the cost catalogue come from the
+    project (a catalogue path relative to the project file)."""
+    from dataclasses import replace
+
+    from planner.economics.costs import load_catalogue
+    from planner.io import save_project
+    from planner.io.app_runs import run_project
+    from planner.simulation.summary import summary_dict
+
+    project, base = village_result
+    changed = project.snapshot()
+    changed.study = replace(project.study, discount_rate=0.06, horizon_years=25, grid_emission_factor_kg_per_kwh=0.5,
+                            upstream_loss_factor=0.08, cost_catalogue="own-costs.csv")
+    catalogue = load_catalogue().reset_index()
+    catalogue.loc[catalogue.technology == "pv_roof", "capex_eur_per_unit"] = 1000.0
+    catalogue.to_csv(tmp_path / "own-costs.csv", index=False)
+    save_project(changed, tmp_path / "study.gpkg")
+    run_project(tmp_path / "study.gpkg", tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    finance = summary["indexes"]["finance"]
+    assert finance["discount_rate"] == 0.06 and finance["horizon_years"] == 25
+    assert summary["indexes"]["grid_emission_factor_kg_per_kwh"] == 0.5
+    assert summary["indexes"]["upstream_loss_factor"] == 0.08
+    assert summary["study"]["cost_catalogue"].endswith("own-costs.csv")
+    units = pd.read_csv(tmp_path / "out" / "unit_finance.csv").set_index("unit_id")
+    assert units.loc["pv1", "capex_eur"] == pytest.approx(9.9 * 1000.0)
+    # the CO2 avoided moves with the factor: (demand - import) x the factor's change
+    before = summary_dict(base)
+    local = before["energy"]["demand_kwh"] - base.grid_import_kwh
+    assert summary["indexes"]["co2_avoided_t"] - before["indexes"]["co2_avoided_t"] == pytest.approx(
+        local * (0.5 - 0.38) / 1000.0, rel=1e-6)

@@ -1,0 +1,56 @@
+"""The study's own assumptions, stored with the project: what the figures are computed with."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from planner.model.base import ValidationIssue
+
+#: Germany's electricity mix 2023, 380 g/kWh (Umweltbundesamt 2024).
+DEFAULT_EMISSION_SOURCE = ("Umweltbundesamt, Entwicklung der spezifischen Treibhausgas-Emissionen des deutschen "
+                           "Strommix (2024): German mix 2023")
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Grid emission factor [kg CO2/kWh] and its source; upstream transmission and distribution
+    losses as a share of energy used locally (typically 5-8 %); discount rate a year; horizon
+    [years]; the cost catalogue (a CSV path, relative to the project file; empty: the shipped one)."""
+
+    grid_emission_factor_kg_per_kwh: float = 0.380
+    emission_factor_source: str = DEFAULT_EMISSION_SOURCE
+    upstream_loss_factor: float = 0.05
+    discount_rate: float = 0.04
+    horizon_years: int = 20
+    cost_catalogue: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "StudySettings":
+        return cls(**raw)
+
+    def validate(self) -> list[ValidationIssue]:
+        out = []
+
+        def number(name, low, high):
+            value = getattr(self, name)
+            if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
+                    or not low <= value <= high):
+                out.append(ValidationIssue("Study settings", name, f"{name} must be a number from {low:g} to {high:g}, "
+                                                                   f"got {value!r}"))
+
+        number("grid_emission_factor_kg_per_kwh", 0.0, 2.0)
+        number("upstream_loss_factor", 0.0, 0.5)
+        number("discount_rate", -0.05, 0.5)
+        if not isinstance(self.horizon_years, int) or isinstance(self.horizon_years, bool) \
+                or not 1 <= self.horizon_years <= 100:
+            out.append(ValidationIssue("Study settings", "horizon_years",
+                                       f"horizon_years must be a whole number from 1 to 100, got {self.horizon_years!r}"))
+        if self.cost_catalogue is not None and not (isinstance(self.cost_catalogue, str) and self.cost_catalogue.strip()):
+            out.append(ValidationIssue("Study settings", "cost_catalogue", "the cost catalogue must be a file name"))
+        if not isinstance(self.emission_factor_source, str):
+            out.append(ValidationIssue("Study settings", "emission_factor_source", "the source must be text"))
+        return out
