@@ -142,6 +142,8 @@ class LayerRenderer(QObject):
         self.styles = styles
         self.layers: dict[str, LayerData] = {kind: LayerData({}) for kind in RENDERED_KINDS}
         self.visible = {kind: True for kind in RENDERED_KINDS}
+        #: a layer drawn in colour classes instead of its style: kind -> [(colour, LayerData)]
+        self.classes: dict[str, list] = {}
         self.image: QImage | None = None
         self.image_rect = QRectF()
         self.last_render_s = 0.0
@@ -155,6 +157,13 @@ class LayerRenderer(QObject):
         """Replace a layer's features (``{id: geometry}``)."""
         self.layers[kind] = LayerData(features)
 
+    def set_classes(self, kind: str, groups: dict | None) -> None:
+        """Draw a layer in colours (``{colour: {id: geometry}}``), or in its style again (None)."""
+        if not groups:
+            self.classes.pop(kind, None)
+        else:
+            self.classes[kind] = [(QColor(colour), LayerData(features)) for colour, features in groups.items()]
+
     def render(self, rect: QRectF, size: tuple[int, int], scale: float) -> int:
         """Ask for an image of ``rect`` (scene coordinates) at ``scale`` pixels per metre."""
         generation = next(self._generation)
@@ -164,6 +173,12 @@ class LayerRenderer(QObject):
             if not self.visible.get(kind, True):
                 continue
             style = self.styles[kind]
+            if kind in self.classes:  # a result on the map: each class in its colour, a little wider
+                for colour, data in self.classes[kind]:
+                    pen = QPen(colour, style.width + 1.5)
+                    pen.setCosmetic(True)
+                    layers.append((data, pen, QBrush()))
+                continue
             pen = QPen(QColor(style.stroke), style.width)
             pen.setCosmetic(True)
             brush = QBrush(QColor(style.fill)) if style.fill else QBrush()

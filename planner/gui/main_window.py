@@ -56,6 +56,10 @@ class MainWindow(QMainWindow):
         from planner.gui.results_panel import ResultsPanel
 
         self.results_panel = ResultsPanel()
+        from planner.gui.hour_view import HourView
+
+        self.hour_view = HourView(self)
+        self.results_panel.layout().insertWidget(3, self.hour_view)
         self.results_dock = self._add_dock("Results", self.results_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(inspector_dock, self.results_dock)
         from planner.gui.plots import PlotsPanel

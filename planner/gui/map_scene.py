@@ -133,6 +133,18 @@ class MapScene(QGraphicsScene):
             self._add_entity(bus)
         self._fan_out()
 
+    def colour_cables(self, colour_of: dict | None) -> None:
+        """Draw cables in colours (``{cable id: colour name}``; others keep their style), or plainly."""
+        if not colour_of:
+            self.renderer.set_classes("cable", None)
+        else:
+            groups: dict[str, dict] = {}
+            for cable_id, geometry in self._features["cable"].items():
+                colour = colour_of.get(cable_id, "#9e9e9e")
+                groups.setdefault(colour, {})[cable_id] = geometry
+            self.renderer.set_classes("cable", groups)
+        self.rendered_changed.emit()
+
     def _make_layers(self) -> None:
         for kind, style in LAYER_STYLES.items():
             parent = QGraphicsRectItem()
@@ -245,6 +257,7 @@ class MapScene(QGraphicsScene):
                 features[change.id] = self.project.get(change.kind, change.id).geometry
             self._features[change.kind] = features
             self.renderer.set_layer(change.kind, features)
+            self.renderer.set_classes(change.kind, None)  # a result's colours no longer fit the edited grid
             if self._highlight is not None and self._highlight.data(KIND_ROLE) == change.kind \
                     and self._highlight.data(ID_ROLE) == change.id:
                 was_selected = self._highlight.isSelected()

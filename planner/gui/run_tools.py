@@ -194,6 +194,7 @@ class RunTools(QObject):
             self.run_index = None if stored is None or stale else window.undo_stack.index()
         self.stored = stored
         self.window.plots.set_results(stored.folder if stored is not None else None)
+        self.window.hour_view.set_results(window.project, stored.folder if stored is not None and not stale else None)
         if stored is None:
             self.panel.show_summary(None)
             return
@@ -253,4 +254,8 @@ class RunTools(QObject):
     def project_edited(self) -> None:
         """The undo stack moved: results are current only at the index they were computed at."""
         if self.panel.summary is not None:
-            self.panel.set_stale(self.run_index is None or self.window.undo_stack.index() != self.run_index)
+            stale = self.run_index is None or self.window.undo_stack.index() != self.run_index
+            was = self.panel.is_stale
+            self.panel.set_stale(stale)
+            if stale != was and getattr(self, "stored", None) is not None:  # the hour view follows
+                self.window.hour_view.set_results(self.window.project, None if stale else self.stored.folder)

@@ -54,6 +54,10 @@ class Results:
         return self._parquet("consumers_kw.parquet")
 
     @cached_property
+    def batteries_kw(self) -> pd.DataFrame | None:
+        return self._parquet("batteries_kw.parquet")
+
+    @cached_property
     def trafo_loading(self) -> pd.DataFrame | None:
         return self._parquet("transformers_loading.parquet")
 

@@ -8,6 +8,7 @@ import json
 import shutil
 import time
 
+import pandas as pd
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
@@ -79,6 +80,31 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     for title in [plots.choice.itemText(i) for i in range(plots.choice.count())]:
         plots.choice.setCurrentText(title)
         assert plots.figure.axes, title
+    # the grid at an hour: the worst hour first, cables and buses coloured on the map
+    hour = window.hour_view
+    qtbot.waitUntil(lambda: hour.solver is not None and hour.shown is not None, timeout=60_000)
+    elements = pd.read_csv(folder / "grid_elements.csv")
+    worst_cable = elements[(elements.kind == "cable")].sort_values("value").iloc[-1]
+    assert str(hour.shown.time) == worst_cable.time
+    assert hour.shown.cable_loading[worst_cable.id] == pytest.approx(worst_cable.value, rel=1e-3)
+    from planner.report.hour import loading_colour, voltage_colour
+
+    renderer = window.canvas.map_scene.renderer
+    colours = {cid: c.name() for c, data in renderer.classes["cable"] for cid in data.ids}
+    assert colours[worst_cable.id] == loading_colour(worst_cable.value)
+    bus = next(b for b in window.project.items("bus").values() if b.vn_kv < 1)
+    item = window.canvas.map_scene.item_for("bus", bus.id)
+    assert item.brush().color().name() == voltage_colour(hour.shown.bus_vm[bus.id])
+    worst_text = hour.time.text()
+    hour.slider.setValue(2)  # 02:00 on the first day: the PV is dark
+    qtbot.waitUntil(lambda: hour.time.text() != worst_text, timeout=30_000)
+    assert hour.shown.time.hour == 2
+    colours = {cid: c.name() for c, data in renderer.classes["cable"] for cid in data.ids}
+    assert colours[worst_cable.id] == loading_colour(hour.shown.cable_loading[worst_cable.id])
+    hour.worst.click()
+    qtbot.waitUntil(lambda: str(hour.shown.time) == worst_cable.time, timeout=30_000)
+    hour.show_on_map.setChecked(False)
+    assert "cable" not in renderer.classes
     # File > Export report writes the PDF in a thread
     target = tmp_path / "village-report.pdf"
     assert tools.export_report(str(target))
