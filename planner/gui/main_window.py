@@ -67,6 +67,13 @@ class MainWindow(QMainWindow):
         self.plots = PlotsPanel()
         self.plots_dock = self._add_dock("Plots", self.plots, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.plots_dock.hide()  # View > Plots, and shown after a run
+        from planner.gui.result_tables import ResultTables
+
+        self.result_tables = ResultTables(self)
+        self.result_tables_dock = self._add_dock("Result tables", self.result_tables,
+                                                 Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.plots_dock, self.result_tables_dock)
+        self.result_tables_dock.hide()
         inspector_dock.raise_()
         self.resizeDocks([inspector_dock], [360], Qt.Orientation.Horizontal)
         self.canvas.map_scene.selectionChanged.connect(self._on_selection)
@@ -142,6 +149,7 @@ class MainWindow(QMainWindow):
         self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
         view_menu.addAction(self.results_dock.toggleViewAction())
         view_menu.addAction(self.plots_dock.toggleViewAction())
+        view_menu.addAction(self.result_tables_dock.toggleViewAction())
         from planner.gui.run_tools import RunTools
 
         self.run_tools = RunTools(self, self.results_panel)
@@ -446,6 +454,8 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- signals
     def _on_selection(self) -> None:
         picked = self.canvas.selected_entity()
+        if picked is not None:
+            self.result_tables.map_selected(*picked)
         entity = None
         if picked is not None and self.project is not None:
             entity = self.project.get(*picked)

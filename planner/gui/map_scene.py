@@ -365,11 +365,22 @@ class MapScene(QGraphicsScene):
             return kind, ident, shapely.LineString(coords)
         return kind, ident, shapely.Polygon(coords, [ring.coords for ring in geometry.interiors])
 
-    def select_feature(self, kind: str, id: str) -> None:
-        """Select a rendered feature (its highlight), alone."""
-        item = self.highlight(kind, id)
+    def select_object(self, kind: str, id: str):
+        """Select any object (a symbol or a rendered feature), alone; its item, or None."""
+        if kind in RENDERED_KINDS:
+            self.select_feature(kind, id)
+            return self._highlight
+        item = self._items.get((kind, id))
         if item is not None:
             self.clearSelection()
+            item.setSelected(True)
+        return item
+
+    def select_feature(self, kind: str, id: str) -> None:
+        """Select a rendered feature (its highlight), alone."""
+        self.clearSelection()  # first: clearing drops an unselected highlight, which would be the new one
+        item = self.highlight(kind, id)
+        if item is not None:
             item.setSelected(True)
 
     def _drop_highlight(self) -> None:

@@ -174,6 +174,7 @@ class RunTools(QObject):
                 self.run_index = job["index"]
                 self.show_results(job["folder"])
                 self.window.plots_dock.show()
+                self.window.result_tables_dock.show()
             self.window.statusBar().showMessage(f"Run finished in {seconds:.0f} s: results in {job['folder']}", 15000)
         elif kind == "error":
             self._end_job()
@@ -194,6 +195,7 @@ class RunTools(QObject):
             self.run_index = None if stored is None or stale else window.undo_stack.index()
         self.stored = stored
         self.window.plots.set_results(stored.folder if stored is not None else None)
+        self.window.result_tables.set_results(self.window.plots.results)
         self.window.hour_view.set_results(window.project, stored.folder if stored is not None and not stale else None)
         if stored is None:
             self.panel.show_summary(None)

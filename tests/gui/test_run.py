@@ -10,7 +10,7 @@ import time
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from planner.io import save_project
@@ -105,6 +105,31 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     qtbot.waitUntil(lambda: str(hour.shown.time) == worst_cable.time, timeout=30_000)
     hour.show_on_map.setChecked(False)
     assert "cable" not in renderer.classes
+    # the result tables: filtered, sorted, exported as shown, and linked to the map both ways
+    tables = window.result_tables
+    assert window.result_tables_dock.isVisible()
+    units = tables.tabs["Units"]
+    assert units.model.rowCount() == len(pd.read_csv(folder / "unit_finance.csv"))
+    units.filter.setText("pv_")
+    assert units.proxy.rowCount() == 2 and "2 of" in units.count.text()
+    units.view.sortByColumn(list(units.model.frame.columns).index("capex_eur"), Qt.SortOrder.DescendingOrder)
+    assert list(units.shown_frame().unit_id) == ["pv2", "pv1"]  # 175,000 before 14,850: numbers, not text
+    exported = tmp_path / "units.csv"
+    assert tables.export_dialog(units, str(exported))
+    assert list(pd.read_csv(exported)["unit id"]) == ["pv2", "pv1"]
+    tables.setCurrentWidget(units)
+    units.view.selectRow(1)
+    assert window.canvas.selected_entity() == ("pv_unit", "pv1")
+    units.filter.setText("")
+    window.canvas.map_scene.select_object("pv_unit", "pv2")
+    selected = units.view.selectionModel().selectedRows()
+    assert selected and units.model.frame.iloc[units.proxy.mapToSource(selected[0]).row()].unit_id == "pv2"
+    grid_tab = tables.tabs["Grid"]
+    tables.setCurrentWidget(grid_tab)
+    grid_tab.filter.setText("max loading")
+    row = grid_tab.shown_frame().reset_index(drop=True).query("id == @worst_cable.id").index[0]
+    grid_tab.view.selectRow(int(row))
+    assert window.canvas.selected_entity() == ("cable", worst_cable.id)
     # File > Export report writes the PDF in a thread
     target = tmp_path / "village-report.pdf"
     assert tools.export_report(str(target))
