@@ -175,9 +175,11 @@ class LayerRenderer(QObject):
             style = self.styles[kind]
             if kind in self.classes:  # a result on the map: each class in its colour, a little wider
                 for colour, data in self.classes[kind]:
-                    pen = QPen(colour, style.width + 1.5)
+                    pen = QPen(colour, style.width + (0.5 if style.fill else 1.5))
                     pen.setCosmetic(True)
-                    layers.append((data, pen, QBrush()))
+                    fill = QColor(colour)
+                    fill.setAlpha(150)
+                    layers.append((data, pen, QBrush(fill) if style.fill else QBrush()))
                 continue
             pen = QPen(QColor(style.stroke), style.width)
             pen.setCosmetic(True)

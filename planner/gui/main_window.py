@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
 
         self.grid_tools = GridTools(self)
         self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
+        from planner.gui.suitability_view import SuitabilityView
+
+        self.suitability_view = SuitabilityView(self)
+        self.suitability_view.make_actions(view_menu)
         view_menu.addAction(self.results_dock.toggleViewAction())
         view_menu.addAction(self.plots_dock.toggleViewAction())
         view_menu.addAction(self.result_tables_dock.toggleViewAction())
@@ -374,6 +378,8 @@ class MainWindow(QMainWindow):
             self.run_tools.show_results()
             if project is not None and not os.environ.get("PEERGRID_NO_PREWARM"):
                 QTimer.singleShot(1500, self.run_tools.prewarm)  # the first Run then starts at once
+        if hasattr(self, "suitability_view"):
+            self.suitability_view.project_changed()
         if hasattr(self, "grid_tools"):  # hosting capacity computed before: show it
             self.grid_tools.show_hosting(project is not None and any(
                 b.hosting_capacity_kw is not None for b in project.items("bus").values()))
@@ -419,6 +425,7 @@ class MainWindow(QMainWindow):
         self.layer_list.set_counts(self.project)
         self.tables.refresh()
         self.run_tools.project_edited()
+        self.suitability_view.project_changed()
         self._show_title()
         if self.is_modified() and not self._autosave.isActive():
             self._autosave.start()

@@ -134,15 +134,18 @@ class MapScene(QGraphicsScene):
         self._fan_out()
 
     def colour_cables(self, colour_of: dict | None) -> None:
-        """Draw cables in colours (``{cable id: colour name}``; others keep their style), or plainly."""
+        """Draw cables in colours (``{cable id: colour name}``; others grey), or plainly with None."""
+        self.colour_features("cable", colour_of)
+
+    def colour_features(self, kind: str, colour_of: dict | None) -> None:
+        """Draw a rendered layer (cables, parcels, ...) in colours by id, or plainly with None."""
         if not colour_of:
-            self.renderer.set_classes("cable", None)
+            self.renderer.set_classes(kind, None)
         else:
             groups: dict[str, dict] = {}
-            for cable_id, geometry in self._features["cable"].items():
-                colour = colour_of.get(cable_id, "#9e9e9e")
-                groups.setdefault(colour, {})[cable_id] = geometry
-            self.renderer.set_classes("cable", groups)
+            for ident, geometry in self._features[kind].items():
+                groups.setdefault(colour_of.get(ident, "#9e9e9e"), {})[ident] = geometry
+            self.renderer.set_classes(kind, groups)
         self.rendered_changed.emit()
 
     def _make_layers(self) -> None:
