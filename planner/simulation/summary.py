@@ -45,6 +45,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             "min_vm_pu": grid.get("min_vm_pu"),
             "max_vm_pu": grid.get("max_vm_pu"),
             "non_converged_steps": grid.get("non_converged_steps"),
+            "non_converged_times": grid.get("non_converged_times"),
             "worst_steps": grid.get("worst_steps"),
         } if result.grid else None,
         "schemes": {

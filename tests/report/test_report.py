@@ -82,3 +82,32 @@ def test_a_report_needs_a_pdf_name(village, tmp_path):
     _, path = village
     result = planner("report", path, "-o", tmp_path / "report.docx")
     assert result.returncode == 2 and "ending in .pdf" in result.stderr
+
+
+def test_hours_that_do_not_converge_are_said_in_the_report_and_the_panel(tmp_path, qtbot):
+    """8 MWp on the village's field: the noon hours' power flow finds no solution; the report and
+    the Results panel say how many, not a silent average."""
+    from dataclasses import replace
+
+    pdfium = pytest.importorskip("pypdfium2")
+    from tests.conftest import make_runnable_project
+
+    project = make_runnable_project()
+    project._put(replace(project.get("pv_unit", "pv2"), peak_kw=8000.0))
+    path = tmp_path / "overloaded.gpkg"
+    save_project(project, path)
+    result = planner("report", path, "-o", tmp_path / "report.pdf")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "overloaded.results" / "summary.json").read_text())
+    bad = summary["grid"]["non_converged_steps"]
+    assert 0 < bad < 8760 and summary["grid"]["non_converged_times"]
+    pdf = pdfium.PdfDocument(str(tmp_path / "report.pdf"))
+    grid_page = pdf[3].get_textpage().get_text_range()
+    assert f"{bad:,} step(s) did not converge" in grid_page
+    from planner.gui.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_summary(summary, "now")
+    value = panel.values["Steps that did not converge"]
+    assert value.text() == f"{bad:,}" and "b00020" in value.styleSheet()
