@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…",
                                           lambda: self.editing.import_dialog())
         self.report_action = self._action(file_menu, "Export &report (PDF)…", lambda: self.run_tools.export_report())
+        self.export_action = self._action(file_menu, "E&xport results (XLSX, GeoJSON, CSV) or the grid (JSON)…",
+                                          lambda: self.run_tools.export_results())
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._fill_recent()

@@ -203,6 +203,53 @@ class RunTools(QObject):
         when = datetime.fromtimestamp(stored.record.get("started", 0)).strftime("%Y-%m-%d %H:%M")
         self.panel.show_summary(stored.summary, when, stale)
 
+    # ------------------------------------------------------------------ exports
+    def export_results(self, target: str | None = None) -> bool:
+        """File > Export results: by extension, the workbook (.xlsx), the map with its results
+        (.geojson), the members (.csv) of the current results, or the grid as a pandapower net
+        (.json, no results needed)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from planner import PlannerError
+
+        window = self.window
+        if window.project is None:
+            return False
+        if target is None:
+            start = str(window.path.with_suffix(".xlsx")) if window.path else "results.xlsx"
+            target, _ = QFileDialog.getSaveFileName(
+                window, "Export results", start, "Workbook (*.xlsx);;Map with results (*.geojson);;"
+                "Members (*.csv);;Grid as a pandapower net (*.json)")
+            if not target:
+                return False
+        suffix = target.lower().rsplit(".", 1)[-1] if "." in target else ""
+        stored = getattr(self, "stored", None)
+        try:
+            if suffix == "json":
+                import pandapower as pp
+
+                from planner.grid.translate import to_pandapower
+                from planner.io.file_safety import atomic_write_text
+
+                if not len(window.project.items("bus")):
+                    raise PlannerError("the project has no grid to export")
+                atomic_write_text(target, pp.to_json(to_pandapower(window.project)[0]))
+            elif suffix in ("xlsx", "geojson", "csv"):
+                if stored is None or self.panel.is_stale:
+                    raise PlannerError("the results are not the project's as it is: Run it first (F5)")
+                from planner.report import export
+
+                writer = {"xlsx": export.export_xlsx, "geojson": export.export_geojson,
+                          "csv": export.export_members_csv}[suffix]
+                writer(window.project, stored.folder, target)
+            else:
+                raise PlannerError(f"{target}: export writes .xlsx, .geojson, .csv or .json")
+        except PlannerError as exc:
+            QMessageBox.warning(window, "Cannot export", str(exc))
+            return False
+        window.statusBar().showMessage(f"Exported to {target}", 10000)
+        return True
+
     # ------------------------------------------------------------------ the report
     def export_report(self, target: str | None = None) -> bool:
         """File > Export report: the PDF of the results shown (current ones only), written in a

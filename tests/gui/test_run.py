@@ -135,6 +135,10 @@ def test_run_cancel_and_run_again_with_the_window_responsive(window, qtbot, tmp_
     assert tools.export_report(str(target))
     qtbot.waitUntil(lambda: getattr(tools, "report_done", None) is not None, timeout=60_000)
     assert "error" not in tools.report_done and target.read_bytes()[:5] == b"%PDF-"
+    # File > Export results, by extension
+    for suffix in ("xlsx", "geojson", "csv", "json"):
+        assert tools.export_results(str(tmp_path / f"exported.{suffix}")), suffix
+        assert (tmp_path / f"exported.{suffix}").stat().st_size > 100
     # an edit makes them stale, its undo current again
     from planner.model.commands import UpdateEntity
 
