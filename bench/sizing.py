@@ -58,7 +58,7 @@ def runpp_hosting(project, buses, upper_kw=2000.0, tolerance_kw=1.0):
     import pandapower as pp
 
     from planner.grid.equipment import Rules
-    from planner.grid.sizing import _solve, planning_cases
+    from planner.grid.cases import _solve, planning_cases
     from planner.grid.translate import to_pandapower
 
     rules = Rules()

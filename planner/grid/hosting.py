@@ -26,7 +26,7 @@ def hosting_capacity(project, rules: Rules | None = None, *, upper_kw: float = U
     extra PV gets 0."""
     from planner.grid.grid_model import build_model
     from planner.grid.powerflow import parse_profiles, run
-    from planner.grid.sizing import _solve, planning_cases
+    from planner.grid.cases import _solve, planning_cases
     from planner.grid.translate import to_pandapower
 
     import pandapower as pp

@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 
 from planner import PlannerError
-from planner.grid.equipment import Ladder, Rules, coincidence, installed_kw, project_ladder
+from planner.grid.cases import _islands, _solve, planning_cases
+from planner.grid.equipment import Ladder, Rules, project_ladder
+from planner.grid.grid_costs import cable_cost, grid_cost, trafo_price, trench_cost
 
 MAX_ROUNDS = 60
 YEAR_ROUNDS = 3
@@ -90,69 +92,6 @@ class SizingResult:
     year: dict | None = None  # the year's power flow after sizing (losses etc.)
     rounds: int = 0
     notes: list = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- cases
-def _islands(net) -> dict[int, int]:
-    """pandapower bus index -> the index of its transformer area (buses joined without transformers)."""
-    import networkx as nx
-    import pandapower.topology as top
-
-    graph = top.create_nxgraph(net, include_trafos=False, respect_switches=True)
-    out = {}
-    for number, members in enumerate(nx.connected_components(graph)):
-        for b in members:
-            out[int(b)] = number
-    return out
-
-
-def planning_cases(project, net, ids, rules: Rules) -> dict[str, dict[str, pd.Series]]:
-    """The three planning cases as pandapower values: ``{case: {"load": p_mw by load index,
-    "sgen": p_mw by sgen index}}`` (storage idle)."""
-    islands = _islands(net)
-    consumers = project.items("consumer")
-    inst, count, house = {}, {}, {}
-    for cid, idx in ids["consumer"].items():
-        inst[idx], count[idx], house[idx] = installed_kw(consumers[cid], rules)
-    totals: dict[tuple[int, bool], float] = {}
-    for idx in inst:
-        key = (islands.get(int(net.load.at[idx, "bus"]), -1), house[idx])
-        totals[key] = totals.get(key, 0.0) + count[idx]
-    peak = {}
-    for idx in inst:
-        key = (islands.get(int(net.load.at[idx, "bus"]), -1), house[idx])
-        g_inf = rules.g_inf_household if house[idx] else rules.g_inf_commercial
-        peak[idx] = inst[idx] * coincidence(totals[key], g_inf) / 1000.0
-    load_peak = pd.Series(peak, dtype=float).reindex(net.load.index, fill_value=0.0)
-    gen = pd.Series(0.0, index=net.sgen.index)
-    for kind, value in (("pv_unit", lambda u: min(rules.feed_in_pv_share * u.peak_kw, u.peak_kw / u.dc_ac_ratio)),
-                        ("wind_turbine", lambda u: u.rated_kw), ("chp_unit", lambda u: u.p_el_kw)):
-        units = project.items(kind)
-        for uid, idx in ids[kind].items():
-            gen[idx] = value(units[uid]) / 1000.0
-    low = load_peak * rules.feed_in_load_share
-    return {"peak load": {"load": load_peak, "sgen": gen * 0.0},
-            "feed-in": {"load": low, "sgen": gen},
-            "feed-in reference": {"load": low, "sgen": gen * 0.0}}
-
-
-def _solve(net, case) -> dict | None:
-    import pandapower as pp
-
-    net.load["p_mw"] = case["load"].reindex(net.load.index, fill_value=0.0).to_numpy()
-    net.load["q_mvar"] = 0.0
-    net.sgen["p_mw"] = case["sgen"].reindex(net.sgen.index, fill_value=0.0).to_numpy()
-    net.sgen["q_mvar"] = 0.0
-    if len(net.storage):
-        net.storage["p_mw"] = case.get("storage", pd.Series(0.0, index=net.storage.index)).reindex(
-            net.storage.index, fill_value=0.0).to_numpy()
-    try:
-        pp.runpp(net, numba=True, calculate_voltage_angles=False, max_iteration=30)
-    except Exception:  # pandapower's LoadflowNotConverged and numerical failures alike
-        return None
-    return {"vm": net.res_bus.vm_pu.copy(), "line": net.res_line.loading_percent.copy(),
-            "trafo": net.res_trafo.loading_percent.copy(), "line_from_vm": net.res_line.vm_from_pu.copy(),
-            "line_to_vm": net.res_line.vm_to_pu.copy()}
 
 
 # ----------------------------------------------------------------------------- the sizer
@@ -478,35 +417,6 @@ class _Sizer:
                 changes.append(Change(tid, "transformer", before, new.std_type, limit, time,
                                       trafo_price(self.ladder, new.std_type)))
         return changes
-
-
-def cable_cost(ladder: Ladder, cable, rules: Rules) -> float:
-    """Price of a cable's conductors (type price times parallel count times length) [EUR]."""
-    price = next((c.price_eur_per_km for c in ladder.cables if c.id == cable.std_type), None)
-    return (price or 0.0) * cable.parallel * cable.route_length_km()
-
-
-def trench_cost(ladder: Ladder, km: float, rules: Rules) -> float:
-    return ladder.trench_eur_per_km.get(rules.area, 0.0) * km
-
-
-def trafo_price(ladder: Ladder, type_id: str) -> float:
-    return next((t.price_eur or 0.0 for t in ladder.transformers if t.id == type_id), 0.0)
-
-
-def grid_cost(project, ladder: Ladder, rules: Rules) -> float:
-    """The whole grid at ladder prices [EUR]: conductors, trenches (the union of the routes, so a
-    trench shared by feeders counts once), transformers and their stations."""
-    import shapely
-
-    cables = list(project.items("cable").values())
-    total = sum(cable_cost(ladder, c, rules) for c in cables)
-    routes = [c.geometry for c in cables if c.geometry is not None]
-    if routes:
-        total += trench_cost(ladder, shapely.union_all(np.asarray(routes, dtype=object)).length / 1000.0, rules)
-    for t in project.items("transformer").values():
-        total += trafo_price(ladder, t.std_type) * t.parallel + ladder.station_eur
-    return total
 
 
 def size_grid(project, rules: Rules | None = None, ladder: Ladder | None = None, *, year_table=None,

@@ -37,6 +37,7 @@ from planner.io.file_safety import (
     check_stored_numbers, is_temporary, remove_stale_temporaries, _with_sidecars,
 )
 from planner.io.migrations import SCHEMA_VERSION, Tables, migrate
+from planner.io.project_settings import _grid_investment, _shared_energy, _study
 from planner.model.base import Entity, FieldSpec, check_geometry, check_type
 from planner.model.project import ENTITY_TYPES, Project
 from planner.model.site import Site
@@ -380,57 +381,6 @@ def _setting(path: Path, settings: dict, key: str, typ: type, default=Ellipsis):
         raise ProjectFileError(
             f"{path}: setting '{key}' must be a {typ.__name__}, got {value!r}")
     return value
-
-
-def _shared_energy(path: Path, settings: dict):
-    from planner.model.sharing import SharedEnergy
-
-    raw = settings.get("shared_energy")
-    if raw is None:
-        return SharedEnergy()
-    if not isinstance(raw, dict):
-        raise ProjectFileError(f"{path}: setting 'shared_energy' must be an object, got {raw!r}")
-    unknown = set(raw) - set(SharedEnergy.__dataclass_fields__)
-    if unknown:
-        raise ProjectFileError(f"{path}: setting 'shared_energy' has unknown keys {sorted(unknown)}")
-    setting = SharedEnergy.from_dict(raw)
-    issues = setting.validate()
-    if issues:
-        raise ProjectFileError(f"{path}: setting 'shared_energy': {issues[0].message}")
-    return setting
-
-
-def _study(path: Path, settings: dict):
-    from planner.model.study import StudySettings
-
-    raw = settings.get("study")
-    if raw is None:
-        return StudySettings()
-    fields = set(StudySettings.__dataclass_fields__)
-    if not isinstance(raw, dict) or set(raw) - fields:
-        raise ProjectFileError(f"{path}: setting 'study' must be an object with at most {sorted(fields)}, got {raw!r}")
-    setting = StudySettings.from_dict(raw)
-    issues = setting.validate()
-    if issues:
-        raise ProjectFileError(f"{path}: setting 'study': {issues[0].message}")
-    return setting
-
-
-def _grid_investment(path: Path, settings: dict):
-    from planner.model.grid import GridInvestment
-
-    raw = settings.get("grid_investment")
-    if raw is None:
-        return None
-    fields = set(GridInvestment.__dataclass_fields__)
-    if not isinstance(raw, dict) or set(raw) - fields or "capex_eur" not in raw:
-        raise ProjectFileError(f"{path}: setting 'grid_investment' must be an object with capex_eur and at most "
-                               f"{sorted(fields)}, got {raw!r}")
-    setting = GridInvestment.from_dict(raw)
-    issues = setting.validate()
-    if issues:
-        raise ProjectFileError(f"{path}: setting 'grid_investment': {issues[0].message}")
-    return setting
 
 
 def _site_from_settings(path: Path, settings: dict) -> Site:
