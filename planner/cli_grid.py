@@ -96,14 +96,9 @@ def cmd_export(args) -> int:
     project = load_project(args.project)
     if suffix == ".json":
         return _export_net(args, project, target)
-    from planner.io.app_runs import load_results, results_folder, run_project
+    from planner.io.app_runs import current_results
 
-    stored = load_results(args.project)
-    if stored is None or not stored.matches(project):
-        why = "no results yet" if stored is None else "the project changed since its last run"
-        print(f"{why}: running the simulation first (results into {results_folder(args.project)})", flush=True)
-        run_project(args.project, results_folder(args.project))
-        stored = load_results(args.project)
+    stored = current_results(project, args.project, say=lambda text: print(text, flush=True))
     from planner.report import export
 
     writer = {".xlsx": export.export_xlsx, ".geojson": export.export_geojson, ".csv": export.export_members_csv}[suffix]

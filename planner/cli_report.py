@@ -13,7 +13,7 @@ EXIT_OK = 0
 
 def cmd_report(args) -> int:
     from planner.io import load_project
-    from planner.io.app_runs import load_results, results_folder, run_project
+    from planner.io.app_runs import current_results
     from planner.report.pdf import build_report
 
     started = time.perf_counter()
@@ -23,12 +23,7 @@ def cmd_report(args) -> int:
     if target.is_dir():
         raise PlannerError(f"{target}: is a folder; give a file name")
     project = load_project(args.project)
-    stored = load_results(args.project)
-    if stored is None or not stored.matches(project):
-        why = "no results yet" if stored is None else "the project changed since its last run"
-        print(f"{why}: running the simulation first (results into {results_folder(args.project)})", flush=True)
-        run_project(args.project, results_folder(args.project))
-        stored = load_results(args.project)
+    stored = current_results(project, args.project, say=lambda text: print(text, flush=True))
     simulated = time.perf_counter()
     build_report(project, stored.folder, target, run_record=stored.record)
     print(f"wrote {target} in {time.perf_counter() - simulated:.1f} s (results of {stored.folder}; "

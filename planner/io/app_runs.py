@@ -111,6 +111,18 @@ def run_project(project_path: str | Path, folder: str | Path, *, resolution_minu
     return Path(folder)
 
 
+def current_results(project, project_path, say=print) -> StoredResults:
+    """The project's stored results when they are its own (by fingerprint); else simulate first,
+    saying why, and store them beside the project."""
+    stored = load_results(project_path)
+    if stored is None or not stored.matches(project):
+        why = "no results yet" if stored is None else "the project changed since its last run"
+        say(f"{why}: running the simulation first (results into {results_folder(project_path)})")
+        run_project(project_path, results_folder(project_path))
+        stored = load_results(project_path)
+    return stored
+
+
 def serve(jobs, events) -> None:
     """A worker process's loop: warm up (import the engine), then run jobs as they come.
 
