@@ -17,6 +17,16 @@ from planner.model import SHARED_ENERGY_PRESETS
 from planner.model.people import TARIFF_PRESETS
 
 
+def spin_box(low, high, value, decimals, suffix) -> QDoubleSpinBox:
+    """A number field with its range, precision and unit."""
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(decimals)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    return spin
+
+
 class NewProjectDialog(QDialog):
     """Name and site; the weather station nearest the site is suggested with its distance."""
 
@@ -30,8 +40,8 @@ class NewProjectDialog(QDialog):
         form = QFormLayout()
         self.name = QLineEdit("New community")
         form.addRow("Name", self.name)
-        self.latitude = self._spin(-90, 90, 48.457, 5, " °")
-        self.longitude = self._spin(-180, 180, 7.884, 5, " °")
+        self.latitude = spin_box(-90, 90, 48.457, 5, " °")
+        self.longitude = spin_box(-180, 180, 7.884, 5, " °")
         form.addRow("Latitude (WGS 84)", self.latitude)
         form.addRow("Longitude (WGS 84)", self.longitude)
         self.site_from_file = QPushButton("Take the site from a file of the town…")
@@ -62,9 +72,9 @@ class NewProjectDialog(QDialog):
         self.tariff.addItem("A tariff of my own", self.OWN_TARIFF)
         self.tariff.addItem("No tariff yet", "none")
         form.addRow("Tariff", self.tariff)
-        self.import_price = self._spin(0, 5, 0.30, 4, " EUR/kWh")
-        self.export_price = self._spin(0, 5, 0.08, 4, " EUR/kWh")
-        self.fixed_charge = self._spin(0, 10_000, 120.0, 2, " EUR/a")
+        self.import_price = spin_box(0, 5, 0.30, 4, " EUR/kWh")
+        self.export_price = spin_box(0, 5, 0.08, 4, " EUR/kWh")
+        self.fixed_charge = spin_box(0, 10_000, 120.0, 2, " EUR/a")
         form.addRow("Import price (all in)", self.import_price)
         form.addRow("Export price", self.export_price)
         form.addRow("Fixed charge", self.fixed_charge)
@@ -89,14 +99,6 @@ class NewProjectDialog(QDialog):
         self._refresh_weather()
         self._refresh_tariff()
 
-    @staticmethod
-    def _spin(low, high, value, decimals, suffix) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(low, high)
-        spin.setDecimals(decimals)
-        spin.setValue(value)
-        spin.setSuffix(suffix)
-        return spin
 
     def _refresh_weather(self) -> None:
         from planner.io.project_setup import weather_choices

@@ -75,6 +75,7 @@ class _Tab(QWidget):
         self.model = FrameModel(frame, self)
         self.proxy.setSourceModel(self.model)
         self._filter(self.filter.text())
+        self.view.resizeColumnsToContents()
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
@@ -122,11 +123,18 @@ class ResultTables(QTabWidget):
         """Fill the tables from a :class:`~planner.report.results.Results` (None: empty)."""
         members = pd.DataFrame()
         if results is not None and results.members is not None:
+            from planner.report.figures import SCHEME_NAMES
+
             m = results.members
-            base = m[m.scheme == m.scheme.iloc[0]][["member_id", "demand_kwh", "generation_kwh", "shared_in_kwh",
-                                                     "shared_out_kwh"]].set_index("member_id")
+            # energy as the benefit scheme (the SDR pool) counts it: grid-only rows have no generation
+            scheme = results.summary.get("indexes", {}).get("benefit_scheme", "sdr")
+            scheme = scheme if scheme in set(m.scheme) else m.scheme.iloc[0]
+            base = m[m.scheme == scheme][["member_id", "demand_kwh", "generation_kwh", "shared_in_kwh",
+                                          "shared_out_kwh"]].set_index("member_id")
             bills = m.pivot_table(index="member_id", columns="scheme", values="bill_eur", aggfunc="sum")
-            bills.columns = [f"{c}_eur" for c in bills.columns]
+            order = [k for k in SCHEME_NAMES if k in bills.columns] + [k for k in bills.columns if k not in SCHEME_NAMES]
+            bills = bills[order]
+            bills.columns = [f"bill {SCHEME_NAMES.get(c, c)}_eur" for c in order]
             members = base.join(bills).reset_index()
         self.tabs["Members"].set_frame(members)
         units = pd.DataFrame()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
+
+from planner.gui.new_project import spin_box
 
 
 class StudyDialog(QDialog):
@@ -16,10 +18,11 @@ class StudyDialog(QDialog):
         self.setWindowTitle("Study settings")
         self.study = None
         form = QFormLayout()
-        self.factor = self._spin(0, 2, study.grid_emission_factor_kg_per_kwh, 3, " kg CO2/kWh")
+        self.factor = spin_box(0, 2, study.grid_emission_factor_kg_per_kwh, 3, " kg CO2/kWh")
         self.source = QLineEdit(study.emission_factor_source)
-        self.losses = self._spin(0, 50, study.upstream_loss_factor * 100, 1, " %")
-        self.rate = self._spin(-5, 50, study.discount_rate * 100, 2, " % a year")
+        self.source.setCursorPosition(0)  # the source's beginning, not its end
+        self.losses = spin_box(0, 50, study.upstream_loss_factor * 100, 1, " %")
+        self.rate = spin_box(-5, 50, study.discount_rate * 100, 2, " % a year")
         self.horizon = QSpinBox()
         self.horizon.setRange(1, 100)
         self.horizon.setValue(study.horizon_years)
@@ -51,15 +54,6 @@ class StudyDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-
-    @staticmethod
-    def _spin(low, high, value, decimals, suffix) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
-        spin.setRange(low, high)
-        spin.setDecimals(decimals)
-        spin.setValue(value)
-        spin.setSuffix(suffix)
-        return spin
 
     def _pick(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Cost catalogue", "", "CSV (*.csv)")

@@ -66,9 +66,12 @@ class SuitabilityView(QObject):
             return
         rows = self.table[self.table.technology == technology]
         scene.colour_features("parcel", {r.parcel_id: score_colour(r.score) for r in rows.itertuples()})
-        self.legend.setText(f"{technology.upper()} suitability (score 0-1): " + "  ".join(
-            f"<span style='color:{c}'>■</span> " + ("≥ 0.75" if top == float("inf") else f"&lt; {top:g}")
-            for top, c in SCORE_CLASSES))
+        parts, low = [], 0.0
+        for top, colour in SCORE_CLASSES:
+            label = f"{low:g}–1" if top == float("inf") else f"{low:g}–{top:g}"
+            parts.append(f"<span style='color:{colour}'>■</span> {label}")
+            low = top
+        self.legend.setText(f"{technology.upper()} suitability score: " + "  ".join(parts))
         self.legend.setVisible(True)
 
     def _compute(self) -> None:

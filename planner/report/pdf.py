@@ -262,7 +262,7 @@ def _assumptions(project, res, name, when) -> Figure:
     profiles = pd.Series([c.profile for c in project.items("consumer").values()]).value_counts()
     lines = ["## Weather",
              f"{w.get('name', '?')} ({w.get('source', '?')})" + (f"; station {w['station_id']}" if w.get("station_id") else "")
-             + (f"; file {w['path']}" if w.get("path") else "") + "."]
+             + (f"; file {Path(w['path']).name}" if w.get("path") else "") + "."]
     lines += [f"Warning: {text}" for text in w.get("warnings", [])]
     lines += [f"Repaired: {text}" for text in w.get("repairs", [])]
     lines += ["## Demand",
@@ -270,7 +270,7 @@ def _assumptions(project, res, name, when) -> Figure:
               + ", ".join(f"{p} × {n:,}" for p, n in profiles.items()) + "." if len(profiles) else "No consumers."]
     lines += ["## Tariffs"]
     for tid, t in (s.get("tariffs") or {}).items():
-        parts = ", ".join(f"{k} {v:.4f}" for k, v in (t.get("components_eur_per_kwh") or {}).items())
+        parts = ", ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in (t.get("components_eur_per_kwh") or {}).items())
         lines.append(f"{t.get('name') or tid}: {t.get('gross_import_price_eur_per_kwh', 0):.4f} EUR/kWh all in ({parts} "
                      f"EUR/kWh, VAT {t.get('vat_percent', 0):g} %), export {t.get('export_price_eur_per_kwh', 0):.4f} "
                      f"EUR/kWh, fixed {t.get('fixed_eur_per_year', 0):,.0f} EUR a year; {t.get('members', 0)} member(s); "
