@@ -160,19 +160,25 @@ def net_metering(b: Balance, pb, px=None, period: str = "month") -> SchemeResult
     if period not in ("month", "year"):
         raise ValueError(f"net metering period is month or year, got '{period}'")
     prices = _prices(b, pb, px)
-    net = b.load - b.generation
-    d, s = b.deficit, b.surplus
-    key = _local(b.index).to_period("M" if period == "month" else "Y")
-    cost = np.zeros_like(net)
-    for p in pd.unique(key):
-        rows = np.flatnonzero(key == p)
-        total = net[rows].sum(axis=0)
-        dw, sw = d[rows].sum(axis=0), s[rows].sum(axis=0)
-        buy = np.where(dw > 0, np.divide((prices.buy[rows] * d[rows]).sum(axis=0), dw, out=np.zeros_like(dw),
-                                         where=dw > 0), prices.buy[rows].mean(axis=0))
-        sell = np.where(sw > 0, np.divide((prices.sell[rows] * s[rows]).sum(axis=0), sw, out=np.zeros_like(sw),
-                                          where=sw > 0), prices.sell[rows].mean(axis=0))
-        cost[rows[-1]] = buy * np.maximum(total, 0.0) - sell * np.maximum(-total, 0.0)
+    local = _local(b.index)
+    months, key = local.to_period("M"), local.to_period("M" if period == "month" else "Y")
+    bounds = list(np.flatnonzero(np.r_[True, months[1:] != months[:-1]])) + [len(b.index)] if len(months) else [0]
+    cost = np.zeros_like(b.load)
+    sums, count = None, 0  # per member over the period so far: net, deficit, surplus, priced deficit and surplus, prices
+    for a, z in zip(bounds[:-1], bounds[1:]):  # calendar months are contiguous slices
+        rows = slice(a, z)
+        d, s = b.deficit[rows], b.surplus[rows]
+        part = np.stack([(b.load[rows] - b.generation[rows]).sum(axis=0), d.sum(axis=0), s.sum(axis=0),
+                         (prices.buy[rows] * d).sum(axis=0), (prices.sell[rows] * s).sum(axis=0),
+                         prices.buy[rows].sum(axis=0), prices.sell[rows].sum(axis=0)])
+        sums, count = (part, z - a) if sums is None else (sums + part, count + (z - a))
+        if z < len(b.index) and key[z] == key[z - 1]:
+            continue  # the period goes on into the next month
+        total, dw, sw, bd, ss, buy_sum, sell_sum = sums
+        buy = np.where(dw > 0, np.divide(bd, dw, out=np.zeros_like(dw), where=dw > 0), buy_sum / (count or 1))
+        sell = np.where(sw > 0, np.divide(ss, sw, out=np.zeros_like(sw), where=sw > 0), sell_sum / (count or 1))
+        cost[z - 1] = buy * np.maximum(total, 0.0) - sell * np.maximum(-total, 0.0)
+        sums = None
     return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1), prices=prices)
 
 
@@ -362,11 +368,48 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
         static_keys = {m: (float(v / total) if total > 0 else 1.0 / len(b.members))
                        for m, v in zip(b.members, load)}
     base = baseline if baseline is not None else b
+    capped = any(c.cap_kwh is not None for c in contracts)  # an annual cap ties the months together
     results = [
-        grid_only(base, prices), net_billing(b, prices),
+        by_month(grid_only, base, prices), by_month(net_billing, b, prices),
         net_metering(b, credit, period="month"), net_metering(b, credit, period="year"),
-        sdr(b, prices), mmr(b, prices), bill_sharing(b, prices),
-        bilateral(b, contracts, prices),
-        allocation(b, prices, keys=static_keys), allocation(b, prices, keys=None),
+        by_month(sdr, b, prices), by_month(mmr, b, prices), by_month(bill_sharing, b, prices),
+        bilateral(b, contracts, prices) if capped else by_month(lambda x, p: bilateral(x, contracts, p), b, prices),
+        by_month(lambda x, p: allocation(x, p, keys=static_keys), b, prices),
+        by_month(lambda x, p: allocation(x, p, keys=None), b, prices),
     ]
     return {r.name: r for r in results}
+
+
+def by_month(scheme: Callable[[Balance, MemberPrices], SchemeResult], b: Balance,
+             prices: MemberPrices) -> SchemeResult:
+    """``scheme(b, prices)`` computed a calendar month at a time and joined: the same result for
+    every scheme whose steps are settled apart (all but yearly netting and capped contracts),
+    with temporaries of a month's size instead of a year's (several times faster for a thousand
+    members)."""
+    months = _local(b.index).to_period("M")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, int)
+    if len(starts) <= 1:
+        return scheme(b, prices)
+    bounds = list(starts) + [len(b.index)]
+    parts = []
+    for a, z in zip(bounds[:-1], bounds[1:]):
+        rows = slice(a, z)
+        sub = Balance(b.index[rows], b.members, b.generation[rows], b.load[rows])
+        sub.__dict__.update(surplus=b.surplus[rows], deficit=b.deficit[rows])  # views of the year's, once
+        parts.append(scheme(sub, MemberPrices(prices.buy[rows], prices.sell[rows], prices.shared_charge[rows],
+                                              prices.fixed_per_month)))
+    details = {}
+    for key, first in parts[0].details.items():
+        values = [p.details[key] for p in parts]
+        if isinstance(first, dict):
+            details[key] = {k: sum(v.get(k, 0.0) for v in values) for k in first}
+        elif isinstance(first, np.ndarray) and first.ndim == 1 and all(
+                len(v) == len(p.index) for v, p in zip(values, parts)) and any(
+                len(p.index) != len(b.members) for p in parts):  # per step, not per member
+            details[key] = np.concatenate(values)
+        else:
+            details[key] = sum(values[1:], values[0])
+    first = parts[0]
+    return SchemeResult(first.name, b.index, b.members, np.concatenate([p.step_total for p in parts]),
+                        pd.concat([p.monthly_cost for p in parts]), np.concatenate([p.grid_net_cost for p in parts]),
+                        details)

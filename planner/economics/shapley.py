@@ -91,14 +91,20 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     def value(mask: np.ndarray) -> float:
         return float((pb - ps) * np.minimum(s[:, mask].sum(axis=1), d[:, mask].sum(axis=1)).sum())
 
-    # members as rows: adding one member to a coalition adds one contiguous row (fast cumsum)
-    s_rows, d_rows = np.ascontiguousarray(s.T), np.ascontiguousarray(d.T)
+    # min(S, D) = (S + D - |S - D|) / 2, and sum_t (S + D) of a coalition is the sum of its
+    # members' totals: one running sum of each ordering's net deficit d - s is all a sampled
+    # ordering needs (members as rows: adding a member adds one contiguous row).
+    net_rows = np.ascontiguousarray((d - s).T)
+    totals = (s + d).sum(axis=0)
+    buffer = np.empty_like(net_rows)
+    row_sums = np.empty(net_rows.shape[0])
 
     def marginal(order: np.ndarray) -> np.ndarray:
-        cum_s = np.cumsum(s_rows[order], axis=0)
-        cum_d = np.cumsum(d_rows[order], axis=0)
-        np.minimum(cum_s, cum_d, out=cum_s)
-        shared = (pb - ps) * cum_s.sum(axis=1)
+        np.take(net_rows, order, axis=0, out=buffer)
+        np.cumsum(buffer, axis=0, out=buffer)
+        np.abs(buffer, out=buffer)
+        buffer.sum(axis=1, out=row_sums)
+        shared = 0.5 * (pb - ps) * (np.cumsum(totals[order]) - row_sums)
         return np.diff(shared, prepend=0.0)
 
     return value, marginal

@@ -27,6 +27,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -82,6 +83,31 @@ class ScenarioResult:
     def step_h(self) -> float:
         """The step length [h]."""
         return self.generation.step_h
+
+
+class _Background:
+    """``fn(*args)`` in a daemon thread (numpy and the compiled power flow release the GIL, so it
+    uses the second core); :meth:`result` waits for it, checking the task's cancel."""
+
+    def __init__(self, fn, *args):
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True, name=fn.__name__)
+        self._thread.start()
+
+    def _run(self, fn, args) -> None:
+        try:
+            self._out.append((True, fn(*args)))
+        except BaseException as error:  # handed to the waiting thread
+            self._out.append((False, error))
+
+    def result(self, task: Task):
+        while self._thread.is_alive():
+            task.check()
+            self._thread.join(0.1)
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
 
 
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
@@ -142,14 +168,18 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     gen = simulate_generation(project, resolution_minutes=resolution_minutes)
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
+    # the power flow needs only the dispatch: it runs beside settlement and Shapley values
+    flow = _Background(stages.grid_stage, project, gen, dispatched, None) if with_grid and stages.has_grid(
+        project) else None
     task.stage("balance and settlement")
     settlement = stages.settle(project, dispatched)
+    phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None
     task.stage("power flow")
-    grid = stages.grid_stage(project, gen, dispatched, settlement.balance, with_grid)
+    grid = flow.result(task) if flow else stages.grid_stage(project, gen, dispatched, settlement.balance, with_grid)
     task.stage("indexes")
     indexes, shapley_table = stages.indexes_stage(
         project, gen, dispatched, settlement, grid, grid_emission_factor=grid_emission_factor,
-        upstream_loss_factor=upstream_loss_factor, shapley_samples=shapley_samples)
+        upstream_loss_factor=upstream_loss_factor, phi=phi)
     task.stage("finance")
     unit_finance, member_finance, finance = stages.finance_stage(project, gen, dispatched, settlement,
                                                                  subsidy_eur_per_kwh, catalogue)

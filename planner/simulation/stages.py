@@ -18,7 +18,7 @@ from planner.community.tariffs import TariffPlan, member_prices
 from planner.economics.indexes import (
     GAS_EMISSION_FACTOR_KG_PER_KWH, GRID_EMISSION_FACTOR_KG_PER_KWH, co2_avoided_kg, gini, jain,
 )
-from planner.economics.shapley import community_value, shapley
+from planner.economics.shapley import ShapleyResult, community_value, shapley
 from planner.generation import storage
 from planner.generation.results import GenerationResult
 from planner.model import Project
@@ -99,14 +99,16 @@ def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
     holders = {m for unit_shares in shares.values() for m in unit_shares}
     if COMMUNITY in holders | set(consumer_owner.values()):
         members.append(COMMUNITY)
-    g = pd.DataFrame(0.0, index=index, columns=members)
-    for uid, unit_shares in shares.items():
-        if uid in gen.units_kw:
-            for member_id, share in unit_shares.items():
-                g[member_id] += gen.units_kw[uid] * (share * h)
-    l_ = (gen.consumers_kw * h).T.groupby(pd.Series(consumer_owner, dtype=object)).sum().T.reindex(
-        columns=members, fill_value=0.0)
-    l_ = l_.reindex(index, fill_value=0.0)
+    column = {m: j for j, m in enumerate(members)}
+    units = [u for u in shares if u in gen.units_kw]
+    g = pd.DataFrame(_to_members(gen.units_kw[units].to_numpy(), [
+        [(column[m], share * h) for m, share in shares[u].items()] for u in units], len(members)),
+        index=index, columns=members)
+    consumers = gen.consumers_kw if gen.consumers_kw.index.equals(index) else gen.consumers_kw.reindex(
+        index, fill_value=0.0)
+    l_ = pd.DataFrame(_to_members(consumers.to_numpy(), [
+        [(column[consumer_owner[c]], h)] if c in consumer_owner else [] for c in consumers.columns], len(members)),
+        index=index, columns=members)
     consumption = l_.copy()
     battery_kw = pd.DataFrame(index=index)
     storage_loss = 0.0
@@ -124,8 +126,22 @@ def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
         battery_kw[bat.id] = result.charge_kw - result.discharge_kw
         storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
     delivered_kw, curtailed = _curtail(project, gen, shares, g, l_, members, h)
-    return Dispatch(members, g[members], l_[members], consumption[members], battery_kw, storage_loss,
+    if list(g.columns) != members:
+        g, l_, consumption = g[members], l_[members], consumption[members]
+    return Dispatch(members, g, l_, consumption, battery_kw, storage_loss,
                     delivered_kw, curtailed, shares)
+
+
+def _to_members(values: np.ndarray, weights: list[list[tuple[int, float]]], n: int) -> np.ndarray:
+    """Columns of ``values`` (T, k) summed into n member columns: column i goes to the members
+    ``weights[i]`` names, times their weights (one sparse product, not k column additions)."""
+    import scipy.sparse as sp
+
+    rows = [i for i, pairs in enumerate(weights) for _ in pairs]
+    cols = [j for pairs in weights for j, _ in pairs]
+    data = [w for pairs in weights for _, w in pairs]
+    matrix = sp.csc_matrix((data, (rows, cols)), shape=(values.shape[1], n))
+    return np.ascontiguousarray((matrix.T @ values.T).T) if values.size else np.zeros((values.shape[0], n))
 
 
 def export_limit_kw(project: Project) -> float | None:
@@ -185,13 +201,19 @@ class GridOutcome:
     elements: pd.DataFrame | None = None
 
 
-def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance,
+def has_grid(project: Project) -> bool:
+    """Whether the project has a grid to run the power flow on (buses and an upstream connection)."""
+    return bool(len(project.items("bus")) and len(project.items("external_grid")))
+
+
+def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
                with_grid: bool = True) -> GridOutcome:
-    """The year's power flow where the project has a grid; else the balance's exchange, said so."""
-    imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
-    if with_grid and len(project.items("bus")) and len(project.items("external_grid")):
+    """The year's power flow where the project has a grid (``balance`` is then not needed); else
+    the balance's exchange, said so."""
+    if with_grid and has_grid(project):
         figures, imp, exp, trafo_loading, elements = _power_flow(project, gen, d.battery_kw, d.delivered_kw)
         return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
+    imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
     note = "the project has no grid: import and export are the community balance's, without losses" \
         if with_grid else None
     return GridOutcome(None, imp, exp, note)
@@ -310,11 +332,18 @@ def settle(project: Project, d: Dispatch) -> Settlement:
     return Settlement(balance, plan, schemes, (pb, ps))
 
 
+def shapley_stage(s: Settlement, samples: int) -> ShapleyResult:
+    """Each member's Shapley value of the community's sharing at the mean prices: exact up to
+    12 members, else ``samples`` random orderings (:mod:`planner.economics.shapley`)."""
+    value, marginal = community_value(s.balance.generation, s.balance.load, *s.mean_prices)
+    return shapley(len(s.balance.members), value, samples=samples, marginal=marginal)
+
+
 def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settlement, grid: GridOutcome, *,
                   grid_emission_factor: float | None, upstream_loss_factor: float,
-                  shapley_samples: int) -> tuple[dict, pd.DataFrame]:
+                  phi: ShapleyResult | None) -> tuple[dict, pd.DataFrame | None]:
     """CO2 avoided, fairness (Gini, Jain, by group), avoided upstream losses, spending kept local,
-    Shapley values and governance (DOMAIN.md section 3)."""
+    Shapley values (``phi``, from :func:`shapley_stage`) and governance (DOMAIN.md section 3)."""
     h = gen.step_h
     balance, schemes, prices = s.balance, s.schemes, s.plan.prices
     savings = (schemes["grid_only"].member_bills() - schemes["sdr"].member_bills()).drop(COMMUNITY, errors="ignore")
@@ -356,15 +385,18 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
     indexes["spending_kept_local"] = (1.0 - to_grid / spending) if spending > 0 else None
     indexes["spending_kept_local_note"] = ("share of the members' electricity spending under the SDR pool that "
                                            "stays with members instead of paying for grid imports and charges")
-    value, marginal = community_value(balance.generation, balance.load, *s.mean_prices)
     n = len(balance.members)
-    phi = shapley(n, value, samples=shapley_samples, marginal=marginal)
-    shapley_table = pd.DataFrame({"member_id": balance.members, "shapley_eur": phi.values,
-                                  "standard_error_eur": phi.standard_error if phi.standard_error is not None
-                                  else np.zeros(n)})
-    indexes["shapley"] = {"method": "exact" if phi.standard_error is None else f"sampled, {phi.samples} orderings",
-                          "community_value_eur": float(phi.values.sum()),
-                          "prices": "consumption-weighted mean import and generation-weighted mean export price"}
+    if phi is None:
+        shapley_table = None
+        indexes["shapley"] = {"method": "not computed (shapley_samples=0)"}
+    else:
+        shapley_table = pd.DataFrame({"member_id": balance.members, "shapley_eur": phi.values,
+                                      "standard_error_eur": phi.standard_error if phi.standard_error is not None
+                                      else np.zeros(n)})
+        indexes["shapley"] = {"method": "exact" if phi.standard_error is None
+                              else f"sampled, {phi.samples} orderings",
+                              "community_value_eur": float(phi.values.sum()),
+                              "prices": "consumption-weighted mean import and generation-weighted mean export price"}
     holders = {sh.member_id for sh in project.items("ownership_share").values()
                if project.is_cooperative_unit(project.get(sh.unit_kind, sh.unit_id))}
     indexes["governance"] = {"rule": "one member, one vote, not weighted by shares",
