@@ -80,7 +80,7 @@ def _with_income(capital: np.ndarray, yearly_eur: float) -> tuple[float, ...]:
 
 def plan_finance(costs: pd.DataFrame, owners: Mapping[str, Mapping[str, float]], savings: pd.Series,
                  generation_kwh_by_member: pd.Series, subsidy_eur_per_kwh: float, horizon_years: int,
-                 rate: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                 rate: float, scheme_label: str = "the SDR pool") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Unit, member and community investment figures.
 
     Parameters
@@ -98,6 +98,8 @@ def plan_finance(costs: pd.DataFrame, owners: Mapping[str, Mapping[str, float]],
     horizon_years : int
     rate : float
         Discount rate per year.
+    scheme_label : str
+        The settlement scheme whose savings are the benefit, as text.
 
     Returns
     -------
@@ -161,7 +163,7 @@ def plan_finance(costs: pd.DataFrame, owners: Mapping[str, Mapping[str, float]],
         "simple_payback_years": inv.simple_payback_years, "discounted_payback_years": inv.discounted_payback_years,
         "residual_value_eur": float(costs.residual_eur.sum()),
         "production_subsidy_eur_per_kwh": subsidy_eur_per_kwh,
-        "benefit": "savings under the SDR pool against grid only, plus subsidy, minus opex and fuel, "
+        "benefit": f"savings under {scheme_label} against grid only, plus subsidy, minus opex and fuel, "
                    "plus CHP heat credit",
         "lifetimes": "each unit is bought again when its own lifetime ends inside the horizon; its remaining "
                      "life at the horizon counts as a straight-line residual value in the last year",

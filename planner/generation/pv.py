@@ -173,15 +173,20 @@ def _orientation_key(unit: PVUnit) -> tuple:
 
 
 def pv_ac_kw(units: Sequence[PVUnit], weather: pd.DataFrame, latitude: float, longitude: float,
-             altitude: float = 0.0) -> pd.DataFrame:
+             altitude: float = 0.0, cache: dict | None = None) -> pd.DataFrame:
     """AC output of every PV unit [kW], one column per unit id, on the weather's index.
 
     Units sharing tilt and azimuth (to 0.1 deg) and temperature model share one
-    irradiance computation. Energy of a step is ``p_kw`` times the step length.
+    irradiance computation. Energy of a step is ``p_kw`` times the step length. ``cache``
+    (a dict kept for one weather and site) keeps the sun's positions and each orientation's
+    output per kWp for the next call (a sweep's variants).
     """
     if not units:
         return pd.DataFrame(index=weather.index)
-    sun = solar_geometry(weather, latitude, longitude, altitude)
+    cache = {} if cache is None else cache
+    if "sun" not in cache:
+        cache["sun"] = solar_geometry(weather, latitude, longitude, altitude)
+    sun = cache["sun"]
     groups: dict[tuple, list[PVUnit]] = {}
     for unit in units:
         groups.setdefault(_orientation_key(unit), []).append(unit)
@@ -196,7 +201,10 @@ def pv_ac_kw(units: Sequence[PVUnit], weather: pd.DataFrame, latitude: float, lo
         if any(u.inverter for u in members):
             raise PVError(f"{next(u for u in members if u.inverter).describe()}: a CEC inverter needs a "
                           f"CEC module as well")
-        per_kwp = dc_per_kwp(weather, sun, tilt, azimuth, model)
+        key = ("per_kwp", tilt, azimuth, model)
+        if key not in cache:
+            cache[key] = dc_per_kwp(weather, sun, tilt, azimuth, model)
+        per_kwp = cache[key]
         peak = np.array([u.peak_kw for u in members])
         loss = np.array([1.0 - u.losses_percent / 100.0 for u in members])
         pac0 = peak / np.array([u.dc_ac_ratio for u in members])

@@ -114,37 +114,72 @@ def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.
     return data, meta
 
 
+class GenerationCache:
+    """What variants of one project share and need compute only once: the weather, the
+    consumers' demand profiles and each PV orientation's output per kWp (a sweep computes them
+    for the base project, then sends the cache to its workers).
+
+    Entries are keyed by everything they depend on (the weather setting, site, resolution, the
+    consumers themselves), so a variant that changes any of these computes its own.
+    """
+
+    def __init__(self):
+        self.store: dict = {}
+
+    def get(self, key, compute):
+        """The entry for ``key``, computed by ``compute()`` the first time."""
+        if key not in self.store:
+            self.store[key] = compute()
+        return self.store[key]
+
+
 def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
                         meta: WeatherMeta | None = None, *, resolution_minutes: int = 60,
-                        measured: dict | None = None) -> GenerationResult:
+                        measured: dict | None = None, cache: GenerationCache | None = None) -> GenerationResult:
     """Generation of every unit and demand of every consumer of ``project`` over a year.
 
     A consumer's efficiency measures lower its electricity demand by their yearly savings
-    (the profile scaled, never below zero).
+    (the profile scaled, never below zero). ``cache`` keeps the weather, demand profiles and
+    PV output per kWp for the next variant of the same project.
     """
-    if weather is None:
-        weather, meta = project_weather(project, resolution_minutes)
+    import copy
+
+    cache = cache if cache is not None else GenerationCache()
     site = project.site
+    where = (project.weather, site.latitude, site.longitude, site.timezone, resolution_minutes)
+    if weather is None:
+        weather, meta = cache.get(("weather", where), lambda: project_weather(project, resolution_minutes))
+        meta = copy.deepcopy(meta)  # callers add notes to their own copy
+    else:
+        where = (id(weather),) + where
     items = project.items
     consumers = list(items("consumer").values())
     pv_units = list(items("pv_unit").values())
     turbines = list(items("wind_turbine").values())
     chp_units = list(items("chp_unit").values())
 
-    electric = electricity_kw(consumers, weather.index, site.timezone, measured=measured)
+    if measured:
+        electric = electricity_kw(consumers, weather.index, site.timezone, measured=measured)
+    else:
+        electric = cache.get(("electricity", where, tuple(consumers)),
+                             lambda: electricity_kw(consumers, weather.index, site.timezone))
     saved: dict[str, float] = {}
     for measure in items("efficiency_measure").values():
         saved[measure.consumer_id] = saved.get(measure.consumer_id, 0.0) + measure.savings_kwh_per_year
+    if saved:
+        electric = electric.copy()  # the cached profiles stay as they are
     for cid, kwh in saved.items():
         annual = float(electric[cid].sum() * (meta.resolution_minutes / 60.0))
         if annual > 0:
             electric[cid] = electric[cid] * max(annual - kwh, 0.0) / annual
     hourly = weather if meta.resolution_minutes == 60 else to_resolution(weather, 60)
-    heat_hourly = heat_kw(consumers, hourly["temp_air"], site.timezone)
+    heat_hourly = cache.get(("heat", where, tuple(consumers)),
+                            lambda: heat_kw(consumers, hourly["temp_air"], site.timezone))
     heat = heat_hourly if meta.resolution_minutes == 60 else heat_hourly.reindex(
         weather.index, method="ffill")
 
-    frames = [pv_ac_kw(pv_units, weather, site.latitude, site.longitude, meta.elevation_m or 0.0)]
+    frames = [pv_ac_kw(pv_units, weather, site.latitude, site.longitude, meta.elevation_m or 0.0,
+                       cache=cache.get(("pv", where, meta.elevation_m), dict))]
     roughness = {}
     for t in turbines:
         parcel = items("parcel").get(t.parcel_id) if t.parcel_id else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -11,7 +11,8 @@ from planner.gui.new_project import spin_box
 
 
 class StudyDialog(QDialog):
-    """Emission factor and its source, upstream losses, discount rate, horizon, cost catalogue."""
+    """Emission factor and its source, upstream losses, discount rate, horizon, cost catalogue, and the
+    settlement scheme whose savings count as the members' benefit."""
 
     def __init__(self, study, parent=None):
         super().__init__(parent)
@@ -27,6 +28,12 @@ class StudyDialog(QDialog):
         self.horizon.setRange(1, 100)
         self.horizon.setValue(study.horizon_years)
         self.horizon.setSuffix(" years")
+        from planner.model.study import BENEFIT_SCHEMES, SCHEME_LABELS
+
+        self.scheme = QComboBox()
+        for name in BENEFIT_SCHEMES:
+            self.scheme.addItem(SCHEME_LABELS[name], name)
+        self.scheme.setCurrentIndex(max(self.scheme.findData(study.benefit_scheme), 0))
         self.catalogue = QLineEdit(study.cost_catalogue or "")
         self.catalogue.setPlaceholderText("the shipped catalogue")
         pick = QPushButton("File…")
@@ -42,6 +49,7 @@ class StudyDialog(QDialog):
         form.addRow("Discount rate", self.rate)
         form.addRow("Horizon", self.horizon)
         form.addRow("Cost catalogue (CSV)", row)
+        form.addRow("Members' benefit counted under", self.scheme)
         self.message = QLabel()
         self.message.setStyleSheet("color: #b00020")
         self.message.setWordWrap(True)
@@ -66,7 +74,8 @@ class StudyDialog(QDialog):
         study = StudySettings(grid_emission_factor_kg_per_kwh=self.factor.value(),
                               emission_factor_source=self.source.text().strip(),
                               upstream_loss_factor=self.losses.value() / 100.0, discount_rate=self.rate.value() / 100.0,
-                              horizon_years=self.horizon.value(), cost_catalogue=self.catalogue.text().strip() or None)
+                              horizon_years=self.horizon.value(), cost_catalogue=self.catalogue.text().strip() or None,
+                              benefit_scheme=self.scheme.currentData())
         issues = study.validate()
         if issues:
             self.message.setText(str(issues[0]))

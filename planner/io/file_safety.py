@@ -113,6 +113,11 @@ def _number_specs(entity_type):
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write a text file whole or not at all: a temporary beside it, flushed, then renamed."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write a file whole or not at all: a temporary beside it, flushed, then renamed."""
     import secrets
 
     target = Path(path)
@@ -120,8 +125,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
         raise PlannerError(f"{target}: is a folder; give a file name")
     tmp = target.with_name(f".{target.name}.saving-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -12,6 +12,16 @@ DEFAULT_EMISSION_SOURCE = ("Umweltbundesamt, Entwicklung der spezifischen Treibh
                            "Strommix (2024): German mix 2023")
 
 
+#: Settlement schemes a study may count its benefits under (planner.community.settlement's names).
+BENEFIT_SCHEMES = ("sdr", "mmr", "bill_sharing", "bilateral+sdr", "net_billing", "net_metering_monthly",
+                   "net_metering_yearly", "allocation_static", "allocation_dynamic")
+#: How each scheme is called in text.
+SCHEME_LABELS = {"grid_only": "grid only", "net_billing": "net billing", "net_metering_monthly": "monthly net metering",
+                 "net_metering_yearly": "yearly net metering", "sdr": "the SDR pool", "mmr": "the MMR pool",
+                 "bill_sharing": "bill sharing", "bilateral+sdr": "bilateral contracts and the SDR pool",
+                 "allocation_static": "static allocation keys", "allocation_dynamic": "dynamic allocation keys"}
+
+
 @dataclass(frozen=True)
 class StudySettings:
     """Grid emission factor [kg CO2/kWh] and its source; upstream transmission and distribution
@@ -24,6 +34,8 @@ class StudySettings:
     discount_rate: float = 0.04
     horizon_years: int = 20
     cost_catalogue: str | None = None
+    #: The settlement scheme whose savings the finance, fairness and members' figures count.
+    benefit_scheme: str = "sdr"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -51,6 +63,10 @@ class StudySettings:
                                        f"horizon_years must be a whole number from 1 to 100, got {self.horizon_years!r}"))
         if self.cost_catalogue is not None and not (isinstance(self.cost_catalogue, str) and self.cost_catalogue.strip()):
             out.append(ValidationIssue("Study settings", "cost_catalogue", "the cost catalogue must be a file name"))
+        if self.benefit_scheme not in BENEFIT_SCHEMES:
+            out.append(ValidationIssue("Study settings", "benefit_scheme",
+                                       f"benefit_scheme must be one of {', '.join(BENEFIT_SCHEMES)}, "
+                                       f"got {self.benefit_scheme!r}"))
         if not isinstance(self.emission_factor_source, str):
             out.append(ValidationIssue("Study settings", "emission_factor_source", "the source must be text"))
         return out

@@ -113,7 +113,8 @@ class _Background:
 def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
-             subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None) -> ScenarioResult:
+             subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
+             generation_cache=None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -128,7 +129,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     grid_emission_factor : float, optional
         kg CO2 per kWh of grid electricity (default: the indexes module's).
     shapley_samples : int
-        Orderings sampled for Shapley values above 12 members.
+        Orderings sampled for Shapley values above 12 members (0: no Shapley values, as a sweep's
+        variants need none).
     upstream_loss_factor : float, optional
         Upstream transmission and distribution losses as a share of energy used locally (default:
         the project's study settings, like the emission factor, discount rate, horizon and cost
@@ -139,6 +141,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         A cost catalogue of one's own (default: the shipped one).
     task : Task, optional
         Told each stage; its cancel stops the run with :class:`~planner.simulation.task.Cancelled`.
+    generation_cache : GenerationCache, optional
+        Weather, demand and PV per kWp kept from an earlier variant of the same project.
     """
     task = task or Task()
     issues = project.validate()
@@ -165,7 +169,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     default_tariff_id(project)
 
     task.stage("weather and generation")
-    gen = simulate_generation(project, resolution_minutes=resolution_minutes)
+    gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache)
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values

@@ -22,6 +22,7 @@ from planner.economics.shapley import ShapleyResult, community_value, shapley
 from planner.generation import storage
 from planner.generation.results import GenerationResult
 from planner.model import Project
+from planner.model.study import SCHEME_LABELS
 
 COMMUNITY = "community"
 #: Years over which investments are judged (units with shorter lives are bought again).
@@ -346,7 +347,8 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
     Shapley values (``phi``, from :func:`shapley_stage`) and governance (DOMAIN.md section 3)."""
     h = gen.step_h
     balance, schemes, prices = s.balance, s.schemes, s.plan.prices
-    savings = (schemes["grid_only"].member_bills() - schemes["sdr"].member_bills()).drop(COMMUNITY, errors="ignore")
+    scheme = project.study.benefit_scheme
+    savings = (schemes["grid_only"].member_bills() - schemes[scheme].member_bills()).drop(COMMUNITY, errors="ignore")
     chp_fuel = sum(x.fuel_chp_kwh for x in gen.chp.values())
     chp_heat = sum(float(x.q_chp_kw.sum() * h) for x in gen.chp.values())
     demand = float(balance.load.sum() - d.battery_kw.clip(lower=0).sum().sum() * h)
@@ -364,7 +366,7 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
         "co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
         "grid_emission_factor_kg_per_kwh": factor.get("grid_factor", GRID_EMISSION_FACTOR_KG_PER_KWH),
         "gas_emission_factor_kg_per_kwh": GAS_EMISSION_FACTOR_KG_PER_KWH,
-        "benefit_scheme": "sdr",
+        "benefit_scheme": scheme,
         "avoided_upstream_losses_kwh": local_kwh * upstream_loss_factor,
         "community_grid_losses_kwh": own_losses,
         "net_avoided_losses_kwh": local_kwh * upstream_loss_factor - own_losses,
@@ -427,12 +429,12 @@ def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
             rows.append(row)
             owners[u.id] = d.shares.get(u.id, {_owner(project, u.owner_id): 1.0})
     costs = unit_costs(rows, catalogue, rate=project.study.discount_rate)
-    savings = s.schemes["grid_only"].member_bills() - s.schemes["sdr"].member_bills()
+    savings = s.schemes["grid_only"].member_bills() - s.schemes[project.study.benefit_scheme].member_bills()
     if project.grid_investment is not None:
         costs, owners = _with_grid(project, costs, owners, list(savings.index))
     gen_by_member = pd.Series(s.balance.generation.sum(axis=0), index=s.balance.members)
     return plan_finance(costs, owners, savings, gen_by_member, subsidy_eur_per_kwh, project.study.horizon_years,
-                        project.study.discount_rate)
+                        project.study.discount_rate, scheme_label=SCHEME_LABELS[project.study.benefit_scheme])
 
 
 GRID_UNIT = "community grid"
