@@ -99,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg); results are kept in NAME.results beside it")
     p.add_argument("-o", "--output", required=True, metavar="REPORT.pdf", help="the PDF to write")
 
+    p = sub.add_parser("sweep", help="run many variants of a project (a sweep file) on this machine's cores or a "
+                                     "Dask cluster; a table of their figures and plots")
+    p.add_argument("project", help="the base project (.gpkg)")
+    p.add_argument("sweep", help="the sweep file (.toml): parameters, their values and the design")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for variants.parquet, summary.json, "
+                   "the plots and the cache of finished variants")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786); default: a "
+                   "LocalCluster on this machine")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes of the LocalCluster (default: the "
+                   "machine's cores)")
+    p.add_argument("--serial", action="store_true", help="run in this process, one variant after the other")
+    p.add_argument("--kpi", help="the tornado chart's KPI (default: the sweep file's, else self_sufficiency)")
+
     p = sub.add_parser("export", help="by extension: the grid as a pandapower net (.json), the results as a "
                                       "workbook (.xlsx), the map with its results (.geojson), the members (.csv)")
     p.add_argument("project", help="project file (.gpkg)")

@@ -86,7 +86,7 @@ def member_prices(project: Project, members: list[str], index: pd.DatetimeIndex,
     tariffs = project.items("tariff")
     tz = project.site.timezone
     setting = project.shared_energy
-    tariff_of, columns = {}, {}
+    tariff_of = {}
     for m in members:
         member = project.items("member").get(m)
         tid = (member.tariff_id if member is not None and member.tariff_id in tariffs else None) \
@@ -100,10 +100,14 @@ def member_prices(project: Project, members: list[str], index: pd.DatetimeIndex,
                                              t.vat_percent),
                       t.fixed_eur_per_year * (1.0 + t.vat_percent / 100.0) / 12.0)
     T, n = len(index), len(members)
-    buy, sell, charge, fixed = np.empty((T, n)), np.empty((T, n)), np.empty((T, n)), np.empty(n)
+    fixed = np.array([cache[tariff_of[m]][3] if m in project.items("member") else 0.0  # the cooperative has no
+                      for m in members], dtype=float)                                  # meter of its own
+    if len(cache) == 1:  # one tariff for all: read-only views of one column, not (T, n) copies
+        b, s, c, _ = next(iter(cache.values()))
+        return TariffPlan(MemberPrices(*(np.broadcast_to(np.broadcast_to(np.asarray(x, dtype=float), (T,))[:, None],
+                                                         (T, n)) for x in (b, s, c)), fixed), tariff_of, default)
+    buy, sell, charge = np.empty((T, n)), np.empty((T, n)), np.empty((T, n))
     for j, m in enumerate(members):
-        b, s, c, f = cache[tariff_of[m]]
+        b, s, c, _ = cache[tariff_of[m]]
         buy[:, j], sell[:, j], charge[:, j] = b, s, c
-        fixed[j] = f if m in project.items("member") else 0.0  # the cooperative has no meter of its own
-        columns[m] = tariff_of[m]
     return TariffPlan(MemberPrices(buy, sell, charge, fixed), tariff_of, default)

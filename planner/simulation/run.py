@@ -40,6 +40,7 @@ from planner.economics.costs import check_catalogue_covers, load_catalogue
 from planner.generation.results import GenerationResult, simulate_generation
 from planner.model import Project
 from planner.simulation import stages
+from planner.simulation.memory import keep_freed_memory
 from planner.simulation.stages import COMMUNITY, HORIZON_YEARS, export_limit_kw, ownership
 from planner.simulation.task import Task
 
@@ -114,7 +115,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
-             generation_cache=None) -> ScenarioResult:
+             generation_cache=None, overlap: bool = True) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -143,8 +144,12 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         Told each stage; its cancel stops the run with :class:`~planner.simulation.task.Cancelled`.
     generation_cache : GenerationCache, optional
         Weather, demand and PV per kWp kept from an earlier variant of the same project.
+    overlap : bool
+        Run the power flow in a second thread beside settlement (a sweep's worker, which has
+        one core of its own, runs it in turn instead).
     """
     task = task or Task()
+    keep_freed_memory()
     issues = project.validate()
     if issues:
         raise PlannerError(f"the project is not valid: {issues[0]}")
@@ -173,8 +178,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
-    flow = _Background(stages.grid_stage, project, gen, dispatched, None) if with_grid and stages.has_grid(
-        project) else None
+    flow = _Background(stages.grid_stage, project, gen, dispatched, None) if overlap and with_grid and \
+        stages.has_grid(project) else None
     task.stage("balance and settlement")
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None

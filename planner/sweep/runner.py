@@ -98,25 +98,26 @@ def _base_project(payload: Payload):
     return _LOADED[payload.digest]
 
 
-def run_variant(payload: Payload, overrides: dict) -> dict:
+def run_variant(payload: Payload, overrides: dict, overlap: bool = True) -> dict:
     """One variant's figures (:func:`planner.sweep.table.kpi_row`) and what the overrides did."""
     from planner.simulation.run import simulate
     from planner.simulation.summary import summary_dict
 
     variant = ov.apply(_base_project(payload), overrides)
     result = simulate(variant.project, resolution_minutes=payload.resolution_minutes, shapley_samples=0,
-                      costs_path=variant.catalogue(payload.catalogue), generation_cache=payload.cache)
+                      costs_path=variant.catalogue(payload.catalogue), generation_cache=payload.cache,
+                      overlap=overlap)
     return {**kpi_row(summary_dict(result)), "notes": "; ".join(variant.notes + result.notes)}
 
 
 def run_batch(payload: Payload, batch: list[tuple[str, dict]]) -> list[dict]:
     """Run a batch of ``(key, overrides)``; each entry ``{"key", "status", "seconds", ...}``."""
-    _one_thread_per_worker()
+    alone = not _one_thread_per_worker()
     out = []
     for key, overrides in batch:
         started = time.perf_counter()
         try:
-            row = {"status": "done", **run_variant(payload, overrides)}
+            row = {"status": "done", **run_variant(payload, overrides, overlap=alone)}
         except Exception as error:  # a failing variant is recorded, the sweep goes on
             message = str(error) if isinstance(error, PlannerError) else \
                 f"{type(error).__name__}: {error} ({traceback.extract_tb(error.__traceback__)[-1].name})"
@@ -125,18 +126,19 @@ def run_batch(payload: Payload, batch: list[tuple[str, dict]]) -> list[dict]:
     return out
 
 
-def _one_thread_per_worker() -> None:
-    """On a Dask worker, the compiled power flow uses one thread: the cluster spreads variants over
-    the cores instead."""
+def _one_thread_per_worker() -> bool:
+    """On a Dask worker the variant uses the worker's threads only (the cluster spreads variants
+    over the cores, a worker a core by default); True when on a worker."""
     try:
         from distributed import get_worker
 
-        get_worker()
-    except (ImportError, ValueError):
-        return
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return False
     import numba
 
-    numba.set_num_threads(1)
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return True
 
 
 # ------------------------------------------------------------------------------------ the sweep

@@ -1,0 +1,87 @@
+"""``planner sweep``: many variants of a plan on this machine's cores or a Dask cluster."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from planner import PlannerError
+
+EXIT_OK, EXIT_CANCELLED = 0, 130
+
+
+def progress_line(state) -> str:
+    """``[######----] 12/32 done, 1 failed, 3 from the cache, about 1 min 20 s left``."""
+    finished = state.done + state.failed
+    width = 24
+    filled = int(width * finished / state.total) if state.total else width
+    eta = state.eta_s
+    left = "" if eta is None or finished == state.total else f", about {_duration(eta)} left"
+    cached = f", {state.cached} from the cache" if state.cached else ""
+    return (f"[{'#' * filled}{'-' * (width - filled)}] {finished}/{state.total} variants: {state.done} done, "
+            f"{state.failed} failed{cached}{left}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def cmd_sweep(args) -> int:
+    from planner.report.sweep_figures import main_effects, pareto, tornado
+    from planner.sweep.definition import describe, read_sweep
+    from planner.sweep.runner import run_sweep
+
+    sweep = read_sweep(args.sweep)
+    if args.kpi:
+        sweep.kpi = args.kpi
+    if args.workers is not None and args.workers < 1:
+        raise PlannerError(f"--workers must be at least 1, got {args.workers}")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise PlannerError(f"{out}: is a file; give a folder for the sweep's results")
+    print(f"{args.sweep}: {describe(sweep)}", flush=True)
+    tty = sys.stdout.isatty()
+    last = {"text": ""}
+
+    def show(state) -> None:
+        text = progress_line(state)
+        if text == last["text"]:
+            return
+        last["text"] = text
+        if tty:
+            width = shutil.get_terminal_size((100, 20)).columns
+            print("\r" + text[:width - 1].ljust(min(len(last["text"]), width - 1)), end="", flush=True)
+        else:
+            print(text, flush=True)
+
+    started = time.perf_counter()
+    outcome = run_sweep(args.project, sweep, out, scheduler=args.scheduler, workers=args.workers,
+                        serial=args.serial, progress=show,
+                        on_ready=lambda where: print(f"running on {where}", flush=True))
+    if tty:
+        print(flush=True)
+    summary, table = outcome.summary, outcome.table
+    for failure in summary["failures"][:10]:
+        print(f"variant {failure['variant']} ({failure['overrides']}) failed: {failure['error']}", flush=True)
+    if summary["cancelled"]:
+        print(f"cancelled: {summary['done']} of {summary['variants']} variants finished and are kept in {out / 'cache'}; "
+              f"the same command goes on where it stopped", file=sys.stderr, flush=True)
+        return EXIT_CANCELLED
+    kpi = sweep.kpi
+    if kpi not in table.columns:
+        raise PlannerError(f"kpi '{kpi}' is no column of the table; columns: "
+                           f"{', '.join(c for c in table.columns if not c.startswith('param_'))}")
+    for name, draw in (("tornado.png", lambda: tornado(table, kpi)), ("pareto.png", lambda: pareto(table))):
+        draw().savefig(out / name, dpi=120)
+    effects = main_effects(table, kpi)
+    if not effects.empty:
+        print(f"effect on {kpi} (lowest to highest mean over each parameter's values):")
+        for row in effects.itertuples():
+            print(f"  {row.parameter:28s} {row.low:12.4g} ({row.at_low}) .. {row.high:.4g} ({row.at_high})")
+    print(f"wrote {out / 'variants.parquet'}, summary.json, tornado.png and pareto.png: {summary['done']} done, "
+          f"{summary['failed']} failed, {summary['from_cache']} from the cache, {summary['ran_now']} run on "
+          f"{summary['ran_on']} in {time.perf_counter() - started:.1f} s", flush=True)
+    return EXIT_OK
