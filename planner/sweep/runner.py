@@ -6,7 +6,8 @@ consumers' demand profiles and each PV orientation's output per kWp, computed he
 weather the sweep names and scattered to the workers (nothing assumes a shared disk; workers
 need the planner installed, nothing else). Tasks carry batches of variants sized so that a
 task lasts at least :data:`MIN_TASK_SECONDS`. A failing variant is recorded with its message;
-the others go on. Each finished variant is written to ``DIR/cache/<hash>.json`` at once, the
+the others go on (a weather file that cannot be read fails the variants that use it). Each
+finished variant is written to ``DIR/cache/<hash>.json`` at once, the
 hash covering the base project, the overrides, the resolution and the planner's version, so a
 repeated or extended sweep runs only what is new and a cancelled one keeps what it finished.
 """
@@ -142,13 +143,17 @@ def _one_thread_per_worker() -> bool:
 
 
 # ------------------------------------------------------------------------------------ the sweep
-def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict], Payload]:
+def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict], Payload, dict]:
     """Check every variant against the base project and compute what they share.
+
+    Returns the base project, the variants' overrides, the payload, and for each weather
+    that cannot be read its message (the variants on it fail with it, the others run).
 
     Raises
     ------
     PlannerError
-        Naming the variant and the problem, before anything runs.
+        Naming the variant and the problem, before anything runs: an override the project
+        cannot take, a variant that is not a valid project.
     """
     from planner.economics.costs import load_catalogue
     from planner.generation.results import GenerationCache, simulate_generation
@@ -176,14 +181,15 @@ def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict],
         catalogue_path = str(project_path.parent / catalogue_path)
     catalogue = load_catalogue(catalogue_path)
     cache = GenerationCache()
-    for weather, project in weathers.items():
+    unreadable = {}
+    for weather, project in weathers.items():  # read here: workers need no shared disk
         try:
             simulate_generation(project, resolution_minutes=sweep.resolution_minutes, cache=cache)
-        except PlannerError as error:
-            raise PlannerError(f"{sweep.source}: weather {weather!r}: {error}") from None
+        except (PlannerError, OSError) as error:
+            unreadable[weather] = f"weather {weather!r}: {error}"
     data = project_path.read_bytes()
     payload = Payload(data, hashlib.sha256(data).hexdigest(), cache, catalogue, sweep.resolution_minutes)
-    return base, variants, payload
+    return base, variants, payload, unreadable
 
 
 def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, scheduler: str | None = None,
@@ -206,14 +212,19 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
         Told where the variants run, before the first one starts.
 
     A KeyboardInterrupt (Ctrl+C) stops the cluster's tasks; what finished stays in the cache
-    and the table and summary say the sweep was cancelled.
+    and the table and summary say the sweep was cancelled. Failed variants are not cached: the
+    next run tries them again.
     """
     out = Path(out_dir)
     (out / "cache").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    base, variants, payload = prepare(project_path, sweep)
+    base, variants, payload, unreadable = prepare(project_path, sweep)
     keys = [variant_key(payload.digest, v, sweep.resolution_minutes) for v in variants]
     results: dict[str, dict] = {}
+    for key, overrides in zip(keys, variants):
+        problem = unreadable.get(overrides.get("weather", base.weather))
+        if problem:
+            results[key] = {"key": key, "status": "failed", "error": problem, "seconds": 0.0}
     for key in set(keys):
         cached = out / "cache" / f"{key}.json"
         if cached.exists():
@@ -223,7 +234,7 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
                 pass  # a damaged entry is run again
     pending = list(dict.fromkeys(k for k in keys if k not in results))
     by_key = dict(zip(keys, variants))
-    state = Progress(total=len(set(keys)), cached=len(results))
+    state = Progress(total=len(set(keys)), cached=sum(1 for r in results.values() if r.get("cached")))
     state.done = sum(1 for r in results.values() if r["status"] == "done")
     state.failed = len(results) - state.done
     if progress:
@@ -231,7 +242,8 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
 
     def finished(entries: list[dict]) -> None:
         for entry in entries:
-            atomic_write_text(out / "cache" / f"{entry['key']}.json", json.dumps(entry, default=str))
+            if entry["status"] == "done":  # failures are tried again next time
+                atomic_write_text(out / "cache" / f"{entry['key']}.json", json.dumps(entry, default=str))
             results[entry["key"]] = entry
             state.ran += 1
             if entry["status"] == "done":
@@ -274,7 +286,7 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
         where = f"the Dask cluster at {scheduler}"
     else:
         n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=40)
         client = Client(cluster)
         where = f"a Dask LocalCluster of {n} worker{'s' * (n != 1)}"
@@ -282,7 +294,7 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
     try:
         slots = max(len(client.scheduler_info().get("workers", {})), 1)
         if on_ready:
-            on_ready(f"{where} ({slots} worker{'s' * (slots != 1)}, dashboard off)" if cluster else where)
+            on_ready(where if cluster else f"{where} ({slots} worker{'s' * (slots != 1)})")
         [shared] = client.scatter([payload], broadcast=True, hash=False)
         queue = list(todo)
         batch_size, seconds_per_variant = 1, None
