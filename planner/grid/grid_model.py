@@ -34,8 +34,8 @@ class GridModel:
     pq: np.ndarray
     v_slack: np.ndarray
     lu: object
-    l_csr: tuple  # (indptr, indices, data) of L
-    u_csr: tuple
+    l_csr: tuple  # (indptr, indices, data) of L below its diagonal, and 1 / its diagonal
+    u_csr: tuple  # the same of U above its diagonal
     perm_r: np.ndarray
     perm_c: np.ndarray
     y_ps: object
@@ -147,8 +147,7 @@ def build_model(net) -> GridModel:
         else np.zeros((0, 3))
     return GridModel(
         net=net, base_mva=base_mva, n_bus=n_bus, ref=ref, pq=pq, v_slack=v_slack, lu=lu,
-        l_csr=(l_csr.indptr.astype(np.int64), l_csr.indices.astype(np.int64), l_csr.data.astype(complex)),
-        u_csr=(u_csr.indptr.astype(np.int64), u_csr.indices.astype(np.int64), u_csr.data.astype(complex)),
+        l_csr=_strict(l_csr, lower=True), u_csr=_strict(u_csr, lower=False),
         perm_r=np.asarray(lu.perm_r, dtype=np.int64), perm_c=np.asarray(lu.perm_c, dtype=np.int64),
         y_ps=ybus[pq][:, ref].tocsr(), y_sp=ybus[ref].tocsr(), s_static=s_static,
         bus_lookup=bus_lookup, bus_index=net.bus.index,
@@ -222,3 +221,19 @@ def label(net, element: str, index: int) -> str:
     return f"{element} {index}"
 
 
+
+
+def _strict(matrix, lower: bool) -> tuple:
+    """A triangular factor as the kernels use it: CSR of its entries off the diagonal (indptr,
+    indices, data) and the inverse of its diagonal (a product per row instead of a division)."""
+    import scipy.sparse as sp
+
+    coo = matrix.tocoo()
+    diag = np.ones(matrix.shape[0], dtype=complex)
+    on = coo.row == coo.col
+    diag[coo.row[on]] = coo.data[on]
+    off = (coo.col < coo.row) if lower else (coo.col > coo.row)
+    strict = sp.csr_matrix((coo.data[off].astype(complex), (coo.row[off], coo.col[off])), shape=matrix.shape)
+    strict.sort_indices()
+    return (strict.indptr.astype(np.int64), strict.indices.astype(np.int64), strict.data.astype(complex),
+            (1.0 / diag).astype(complex))

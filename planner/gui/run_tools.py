@@ -58,6 +58,25 @@ class RunTools(QObject):
         self.run_action.triggered.connect(self.run)
         menu.addAction(self.run_action)
         toolbar.insertAction(toolbar.actions()[0] if toolbar.actions() else None, self.run_action)
+        self.sweep_action = QAction("S&weep: many variants (Dask)…", self)
+        self.sweep_action.setToolTip("Run many variants of the saved project, from a sweep file, on this "
+                                     "machine's cores or a Dask cluster")
+        self.sweep_action.triggered.connect(self.sweep)
+        menu.addAction(self.sweep_action)
+
+    def sweep(self):
+        """Open the sweep dialog on the saved project (saving first when it has changes)."""
+        from planner.gui.sweep_dialog import SweepDialog
+
+        window = self.window
+        if window.path is None or window.is_modified():
+            answer = QMessageBox.question(window, "Sweep", "A sweep runs on the saved project file. Save it now?")
+            if answer != QMessageBox.StandardButton.Yes or not window.save():
+                return None
+        dialog = SweepDialog(window.path, window)
+        dialog.show()
+        self.sweep_window = dialog
+        return dialog
 
     # ------------------------------------------------------------------ the worker
     def prewarm(self) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -29,6 +30,7 @@ import pandas as pd
 from planner import PlannerError, __version__
 from planner.io.file_safety import atomic_write_text
 from planner.simulation import overrides as ov
+from planner.simulation.task import Cancelled
 from planner.sweep.definition import Sweep, morris_effects, variant_label
 from planner.sweep.table import kpi_row
 
@@ -195,7 +197,7 @@ def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict],
 def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, scheduler: str | None = None,
               workers: int | None = None, serial: bool = False,
               progress: Callable[[Progress], None] | None = None,
-              on_ready: Callable[[str], None] | None = None) -> Outcome:
+              on_ready: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> Outcome:
     """Run ``sweep`` on the project at ``project_path``; write ``out_dir``'s table and summary.
 
     Parameters
@@ -210,6 +212,8 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
         Called with a :class:`Progress` after each finished task.
     on_ready : callable, optional
         Told where the variants run, before the first one starts.
+    cancel : threading.Event, optional
+        Set from another thread (the app's Cancel) to stop as Ctrl+C does.
 
     A KeyboardInterrupt (Ctrl+C) stops the cluster's tasks; what finished stays in the cache
     and the table and summary say the sweep was cancelled. Failed variants are not cached: the
@@ -260,10 +264,13 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
             if on_ready:
                 on_ready(where)
             for key in pending:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("cancelled")
                 finished(run_batch(payload, [(key, by_key[key])]))
         elif pending:
-            where = _run_dask(payload, [(k, by_key[k]) for k in pending], scheduler, workers, finished, on_ready)
-    except KeyboardInterrupt:
+            where = _run_dask(payload, [(k, by_key[k]) for k in pending], scheduler, workers, finished, on_ready,
+                              cancel)
+    except (KeyboardInterrupt, Cancelled):
         cancelled = True
     table = _table(variants, keys, results)
     summary = _summary(sweep, table, base, payload, time.perf_counter() - started, where, cancelled, state)
@@ -272,10 +279,10 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
 
 
 def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | None, workers: int | None,
-              finished: Callable[[list[dict]], None], on_ready) -> str:
+              finished: Callable[[list[dict]], None], on_ready, cancel: threading.Event | None = None) -> str:
     """Submit batches to a cluster as workers free up, batch size growing until a task lasts
     :data:`MIN_TASK_SECONDS`; returns where the variants ran."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, LocalCluster, wait
 
     cluster = None
     if scheduler:
@@ -297,13 +304,13 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
             on_ready(where if cluster else f"{where} ({slots} worker{'s' * (slots != 1)})")
         [shared] = client.scatter([payload], broadcast=True, hash=False)
         queue = list(todo)
-        batch_size, seconds_per_variant = 1, None
-        running = as_completed()
+        pace = {"seconds_per_variant": None}
+        running: set = set()
 
         def submit() -> None:
-            size = batch_size
-            if seconds_per_variant:  # long enough tasks, yet every worker kept busy to the end
-                size = max(1, min(int(MIN_TASK_SECONDS / seconds_per_variant) + 1,
+            size = 1  # the first tasks measure the pace
+            if pace["seconds_per_variant"]:  # long enough tasks, yet every worker kept busy to the end
+                size = max(1, min(int(MIN_TASK_SECONDS / pace["seconds_per_variant"]) + 1,
                                   len(queue) // (2 * slots) or 1))
             batch, queue[:] = queue[:size], queue[size:]
             future = client.submit(run_batch, shared, batch, pure=False)
@@ -312,13 +319,22 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
 
         for _ in range(min(2 * slots, len(queue))):
             submit()
-        for future in running:
-            entries = future.result()
-            times = [e["seconds"] for e in entries]
-            seconds_per_variant = sum(times) / len(times) if times else seconds_per_variant
-            finished(entries)
-            if queue:
-                submit()
+        while running:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled")
+            try:
+                done, _ = wait(list(running), timeout=0.5, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            for future in done:
+                running.discard(future)
+                entries = future.result()
+                times = [e["seconds"] for e in entries]
+                if times:
+                    pace["seconds_per_variant"] = sum(times) / len(times)
+                finished(entries)
+                if queue:
+                    submit()
     finally:
         for future in futures:
             future.cancel()
