@@ -77,8 +77,10 @@ def fixed_point(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, 
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def branch_flows(f_bus, t_bus, yff, yft, ytf, ytt, v, i_f, i_t, loss):  # pragma: no cover - compiled
-    """Per step and branch: from/to current magnitudes [p.u.] and losses ``Re(S_f + S_t)`` [p.u.]."""
+def branch_flows(f_bus, t_bus, yff, yft, ytf, ytt, v, scale_f, scale_t, scale_loss, i_f, i_t,
+                 loss):  # pragma: no cover - compiled
+    """Per step and branch: from/to current magnitudes and losses ``Re(S_f + S_t)``, each times
+    its scale (per unit to kA at the branch's ends, to MW)."""
     T = v.shape[0]
     nb = f_bus.shape[0]
     for t in prange(T):
@@ -87,6 +89,6 @@ def branch_flows(f_bus, t_bus, yff, yft, ytf, ytt, v, i_f, i_t, loss):  # pragma
             vt = v[t, t_bus[b]]
             cf = yff[b] * vf + yft[b] * vt
             ct = ytf[b] * vf + ytt[b] * vt
-            i_f[t, b] = abs(cf)
-            i_t[t, b] = abs(ct)
-            loss[t, b] = (vf * np.conj(cf) + vt * np.conj(ct)).real
+            i_f[t, b] = abs(cf) * scale_f[b]
+            i_t[t, b] = abs(ct) * scale_t[b]
+            loss[t, b] = (vf * np.conj(cf) + vt * np.conj(ct)).real * scale_loss

@@ -269,11 +269,9 @@ def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> Chun
 
     nb = len(model.f_bus)
     i_f, i_t, loss = (np.empty((T, nb)) for _ in range(3))
-    branch_flows(model.f_bus, model.t_bus, *model.y_branch, v, i_f, i_t, loss)
     base = model.base_mva / math.sqrt(3.0)
-    i_f *= base / model.base_kv_f
-    i_t *= base / model.base_kv_t
-    loss *= model.base_mva
+    branch_flows(model.f_bus, model.t_bus, *model.y_branch, v, base / model.base_kv_f, base / model.base_kv_t,
+                 float(model.base_mva), i_f, i_t, loss)
 
     def pick(rows, values):
         out = np.full((T, len(rows)), np.nan)
@@ -281,11 +279,14 @@ def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> Chun
         out[:, ok] = values[:, rows[ok]]
         return out
 
-    line_loading = pick(model.line_rows, np.maximum(i_f, i_t)) / model.line_i_max_ka * 100.0
+    line_loading = np.maximum(pick(model.line_rows, i_f), pick(model.line_rows, i_t)) / model.line_i_max_ka * 100.0
     hv = pick(model.trafo_rows, i_f) * model.trafo_vn[:, 0]
     lv = pick(model.trafo_rows, i_t) * model.trafo_vn[:, 1]
     trafo_loading = np.maximum(hv, lv) * math.sqrt(3.0) / model.trafo_scale * 100.0
-    s_slack = v[:, model.ref] * np.conj((model.y_sp @ v.T).T) * model.base_mva
+    y_sp = model.y_sp  # slack rows of Ybus: a few entries each, so gather those buses only
+    i_slack = np.stack([v[:, y_sp.indices[y_sp.indptr[r]:y_sp.indptr[r + 1]]] @ y_sp.data[y_sp.indptr[r]:y_sp.indptr[r + 1]]
+                        for r in range(y_sp.shape[0])], axis=1) if y_sp.shape[0] else np.zeros((T, 0), dtype=complex)
+    s_slack = v[:, model.ref] * np.conj(i_slack) * model.base_mva
     ext = s_slack[:, model.ext_grid_rows] * model.ext_grid_share[None, :]
     rows3 = model.trafo3w_rows
     i_windings = np.stack([pick(rows3[:, 0], i_f), pick(rows3[:, 1], i_t), pick(rows3[:, 2], i_t)], axis=2)

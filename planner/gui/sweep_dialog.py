@@ -14,7 +14,7 @@ from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from planner.report.sweep_figures import pareto, tornado
 from planner.sweep.table import COLUMNS
 
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Columns the dialog's table shows after the variant's parameters.
 SHOWN = ("status", "self_sufficiency", "annual_cost_eur", "npv_eur", "co2_avoided_t", "grid_ok", "error")
 
@@ -123,6 +124,7 @@ class SweepDialog(QDialog):
         self.tornado_canvas = FigureCanvasQTAgg(self.tornado_figure)
         self.pareto_canvas = FigureCanvasQTAgg(self.pareto_figure)
         self.model = QStandardItemModel()
+        self.model.setSortRole(SORT_ROLE)  # numbers sort as numbers
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
@@ -233,10 +235,10 @@ class SweepDialog(QDialog):
             for value in record:
                 item = QStandardItem()
                 if isinstance(value, float):
-                    item.setData(value, 0)
                     item.setText(f"{value:.4g}")
                 else:
                     item.setText("" if value is None else str(value))
+                item.setData(value if isinstance(value, (int, float)) else item.text(), SORT_ROLE)
                 item.setEditable(False)
                 row.append(item)
             self.model.appendRow(row)

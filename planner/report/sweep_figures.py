@@ -78,8 +78,8 @@ def tornado(table: pd.DataFrame, kpi: str, fig: Figure | None = None) -> Figure:
         ax.text(row.high + 0.01 * span, k, row.at_high, ha="left", va="center", fontsize=8)
     ax.set_xlim(effects["low"].min() - 0.25 * span, effects["high"].max() + 0.25 * span)
     ax.set_xlabel(f"{kpi}: {COLUMNS.get(kpi, '')}".rstrip(": "), fontsize=9)
-    ax.set_title(f"Each parameter's effect on {kpi} (mean over the other parameters; "
-                 f"{len(done)} variants, all-variant mean {centre:.4g})", fontsize=9)
+    ax.set_title(f"Each parameter's effect on {kpi}\n(the mean over its values' variants; {len(done)} variants, "
+                 f"all of them {centre:.4g})", fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
     return fig
 

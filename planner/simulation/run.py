@@ -115,7 +115,7 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
-             generation_cache=None, overlap: bool = True) -> ScenarioResult:
+             generation_cache=None, overlap: bool = True, details: bool = True) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -147,6 +147,9 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     overlap : bool
         Run the power flow in a second thread beside settlement (a sweep's worker, which has
         one core of its own, runs it in turn instead).
+    details : bool
+        Keep each transformer's loading per step and each grid element's worst value of the
+        year (the report's load-duration curves and grid check; a sweep's variants do without).
     """
     task = task or Task()
     keep_freed_memory()
@@ -178,13 +181,14 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
-    flow = _Background(stages.grid_stage, project, gen, dispatched, None) if overlap and with_grid and \
-        stages.has_grid(project) else None
+    flow = _Background(stages.grid_stage, project, gen, dispatched, None, True, details) if overlap and \
+        with_grid and stages.has_grid(project) else None
     task.stage("balance and settlement")
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None
     task.stage("power flow")
-    grid = flow.result(task) if flow else stages.grid_stage(project, gen, dispatched, settlement.balance, with_grid)
+    grid = flow.result(task) if flow else stages.grid_stage(project, gen, dispatched, settlement.balance, with_grid,
+                                                            details)
     task.stage("indexes")
     indexes, shapley_table = stages.indexes_stage(
         project, gen, dispatched, settlement, grid, grid_emission_factor=grid_emission_factor,

@@ -208,11 +208,13 @@ def has_grid(project: Project) -> bool:
 
 
 def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
-               with_grid: bool = True) -> GridOutcome:
+               with_grid: bool = True, details: bool = True) -> GridOutcome:
     """The year's power flow where the project has a grid (``balance`` is then not needed); else
-    the balance's exchange, said so."""
+    the balance's exchange, said so. ``details``: each transformer's loading per step and each
+    element's worst value (the report's; a sweep's variants need only the year's figures)."""
     if with_grid and has_grid(project):
-        figures, imp, exp, trafo_loading, elements = _power_flow(project, gen, d.battery_kw, d.delivered_kw)
+        figures, imp, exp, trafo_loading, elements = _power_flow(project, gen, d.battery_kw, d.delivered_kw,
+                                                                 details)
         return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
     imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
     note = "the project has no grid: import and export are the community balance's, without losses" \
@@ -221,7 +223,7 @@ def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Ba
 
 
 def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame,
-                delivered_kw: pd.DataFrame | None = None):
+                delivered_kw: pd.DataFrame | None = None, details: bool = True):
     from planner.grid.powerflow import build_model, parse_profiles, run
     from planner.grid.translate import to_pandapower
 
@@ -237,10 +239,12 @@ def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFram
         columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
     table = pd.DataFrame(columns, index=gen.units_kw.index)
     model = build_model(net)
-    worst = _WorstTracker(net)
-    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0), on_chunk=worst.add)
+    worst = _WorstTracker(net) if details else None
+    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0),
+                  on_chunk=worst.add if worst else None)
     grid = summary.as_dict()
-    return grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0, worst.trafo_frame(), worst.elements()
+    return (grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0, worst.trafo_frame() if worst else None,
+            worst.elements() if worst else None)
 
 
 class _WorstTracker:

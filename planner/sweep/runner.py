@@ -109,7 +109,7 @@ def run_variant(payload: Payload, overrides: dict, overlap: bool = True) -> dict
     variant = ov.apply(_base_project(payload), overrides)
     result = simulate(variant.project, resolution_minutes=payload.resolution_minutes, shapley_samples=0,
                       costs_path=variant.catalogue(payload.catalogue), generation_cache=payload.cache,
-                      overlap=overlap)
+                      overlap=overlap, details=False)
     return {**kpi_row(summary_dict(result)), "notes": "; ".join(variant.notes + result.notes)}
 
 
