@@ -11,7 +11,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.12 python3.13 python3 \
 	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo "$$c"; break; fi; done
 
-.PHONY: run test sample bench clean
+.PHONY: install run test sample bench clean
 
 $(BIN)/python:
 	@py=$$($(FIND_PYTHON)); \
@@ -26,6 +26,8 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/planner gui $(SAMPLE)

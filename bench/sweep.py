@@ -4,7 +4,8 @@ machine's cores, in one run, and check that both give the same figures.
 
 Run: .venv/bin/python bench/sweep.py [--variants 32] [--workers N]   (about 10 minutes on 2 cores)
 Ends with one JSON line: variants, serial_s, cluster_s, speedup, per_variant_s (the cluster's
-wall time per variant), cores, and the issue's targets (speed-up at least 0.8 x cores, a variant
+wall time per variant), cores, machine_speedup_pure_compute (what ``cores`` processes of plain
+computation gain here at most), and the issue's targets (speed-up at least 0.8 x cores, a variant
 under 10 s).
 """
 
@@ -20,6 +21,26 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _spin(n: int) -> float:
+    started, x = time.perf_counter(), 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - started
+
+
+def machine_speedup(cores: int, n: int = 20_000_000) -> float:
+    """What this machine gives for ``cores`` processes of pure computation at once (no memory
+    traffic, nothing shared): the most any pool of processes can reach here."""
+    import multiprocessing
+
+    alone = _spin(n)
+    with multiprocessing.get_context("spawn").Pool(cores) as pool:
+        started = time.perf_counter()
+        pool.map(_spin, [n] * cores)
+        together = time.perf_counter() - started
+    return cores * alone / together
 
 
 def main() -> None:
@@ -58,10 +79,12 @@ def main() -> None:
     worst = max(float(np.nanmax(np.abs(a[c] - b[c]) / np.maximum(np.abs(a[c]), 1e-9))) for c in numeric)
     print(f"the two agree to a relative {worst:.1e} over {len(numeric)} figures of {n} variants")
     cores = os.cpu_count()
+    best = machine_speedup(cores)
+    print(f"this machine's own ceiling: {cores} processes of pure computation run {best:.2f} times as fast as one")
     figures = {"variants": n, "serial_s": round(serial_s, 1), "cluster_s": round(cluster_s, 1),
                "speedup": round(serial_s / cluster_s, 2), "per_variant_s": round(cluster_s / n, 2),
                "serial_per_variant_s": round(serial_s / n, 2), "cores": cores, "workers": args.workers,
-               "largest_relative_difference": worst,
+               "largest_relative_difference": worst, "machine_speedup_pure_compute": round(best, 2),
                "targets": {"speedup": round(0.8 * cores, 2), "per_variant_s": 10.0}}
     print(json.dumps(figures))
 

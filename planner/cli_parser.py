@@ -112,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serial", action="store_true", help="run in this process, one variant after the other")
     p.add_argument("--kpi", help="the tornado chart's KPI (default: the sweep file's, else self_sufficiency)")
 
+    p = sub.add_parser("scenarios", help="list, add, remove or run the project's scenarios (named overrides of "
+                                         "the base, stored in the project) and compare them side by side")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--add", metavar="NAME", help="add (or replace) a scenario with the --set overrides")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="an override of the scenario (the "
+                   "parameters of a sweep: pv_share=0.5, battery_kwh=0, chp=false, benefit_scheme=mmr, ...)")
+    p.add_argument("--description", help="what the scenario asks")
+    p.add_argument("--remove", metavar="NAME", help="remove a scenario")
+    p.add_argument("--run", action="store_true", help="run the base and every scenario and print them side by side")
+    p.add_argument("--resolution-minutes", type=int, choices=(60, 15), default=60)
+    p.add_argument("--cluster", action="store_true", help="run on a LocalCluster (default: one after the other)")
+    p.add_argument("--workers", type=int, metavar="N")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786)")
+
     p = sub.add_parser("export", help="by extension: the grid as a pandapower net (.json), the results as a "
                                       "workbook (.xlsx), the map with its results (.geojson), the members (.csv)")
     p.add_argument("project", help="project file (.gpkg)")

@@ -85,3 +85,52 @@ def cmd_sweep(args) -> int:
           f"{summary['failed']} failed, {summary['from_cache']} from the cache, {summary['ran_now']} run on "
           f"{summary['ran_on']} in {time.perf_counter() - started:.1f} s", flush=True)
     return EXIT_OK
+
+
+def cmd_scenarios(args) -> int:
+    """List, add, remove or run the project's scenarios (named overrides of the base)."""
+    from planner.io import load_project, save_project
+    from planner.model.commands import SetScenarios
+    from planner.model.scenarios import Scenario, parse_overrides
+    from planner.sweep.definition import variant_label
+    from planner.sweep.scenarios import comparison, run_scenarios
+
+    project = load_project(args.project)
+    scenarios = list(project.scenarios)
+    changed = False
+    if args.remove:
+        names = [s.name for s in scenarios]
+        if args.remove not in names:
+            raise PlannerError(f"{args.project}: no scenario '{args.remove}'; scenarios: {', '.join(names) or 'none'}")
+        scenarios = [s for s in scenarios if s.name != args.remove]
+        changed = True
+    if args.add:
+        overrides = {}
+        for pair in args.set or []:
+            try:
+                overrides.update(parse_overrides(pair))
+            except ValueError as error:
+                raise PlannerError(f"--set takes KEY=VALUE: {error}") from None
+        scenarios = [s for s in scenarios if s.name != args.add] + [Scenario(args.add, overrides, args.description or "")]
+        changed = True
+    if changed:
+        SetScenarios(scenarios).do(project)  # checked: unknown parameters and bad values are refused
+        save_project(project, args.project)
+        print(f"{args.project}: {len(scenarios)} scenario{'s' * (len(scenarios) != 1)} saved")
+    for s in project.scenarios:
+        print(f"  {s.name}: {variant_label(s.overrides)}" + (f"  ({s.description})" if s.description else ""))
+    if not args.run:
+        return EXIT_OK
+    outcome = run_scenarios(args.project, resolution_minutes=args.resolution_minutes, scheduler=args.scheduler,
+                            workers=args.workers, serial=not args.cluster,
+                            progress=lambda s: print(progress_line(s), flush=True),
+                            on_ready=lambda where: print(f"running on {where}", flush=True))
+    table = comparison(outcome.table)
+    with_text = table.drop(columns=["meaning"]).set_index("figure")
+    print(with_text.to_string(float_format=lambda v: f"{v:,.4g}"))
+    for failure in outcome.summary["failures"]:
+        print(f"scenario {outcome.table.scenario[failure['variant'] - 1]} failed: {failure['error']}")
+    from planner.sweep.scenarios import scenarios_folder
+
+    print(f"wrote {scenarios_folder(args.project) / 'variants.parquet'}; planner report compares them on a page")
+    return EXIT_OK if not outcome.summary["failed"] else 1

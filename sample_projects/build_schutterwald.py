@@ -120,6 +120,7 @@ def build():
             annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1)))
     add_pv_scenario(project)
     add_cooperative_scenario(project)
+    add_scenarios(project)
     issues = project.validate()
     if issues:
         raise SystemExit(f"the built project is invalid: {issues[0]} ({len(issues)} problems)")
@@ -171,6 +172,20 @@ def add_cooperative_scenario(project) -> None:
                                    member_id=c.member_id, share=0.01))
     project.add(Battery(id="battery-coop", name="Cooperative battery", geometry=bus.geometry, owner_id="coop",
                         bus_id=bus.id, capacity_kwh=200.0, power_kw=100.0, shared=True))
+
+
+def add_scenarios(project) -> None:
+    """Named scenarios the app and the report compare with the plan as it is (each the base
+    project with overrides, run by planner scenarios --run or Run > Scenarios)."""
+    from planner.model.scenarios import Scenario
+
+    project.scenarios = (
+        Scenario("without the battery", {"battery_kwh": 0}, "the cooperative's shared battery left out"),
+        Scenario("MMR pool", {"benefit_scheme": "mmr"}, "the members' benefit counted under the mid-market-rate "
+                                                         "pool instead of the SDR pool"),
+        Scenario("PV on half the roofs", {"pv_share": 0.5}, "rooftop PV on 50 % of the households instead of 30 %, "
+                                                            "copies of the surveyed roofs' arrays"),
+    )
 
 
 def main(argv=None) -> int:

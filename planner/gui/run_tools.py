@@ -63,6 +63,21 @@ class RunTools(QObject):
                                      "machine's cores or a Dask cluster")
         self.sweep_action.triggered.connect(self.sweep)
         menu.addAction(self.sweep_action)
+        self.scenarios_action = QAction("Sce&narios: side by side…", self)
+        self.scenarios_action.setToolTip("The project's named scenarios: edit, run, compare with the base")
+        self.scenarios_action.triggered.connect(self.scenarios)
+        menu.addAction(self.scenarios_action)
+
+    def scenarios(self):
+        """Open the scenarios dialog (edit, run, side by side)."""
+        from planner.gui.scenarios_dialog import ScenariosDialog
+
+        if self.window.project is None:
+            return None
+        dialog = ScenariosDialog(self.window)
+        dialog.show()
+        self.scenarios_window = dialog
+        return dialog
 
     def sweep(self):
         """Open the sweep dialog on the saved project (saving first when it has changes)."""

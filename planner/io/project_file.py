@@ -37,7 +37,7 @@ from planner.io.file_safety import (
     check_stored_numbers, is_temporary, remove_stale_temporaries, _with_sidecars,
 )
 from planner.io.migrations import SCHEMA_VERSION, Tables, migrate
-from planner.io.project_settings import _grid_investment, _shared_energy, _study
+from planner.io.project_settings import _grid_investment, _scenarios, _shared_energy, _study
 from planner.model.base import Entity, FieldSpec, check_geometry, check_type
 from planner.model.project import ENTITY_TYPES, Project
 from planner.model.site import Site
@@ -186,6 +186,7 @@ def _settings_frame(project: Project) -> pd.DataFrame:
         "default_tariff": project.default_tariff,
         "grid_investment": project.grid_investment.as_dict() if project.grid_investment is not None else None,
         "study": project.study.as_dict(),
+        "scenarios": [scenario.as_dict() for scenario in project.scenarios],
         "written_by": f"peergrid-planner {__version__}",
     }
     return pd.DataFrame({"key": list(settings),
@@ -331,6 +332,7 @@ def load_project(path: str | os.PathLike) -> Project:
         default_tariff=_setting(path, tables.settings, "default_tariff", str, default=None),
         grid_investment=_grid_investment(path, tables.settings),
         study=_study(path, tables.settings),
+        scenarios=_scenarios(path, tables.settings),
     )
     _check_layers(path, tables.layers)
     check_stored_numbers(path, LAYERS, ProjectFileError)

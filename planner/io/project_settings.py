@@ -1,5 +1,5 @@
 """The project's settings that are objects (what shared energy pays, the grid investment, the
-study's assumptions), read from a project file's settings table and checked."""
+study's assumptions, the scenarios), read from a project file's settings table and checked."""
 
 from __future__ import annotations
 
@@ -60,3 +60,20 @@ def _grid_investment(path: Path, settings: dict):
     if issues:
         raise _error(f"{path}: setting 'grid_investment': {issues[0].message}")
     return setting
+
+
+def _scenarios(path: Path, settings: dict) -> tuple:
+    from planner.model.scenarios import Scenario, validate_scenarios
+
+    raw = settings.get("scenarios")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, dict) and isinstance(x.get("name"), str)
+                                            and set(x) <= {"name", "overrides", "description"} for x in raw):
+        raise _error(f"{path}: setting 'scenarios' must be a list of objects with a name, overrides and a "
+                     f"description, got {raw!r}"[:400])
+    scenarios = tuple(Scenario.from_dict(x) for x in raw)
+    issues = validate_scenarios(scenarios)
+    if issues:
+        raise _error(f"{path}: setting 'scenarios': {issues[0]}")
+    return scenarios

@@ -133,6 +133,28 @@ class SetStudy:
         project._notify(Change("project"))
 
 
+class SetScenarios:
+    """Replace the project's scenarios (named variants as overrides of the base)."""
+
+    def __init__(self, scenarios):
+        self.scenarios = tuple(scenarios)
+        self.old = None
+        self.text = "Change the scenarios"
+
+    def do(self, project: Project) -> None:
+        from planner.model.scenarios import validate_scenarios
+
+        issues = validate_scenarios(self.scenarios)
+        if issues:
+            raise ValidationError(issues)
+        self.old, project.scenarios = project.scenarios, self.scenarios
+        project._notify(Change("project"))
+
+    def undo(self, project: Project) -> None:
+        project.scenarios = self.old
+        project._notify(Change("project"))
+
+
 class Batch:
     """Several commands as one step: all are done, or none (a failure undoes the done ones)."""
 

@@ -48,12 +48,14 @@ class Project:
     def __init__(self, name: str, site: Site, *, description: str = "",
                  weather: str | None = None, attribution: str = "",
                  shared_energy: SharedEnergy | None = None, default_tariff: str | None = None,
-                 grid_investment=None, study=None):
+                 grid_investment=None, study=None, scenarios=()):
         from planner.model.study import StudySettings
 
         self.name = name
         #: The study's assumptions: emission factor, upstream losses, discount rate, horizon, costs.
         self.study = study if study is not None else StudySettings()
+        #: Named variants of the project, each the base with overrides (:mod:`planner.model.scenarios`).
+        self.scenarios = tuple(scenarios)
         #: What the community spends on its own grid (``planner size-grid``), or None.
         self.grid_investment = grid_investment
         #: What energy shared between members pays in grid fees, levies and taxes.
@@ -75,7 +77,7 @@ class Project:
         copy = Project(self.name, self.site, description=self.description, weather=self.weather,
                        attribution=self.attribution, shared_energy=self.shared_energy,
                        default_tariff=self.default_tariff, grid_investment=self.grid_investment,
-                       study=self.study)
+                       study=self.study, scenarios=self.scenarios)
         for kind, items in self._items.items():
             copy._items[kind] = dict(items)
         return copy
@@ -148,6 +150,9 @@ class Project:
         if self.grid_investment is not None:
             issues.extend(self.grid_investment.validate())
         issues.extend(self.study.validate())
+        from planner.model.scenarios import validate_scenarios
+
+        issues.extend(validate_scenarios(self.scenarios))
         if self.default_tariff is not None and self.default_tariff not in self.items("tariff"):
             issues.append(ValidationIssue("Project", "default_tariff",
                                           f"default tariff '{self.default_tariff}' is not a tariff of the project"))

@@ -97,7 +97,11 @@ def build_report(project, results_folder, target, *, run_record: dict | None = N
     name = project.name
     when = datetime.fromtimestamp((run_record or {}).get("started", os.path.getmtime(res.folder / "summary.json")))
     pages = [_cover(project, res, when), _key_figures(res, name), _energy(res, name), _grid(res, name),
-             _members(res, name), _finance(res, name), _assumptions(project, res, name, when)]
+             _members(res, name), _finance(res, name)]
+    scenarios = _stored_scenarios(project, res.folder)
+    if scenarios is not None:
+        pages.append(_scenarios(project, scenarios, name))
+    pages.append(_assumptions(project, res, name, when))
     try:
         with warnings.catch_warnings(), PdfPages(tmp, metadata={"Title": f"{TITLE}: {name}",
                                                                "Creator": "Peergrid Planner"}) as pdf:
@@ -250,6 +254,79 @@ def _finance(res, name) -> Figure:
     _table(page, (0.06, 0.06, 0.88, y - 0.09), ["unit", "technology", "size", "capex EUR", "kWh a year", "LCOE EUR/kWh",
                                                "NPV EUR"], rows, widths=[0.16, 0.13, 0.17, 0.12, 0.13, 0.14, 0.15],
            size=7)
+    return page
+
+
+def _stored_scenarios(project, folder: Path):
+    """The scenarios' table beside the results, when it is this project's."""
+    from planner.sweep.scenarios import stored_scenarios
+
+    return stored_scenarios(project, Path(folder).with_suffix(".gpkg")) if project.scenarios else None
+
+
+def format_figure(figure: str, value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if figure in ("self_sufficiency", "self_consumption", "irr"):
+        return f"{value * 100:.1f} %"
+    if figure.endswith("_kwh"):
+        return f"{value / 1000:,.0f} MWh"
+    if figure.endswith("_eur"):
+        return f"{value / 1000:,.0f} k"
+    if figure.endswith("_percent"):
+        return f"{value:.1f} %"
+    if figure.endswith("_pu"):
+        return f"{value:.3f}"
+    if figure.endswith("_years"):
+        return f"{value:.1f} y"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def format_difference(figure: str, value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == 0:
+        return ""
+    if figure in ("self_sufficiency", "self_consumption", "irr"):
+        return f" ({value * 100:+.1f} pt)"
+    if figure.endswith("_kwh"):
+        return f" ({value / 1000:+,.0f})"
+    if figure.endswith("_eur"):
+        return f" ({value / 1000:+,.0f})"
+    return f" ({value:+.3g})"
+
+
+def _scenarios(project, table, name) -> Figure:
+    from planner.sweep.definition import variant_label
+    from planner.sweep.scenarios import BASE, comparison
+
+    page = _page("Scenarios side by side", name, 7)
+    compared = comparison(table)
+    names = list(table.scenario)[:5]
+    lines = ["Each scenario is this project with the overrides below, run over the same year; the base is the "
+             "project as it is. In brackets: the difference from the base (percentage points for shares, MWh for "
+             "energy, kEUR for money)."]
+    for scenario in project.scenarios:
+        if scenario.name in names:
+            lines.append(f"{scenario.name}: {variant_label(scenario.overrides)}"
+                         + (f" ({scenario.description})" if scenario.description else ""))
+    failed = table[table.status != "done"]
+    for row in failed.itertuples():
+        lines.append(f"{row.scenario} did not run: {row.error}")
+    y = _text(page, 0.06, 0.925, lines, size=8)
+    rows = []
+    for _, r in compared.iterrows():
+        cells = [r.figure.replace("bill_", "bills: ").replace("_eur", " EUR").replace("_kwh", "").replace("_", " ")]
+        for n in names:
+            cells.append(format_figure(r.figure, r[n])
+                         + (format_difference(r.figure, r[f"{n} - {BASE}"]) if n != BASE else ""))
+        rows.append(cells)
+    width = 0.7 / max(len(names), 1)
+    _table(page, (0.06, 0.06, 0.88, y - 0.08), ["figure"] + names, rows, widths=[0.24] + [width] * len(names),
+           size=7)
+    if len(table) > 5:
+        page.text(0.06, 0.04, f"{len(table) - 5} more scenario(s) in the results folder's scenarios/variants.parquet",
+                  fontsize=7, color="#555")
     return page
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -24,83 +23,10 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.model import Project
-from planner.model.study import BENEFIT_SCHEMES
+from planner.model.scenarios import CAPEX_TECHNOLOGIES, PARAMETERS, Parameter, check
 from planner.model.units import Battery, PVUnit
 
-
-@dataclass(frozen=True)
-class Parameter:
-    """One thing a variant may change."""
-
-    name: str
-    doc: str
-    kind: str  # "number", "integer", "bool", "choice" or "text"
-    unit: str = ""
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False  # the low bound itself is not allowed
-    choices: tuple = ()
-
-    def check(self, value) -> str | None:
-        """Why ``value`` is not allowed, or None."""
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else f"{self.name} is true or false, got {value!r}"
-        if self.kind == "choice":
-            return None if value in self.choices else \
-                f"{self.name} is one of {', '.join(self.choices)}, got {value!r}"
-        if self.kind == "text":
-            return None if isinstance(value, str) and value.strip() else f"{self.name} is a name, got {value!r}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return f"{self.name} is a number{f' [{self.unit}]' if self.unit else ''}, got {value!r}"
-        if self.kind == "integer" and value != int(value):
-            return f"{self.name} is a whole number, got {value!r}"
-        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
-            return f"{self.name} must be {'above' if self.low_open else 'at least'} {self.low:g}, got {value!r}"
-        if self.high is not None and value > self.high:
-            return f"{self.name} must be at most {self.high:g}, got {value!r}"
-        return None
-
-
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
-    Parameter("pv_share", "share of the households whose roof carries PV", "number", "share", 0.0, 1.0),
-    Parameter("pv_scale", "every PV unit's peak power times this", "number", "factor", 0.0, 20.0, low_open=True),
-    Parameter("battery_kwh", "the shared batteries' capacity in all (0: none; power keeps the C-rate)",
-              "number", "kWh", 0.0, 1e6),
-    Parameter("chp", "with or without the CHP units", "bool"),
-    Parameter("chp_kw", "the CHP units' electrical power in all (shared in proportion)", "number", "kW",
-              0.0, 1e5, low_open=True),
-    Parameter("benefit_scheme", "the settlement scheme whose savings count as the members' benefit", "choice",
-              choices=BENEFIT_SCHEMES),
-    Parameter("import_price_factor", "every tariff's energy price (and time-of-use prices) times this",
-              "number", "factor", 0.0, 10.0),
-    Parameter("export_price_eur_per_kwh", "every tariff's export price", "number", "EUR/kWh", 0.0, 5.0),
-    Parameter("discount_rate", "the study's discount rate a year", "number", "share", -0.05, 0.5),
-    Parameter("horizon_years", "the study's horizon", "integer", "years", 1, 100),
-    Parameter("grid_emission_factor_kg_per_kwh", "CO2 of a kWh from the grid", "number", "kg/kWh", 0.0, 2.0),
-    Parameter("capex_factor_pv", "PV investment cost times this", "number", "factor", 0.0, 10.0),
-    Parameter("capex_factor_battery", "battery investment cost times this", "number", "factor", 0.0, 10.0),
-    Parameter("capex_factor_chp", "CHP investment cost times this", "number", "factor", 0.0, 10.0),
-    Parameter("capex_factor_wind", "wind turbine investment cost times this", "number", "factor", 0.0, 10.0),
-    Parameter("weather", "a bundled station id (dwd-try2010-12) or a weather file", "text"),
-)}
-
-#: The cost catalogue's technologies each capex factor scales.
-CAPEX_TECHNOLOGIES = {"capex_factor_pv": ("pv_roof", "pv_ground"), "capex_factor_battery": ("battery",),
-                      "capex_factor_chp": ("chp",), "capex_factor_wind": ("wind", "wind_small")}
-
-
-def check(overrides: Mapping) -> list[str]:
-    """Every problem with ``overrides``' names and values (empty when they may be applied)."""
-    problems = []
-    for name, value in overrides.items():
-        parameter = PARAMETERS.get(name)
-        if parameter is None:
-            problems.append(f"unknown parameter '{name}'; known: {', '.join(PARAMETERS)}")
-            continue
-        why = parameter.check(value)
-        if why:
-            problems.append(why)
-    return problems
+__all__ = ["PARAMETERS", "Parameter", "Variant", "apply", "check"]
 
 
 @dataclass

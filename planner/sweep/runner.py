@@ -189,8 +189,11 @@ def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict],
             simulate_generation(project, resolution_minutes=sweep.resolution_minutes, cache=cache)
         except (PlannerError, OSError) as error:
             unreadable[weather] = f"weather {weather!r}: {error}"
-    data = project_path.read_bytes()
-    payload = Payload(data, hashlib.sha256(data).hexdigest(), cache, catalogue, sweep.resolution_minutes)
+    from planner.io.app_runs import fingerprint
+
+    # keyed by what a run reads from the project (not the file's bytes: its scenarios, or a save
+    # that changed nothing else, do not make finished variants stale)
+    payload = Payload(project_path.read_bytes(), fingerprint(base), cache, catalogue, sweep.resolution_minutes)
     return base, variants, payload, unreadable
 
 
