@@ -95,7 +95,7 @@ class SweepDialog(QDialog):
         self.kpi = QComboBox()
         for name, doc in COLUMNS.items():
             self.kpi.addItem(name, name)
-            self.kpi.setItemData(self.kpi.count() - 1, doc)
+            self.kpi.setItemData(self.kpi.count() - 1, doc, Qt.ItemDataRole.ToolTipRole)
         self.kpi.currentIndexChanged.connect(self._draw)
         form = QFormLayout()
         form.addRow("Sweep file", _row(self.sweep_file, pick))
