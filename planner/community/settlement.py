@@ -63,6 +63,8 @@ class MemberPrices:
     def reference(self, d: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The step's reference prices: buyers' deficit-weighted mean import price, sellers'
         surplus-weighted mean export price (plain means where nobody buys or sells)."""
+        if self.buy.ndim == 2 and self.buy.strides[1] == 0 and self.sell.strides[1] == 0 and self.buy.shape[1]:
+            return self.buy[:, 0].copy(), self.sell[:, 0].copy()  # one tariff: its prices are the means
         D, S = d.sum(axis=1), s.sum(axis=1)
         pb = np.where(D > 0, np.divide((self.buy * d).sum(axis=1), D, out=np.zeros_like(D), where=D > 0),
                       self.buy.mean(axis=1))
@@ -221,6 +223,13 @@ def _bill_sharing_internal(S, D, pb, ps):
 def _share(name, b: Balance, internal: Callable, prices: MemberPrices, s=None, d=None, cost=None,
            details=None) -> SchemeResult:
     """The pool decomposition (module docstring) over surpluses ``s`` and deficits ``d``."""
+    return _shares([(name, internal)], b, prices, s, d, cost, details)[0]
+
+
+def _shares(pools, b: Balance, prices: MemberPrices, s=None, d=None, cost=None, details=None) -> list[SchemeResult]:
+    """The pool decomposition for several ``(name, internal price)`` at once: the energy shared,
+    the grid side and the charges are the same for every internal price, so they are computed
+    once."""
     s = b.surplus if s is None else s
     d = b.deficit if d is None else d
     S, D = s.sum(axis=1), d.sum(axis=1)
@@ -228,19 +237,32 @@ def _share(name, b: Balance, internal: Callable, prices: MemberPrices, s=None, d
     shared_in = np.divide(d * shared[:, None], D[:, None], out=np.zeros_like(d), where=D[:, None] > 0)
     shared_out = np.divide(s * shared[:, None], S[:, None], out=np.zeros_like(s), where=S[:, None] > 0)
     pb_ref, ps_ref = prices.reference(d, s)
-    p_int = internal(S, D, pb_ref, ps_ref)
     grid_cost = prices.buy * (d - shared_in) - prices.sell * (s - shared_out)
     charges = prices.shared_charge * shared_in
-    total = grid_cost + p_int[:, None] * (shared_in - shared_out) + charges
+    fixed_part = grid_cost + charges
     if cost is not None:
-        total = total + cost
-    p_sell, p_buy = (sdr_prices if internal is _sdr_internal else mmr_prices)(S, D, pb_ref, ps_ref) \
-        if internal is not _bill_sharing_internal else (np.zeros_like(S), np.zeros_like(S))
-    grid = grid_cost.sum(axis=1) + charges.sum(axis=1) + (details or {}).pop("_contract_charges", 0.0)
-    return SchemeResult.from_costs(name, b, total, grid,
-                                   {"p_internal": p_int, "p_sell": p_sell, "p_buy": p_buy,
-                                    "reference_buy": pb_ref, "reference_sell": ps_ref,
-                                    "shared_charges": charges.sum(axis=1), **(details or {})}, prices=prices)
+        fixed_part += cost
+    net_in = shared_in - shared_out
+    details = dict(details or {})
+    grid = grid_cost.sum(axis=1) + charges.sum(axis=1) + details.pop("_contract_charges", 0.0)
+    out = []
+    for name, internal in pools:
+        p_int = internal(S, D, pb_ref, ps_ref)
+        p_sell, p_buy = (sdr_prices if internal is _sdr_internal else mmr_prices)(S, D, pb_ref, ps_ref) \
+            if internal is not _bill_sharing_internal else (np.zeros_like(S), np.zeros_like(S))
+        total = fixed_part + p_int[:, None] * net_in
+        out.append(SchemeResult.from_costs(name, b, total, grid,
+                                           {"p_internal": p_int, "p_sell": p_sell, "p_buy": p_buy,
+                                            "reference_buy": pb_ref, "reference_sell": ps_ref,
+                                            "shared_charges": charges.sum(axis=1), **details}, prices=prices))
+    return out
+
+
+def pools(b: Balance, pb, ps=None) -> list[SchemeResult]:
+    """The SDR pool, the MMR pool and bill sharing at once (as :func:`sdr`, :func:`mmr` and
+    :func:`bill_sharing` each give them)."""
+    return _shares([("sdr", _sdr_internal), ("mmr", _mmr_internal), ("bill_sharing", _bill_sharing_internal)],
+                   b, _prices(b, pb, ps))
 
 
 def sdr(b: Balance, pb, ps=None) -> SchemeResult:
@@ -372,7 +394,7 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
     results = [
         by_month(grid_only, base, prices), by_month(net_billing, b, prices),
         net_metering(b, credit, period="month"), net_metering(b, credit, period="year"),
-        by_month(sdr, b, prices), by_month(mmr, b, prices), by_month(bill_sharing, b, prices),
+        *by_month(pools, b, prices),
         bilateral(b, contracts, prices) if capped else by_month(lambda x, p: bilateral(x, contracts, p), b, prices),
         by_month(lambda x, p: allocation(x, p, keys=static_keys), b, prices),
         by_month(lambda x, p: allocation(x, p, keys=None), b, prices),
@@ -380,24 +402,30 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
     return {r.name: r for r in results}
 
 
-def by_month(scheme: Callable[[Balance, MemberPrices], SchemeResult], b: Balance,
-             prices: MemberPrices) -> SchemeResult:
+def by_month(scheme: Callable, b: Balance, prices: MemberPrices):
     """``scheme(b, prices)`` computed a calendar month at a time and joined: the same result for
     every scheme whose steps are settled apart (all but yearly netting and capped contracts),
     with temporaries of a month's size instead of a year's (several times faster for a thousand
-    members)."""
+    members). A scheme function may return a list of results (:func:`pools`): so does this."""
     months = _local(b.index).to_period("M")
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, int)
     if len(starts) <= 1:
         return scheme(b, prices)
     bounds = list(starts) + [len(b.index)]
-    parts = []
+    results = []
     for a, z in zip(bounds[:-1], bounds[1:]):
         rows = slice(a, z)
         sub = Balance(b.index[rows], b.members, b.generation[rows], b.load[rows])
         sub.__dict__.update(surplus=b.surplus[rows], deficit=b.deficit[rows])  # views of the year's, once
-        parts.append(scheme(sub, MemberPrices(prices.buy[rows], prices.sell[rows], prices.shared_charge[rows],
-                                              prices.fixed_per_month)))
+        results.append(scheme(sub, MemberPrices(prices.buy[rows], prices.sell[rows], prices.shared_charge[rows],
+                                                prices.fixed_per_month)))
+    if isinstance(results[0], list):  # several schemes at once: join each
+        return [_join([r[k] for r in results], b) for k in range(len(results[0]))]
+    return _join(results, b)
+
+
+def _join(parts: list[SchemeResult], b: Balance) -> SchemeResult:
+    """Months of one scheme as one result."""
     details = {}
     for key, first in parts[0].details.items():
         values = [p.details[key] for p in parts]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 EXACT_LIMIT = 12
 
@@ -96,15 +97,26 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     # ordering needs (members as rows: adding a member adds one contiguous row).
     net_rows = np.ascontiguousarray((d - s).T)
     totals = (s + d).sum(axis=0)
-    buffer = np.empty_like(net_rows)
     row_sums = np.empty(net_rows.shape[0])
 
     def marginal(order: np.ndarray) -> np.ndarray:
-        np.take(net_rows, order, axis=0, out=buffer)
-        np.cumsum(buffer, axis=0, out=buffer)
-        np.abs(buffer, out=buffer)
-        buffer.sum(axis=1, out=row_sums)
+        _running_abs_sums(net_rows, np.ascontiguousarray(order, dtype=np.int64), row_sums)
         shared = 0.5 * (pb - ps) * (np.cumsum(totals[order]) - row_sums)
         return np.diff(shared, prepend=0.0)
 
     return value, marginal
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _running_abs_sums(rows, order, out):  # pragma: no cover - compiled
+    """``out[k] = sum_t |rows[order[0]] + ... + rows[order[k]]|``: the running sum kept in one
+    vector of the steps (it stays in cache), never a members-by-steps matrix."""
+    running = np.zeros(rows.shape[1])
+    for k in range(order.shape[0]):
+        row = rows[order[k]]
+        acc = 0.0
+        for t in range(rows.shape[1]):
+            x = running[t] + row[t]
+            running[t] = x
+            acc += abs(x)
+        out[k] = acc
