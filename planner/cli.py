@@ -151,7 +151,8 @@ def cmd_info(args) -> int:
     from planner.io import load_project
     from planner.model.project import ENTITY_BY_KIND, summarize
 
-    summary = summarize(load_project(args.project))
+    project = load_project(args.project)
+    summary = summarize(project)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -172,6 +173,8 @@ def cmd_info(args) -> int:
     lines.append(f"grid      {g['buses']} buses, {g['cable_length_km']:,.2f} km of cable, "
                  f"{g['transformers']} transformers, {g['upstream_connections']} upstream "
                  f"connections, {g['open_switches']} open switches")
+    if project.scenarios:
+        lines.append(f"scenarios {', '.join(s.name for s in project.scenarios)} (planner scenarios PROJECT --run)")
     print("\n".join(lines))
     return EXIT_OK
 

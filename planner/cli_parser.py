@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", help="what the scenario asks")
     p.add_argument("--remove", metavar="NAME", help="remove a scenario")
     p.add_argument("--run", action="store_true", help="run the base and every scenario and print them side by side")
-    p.add_argument("--resolution-minutes", type=int, choices=(60, 15), default=60)
+    p.add_argument("--resolution", choices=("1h", "15min"), default="1h", help="the runs' step (default 1h)")
     p.add_argument("--cluster", action="store_true", help="run on a LocalCluster (default: one after the other)")
     p.add_argument("--workers", type=int, metavar="N")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786)")

@@ -31,17 +31,23 @@ def _duration(seconds: float) -> str:
 
 def cmd_sweep(args) -> int:
     from planner.report.sweep_figures import main_effects, pareto, tornado
-    from planner.sweep.definition import describe, read_sweep
+    from planner.sweep.definition import check_kpi, describe, read_sweep
     from planner.sweep.runner import run_sweep
 
-    sweep = read_sweep(args.sweep)
-    if args.kpi:
-        sweep.kpi = args.kpi
     if args.workers is not None and args.workers < 1:
         raise PlannerError(f"--workers must be at least 1, got {args.workers}")
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise PlannerError(f"{out}: is a file; give a folder for the sweep's results")
+    if not Path(args.project).is_file():
+        raise PlannerError(f"{args.project}: no such project file")
+    sweep = read_sweep(args.sweep)
+    if args.kpi:
+        def refuse(message):
+            raise PlannerError(f"--kpi: {message}")
+
+        check_kpi(args.kpi, refuse)
+        sweep.kpi = args.kpi
     print(f"{args.sweep}: {describe(sweep)}", flush=True)
     tty = sys.stdout.isatty()
     last = {"text": ""}
@@ -71,9 +77,6 @@ def cmd_sweep(args) -> int:
               f"the same command goes on where it stopped", file=sys.stderr, flush=True)
         return EXIT_CANCELLED
     kpi = sweep.kpi
-    if kpi not in table.columns:
-        raise PlannerError(f"kpi '{kpi}' is no column of the table; columns: "
-                           f"{', '.join(c for c in table.columns if not c.startswith('param_'))}")
     for name, draw in (("tornado.png", lambda: tornado(table, kpi)), ("pareto.png", lambda: pareto(table))):
         draw().savefig(out / name, dpi=120)
     effects = main_effects(table, kpi)
@@ -121,7 +124,8 @@ def cmd_scenarios(args) -> int:
         print(f"  {s.name}: {variant_label(s.overrides)}" + (f"  ({s.description})" if s.description else ""))
     if not args.run:
         return EXIT_OK
-    outcome = run_scenarios(args.project, resolution_minutes=args.resolution_minutes, scheduler=args.scheduler,
+    outcome = run_scenarios(args.project, resolution_minutes=15 if args.resolution == "15min" else 60,
+                            scheduler=args.scheduler,
                             workers=args.workers, serial=not args.cluster,
                             progress=lambda s: print(progress_line(s), flush=True),
                             on_ready=lambda where: print(f"running on {where}", flush=True))

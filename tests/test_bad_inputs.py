@@ -52,6 +52,7 @@ def files(tmp_path_factory):
     (d / "pvgis_text_latitude.json").write_text(json.dumps(
         {"inputs": {"location": {"latitude": "north", "longitude": 8, "elevation": 1}},
          "outputs": {"months_selected": [], "tmy_hourly": []}, "meta": {"inputs": {}, "outputs": {}}}))
+    (d / "sweep.toml").write_text('[sweep]\ndesign = "list"\n[[variants]]\npv_scale = 0.5\n')
     (d / "empty.epw").write_text("")
     (d / "empty.tm2").write_text("")
     (d / "net.json").write_text("{}")
@@ -128,6 +129,22 @@ CASES = {
                  "600 MB is far larger"),
     "weather is a folder": (["assess", "pv", "--lat", "48", "--lon", "8", "--kwp", "5", "--weather",
                              "{d}/folder.json"], "folder"),
+    # sweeps and scenarios
+    "sweep file missing": (["sweep", "{d}/village.gpkg", "{d}/none.toml", "-o", "{d}/sw"], "no such sweep file"),
+    "sweep file binary": (["sweep", "{d}/village.gpkg", "{d}/binary.csv", "-o", "{d}/sw"], "not a readable TOML"),
+    "sweep file empty": (["sweep", "{d}/village.gpkg", "{d}/empty.csv", "-o", "{d}/sw"], "no parameters"),
+    "sweep output is a file": (["sweep", "{d}/village.gpkg", "{d}/empty.csv", "-o", "{d}/a_file"], "is a file"),
+    "sweep workers 0": (["sweep", "{d}/village.gpkg", "{d}/empty.csv", "-o", "{d}/sw", "--workers", "0"],
+                        "--workers must be at least 1"),
+    "sweep project missing": (["sweep", "{d}/none.gpkg", "{d}/sweep.toml", "-o", "{d}/sw"], "none.gpkg"),
+    "sweep unknown kpi": (["sweep", "{d}/village.gpkg", "{d}/sweep.toml", "-o", "{d}/sw", "--serial", "--kpi",
+                           "happiness"], "kpi 'happiness' is no figure of a variant"),
+    "scenario unknown parameter": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "pv_shares=1"],
+                                   "unknown parameter 'pv_shares'"),
+    "scenario not KEY=VALUE": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "pv_share"],
+                               "is not KEY=VALUE"),
+    "scenario remove unknown": (["scenarios", "{d}/village.gpkg", "--remove", "nothing"], "no scenario 'nothing'"),
+    "scenarios none to run": (["scenarios", "{d}/village.gpkg", "--run"], "the project has no scenarios"),
 }
 
 

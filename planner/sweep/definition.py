@@ -187,8 +187,7 @@ def parse_sweep(raw: dict, source: str = "sweep") -> Sweep:
     if not isinstance(levels, int) or isinstance(levels, bool) or not 2 <= levels <= 20 or levels % 2:
         fail(f"levels is an even whole number from 2 to 20, got {levels!r}")
     kpi = head.get("kpi", DEFAULT_KPI)
-    if not isinstance(kpi, str):
-        fail(f"kpi is a column name of variants.parquet, got {kpi!r}")
+    check_kpi(kpi, fail)
     axes = []
     for name, spec in raw.get("parameters", {}).items():
         if name not in PARAMETERS:
@@ -220,6 +219,14 @@ def parse_sweep(raw: dict, source: str = "sweep") -> Sweep:
     if design == "morris":
         sweep.morris_delta = levels / (2.0 * (levels - 1))
     return sweep
+
+
+def check_kpi(kpi, fail) -> None:
+    """Refuse a KPI that is no figure of a variant's row, naming the known ones."""
+    from planner.sweep.table import kpi_names
+
+    if kpi not in kpi_names():
+        fail(f"kpi {kpi!r} is no figure of a variant; known: {', '.join(kpi_names())}")
 
 
 def _axis(name: str, spec, design: str, fail) -> Axis:

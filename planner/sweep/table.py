@@ -40,6 +40,13 @@ COLUMNS: dict[str, str] = {
 }
 
 
+def kpi_names() -> list[str]:
+    """Every figure of a row: :data:`COLUMNS` and each scheme's bill."""
+    from planner.model.study import SCHEME_LABELS
+
+    return list(COLUMNS) + [f"bill_{name}_eur" for name in SCHEME_LABELS]
+
+
 def capital_recovery_factor(rate: float, years: int) -> float:
     """The annuity of 1 EUR over ``years`` at ``rate`` (1/years at a rate of 0)."""
     if abs(rate) < 1e-12:
