@@ -29,7 +29,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed-run
 
+# the first time, the sample's results, its scenarios and its report are made, so the app opens with
+# them shown (about a minute); later runs open at once with the results of the last Run
 run: $(VENV)/.installed-run
+	@if [ ! -f $(SAMPLE:.gpkg=.results)/summary.json ]; then \
+	  echo "first start: simulating the sample, its scenarios and its report (about a minute)"; \
+	  $(BIN)/planner report $(SAMPLE) -o $(SAMPLE:.gpkg=.results)/report.pdf >/dev/null && \
+	  $(BIN)/planner scenarios $(SAMPLE) --run >/dev/null && \
+	  $(BIN)/planner report $(SAMPLE) -o $(SAMPLE:.gpkg=.results)/report.pdf; fi
 	$(BIN)/planner gui $(SAMPLE)
 
 test: $(VENV)/.installed-test

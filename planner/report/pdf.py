@@ -285,15 +285,17 @@ def format_figure(figure: str, value) -> str:
 
 
 def format_difference(figure: str, value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value == 0:
+    """`` (+1.2 pt)``, `` (-325)``: a difference from the base as its figure is written; nothing
+    where it rounds to zero."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or abs(value) < 1e-9:
         return ""
     if figure in ("self_sufficiency", "self_consumption", "irr"):
-        return f" ({value * 100:+.1f} pt)"
-    if figure.endswith("_kwh"):
-        return f" ({value / 1000:+,.0f})"
-    if figure.endswith("_eur"):
-        return f" ({value / 1000:+,.0f})"
-    return f" ({value:+.3g})"
+        text = f"{value * 100:+.1f} pt"
+    elif figure.endswith(("_kwh", "_eur")):
+        text = f"{value / 1000:+,.0f}"
+    else:
+        text = f"{value:+.3g}"
+    return "" if text.lstrip("+-").rstrip(" pt").strip("0.,") == "" else f" ({text})"
 
 
 def _scenarios(project, table, name) -> Figure:
@@ -325,7 +327,7 @@ def _scenarios(project, table, name) -> Figure:
     _table(page, (0.06, 0.06, 0.88, y - 0.08), ["figure"] + names, rows, widths=[0.24] + [width] * len(names),
            size=7)
     if len(table) > 5:
-        page.text(0.06, 0.04, f"{len(table) - 5} more scenario(s) in the results folder's scenarios/variants.parquet",
+        page.text(0.06, 0.04, f"{len(table) - 5} more scenario(s) in NAME.scenarios/variants.parquet beside the project",
                   fontsize=7, color="#555")
     return page
 

@@ -1,9 +1,9 @@
 """A project's scenarios run side by side: the base and each named scenario, as variants of a sweep.
 
-The results go to ``NAME.results/scenarios/`` beside the project (``variants.parquet``,
-``summary.json`` with the project's fingerprint, the cache of finished variants), so the app and
-the report show them while they are the project's, and a scenario that did not change is not
-run again.
+The results go to ``NAME.scenarios/`` beside the project (``variants.parquet``, ``summary.json``
+with the project's fingerprint, the cache of finished variants), apart from ``NAME.results/``
+(which a run replaces whole), so the app and the report show them while they are the project's,
+and a scenario that did not change is not run again.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ COMPARED = ("self_sufficiency", "self_consumption", "generation_kwh", "import_kw
 
 
 def scenarios_folder(project_path: str | Path) -> Path:
-    """``NAME.results/scenarios`` beside ``NAME.gpkg``."""
-    from planner.io.app_runs import results_folder
-
-    return results_folder(project_path) / "scenarios"
+    """``NAME.scenarios`` beside ``NAME.gpkg``."""
+    path = Path(project_path)
+    return path.with_name(f"{path.stem}.scenarios")
 
 
 def run_scenarios(project_path: str | Path, *, resolution_minutes: int = 60, scheduler: str | None = None,
