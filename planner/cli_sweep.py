@@ -83,7 +83,10 @@ def cmd_sweep(args) -> int:
     if not effects.empty:
         print(f"effect on {kpi} (lowest to highest mean over each parameter's values):")
         for row in effects.itertuples():
-            print(f"  {row.parameter:28s} {row.low:12.4g} ({row.at_low}) .. {row.high:.4g} ({row.at_high})")
+            if row.spread <= 1e-9 * max(abs(row.high), 1.0):
+                print(f"  {row.parameter:28s} no effect")
+            else:
+                print(f"  {row.parameter:28s} {row.low:12.4g} ({row.at_low}) .. {row.high:.4g} ({row.at_high})")
     print(f"wrote {out / 'variants.parquet'}, summary.json, tornado.png and pareto.png: {summary['done']} done, "
           f"{summary['failed']} failed, {summary['from_cache']} from the cache, {summary['ran_now']} run on "
           f"{summary['ran_on']} in {time.perf_counter() - started:.1f} s", flush=True)

@@ -74,6 +74,9 @@ def tornado(table: pd.DataFrame, kpi: str, fig: Figure | None = None) -> Figure:
     ax.set_yticks(y, effects["parameter"])
     span = (effects["high"].max() - effects["low"].min()) or 1.0
     for k, row in enumerate(effects.itertuples()):
+        if row.spread <= 1e-9 * max(abs(centre), 1.0):
+            ax.text(centre + 0.01 * span, k, "no effect", ha="left", va="center", fontsize=8, color="#555")
+            continue
         ax.text(row.low - 0.01 * span, k, row.at_low, ha="right", va="center", fontsize=8)
         ax.text(row.high + 0.01 * span, k, row.at_high, ha="left", va="center", fontsize=8)
     ax.set_xlim(effects["low"].min() - 0.25 * span, effects["high"].max() + 0.25 * span)
