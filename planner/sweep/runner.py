@@ -285,8 +285,13 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
               finished: Callable[[list[dict]], None], on_ready, cancel: threading.Event | None = None) -> str:
     """Submit batches to a cluster as workers free up, batch size growing until a task lasts
     :data:`MIN_TASK_SECONDS`; returns where the variants ran."""
+    import logging
+
     from distributed import Client, LocalCluster, wait
 
+    quiet = logging.getLogger("distributed")  # its INFO lines are for cluster operators, not here
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
     cluster = None
     if scheduler:
         try:
@@ -304,7 +309,9 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
     try:
         slots = max(len(client.scheduler_info().get("workers", {})), 1)
         if on_ready:
-            on_ready(where if cluster else f"{where} ({slots} worker{'s' * (slots != 1)})")
+            told = where if cluster else f"{where} ({slots} worker{'s' * (slots != 1)})"
+            link = getattr(client, "dashboard_link", None)
+            on_ready(f"{told}; its dashboard: {link}" if link and cluster else told)
         [shared] = client.scatter([payload], broadcast=True, hash=False)
         queue = list(todo)
         pace = {"seconds_per_variant": None}
@@ -340,10 +347,12 @@ def _run_dask(payload: Payload, todo: list[tuple[str, dict]], scheduler: str | N
                     submit()
     finally:
         for future in futures:
-            future.cancel()
+            if not future.done():
+                future.cancel()
         client.close()
         if cluster is not None:
             cluster.close()
+        quiet.setLevel(level)
     return where
 
 
