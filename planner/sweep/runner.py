@@ -77,11 +77,20 @@ class Outcome:
     summary: dict
 
 
-def variant_key(digest: str, overrides: dict, resolution_minutes: int) -> str:
-    """The cache key of a variant: its inputs and the planner's version."""
+def variant_key(digest: str, overrides: dict, resolution_minutes: int, weather_digest: str = "") -> str:
+    """The cache key of a variant: its inputs (a weather file by its content) and the planner's version."""
     text = json.dumps({"project": digest, "overrides": overrides, "resolution": resolution_minutes,
-                       "version": __version__}, sort_keys=True, default=str)
+                       "weather": weather_digest, "version": __version__}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _file_digest(name: str | None, seen: dict) -> str:
+    """A weather file's content hash ("" for a bundled station or none), each file read once."""
+    if not name or name in seen:
+        return seen.get(name, "") if name else ""
+    path = Path(name)
+    seen[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return seen[name]
 
 
 # ------------------------------------------------------------------------------------ workers
@@ -226,7 +235,9 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
     (out / "cache").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     base, variants, payload, unreadable = prepare(project_path, sweep)
-    keys = [variant_key(payload.digest, v, sweep.resolution_minutes) for v in variants]
+    seen: dict = {}
+    keys = [variant_key(payload.digest, v, sweep.resolution_minutes, _file_digest(v.get("weather", base.weather), seen))
+            for v in variants]
     results: dict[str, dict] = {}
     for key, overrides in zip(keys, variants):
         problem = unreadable.get(overrides.get("weather", base.weather))

@@ -183,3 +183,16 @@ def test_ctrl_c_stops_a_sweep_and_the_next_run_goes_on(village, tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["done"] == 6 and summary["from_cache"] >= finished and not summary["cancelled"]
+
+
+def test_a_weather_file_is_part_of_the_cache_key_by_its_content(tmp_path):
+    from planner.sweep.runner import _file_digest, variant_key
+
+    weather = tmp_path / "site.epw"
+    weather.write_text("first version", encoding="utf-8")
+    overrides = {"weather": str(weather)}
+    before = variant_key("p", overrides, 60, _file_digest(str(weather), {}))
+    weather.write_text("second version", encoding="utf-8")
+    after = variant_key("p", overrides, 60, _file_digest(str(weather), {}))
+    assert before != after
+    assert _file_digest("dwd-try2010-12", {}) == ""  # a bundled station is named, not read
