@@ -41,10 +41,12 @@ Assumptions (editable in the project)
   alike. The arrays belong to their households and feed their buses.
 - Cooperative scenario (an assumption): an energy cooperative, "Energiegenossenschaft
   Schutterwald", owns a 50 kW electric gas CHP (ASUE-like engine: 33 % electric, 55 %
-  thermal efficiency, 100 kWh thermal store, 150 kW peak boiler) at the transformer station
-  with the most households, feeding a local heat network of 300 m radius whose households
-  get a heat demand of 15,000 kWh a year (BDEW single-family house profile); and a shared
-  200 kWh / 100 kW battery at the same station. The households around the CHP hold
+  thermal efficiency, 100 kWh thermal store, 150 kW peak boiler) in an energy centre of its own
+  (an assumed site 40 m from the transformer station with the most households, in the
+  direction farthest from any house, on a bus fed by its own NAYY 4x150 cable from the
+  station's busbar), feeding a local heat network of 300 m radius whose households get a heat
+  demand of 15,000 kWh a year (BDEW single-family house profile); and a shared 200 kWh /
+  100 kW battery in the same centre, on the same bus. Their names say the site is assumed. The households around the CHP hold
   cooperative shares of it (1 % each, up to half of it; local residents only).
 """
 
@@ -58,6 +60,8 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+#: How far from its transformer station the cooperative's energy centre (CHP and battery) stands [m].
+ENERGY_CENTRE_DISTANCE_M = 40.0
 OUTPUT = HERE / "schutterwald.gpkg"
 ANNUAL_KWH_PER_DESIGN_KW = 3000.0 / 2.1
 PV_SHARE = 0.3
@@ -158,7 +162,8 @@ def add_cooperative_scenario(project) -> None:
     zone = zones.most_common(1)[0][0]
     station = next(t for t in project.items("transformer").values()
                    if project.get("bus", t.lv_bus).zone == zone)
-    bus = project.get("bus", station.lv_bus)
+    station_bus = project.get("bus", station.lv_bus)
+    bus = add_energy_centre(project, station_bus)
     chp = CHPUnit(id="chp-coop", name="Cooperative CHP", geometry=bus.geometry, owner_id="coop", bus_id=bus.id,
                   p_el_kw=50.0, eta_el=0.33, eta_th=0.55, min_load=0.5, store_kwh=100.0, boiler_kw=150.0,
                   heat_radius_m=300.0)
@@ -170,8 +175,30 @@ def add_cooperative_scenario(project) -> None:
     for c in near[:50]:
         project.add(OwnershipShare(id=f"share-{c.member_id}", unit_kind="chp_unit", unit_id=chp.id,
                                    member_id=c.member_id, share=0.01))
+    # in the same energy centre as the CHP (the map fans symbols at one spot out, so both show)
     project.add(Battery(id="battery-coop", name="Cooperative battery", geometry=bus.geometry, owner_id="coop",
                         bus_id=bus.id, capacity_kwh=200.0, power_kw=100.0, shared=True))
+
+
+def add_energy_centre(project, station_bus, distance_m: float = ENERGY_CENTRE_DISTANCE_M):
+    """The cooperative's energy centre (an assumed site): a bus ``distance_m`` from the station, in
+    the direction of the 16 compass points farthest from any house connection, fed by its own
+    NAYY 4x150 cable from the station's busbar."""
+    from shapely.geometry import LineString, Point
+
+    from planner.model import Bus, Cable
+
+    homes = [c.geometry for c in project.items("consumer").values()]
+    x0, y0 = station_bus.geometry.x, station_bus.geometry.y
+    candidates = [Point(x0 + distance_m * np.sin(a), y0 + distance_m * np.cos(a))
+                  for a in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
+    site = max(candidates, key=lambda p: min(p.distance(h) for h in homes))
+    bus = Bus(id="b-coop-centre", name=f"Cooperative energy centre (assumed site, {distance_m:.0f} m from the "
+                                        f"station)", geometry=site, vn_kv=station_bus.vn_kv, zone=station_bus.zone)
+    project.add(bus)
+    project.add(Cable(id="cable-coop-centre", name="Energy centre feeder (assumed)", from_bus=station_bus.id,
+                      to_bus=bus.id, std_type="NAYY 4x150 SE", geometry=LineString([station_bus.geometry, site])))
+    return bus
 
 
 def add_scenarios(project) -> None:

@@ -34,13 +34,13 @@ def test_version():
 def test_validate_sample(sample_path):
     result = run("validate", sample_path)
     assert result.returncode == 0, result.stderr
-    assert "valid (9864 objects)" in result.stdout
+    assert "valid (9866 objects)" in result.stdout
 
 
 def test_info_sample_json(sample_path, capsys):
     assert main(["info", str(sample_path), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["grid"]["buses"] == 2940 and info["grid"]["transformers"] == 14
+    assert info["grid"]["buses"] == 2940 + 1 and info["grid"]["transformers"] == 14
     assert info["counts"]["consumer"] == 1506
     assert info["site"]["crs"] == "EPSG:32632"
     # 1,506 households at about 3,000 kWh each
@@ -50,7 +50,7 @@ def test_info_sample_json(sample_path, capsys):
 def test_info_text(sample_path, capsys):
     assert main(["info", str(sample_path)]) == 0
     out = capsys.readouterr().out
-    assert "2940 buses" in out and "14 transformers" in out and "dwd-try2010-12" in out
+    assert "2941 buses" in out and "14 transformers" in out and "dwd-try2010-12" in out
 
 
 def test_new_then_info(tmp_path, capsys):

@@ -116,6 +116,6 @@ def test_export_of_the_small_village(small_project):
 def test_sample_exports(sample_path):
     project = load_project(sample_path)
     net, ids = to_pandapower(project)
-    assert len(net.bus) == 2940 and len(net.load) == 1506 and len(net.sgen) == 452 + 1 and len(net.storage) == 1
+    assert len(net.bus) == 2940 + 1 and len(net.load) == 1506 and len(net.sgen) == 452 + 1 and len(net.storage) == 1
     pp.runpp(net)
     assert net.res_bus.vm_pu.between(0.9, 1.1).all()

@@ -20,7 +20,7 @@ def test_window_draws_the_sample(window, sample):
     scene = window.canvas.map_scene
     for kind in LAYER_STYLES:
         assert scene.item_count(kind) == len(project.items(kind)), kind
-    assert scene.item_count("cable") == 3000 and scene.item_count("bus") == 2940
+    assert scene.item_count("cable") == 3000 + 1 and scene.item_count("bus") == 2940 + 1
     assert "Schutterwald" in window.windowTitle()
     # Zoomed to the village: about 2 km across a window under 1,000 px wide
     assert 0.5 < window.canvas.metres_per_pixel() < 10
@@ -43,7 +43,7 @@ def test_layer_list_hides_layers(window, sample):
     window.layer_list.set_checked("cable", True)
     assert window.canvas.map_scene.layer("cable").isVisible()
     texts = [window.layer_list.item(i).text() for i in range(window.layer_list.count())]
-    assert "Cables (3,000)" in texts and "Buses (2,940)" in texts
+    assert "Cables (3,001)" in texts and "Buses (2,941)" in texts
 
 
 def test_selection_shows_the_inspector(window, sample):
@@ -142,12 +142,12 @@ def test_units_at_one_place_are_fanned_out_so_each_can_be_clicked(window, sample
     window.open_path(sample)
     scene = window.canvas.map_scene
     chp = next(iter(window.project.items("chp_unit").values()))
-    station = min(window.project.items("transformer").values(), key=lambda t: t.geometry.distance(chp.geometry))
-    assert station.geometry.distance(chp.geometry) < 1.0  # the sample puts the CHP at its station
+    station = next(iter(window.project.items("battery").values()))
+    assert station.geometry.distance(chp.geometry) < 1.0  # the sample's energy centre holds both
     for _ in range(6):
         window.canvas.zoom(2.0)
     window.canvas.centerOn(QPointF(chp.geometry.x, -chp.geometry.y))
-    chp_item, station_item = scene.item_for("chp_unit", chp.id), scene.item_for("transformer", station.id)
+    chp_item, station_item = scene.item_for("chp_unit", chp.id), scene.item_for("battery", station.id)
     view = window.canvas
     def on_screen(item):  # symbols keep their size on screen: their fan-out offset is in pixels
         return view.mapFromScene(item.pos()) + QPointF(item.transform().dx(), item.transform().dy()).toPoint()
@@ -157,7 +157,7 @@ def test_units_at_one_place_are_fanned_out_so_each_can_be_clicked(window, sample
     hit = view.itemAt(chp_at)
     assert hit is not None and hit.data(1) is not None
     assert (hit.data(0), hit.data(1)) == ("chp_unit", chp.id)
-    assert (view.itemAt(station_at).data(0), view.itemAt(station_at).data(1)) == ("transformer", station.id)
+    assert (view.itemAt(station_at).data(0), view.itemAt(station_at).data(1)) == ("battery", station.id)
     del Qt
 
 
