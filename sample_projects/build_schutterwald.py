@@ -46,8 +46,11 @@ Assumptions (editable in the project)
   direction farthest from any house, on a bus fed by its own NAYY 4x150 cable from the
   station's busbar), feeding a local heat network of 300 m radius whose households get a heat
   demand of 15,000 kWh a year (BDEW single-family house profile); and a shared 200 kWh /
-  100 kW battery in the same centre, on the same bus. Their names say the site is assumed. The households around the CHP hold
-  cooperative shares of it (1 % each, up to half of it; local residents only).
+  100 kW battery in the same centre, on the same bus. Their names say the site is assumed.
+  The households around the CHP hold cooperative shares of it (1 % each, up to half of it;
+  local residents only).
+- Scenarios (``add_scenarios``): without the battery, the MMR pool as the benefit scheme, PV on
+  half the roofs.
 """
 
 from __future__ import annotations
