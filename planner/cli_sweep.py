@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +30,26 @@ def progress_line(state) -> str:
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+@contextlib.contextmanager
+def ctrl_c_sets(cancel: threading.Event):
+    """While inside, Ctrl+C sets ``cancel`` (the sweep stops between variants, writing what it has)
+    instead of raising in the middle of whatever runs; a second Ctrl+C stops at once."""
+    def on_interrupt(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread: Ctrl+C is not ours to take
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_sweep(args) -> int:
@@ -64,9 +87,11 @@ def cmd_sweep(args) -> int:
             print(text, flush=True)
 
     started = time.perf_counter()
-    outcome = run_sweep(args.project, sweep, out, scheduler=args.scheduler, workers=args.workers,
-                        serial=args.serial, progress=show,
-                        on_ready=lambda where: print(f"running on {where}", flush=True))
+    cancel = threading.Event()
+    with ctrl_c_sets(cancel):
+        outcome = run_sweep(args.project, sweep, out, scheduler=args.scheduler, workers=args.workers,
+                            serial=args.serial, progress=show, cancel=cancel,
+                            on_ready=lambda where: print(f"running on {where}", flush=True))
     if tty:
         print(flush=True)
     summary, table = outcome.summary, outcome.table
@@ -127,11 +152,15 @@ def cmd_scenarios(args) -> int:
         print(f"  {s.name}: {variant_label(s.overrides)}" + (f"  ({s.description})" if s.description else ""))
     if not args.run:
         return EXIT_OK
-    outcome = run_scenarios(args.project, resolution_minutes=15 if args.resolution == "15min" else 60,
-                            scheduler=args.scheduler,
-                            workers=args.workers, serial=not args.cluster,
-                            progress=lambda s: print(progress_line(s), flush=True),
-                            on_ready=lambda where: print(f"running on {where}", flush=True))
+    cancel = threading.Event()
+    with ctrl_c_sets(cancel):
+        outcome = run_scenarios(args.project, resolution_minutes=15 if args.resolution == "15min" else 60,
+                                scheduler=args.scheduler, workers=args.workers, serial=not args.cluster,
+                                progress=lambda s: print(progress_line(s), flush=True), cancel=cancel,
+                                on_ready=lambda where: print(f"running on {where}", flush=True))
+    if outcome.summary["cancelled"]:
+        print("cancelled: the finished runs are kept; the same command goes on where it stopped", file=sys.stderr)
+        return EXIT_CANCELLED
     table = comparison(outcome.table)
     with_text = table.drop(columns=["meaning"]).set_index("figure")
     print(with_text.to_string(float_format=lambda v: f"{v:,.4g}"))
