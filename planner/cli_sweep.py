@@ -154,7 +154,7 @@ def cmd_scenarios(args) -> int:
         return EXIT_OK
     cancel = threading.Event()
     with ctrl_c_sets(cancel):
-        outcome = run_scenarios(args.project, resolution_minutes=15 if args.resolution == "15min" else 60,
+        outcome = run_scenarios(args.project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
                                 scheduler=args.scheduler, workers=args.workers, serial=not args.cluster,
                                 progress=lambda s: print(progress_line(s), flush=True), cancel=cancel,
                                 on_ready=lambda where: print(f"running on {where}", flush=True))

@@ -63,9 +63,13 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from sample_common import save_sample  # noqa: E402
+
 #: How far from its transformer station the cooperative's energy centre (CHP and battery) stands [m].
 ENERGY_CENTRE_DISTANCE_M = 40.0
 OUTPUT = HERE / "schutterwald.gpkg"
+GRID_SOURCE = "pandapower lv_schutterwald() (BSD-3-Clause; geography © OpenStreetMap contributors, ODbL)"
 ANNUAL_KWH_PER_DESIGN_KW = 3000.0 / 2.1
 PV_SHARE = 0.3
 PV_SEED = 12
@@ -115,22 +119,27 @@ def build():
                               "tariff for rooftop PV up to 10 kWp from February 2025"))
     project.shared_energy = SharedEnergy.from_preset("public_grid_full")
     report = import_grid(project, net, keep_loads=False)  # members and consumers below
+    from planner.model.commands import UpdateEntity
+
+    for kind in ("bus", "cable", "transformer", "external_grid", "switch"):
+        for entity in list(project.items(kind).values()):
+            UpdateEntity(kind, entity.id, source=GRID_SOURCE).do(project)
     for idx, row in net.load.iterrows():
         member_id = f"m{int(idx)}"
         building = str(row["name"]).removeprefix("HH_")
         bus_id = report.buses[int(row.bus)]
         project.add(Member(id=member_id, name=f"Household {building}", kind="household",
-                           local_resident=True, tariff_id="default"))
+                           local_resident=True, tariff_id="default",
+                           source="assumed: one member per household load"))
         project.add(Consumer(
             id=f"c{int(idx)}", name=str(row["name"]), geometry=project.get("bus", bus_id).geometry,
             member_id=member_id, bus_id=bus_id, profile="H0",
-            annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1)))
+            annual_kwh=round(float(row.p_mw) * 1000.0 * ANNUAL_KWH_PER_DESIGN_KW, 1),
+            source=f"{GRID_SOURCE}: load {row['name']} at its bus; derived: annual energy = "
+                   f"{ANNUAL_KWH_PER_DESIGN_KW:,.0f} kWh per kW of its design power; assumed: BDEW H0"))
     add_pv_scenario(project)
     add_cooperative_scenario(project)
     add_scenarios(project)
-    issues = project.validate()
-    if issues:
-        raise SystemExit(f"the built project is invalid: {issues[0]} ({len(issues)} problems)")
     return project
 
 
@@ -147,6 +156,8 @@ def add_pv_scenario(project) -> None:
         project.add(PVUnit(
             id=f"pv-{c.id}", name=f"Roof {c.name.removeprefix('HH_')}", geometry=c.geometry,
             owner_id=c.member_id, bus_id=c.bus_id, peak_kw=kwp,
+            source=f"assumed: a roof array of a random draw of {PV_SHARE:.0%} of the households (seed {PV_SEED}), "
+                   f"1 kWp per 1,000 kWh within 3-10 kWp, tilt and azimuth drawn",
             tilt_deg=float(rng.choice([30.0, 35.0, 40.0])),
             azimuth_deg=float(rng.choice([90.0, 135.0, 180.0, 225.0, 270.0]))))
 
@@ -159,7 +170,7 @@ def add_cooperative_scenario(project) -> None:
     from planner.model.commands import UpdateEntity
 
     project.add(Member(id="coop", name="Energiegenossenschaft Schutterwald", kind="cooperative",
-                       local_resident=True, tariff_id="default"))
+                       local_resident=True, tariff_id="default", source="assumed: an energy cooperative"))
     # the station with the most households behind it: count consumers per transformer zone
     zones = Counter(project.get("bus", c.bus_id).zone for c in project.items("consumer").values())
     zone = zones.most_common(1)[0][0]
@@ -169,18 +180,21 @@ def add_cooperative_scenario(project) -> None:
     bus = add_energy_centre(project, station_bus)
     chp = CHPUnit(id="chp-coop", name="Cooperative CHP", geometry=bus.geometry, owner_id="coop", bus_id=bus.id,
                   p_el_kw=50.0, eta_el=0.33, eta_th=0.55, min_load=0.5, store_kwh=100.0, boiler_kw=150.0,
-                  heat_radius_m=300.0)
+                  heat_radius_m=300.0, source="assumed: a 50 kW gas CHP in the assumed energy centre")
     project.add(chp)
     near = sorted((c for c in project.items("consumer").values()
                    if c.geometry.distance(bus.geometry) <= chp.heat_radius_m), key=lambda c: int(c.id[1:]))
     for c in near:
-        UpdateEntity("consumer", c.id, heat_profile="EFH", annual_heat_kwh=15000.0).do(project)
+        UpdateEntity("consumer", c.id, heat_profile="EFH", annual_heat_kwh=15000.0,
+                     source=f"{c.source}; assumed: 15,000 kWh of heat a year (EFH), on the CHP's heat "
+                            f"network").do(project)
     for c in near[:50]:
         project.add(OwnershipShare(id=f"share-{c.member_id}", unit_kind="chp_unit", unit_id=chp.id,
-                                   member_id=c.member_id, share=0.01))
+                                   member_id=c.member_id, share=0.01, source="assumed: 1 % each"))
     # in the same energy centre as the CHP (the map fans symbols at one spot out, so both show)
     project.add(Battery(id="battery-coop", name="Cooperative battery", geometry=bus.geometry, owner_id="coop",
-                        bus_id=bus.id, capacity_kwh=200.0, power_kw=100.0, shared=True))
+                        bus_id=bus.id, capacity_kwh=200.0, power_kw=100.0, shared=True,
+                        source="assumed: a shared battery in the assumed energy centre"))
 
 
 def add_energy_centre(project, station_bus, distance_m: float = ENERGY_CENTRE_DISTANCE_M):
@@ -197,10 +211,12 @@ def add_energy_centre(project, station_bus, distance_m: float = ENERGY_CENTRE_DI
                   for a in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
     site = max(candidates, key=lambda p: min(p.distance(h) for h in homes))
     bus = Bus(id="b-coop-centre", name=f"Cooperative energy centre (assumed site, {distance_m:.0f} m from the "
-                                        f"station)", geometry=site, vn_kv=station_bus.vn_kv, zone=station_bus.zone)
+                                        f"station)", geometry=site, vn_kv=station_bus.vn_kv, zone=station_bus.zone,
+              source=f"assumed: the energy centre's site, {distance_m:.0f} m from the station, farthest from any house")
     project.add(bus)
     project.add(Cable(id="cable-coop-centre", name="Energy centre feeder (assumed)", from_bus=station_bus.id,
-                      to_bus=bus.id, std_type="NAYY 4x150 SE", geometry=LineString([station_bus.geometry, site])))
+                      to_bus=bus.id, std_type="NAYY 4x150 SE", geometry=LineString([station_bus.geometry, site]),
+                      source="assumed: the energy centre's own feeder from the station's busbar"))
     return bus
 
 
@@ -218,15 +234,5 @@ def add_scenarios(project) -> None:
     )
 
 
-def main(argv=None) -> int:
-    from planner.io import save_project
-
-    out = Path(argv[0]) if argv else OUTPUT
-    project = build()
-    save_project(project, out)
-    print(f"wrote {out}: {project!r}; weather {project.weather}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(save_sample(build, OUTPUT, sys.argv[1:]))

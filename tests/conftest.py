@@ -9,7 +9,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from planner.model import (
     Battery, Building, Bus, Cable, CableType, CHPUnit, Consumer, Contract, EfficiencyMeasure, ExternalGrid,
-    Member, OwnershipShare, Parcel,
+    LoadProfile, Member, OwnershipShare, Parcel,
     Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindTurbine,
 )
 
@@ -81,6 +81,10 @@ def make_small_project() -> Project:
     p.add(OwnershipShare(id="sh2", unit_kind="pv_unit", unit_id="pv2", member_id="m2", share=0.2))
     p.add(EfficiencyMeasure(id="em1", name="Heat pump dryer and LED", consumer_id="c-anna", cost_eur=2000.0,
                             savings_kwh_per_year=400.0, term_years=8, rate=0.03))
+    # schema 7: a load profile (a year of hours, not used by a consumer here)
+    p.add(LoadProfile(id="lp-shop", name="Shop meter", step_minutes=60, first_weekday=4,
+                      values="[" + ",".join(f"{1.0 + 0.5 * (h % 24 >= 8):g}" for h in range(8760)) + "]",
+                      source="assumed: a test shape"))
     return p
 
 
@@ -101,7 +105,8 @@ def make_runnable_project() -> Project:
 
 
 #: The schema version that introduced each kind (kinds not named here were in version 1).
-KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3}
+KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3,
+                 "load_profile": 7}
 
 
 @pytest.fixture

@@ -174,7 +174,10 @@ def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *
         raise DemandError("heat demand needs hourly temperature (resample 15-minute weather first)")
     wall = index.tz_convert(timezone).tz_localize(None)
     # demandlib wants a regular naive hourly index: use local standard time, then read it by wall time.
-    standard = pd.date_range(wall.min().floor("D"), wall.max().ceil("D"), freq="h", inclusive="left")
+    # (to the end of the last wall-clock day: east of the data's zone the year's last step is
+    # already past midnight of the next year)
+    standard = pd.date_range(wall.min().floor("D"), (wall.max() + pd.Timedelta("1h")).ceil("D"), freq="h",
+                             inclusive="left")
     temperature = pd.Series(temp_air.to_numpy(), index=wall)
     temperature = temperature[~temperature.index.duplicated()].reindex(standard).interpolate(
         limit_direction="both")
@@ -192,11 +195,56 @@ def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *
                 annual_heat_demand=1.0, name=shlp, ww_incl=True).get_bdew_profile()
         values = np.asarray(profile, dtype=float)
         shape = pd.Series(values, index=standard).reindex(wall).to_numpy()
+        if not np.isfinite(shape).all():
+            raise DemandError(f"the {shlp} heat profile has no value for {wall[~np.isfinite(shape)][0]} "
+                              f"(wall clock of {timezone})")
         if is_full_year(index):
             shape = shape / shape.sum()
         for consumer in group:
             columns[consumer.id] = shape * consumer.annual_heat_kwh
     return pd.DataFrame(columns, index=index)[[c.id for c in heated]]
+
+
+def load_profile_kw(consumer: Consumer, profile, index: pd.DatetimeIndex, timezone: str) -> np.ndarray:
+    """A consumer's demand [kW] on ``index`` from a project's load profile (a year's shape).
+
+    The profile's year is laid onto the simulated one by weekday and clock: its first step is
+    midnight, local **standard** time, of a day of weekday ``profile.first_weekday`` (a
+    profile's year has no clock change; SimBench's do not); the simulated year's first day
+    takes the first profile day of the same weekday, and days run on from there; past the profile's end it steps back by
+    whole weeks. So Mondays stay Mondays (a 2016 profile, which starts on a Friday as 2010
+    does, lies on a 2010 weather year day for day, its leap day's last day left over); the
+    shape is then scaled so the simulated year holds ``consumer.annual_kwh``. A coarser step
+    than the profile's takes the mean of its steps; a finer one repeats the value.
+    """
+    values = np.asarray(profile.array(), dtype=float)
+    step = _step(index)
+    step_min = int(step / pd.Timedelta("1min"))
+    per_day = 1440 // profile.step_minutes
+    days = len(values) // per_day
+    tz = index.tz_convert(timezone)
+    year = int(tz[len(tz) // 2].year)
+    standard = min(pd.Timestamp(year, 1, 1, tz=timezone).utcoffset(),
+                   pd.Timestamp(year, 7, 1, tz=timezone).utcoffset())
+    local = index.tz_convert("UTC").tz_localize(None) + standard
+    start = pd.Timestamp(year, 1, 1)
+    shift = (start.weekday() - profile.first_weekday) % 7
+    minutes = np.asarray((local - start) / pd.Timedelta("1min"), dtype=np.int64)
+    day = minutes // 1440 + shift
+    over = day >= days  # past the profile's end: back by whole weeks, so weekdays still match
+    day[over] -= 7 * ((day[over] - days) // 7 + 1)
+    day %= days  # (steps before the year's first midnight, none in a whole year)
+    position = day * per_day + (minutes % 1440) // profile.step_minutes
+    if step_min > profile.step_minutes:
+        take = step_min // profile.step_minutes
+        cumulative = np.concatenate([[0.0], np.cumsum(np.concatenate([values, values[:take]]))])
+        out = (cumulative[position + take] - cumulative[position]) / take
+    else:
+        out = values[position]
+    total = out.sum() * step_min / 60.0
+    if not total > 0:
+        raise DemandError(f"{consumer.describe()}: its load profile '{profile.id}' is zero over the year")
+    return out * (consumer.annual_kwh / total)
 
 
 def _resample_to(series: pd.Series, index: pd.DatetimeIndex, who: str) -> np.ndarray:

@@ -89,6 +89,14 @@ def roof_orientation(building, latitude: float) -> tuple[float, float, str]:
     return tilt, round(azimuth, 1), f"the face on the equator's side of the longest edge, {tilt_from}"
 
 
+def _derived(unit, notes: list[str]):
+    """The placed object with a ``source`` saying the planner derived it, and how."""
+    import dataclasses
+
+    text = "; ".join(n for n in notes if not n.startswith(("connected to", "no grid bus")))
+    return dataclasses.replace(unit, source=f"derived: placed by the planner: {text}")
+
+
 def place_pv(project: Project, point: Point) -> tuple[PVUnit, list[str]]:
     """A PV array where the user clicked: on the roof there, else on the open parcel there."""
     site = project.site
@@ -120,7 +128,7 @@ def place_pv(project: Project, point: Point) -> tuple[PVUnit, list[str]]:
     unit = PVUnit(id=next_id(project, "pv_unit", "pv"), name=name, geometry=Point(where.x, where.y),
                   parcel_id=parcel_id, bus_id=bus.id if bus else None, peak_kw=peak, tilt_deg=tilt,
                   azimuth_deg=azimuth)
-    return unit, notes
+    return _derived(unit, notes), notes
 
 
 def place_wind(project: Project, point: Point, turbine_type: str = DEFAULT_TURBINE) -> tuple[WindTurbine, list[str]]:
@@ -148,7 +156,7 @@ def place_wind(project: Project, point: Point, turbine_type: str = DEFAULT_TURBI
                        parcel_id=parcel.id if parcel else None, bus_id=bus.id if bus else None,
                        turbine_type=turbine_type, hub_height_m=hub, rated_kw=rated,
                        rotor_diameter_m=rotor or None)
-    return unit, notes
+    return _derived(unit, notes), notes
 
 
 def _library_hub_height(turbine_type: str) -> float | None:
@@ -190,7 +198,7 @@ def place_chp(project: Project, point: Point, heat_radius_m: float = 300.0, eta_
                    eta_el=eta_el, eta_th=eta_th, store_kwh=round(2.0 * p_th, 1),
                    boiler_kw=round(max(2.0 * p_th, 10.0), 1), heat_radius_m=heat_radius_m)
     notes.append(f"connected to {bus.describe()}" if bus else f"no grid bus within {BUS_SEARCH_M:g} m")
-    return unit, notes
+    return _derived(unit, notes), notes
 
 
 def place_battery(project: Project, point: Point) -> tuple[Battery, list[str]]:
@@ -198,7 +206,8 @@ def place_battery(project: Project, point: Point) -> tuple[Battery, list[str]]:
     bus = nearest_bus(project, point)
     unit = Battery(id=next_id(project, "battery", "battery"), name="Battery", geometry=point,
                    bus_id=bus.id if bus else None, capacity_kwh=10.0, power_kw=5.0)
-    return unit, ["10 kWh, 5 kW home battery, to edit"] + (
+    notes = ["10 kWh, 5 kW home battery, to edit"]
+    return _derived(unit, notes), notes + (
         [f"connected to {bus.describe()}"] if bus else [f"no grid bus within {BUS_SEARCH_M:g} m"])
 
 
@@ -207,7 +216,8 @@ def place_consumer(project: Project, point: Point) -> tuple[Consumer, list[str]]
     bus = nearest_bus(project, point)
     unit = Consumer(id=next_id(project, "consumer", "consumer"), name="Household", geometry=point,
                     bus_id=bus.id if bus else None, profile="H0", annual_kwh=3000.0)
-    return unit, ["household, BDEW H0, 3,000 kWh a year, to edit"] + (
+    notes = ["household, BDEW H0, 3,000 kWh a year, to edit"]
+    return _derived(unit, notes), notes + (
         [f"connected to {bus.describe()}"] if bus else [f"no grid bus within {BUS_SEARCH_M:g} m"])
 
 

@@ -17,12 +17,13 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.generation import chp as chp_dispatch
-from planner.generation.demand import electricity_kw, heat_kw
+from planner.generation.demand import electricity_kw, heat_kw, load_profile_kw
 from planner.generation.pv import pv_ac_kw
 from planner.generation.wind import DEFAULT_ROUGHNESS_M, ROUGHNESS_BY_LAND_USE, wind_with_wakes_kw
 from planner.model import Project
 from planner.weather import (
-    WeatherMeta, check_full_year, fit_warnings, nearest_station, read_station, read_weather, to_resolution,
+    WeatherMeta, check_full_year, fit_warnings, nearest_station, read_station, read_weather, station_warnings,
+    to_resolution,
 )
 
 
@@ -103,6 +104,7 @@ def project_weather(project: Project, resolution_minutes: int = 60) -> tuple[pd.
         meta.notes.extend(choice.warnings)
     elif project.weather.startswith(("dwd-", "tmy3-", "tmy2-")):
         data, meta = read_station(project.weather)
+        meta.notes.extend(station_warnings(project.weather, project.site.latitude, project.site.longitude))
     else:
         data, meta = read_weather(project.weather)
         meta.notes.extend(fit_warnings(project.site.latitude, project.site.longitude, meta.latitude,
@@ -133,6 +135,12 @@ class GenerationCache:
         return self.store[key]
 
 
+def _project_profiles(consumers, profiles, index, timezone) -> dict:
+    """Consumers' demand series [kW] from the project's load profiles (see ``load_profile_kw``)."""
+    return {c.id: pd.Series(load_profile_kw(c, profiles[c.profile_id], index, timezone), index=index)
+            for c in consumers}
+
+
 def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
                         meta: WeatherMeta | None = None, *, resolution_minutes: int = 60,
                         measured: dict | None = None, cache: GenerationCache | None = None) -> GenerationResult:
@@ -158,11 +166,18 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     turbines = list(items("wind_turbine").values())
     chp_units = list(items("chp_unit").values())
 
+    profiles = items("load_profile")
+    from_project = [c for c in consumers if c.profile == "measured" and c.profile_id in profiles]
     if measured:
-        electric = electricity_kw(consumers, weather.index, site.timezone, measured=measured)
+        electric = electricity_kw(consumers, weather.index, site.timezone,
+                                  measured={**_project_profiles(from_project, profiles, weather.index,
+                                                                site.timezone), **measured})
     else:
-        electric = cache.get(("electricity", where, tuple(consumers)),
-                             lambda: electricity_kw(consumers, weather.index, site.timezone))
+        used = tuple(sorted({c.profile_id for c in from_project}))
+        electric = cache.get(
+            ("electricity", where, tuple(consumers), tuple(profiles[p] for p in used)),
+            lambda: electricity_kw(consumers, weather.index, site.timezone, measured=_project_profiles(
+                from_project, profiles, weather.index, site.timezone)))
     saved: dict[str, float] = {}
     for measure in items("efficiency_measure").values():
         saved[measure.consumer_id] = saved.get(measure.consumer_id, 0.0) + measure.savings_kwh_per_year

@@ -58,6 +58,11 @@ class LayerList(QListWidget):
             row.setData(Qt.ItemDataRole.UserRole, kind)
             self.addItem(row)
             self._rows[kind] = row
+        note = QListWidgetItem("Dotted: derived or assumed, not surveyed\n(each object's source says how)")
+        note.setFlags(Qt.ItemFlag.NoItemFlags)
+        note.setToolTip("Solid outlines come from the data (OpenStreetMap, a grid data set); dotted ones the "
+                        "planner laid out or placed, or a sample's script assumed.")
+        self.addItem(note)
         self.itemChanged.connect(self._on_item_changed)
 
     def _on_item_changed(self, row: QListWidgetItem) -> None:
@@ -66,8 +71,10 @@ class LayerList(QListWidget):
 
     def set_counts(self, project: Project | None) -> None:
         for kind, row in self._rows.items():
-            n = len(project.items(kind)) if project is not None else 0
-            row.setText(f"{LAYER_STYLES[kind].title} ({n:,})")
+            items = project.items(kind).values() if project is not None else ()
+            derived = sum(1 for e in items if e.is_derived)
+            row.setText(f"{LAYER_STYLES[kind].title} ({len(items):,}"
+                        + (f", {derived:,} derived)" if derived else ")"))
 
     def set_checked(self, kind: str, checked: bool) -> None:
         self._rows[kind].setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)

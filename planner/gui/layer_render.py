@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
 #: Layers drawn into the cached image rather than as scene items.
@@ -141,6 +141,9 @@ class LayerRenderer(QObject):
         super().__init__(parent)
         self.styles = styles
         self.layers: dict[str, LayerData] = {kind: LayerData({}) for kind in RENDERED_KINDS}
+        #: each layer split for drawing: surveyed features solid, derived or assumed ones dotted
+        self._solid: dict[str, LayerData] = dict(self.layers)
+        self._dotted: dict[str, LayerData] = dict(self.layers)
         self.visible = {kind: True for kind in RENDERED_KINDS}
         #: a layer drawn in colour classes instead of its style: kind -> [(colour, LayerData)]
         self.classes: dict[str, list] = {}
@@ -153,9 +156,15 @@ class LayerRenderer(QObject):
         self._finished.connect(self._take)
         self.pool = QThreadPool.globalInstance()
 
-    def set_layer(self, kind: str, features: dict) -> None:
-        """Replace a layer's features (``{id: geometry}``)."""
+    def set_layer(self, kind: str, features: dict, derived: set | frozenset = frozenset()) -> None:
+        """Replace a layer's features (``{id: geometry}``); ``derived`` ids are drawn dotted
+        (geometry the planner or a script derived or assumed, not surveyed)."""
         self.layers[kind] = LayerData(features)
+        if derived:
+            self._solid[kind] = LayerData({i: g for i, g in features.items() if i not in derived})
+            self._dotted[kind] = LayerData({i: g for i, g in features.items() if i in derived})
+        else:
+            self._solid[kind], self._dotted[kind] = self.layers[kind], LayerData({})
 
     def set_classes(self, kind: str, groups: dict | None) -> None:
         """Draw a layer in colours (``{colour: {id: geometry}}``), or in its style again (None)."""
@@ -184,7 +193,10 @@ class LayerRenderer(QObject):
             pen = QPen(QColor(style.stroke), style.width)
             pen.setCosmetic(True)
             brush = QBrush(QColor(style.fill)) if style.fill else QBrush()
-            layers.append((self.layers[kind], pen, brush))
+            layers.append((self._solid[kind], pen, brush))
+            dotted = QPen(pen)
+            dotted.setStyle(Qt.PenStyle.DotLine)
+            layers.append((self._dotted[kind], dotted, brush))
         self.pool.start(_Job(self, generation, QRectF(rect), size, scale, layers))
         return generation
 

@@ -112,6 +112,7 @@ class MapScene(QGraphicsScene):
         self._pens: dict[str, QPen] = {}
         self._brushes: dict[str, QBrush] = {}
         self._features: dict[str, dict] = {kind: {} for kind in RENDERED_KINDS}
+        self._derived: dict[str, set] = {kind: set() for kind in RENDERED_KINDS}
         self._highlight: QGraphicsPathItem | None = None
         self.renderer = LayerRenderer(LAYER_STYLES, self)
         self.setBackgroundBrush(QColor("#f4f1ea"))
@@ -175,11 +176,12 @@ class MapScene(QGraphicsScene):
             self.rendered_changed.emit()
             return
         self._features = {kind: {} for kind in RENDERED_KINDS}
+        self._derived = {kind: set() for kind in RENDERED_KINDS}
         for kind in LAYER_STYLES:
             for entity in project.items(kind).values():
                 self._add_entity(entity)
         for kind in RENDERED_KINDS:
-            self.renderer.set_layer(kind, self._features[kind])
+            self.renderer.set_layer(kind, self._features[kind], self._derived[kind])
         self._fan_out()
         project.subscribe(self._on_change)
         self.rendered_changed.emit()
@@ -219,6 +221,7 @@ class MapScene(QGraphicsScene):
             self.removeItem(item)
         self._items.clear()
         self._features = {kind: {} for kind in RENDERED_KINDS}
+        self._derived = {kind: set() for kind in RENDERED_KINDS}
 
     def _add_entity(self, entity: Entity) -> None:
         kind = entity.KIND
@@ -226,12 +229,18 @@ class MapScene(QGraphicsScene):
         geometry = entity.geometry
         if kind in RENDERED_KINDS:  # (a dict of its own per load; changes replace it, never mutate it)
             self._features[kind][entity.id] = geometry
+            if entity.is_derived:
+                self._derived[kind].add(entity.id)
             return
         if style.symbol is not None:
             brush = self._brushes[kind]
             if kind == "bus" and self.bus_colours is not None:
                 brush = QBrush(QColor(self.bus_colours(entity)))
-            item = _symbol(style, self._pens[kind], brush)
+            pen = self._pens[kind]
+            if entity.is_derived:  # placed by the planner or assumed: a dotted outline
+                pen = QPen(pen)
+                pen.setStyle(Qt.PenStyle.DotLine)
+            item = _symbol(style, pen, brush)
             item.setPos(scene_point(geometry.x, geometry.y))
         else:
             item = QGraphicsPathItem(_path_of(geometry))
@@ -239,11 +248,14 @@ class MapScene(QGraphicsScene):
             if not getattr(entity, "in_service", True):
                 pen = QPen(pen)
                 pen.setStyle(Qt.PenStyle.DashLine)
+            elif entity.is_derived:
+                pen = QPen(pen)
+                pen.setStyle(Qt.PenStyle.DotLine)
             item.setPen(pen)
             item.setBrush(self._brushes[kind])
         item.setData(KIND_ROLE, kind)
         item.setData(ID_ROLE, entity.id)
-        item.setToolTip(entity.describe())
+        item.setToolTip(entity.describe() + (f"\n{entity.source}" if entity.source else ""))
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         if style.symbol is not None:  # point objects move by dragging (one undoable edit on release)
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
@@ -256,10 +268,14 @@ class MapScene(QGraphicsScene):
         if change.kind in RENDERED_KINDS:
             features = dict(self._features[change.kind])
             features.pop(change.id, None)
+            derived = set(self._derived[change.kind]) - {change.id}
             if change.action in ("added", "changed"):
-                features[change.id] = self.project.get(change.kind, change.id).geometry
-            self._features[change.kind] = features
-            self.renderer.set_layer(change.kind, features)
+                entity = self.project.get(change.kind, change.id)
+                features[change.id] = entity.geometry
+                if entity.is_derived:
+                    derived.add(change.id)
+            self._features[change.kind], self._derived[change.kind] = features, derived
+            self.renderer.set_layer(change.kind, features, derived)
             self.renderer.set_classes(change.kind, None)  # a result's colours no longer fit the edited grid
             if self._highlight is not None and self._highlight.data(KIND_ROLE) == change.kind \
                     and self._highlight.data(ID_ROLE) == change.id:

@@ -147,7 +147,7 @@ class RunTools(QObject):
         job_id = next(self._ids)
         self.job = {"id": job_id, "folder": folder, "started": time.perf_counter(),
                     "index": window.undo_stack.index(), "project": window.project}
-        self.jobs.put((job_id, str(source), str(folder), 60))
+        self.jobs.put((job_id, str(source), str(folder), None))
         self.bar.setValue(5)  # accepted: the bar moves at once
         self.stage.setText("Run: starting…")
         for widget in (self.stage, self.bar, self.cancel_button):

@@ -34,6 +34,10 @@ class StudyDialog(QDialog):
         for name in BENEFIT_SCHEMES:
             self.scheme.addItem(SCHEME_LABELS[name], name)
         self.scheme.setCurrentIndex(max(self.scheme.findData(study.benefit_scheme), 0))
+        self.step = QComboBox()
+        self.step.addItem("1 hour", 60)
+        self.step.addItem("15 minutes (for 15-minute load profiles; slower)", 15)
+        self.step.setCurrentIndex(max(self.step.findData(study.resolution_minutes), 0))
         self.catalogue = QLineEdit(study.cost_catalogue or "")
         self.catalogue.setPlaceholderText("the shipped catalogue")
         pick = QPushButton("File…")
@@ -50,6 +54,7 @@ class StudyDialog(QDialog):
         form.addRow("Horizon", self.horizon)
         form.addRow("Cost catalogue (CSV)", row)
         form.addRow("Members' benefit counted under", self.scheme)
+        form.addRow("Time step of a run", self.step)
         self.message = QLabel()
         self.message.setStyleSheet("color: #b00020")
         self.message.setWordWrap(True)
@@ -75,7 +80,7 @@ class StudyDialog(QDialog):
                               emission_factor_source=self.source.text().strip(),
                               upstream_loss_factor=self.losses.value() / 100.0, discount_rate=self.rate.value() / 100.0,
                               horizon_years=self.horizon.value(), cost_catalogue=self.catalogue.text().strip() or None,
-                              benefit_scheme=self.scheme.currentData())
+                              benefit_scheme=self.scheme.currentData(), resolution_minutes=self.step.currentData())
         issues = study.validate()
         if issues:
             self.message.setText(str(issues[0]))

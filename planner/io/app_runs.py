@@ -91,8 +91,10 @@ def study_catalogue(project, project_path) -> Path | None:
     return path if path.is_absolute() else Path(project_path).resolve().parent / path
 
 
-def run_project(project_path: str | Path, folder: str | Path, *, resolution_minutes: int = 60, task=None) -> Path:
-    """Simulate the project file and write its results whole into ``folder`` with the run record."""
+def run_project(project_path: str | Path, folder: str | Path, *, resolution_minutes: int | None = None,
+                task=None) -> Path:
+    """Simulate the project file and write its results whole into ``folder`` with the run record
+    (at the project's own step, ``study.resolution_minutes``, unless ``resolution_minutes`` says)."""
     from planner.io import load_project
     from planner.io.run_folder import output_folder
     from planner.io.run_outputs import write_outputs
@@ -101,6 +103,7 @@ def run_project(project_path: str | Path, folder: str | Path, *, resolution_minu
     started = time.time()
     project = load_project(project_path)
     print_ = fingerprint(project)
+    resolution_minutes = resolution_minutes or project.study.resolution_minutes
     result = simulate(project, resolution_minutes=resolution_minutes, task=task,
                       costs_path=study_catalogue(project, project_path))
     with output_folder(folder, "results") as staging:

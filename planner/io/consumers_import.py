@@ -93,8 +93,10 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
             report.dropped[f"{geometry.geom_type} (neither a point nor a building)"] += 1
             continue
         kwh = _number(row[columns["annual_kwh"]], path, n + 1, "annual_kwh") if "annual_kwh" in columns else None
+        source = f"{Path(path).name}, feature {n + 1}"
         if kwh is None:
             kwh, defaults = HOUSEHOLD_KWH, defaults + 1
+            source += f"; assumed: a household's {HOUSEHOLD_KWH:,.0f} kWh a year (the file gives no annual_kwh)"
         profile = row[columns["profile"]] if "profile" in columns else None
         if profile is None or (isinstance(profile, float) and math.isnan(profile)) or str(profile).strip() == "":
             profile = "H0"
@@ -109,7 +111,8 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
         bus = nearest_bus(project, point, CONNECT_WITHIN_M) if has_grid else None
         connected += bus is not None
         new.append(Consumer(id=consumer_id, name=name.strip() if isinstance(name, str) else "",
-                            geometry=point, annual_kwh=kwh, profile=profile, bus_id=bus.id if bus else None))
+                            geometry=point, annual_kwh=kwh, profile=profile, bus_id=bus.id if bus else None,
+                            source=source))
     for consumer in new:
         issues = consumer.validate()
         if issues:

@@ -266,6 +266,7 @@ def import_geography(project: Project, path, kind: str, *, layer: str | None = N
                              f"({lat:.4f}, {lon:.4f}), more than {max_distance_km:g} km: the wrong file or CRS? "
                              f"(--allow-far imports it anyway)")
     cls = {"parcels": Parcel, "buildings": Building, "streets": Street}[kind]
+    origin = f"OpenStreetMap ({Path(path).name}, ODbL)" if _is_osm(Path(path)) else Path(path).name
     letter = {"parcels": "p", "buildings": "b", "streets": "s"}[kind]
     existing = project.items(cls.KIND)
     new = []
@@ -299,12 +300,13 @@ def import_geography(project: Project, path, kind: str, *, layer: str | None = N
                 levels=int(levels) if levels and levels >= 1 else None,
                 roof_shape=tags.get("roof:shape") or tags.get("roof_shape"),
                 roof_tilt_deg=tilt if tilt is not None and 0 <= tilt <= 90 else None,
-                roof_azimuth_deg=_direction(tags.get("roof:direction") or tags.get("roof_direction")))
+                roof_azimuth_deg=_direction(tags.get("roof:direction") or tags.get("roof_direction")), source=origin)
         elif kind == "streets":
-            entity = Street(id=ident, name=name, geometry=geometry, highway=str(tags.get("highway") or "residential"))
+            entity = Street(id=ident, name=name, geometry=geometry, highway=str(tags.get("highway") or "residential"),
+                            source=origin)
         else:
             use = _LAND_USE.get(str(tags.get("landuse") or tags.get("land_use") or "").lower(), "other")
-            entity = Parcel(id=ident, name=name, geometry=geometry, land_use=use)
+            entity = Parcel(id=ident, name=name, geometry=geometry, land_use=use, source=origin)
         issues = entity.validate()
         if issues:
             report.dropped[f"invalid {issues[0].field}"] += 1

@@ -37,6 +37,11 @@ History
     (absent: the community spends nothing on a grid of its own). Setting ``study`` (absent: the
     defaults the planner used before: 0.380 kg CO2/kWh, 5 % upstream losses, 4 %, 20 years, the
     shipped cost catalogue).
+7
+    Column ``source`` on every layer of objects (where the object comes from; ``derived: ...``
+    or ``assumed: ...`` for what is not surveyed data; empty in older files). Plain table
+    ``load_profiles`` (a year's load shape per row: ``step_minutes``, ``first_weekday``,
+    ``values`` as a JSON list) and column ``profile_id`` of ``consumers`` (empty: a BDEW profile).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 @dataclass
@@ -109,8 +114,21 @@ def _v5_to_v6(tables: Tables) -> Tables:
     return tables
 
 
+def _v6_to_v7(tables: Tables) -> Tables:
+    # The layers of objects as version 6 had them: all but settings and the equipment tables,
+    # which carried their own ``source`` already.
+    for name, frame in tables.layers.items():
+        if "id" in frame.columns and "source" not in frame.columns:
+            _add_columns(frame, {"source": None})
+    tables.layers["load_profiles"] = pd.DataFrame(columns=["id", "name", "source", "step_minutes",
+                                                           "first_weekday", "values"])
+    _add_columns(tables.layers["consumers"], {"profile_id": None})
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
-MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
+                                                    6: _v6_to_v7}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

@@ -126,6 +126,15 @@ class Entity:
 
     id: str = quantity(label="id")
     name: str = quantity("", label="name")
+    #: Where the object and its values come from: the data set, or ``"derived: ..."`` /
+    #: ``"assumed: ..."`` for what a script or the planner made up (the map draws those dashed).
+    source: str | None = quantity(None, label="source")
+
+    @property
+    def is_derived(self) -> bool:
+        """True when :attr:`source` says the object is derived or assumed, not surveyed data."""
+        text = (self.source or "").lstrip().lower()
+        return text.startswith(("derived", "assumed"))
 
     @classmethod
     def count_label(cls, n: int) -> str:

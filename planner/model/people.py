@@ -49,13 +49,87 @@ class Consumer(Entity):
     bus_id: str | None = quantity(None, label="grid bus", ref="bus")
     parcel_id: str | None = quantity(None, label="parcel", ref="parcel")
     profile: str = quantity("H0", label="electricity profile", choices=ELECTRICITY_PROFILES)
+    #: With ``profile="measured"``: the project's load profile (a year's shape) scaled to annual_kwh.
+    profile_id: str | None = quantity(None, label="load profile (measured)", ref="load_profile")
     annual_kwh: float = quantity(label="annual electricity demand", unit="kWh", min=0)
     heat_profile: str | None = quantity(None, label="heat profile", choices=HEAT_PROFILES)
     annual_heat_kwh: float = quantity(0.0, label="annual heat demand", unit="kWh", min=0)
 
     def _check(self):
+        issues = []
         if self.annual_heat_kwh > 0 and self.heat_profile is None:
-            return [("heat_profile", "a heat profile is needed when annual heat demand is set")]
+            issues.append(("heat_profile", "a heat profile is needed when annual heat demand is set"))
+        if self.profile_id is not None and self.profile != "measured":
+            issues.append(("profile", f"a load profile ('{self.profile_id}') is set: the electricity "
+                                      f"profile must be 'measured' to use it"))
+        return issues
+
+
+#: Shortest and longest year a load profile may hold [days]: one whole year, leap or not.
+PROFILE_DAYS = (365, 366)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadProfile(Entity):
+    """One year of a load's shape at a fixed step: a SimBench profile, a meter's year of readings.
+
+    A consumer with ``profile="measured"`` and this profile's id follows its shape, scaled so
+    that the simulated year holds the consumer's ``annual_kwh``. The year is laid onto the
+    simulated one by weekday: the first step is midnight, local standard time, of a day of
+    weekday ``first_weekday``; the simulated year starts on the first profile day of its own
+    first day's weekday and wraps round at the end (see :mod:`planner.generation.demand`).
+    ``values`` holds the numbers per step as a JSON list (any unit: only the shape counts).
+    """
+
+    KIND: ClassVar[str] = "load_profile"
+    LABEL: ClassVar[str] = "Load profile"
+
+    step_minutes: int = quantity(15, label="step", unit="min", min=1, max=60)
+    first_weekday: int = quantity(0, label="weekday of the first step (0 = Monday)", min=0, max=6)
+    values: str = quantity(label="values per step (JSON list)")
+
+    def array(self):
+        """The values as a float array (ValueError saying what is wrong)."""
+        import json
+
+        import numpy as np
+
+        cached = self.__dict__.get("_array")
+        if cached is not None:
+            return cached
+        try:
+            data = json.loads(self.values)
+        except (TypeError, ValueError):
+            raise ValueError("values must be a JSON list of numbers") from None
+        if not isinstance(data, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
+            raise ValueError("values must be a JSON list of numbers")
+        out = np.asarray(data, dtype=float)
+        out.setflags(write=False)
+        object.__setattr__(self, "_array", out)
+        return out
+
+    def _check(self):
+        import numpy as np
+
+        if 1440 % self.step_minutes:
+            return [("step_minutes", f"the step must divide a day, got {self.step_minutes} min")]
+        try:
+            values = self.array()
+        except ValueError as exc:
+            return [("values", str(exc))]
+        per_day = 1440 // self.step_minutes
+        days = len(values) / per_day
+        if len(values) % per_day or not PROFILE_DAYS[0] <= days <= PROFILE_DAYS[1]:
+            return [("values", f"a load profile holds one year of {self.step_minutes}-minute steps "
+                               f"({PROFILE_DAYS[0] * per_day} or {PROFILE_DAYS[1] * per_day} values), "
+                               f"got {len(values)}")]
+        if not np.isfinite(values).all():
+            return [("values", "values must be finite numbers")]
+        if (values < 0).any():
+            return [("values", f"a load profile must not be negative (step {int(np.argmax(values < 0))})")]
+        if not values.sum() > 0:
+            return [("values", "a load profile must not be zero all year")]
         return []
 
 
@@ -85,7 +159,6 @@ class Tariff(Entity):
     tou_weekday: str | None = quantity(None, label="time-of-use periods, weekdays (12 x 24)")
     tou_weekend: str | None = quantity(None, label="time-of-use periods, weekends (12 x 24)")
     tou_prices: str | None = quantity(None, label="energy price per period", unit="EUR/kWh")
-    source: str | None = quantity(None, label="source")
 
     def import_price_components(self) -> dict[str, float]:
         """The flat components [EUR/kWh] before VAT (energy as the flat energy price)."""

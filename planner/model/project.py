@@ -13,14 +13,15 @@ from planner.model.catalogue import CableType, TransformerType
 from planner.model.grid import Bus, Cable, ExternalGrid, GridLayout, Switch, Transformer
 from planner.model.land import Building, Parcel, Street
 from planner.model.sharing import SharedEnergy
-from planner.model.people import Consumer, Contract, EfficiencyMeasure, Member, OwnershipShare, Tariff
+from planner.model.people import (Consumer, Contract, EfficiencyMeasure, LoadProfile, Member, OwnershipShare,
+                                   Tariff)
 from planner.model.site import Site
 from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
 
 #: Every kind of object a project holds, in the order files and views list them.
 ENTITY_TYPES: tuple[type[Entity], ...] = (
     Parcel, Building, Street,
-    Member, Tariff, Contract, Consumer,
+    Member, Tariff, Contract, LoadProfile, Consumer,
     PVUnit, WindTurbine, CHPUnit, Battery,
     Bus, Cable, Transformer, ExternalGrid, Switch,
     CableType, TransformerType,

@@ -36,6 +36,8 @@ class StudySettings:
     cost_catalogue: str | None = None
     #: The settlement scheme whose savings the finance, fairness and members' figures count.
     benefit_scheme: str = "sdr"
+    #: The step a run takes by default [min]: 60, or 15 for a project with 15-minute load profiles.
+    resolution_minutes: int = 60
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +69,9 @@ class StudySettings:
             out.append(ValidationIssue("Study settings", "benefit_scheme",
                                        f"benefit_scheme must be one of {', '.join(BENEFIT_SCHEMES)}, "
                                        f"got {self.benefit_scheme!r}"))
+        if self.resolution_minutes not in (15, 60) or isinstance(self.resolution_minutes, bool):
+            out.append(ValidationIssue("Study settings", "resolution_minutes",
+                                       f"resolution_minutes must be 60 or 15, got {self.resolution_minutes!r}"))
         if not isinstance(self.emission_factor_source, str):
             out.append(ValidationIssue("Study settings", "emission_factor_source", "the source must be text"))
         return out

@@ -194,20 +194,30 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
     ax.set_aspect("equal")
     ax.set_facecolor("#f4f1ea")
 
+    derived_any = [False]
+
     def polygons(kind, face, edge):
-        patches = []
-        for e in project.items(kind).values():
-            for part in shapely.get_parts(e.geometry):
-                if part.geom_type == "Polygon":
-                    patches.append(Patch(np.asarray(part.exterior.coords)[:, :2], closed=True))
-        if patches:
-            ax.add_collection(PatchCollection(patches, facecolor=face, edgecolor=edge, linewidth=0.3))
+        for derived, style in ((False, "solid"), (True, ":")):
+            patches = []
+            for e in project.items(kind).values():
+                if e.is_derived != derived:
+                    continue
+                for part in shapely.get_parts(e.geometry):
+                    if part.geom_type == "Polygon":
+                        patches.append(Patch(np.asarray(part.exterior.coords)[:, :2], closed=True))
+            if patches:
+                derived_any[0] |= derived
+                ax.add_collection(PatchCollection(patches, facecolor=face, edgecolor=edge, linewidth=0.3,
+                                                  linestyle=style))
 
     def lines(kind, colour, width):
-        segments = [np.asarray(part.coords)[:, :2] for e in project.items(kind).values()
-                    for part in shapely.get_parts(e.geometry) if e.geometry is not None]
-        if segments:
-            ax.add_collection(LineCollection(segments, colors=colour, linewidths=width))
+        for derived, style in ((False, "solid"), (True, ":")):
+            segments = [np.asarray(part.coords)[:, :2] for e in project.items(kind).values()
+                        if e.geometry is not None and e.is_derived == derived
+                        for part in shapely.get_parts(e.geometry)]
+            if segments:
+                derived_any[0] |= derived
+                ax.add_collection(LineCollection(segments, colors=colour, linewidths=width, linestyles=style))
 
     polygons("parcel", "#dfe9d0", "#8aa17a")
     lines("street", "#b5b5b5", 0.6)
@@ -221,6 +231,14 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
             ax.scatter([p.x for p in points], [p.y for p in points], s=size_, c=colour, marker=marker,
                        edgecolors="#333", linewidths=0.4, zorder=3, label=kind.replace("_", " "))
     ax.autoscale_view()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = x1 - x0, y1 - y0
+    if width < height / 1.5:  # a long, thin plan: widen the view so the map is not a sliver
+        mid = (x0 + x1) / 2.0
+        ax.set_xlim(mid - height / 3.0, mid + height / 3.0)
+    elif height < width / 1.5:
+        mid = (y0 + y1) / 2.0
+        ax.set_ylim(mid - width / 3.0, mid + width / 3.0)
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.tick_params(labelsize="x-small")
     ax.set_xlabel(f"{project.site.crs}, m", fontsize="x-small")
@@ -228,4 +246,7 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
         ax.legend(frameon=True, fontsize="x-small", loc="upper right")
     if project.attribution:
         ax.text(0.01, 0.01, project.attribution, transform=ax.transAxes, fontsize="xx-small", color="#444")
+    if derived_any[0]:
+        ax.text(0.01, 0.035, "dotted: derived or assumed (laid out by the planner or a script), not surveyed",
+                transform=ax.transAxes, fontsize="xx-small", color="#444")
     return fig

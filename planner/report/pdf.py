@@ -117,6 +117,35 @@ def build_report(project, results_folder, target, *, run_record: dict | None = N
     return target
 
 
+def _units_and_contracts(project, summary) -> list[str]:
+    """What the units and contracts rest on: each kind's count and size with its sources."""
+    from planner.model.study import SCHEME_LABELS
+
+    lines = ["## Units, contracts and the members' benefit"]
+    sizes = {"pv_unit": ("peak_kw", "kWp"), "wind_turbine": ("rated_kw", "kW"), "chp_unit": ("p_el_kw", "kW electric"),
+             "battery": ("capacity_kwh", "kWh")}
+    for kind, (field, unit) in sizes.items():
+        items = list(project.items(kind).values())
+        if not items:
+            continue
+        label = items[0].count_label(len(items))
+        # each source's parts to their second colon: the data set, or "derived: placed by the planner"
+        sources = sorted({":".join(part.split(":")[:2]).strip()[:140]
+                          for e in items for part in (e.source or "no source given").split(";")})
+        shown = "; ".join(sources[:4]) + (f"; and {len(sources) - 4} more" if len(sources) > 4 else "")
+        lines.append(f"{label}, {sum(getattr(e, field) for e in items):,.1f} {unit} in all: {shown}.")
+    contracts = list(project.items("contract").values())
+    if contracts:
+        prices = [c.price_eur_per_kwh for c in contracts]
+        lines.append(f"{len(contracts):,} bilateral contracts at {min(prices):.4f}-{max(prices):.4f} EUR/kWh, served "
+                     f"before the pool in their order of priority (the rates producers and buyers negotiated).")
+    scheme = (summary.get("study") or {}).get("benefit_scheme") or summary.get("indexes", {}).get("benefit_scheme")
+    if scheme:
+        lines.append(f"Members' benefit, fairness and finance counted under {SCHEME_LABELS.get(scheme, scheme)}; "
+                     f"the key figures page shows every scheme.")
+    return lines
+
+
 def _cover(project, res, when) -> Figure:
     page = Figure(figsize=A4, layout="constrained")
     page.text(0.06, 0.93, TITLE, fontsize=12, color="#1f5fa8", weight="bold")
@@ -338,15 +367,31 @@ def _assumptions(project, res, name, when) -> Figure:
     w = s.get("weather", {})
     ix = s.get("indexes", {})
     f = ix.get("finance", {})
-    profiles = pd.Series([c.profile for c in project.items("consumer").values()]).value_counts()
+    consumers = list(project.items("consumer").values())
+    profiles = pd.Series([c.profile for c in consumers if c.profile != "measured"]).value_counts()
+    stored = pd.Series([c.profile_id for c in consumers if c.profile == "measured" and c.profile_id]).value_counts()
+    derived = [c for c in consumers if c.is_derived or "derived" in (c.source or "")]
     lines = ["## Weather",
              f"{w.get('name', '?')} ({w.get('source', '?')})" + (f"; station {w['station_id']}" if w.get("station_id") else "")
              + (f"; file {Path(w['path']).name}" if w.get("path") else "") + "."]
     lines += [f"Warning: {text}" for text in w.get("warnings", [])]
     lines += [f"Repaired: {text}" for text in w.get("repairs", [])]
-    lines += ["## Demand",
-              "Standard load profiles of BDEW (demandlib), scaled to each consumer's annual demand: "
-              + ", ".join(f"{p} × {n:,}" for p, n in profiles.items()) + "." if len(profiles) else "No consumers."]
+    lines += ["## Demand"]
+    if len(profiles):
+        lines.append("Standard load profiles of BDEW (demandlib), scaled to each consumer's annual demand: "
+                     + ", ".join(f"{p} × {n:,}" for p, n in profiles.items()) + ".")
+    if len(stored):
+        load_profiles = project.items("load_profile")
+        lines.append("Load profiles stored in the project (a year of steps, laid on the weather's year by weekday "
+                     "and scaled to each consumer's annual demand): "
+                     + ", ".join(f"{p} × {n:,}" for p, n in stored.items()) + "; from "
+                     + "; ".join(sorted({(load_profiles[p].source or p).split(":")[0] for p in stored.index
+                                         if p in load_profiles})) + ".")
+    if not consumers:
+        lines.append("No consumers.")
+    elif derived:
+        lines.append(f"{len(derived):,} of {len(consumers):,} consumers' annual demand is derived, not metered "
+                     f"(each consumer's source in the project file says how; e.g. {derived[0].source}).")
     lines += ["## Tariffs"]
     for tid, t in (s.get("tariffs") or {}).items():
         parts = ", ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in (t.get("components_eur_per_kwh") or {}).items())
@@ -356,6 +401,7 @@ def _assumptions(project, res, name, when) -> Figure:
                      f"source: {t.get('source') or 'entered by the project (no source given)'}.")
     shared = s.get("shared_energy") or {}
     lines += [f"Energy shared between members pays: {shared.get('described', '?')}."]
+    lines += _units_and_contracts(project, s)
     lines += ["## Emissions, losses, money",
               f"Grid electricity {ix.get('grid_emission_factor_kg_per_kwh', 0.38):.3f} kg CO2/kWh "
               f"({(s.get('study') or {}).get('emission_factor_source') or 'Umweltbundesamt, German mix 2023'}); "

@@ -111,7 +111,7 @@ class _Background:
         return value
 
 
-def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool = True,
+def simulate(project: Project, *, resolution_minutes: int | None = None, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
@@ -123,8 +123,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
     project : Project
         Checked first (validation, tariff, cost catalogue, subsidy): bad input fails before
         the long work starts.
-    resolution_minutes : int
-        60 or 15.
+    resolution_minutes : int, optional
+        60 or 15; default: the project's ``study.resolution_minutes``.
     with_grid : bool
         Run the year's power flow where the project has a grid.
     grid_emission_factor : float, optional
@@ -170,6 +170,8 @@ def simulate(project: Project, *, resolution_minutes: int = 60, with_grid: bool 
         grid_emission_factor = study.grid_emission_factor_kg_per_kwh
     if upstream_loss_factor is None:
         upstream_loss_factor = study.upstream_loss_factor
+    if resolution_minutes is None:
+        resolution_minutes = study.resolution_minutes
     if costs_path is None and study.cost_catalogue:
         costs_path = study.cost_catalogue
     catalogue = costs_path if isinstance(costs_path, pd.DataFrame) else load_catalogue(costs_path)

@@ -32,7 +32,7 @@ def scenarios_folder(project_path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.scenarios")
 
 
-def run_scenarios(project_path: str | Path, *, resolution_minutes: int = 60, scheduler: str | None = None,
+def run_scenarios(project_path: str | Path, *, resolution_minutes: int | None = None, scheduler: str | None = None,
                   workers: int | None = None, serial: bool = True, progress=None, on_ready=None, cancel=None):
     """Run the base and every scenario of the project file at ``project_path``.
 
@@ -50,6 +50,7 @@ def run_scenarios(project_path: str | Path, *, resolution_minutes: int = 60, sch
         raise PlannerError(f"{project_path}: the project has no scenarios (planner scenarios PROJECT --add NAME "
                            f"key=value ..., or Run > Scenarios in the app)")
     names = [BASE] + [s.name for s in project.scenarios]
+    resolution_minutes = resolution_minutes or project.study.resolution_minutes
     sweep = Sweep("list", [], [{}] + [dict(s.overrides) for s in project.scenarios],
                   resolution_minutes=resolution_minutes, source=f"the scenarios of {Path(project_path).name}")
     out = scenarios_folder(project_path)

@@ -155,6 +155,15 @@ def nearest_station(latitude: float, longitude: float) -> StationChoice:
     return StationChoice(chosen, d, reason, tuple(warnings))
 
 
+def station_warnings(station_id: str, latitude: float, longitude: float) -> list[str]:
+    """Why a project's recorded bundled station may not fit its site (the warnings
+    :func:`nearest_station` gives, for a station chosen earlier or by hand)."""
+    chosen = station(station_id)
+    region = try_region_at(latitude, longitude)
+    in_region = region is not None and chosen.id == f"dwd-try2010-{region:02d}"
+    return fit_warnings(latitude, longitude, chosen.latitude, chosen.longitude, "the station", far=not in_region)
+
+
 def fit_warnings(site_lat: float, site_lon: float, data_lat, data_lon, what: str = "the weather file",
                  far: bool = True) -> list[str]:
     """Why weather from ``(data_lat, data_lon)`` may not fit a site: distance, climate, position.

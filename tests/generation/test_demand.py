@@ -116,3 +116,13 @@ def test_demandlib_leaves_the_warning_filters_alone(weather):
     before = list(warnings.filters)
     electricity_kw([consumer("h")], weather.index[:48], "Europe/Berlin")
     assert warnings.filters == before
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Helsinki", "Asia/Tokyo", "America/New_York"])
+def test_heat_sums_in_any_time_zone(weather, timezone):
+    """East of the weather's zone the year's last step lies past the next midnight on the wall
+    clock (it gave a profile of NaN, summed as zero: a Helsinki CHP ran no hour)."""
+    c = consumer("a", heat_profile="MFH", annual_heat_kwh=1000.0)
+    heat = heat_kw([c], weather["temp_air"], timezone)
+    assert np.isfinite(heat["a"]).all()
+    assert heat["a"].sum() == pytest.approx(1000.0, rel=1e-9)
