@@ -259,6 +259,10 @@ def cmd_import(args) -> int:
     project = load_project(args.project)
     if args.what == "grid":
         report = _import_grid(project, args)
+    elif args.what == "profiles":
+        from planner.io.profiles_import import import_load_profiles
+
+        report = import_load_profiles(project, args.file, prefix=args.prefix)
     elif args.what == "consumers":
         from planner.io.consumers_import import import_consumers
 
@@ -314,7 +318,8 @@ def cmd_run(args) -> int:
         project.shared_energy = SharedEnergy.from_preset(args.shared_energy)
     from planner.io.app_runs import study_catalogue
 
-    catalogue = load_catalogue(args.costs if args.costs else study_catalogue(project, args.project))
+    catalogue = args.costs if args.costs else study_catalogue(project, args.project)
+    load_catalogue(catalogue)  # checked before the long work; the run names the file it used
     from planner.simulation.task import Task
 
     result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],

@@ -139,14 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--json", action="store_true", help="print JSON records")
 
-    p = sub.add_parser("import", help="bring parcels, buildings, streets or a grid into a project")
+    p = sub.add_parser("import", help="bring parcels, buildings, streets, consumers, load profiles or a grid into "
+                                      "a project")
     p.add_argument("project", help="project file (.gpkg), changed in place (atomically)")
     p.add_argument("file", help="GeoJSON, Shapefile (also zipped), GeoPackage, OSM PBF; or a pandapower net (JSON)")
     p.add_argument("--as", dest="what", required=True,
-                   choices=["parcels", "buildings", "streets", "consumers", "grid"],
+                   choices=["parcels", "buildings", "streets", "consumers", "profiles", "grid"],
                    help="what the file holds: parcels, buildings or streets (OSM: landuse=*, building=*, "
                         "highway=*); consumers: points or buildings with annual_kwh and optional profile (a BDEW "
-                        "code) and name; or grid: a pandapower net (JSON as written by pandapower.to_json)")
+                        "code or a load profile of the project) and name; profiles: a CSV of one year, a time "
+                        "column and a column per load profile; or grid: a pandapower net (JSON as written by "
+                        "pandapower.to_json)")
     p.add_argument("--layer", help="the layer to read from a file with several (GeoPackage)")
     p.add_argument("--crs", help="grid: CRS of the net's coordinates (default: WGS 84 when they look like it)")
     p.add_argument("--prefix", default="", help="prefix for the new objects' ids (to import a second file)")

@@ -32,8 +32,8 @@ Assumptions (editable in the project; each object's ``source`` says which it is)
   no orientation), simulated with pvlib from the weather, not SimBench's PV profiles.
 - The wind turbine ("Bürgerwindrad", owned by the village's wind cooperative) stands on open
   land ``TURBINE_DISTANCE_M`` from the nearest house (German states ask 800-1,000 m of
-  houses; at least three tip heights, 300 m, is the planner's own warning), in the direction
-  away from the village's transformer, and feeds the 20 kV grid through its own 1,000 kVA
+  houses; at least three tip heights, 300 m, is the planner's own warning), on the line from
+  the village's middle through its transformer station, beyond it, and feeds the 20 kV grid through its own 1,000 kVA
   transformer and a 20 kV cable (NA2XS2Y 1x185) to the village station, along a straight line.
   Sixty households hold 1 % of it each; the cooperative keeps the rest and sells its energy
   at the EEG 2023 maximum value for onshore wind, 7.35 ct/kWh.
@@ -197,20 +197,23 @@ def add_turbine(project) -> None:
                f"transformer")
     project.add(Member(id="wind-coop", name="Bürgerwind cooperative", kind="cooperative", local_resident=True,
                        tariff_id="wind", source="assumed: the village's wind cooperative"))
-    project.add(Bus(id="b-wind-lv", name="Turbine 0.4 kV", geometry=point, vn_kv=0.4, zone="wind", source=assumed))
-    project.add(Bus(id="b-wind-mv", name="Turbine 20 kV", geometry=Point(point.x + 5.0, point.y), vn_kv=mv_bus.vn_kv,
-                    zone="wind", source=assumed))
+    # the turbine's station stands at its foot, 30 m towards the village
+    towards = np.array([mv_bus.geometry.x - point.x, mv_bus.geometry.y - point.y])
+    foot = Point(*(np.array([point.x, point.y]) + 30.0 * towards / np.linalg.norm(towards)))
+    project.add(Bus(id="b-wind-lv", name="Turbine 0.4 kV", geometry=foot, vn_kv=0.4, zone="wind", source=assumed))
+    project.add(Bus(id="b-wind-mv", name="Turbine 20 kV", geometry=foot, vn_kv=mv_bus.vn_kv, zone="wind",
+                    source=assumed))
     trafo_type = default_ladder().transformer("20/0.4 kV 1000 kVA")
     project.add(trafo_type)
-    project.add(Transformer(id="t-wind", name="Turbine transformer 1,000 kVA", geometry=Point(point.x + 5.0, point.y),
+    project.add(Transformer(id="t-wind", name="Turbine transformer 1,000 kVA", geometry=foot,
                             hv_bus="b-wind-mv", lv_bus="b-wind-lv", std_type=trafo_type.id, source=assumed))
     project.add(Cable(id="cable-wind", name="Turbine 20 kV cable (assumed straight route)", from_bus=mv_bus.id,
                       to_bus="b-wind-mv", std_type="NA2XS2Y 1x185 RM/25 12/20 kV",
-                      geometry=LineString([mv_bus.geometry, Point(point.x + 5.0, point.y)]),
+                      geometry=LineString([mv_bus.geometry, foot]),
                       source="assumed: a straight 20 kV cable from the turbine to the village station"))
     unit, notes = place_wind(project, point, TURBINE)
     unit = dataclasses.replace(unit, id="wind", name=f"Bürgerwindrad {TURBINE}", owner_id="wind-coop",
-                               bus_id="b-wind-lv", source=f"windpowerlib turbine library ({TURBINE}); {assumed}; "
+                               bus_id="b-wind-lv", source=f"{assumed}; windpowerlib turbine library ({TURBINE}); "
                                                           f"placement: {'; '.join(notes)}")
     project.add(unit)
     households = sorted((m for m in project.items("member").values() if m.kind == "household"),
@@ -256,7 +259,8 @@ def add_scenarios(project) -> None:
         Scenario("SDR pool alone", {"benefit_scheme": "sdr"}, "the SDR pool without the bilateral contracts"),
         Scenario("with a battery", {"battery_kwh": 200}, "a 200 kWh / 100 kW shared battery at the station"),
         Scenario("PV on half the roofs", {"pv_share": 0.5}, "rooftop PV on half the households, copies of "
-                                                             "SimBench's arrays"),
+                                                             "SimBench's farm-sized arrays: more than the "
+                                                             "village's 250 kVA station holds (see the grid checks)"),
     )
 
 

@@ -110,6 +110,9 @@ CASES = {
     "net is not a net": (["powerflow", "{d}/net.json", "--profiles", "{d}/profiles.csv", "-o", "{d}/pf"],
                          "not a pandapower net"),
     "import a folder as grid": (["import", "{d}/village.gpkg", "{d}/folder.json", "--as", "grid"], "folder"),
+    "profiles missing": (["import", "{d}/village.gpkg", "{d}/nope.csv", "--as", "profiles"], "nope.csv: no such file"),
+    "profiles binary": (["import", "{d}/village.gpkg", "{d}/binary.csv", "--as", "profiles"], "binary.csv"),
+    "profiles empty": (["import", "{d}/village.gpkg", "{d}/empty.csv", "--as", "profiles"], "empty.csv"),
     "resolution inf": (["powerflow", "{d}/net.json", "--profiles", "{d}/profiles.csv", "-o", "{d}/pf",
                         "--resolution-minutes", "inf"], "--resolution-minutes"),
     # weather files

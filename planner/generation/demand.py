@@ -10,7 +10,8 @@ exactly the consumer's annual energy.
 Profiles (demandlib): BDEW 1999 ``H0`` (dynamised, as BDEW prescribes for
 households), ``G0``-``G6``, ``L0``-``L2``; BDEW 2025 ``H25`` (dynamised),
 ``G25``, ``L25``, ``P25``, ``S25``. Holidays count as Sundays; they come from
-the ``holidays`` package for the site's country (Germany by default).
+the ``holidays`` package for the site's country (found from its time zone; Germany for a zone of
+no country such as UTC).
 Heat: BDEW SigLinDe (demandlib ``HeatBuilding``) from the hourly air
 temperature, domestic hot water included.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,29 @@ def is_full_year(index: pd.DatetimeIndex) -> bool:
     step = _step(index)
     hours = len(index) * step / pd.Timedelta("1h")
     return hours in (8760.0, 8784.0)
+
+
+def country_of(timezone: str) -> str:
+    """The ISO country code of an IANA time zone (tzdata's ``zone.tab``; ``Europe/Helsinki`` -> ``FI``),
+    or ``DE`` for zones of no country (``UTC``): the planner's German defaults."""
+    return _zone_countries().get(timezone, "DE")
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    try:
+        from importlib.resources import files
+
+        text = files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                out[parts[2]] = parts[0]
+    return out
 
 
 def holidays_for(years: Sequence[int], country: str = "DE", subdivision: str | None = None) -> dict:
@@ -126,7 +151,7 @@ def electricity_kw(consumers: Sequence[Consumer], index: pd.DatetimeIndex, timez
     quarters, per_step = _wall_clock_quarters(index, timezone)
     years = sorted(set(quarters.year))
     if holidays is None:
-        holidays = holidays_for(years)
+        holidays = holidays_for(years, country_of(timezone))
     kinds = {c.profile for c in consumers if c.profile != "measured"}
     unknown = kinds - set(_SLP_1999) - set(_SLP_2025)
     if unknown:
@@ -182,7 +207,7 @@ def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *
     temperature = temperature[~temperature.index.duplicated()].reindex(standard).interpolate(
         limit_direction="both")
     if holidays is None:
-        holidays = holidays_for(sorted(set(standard.year)))
+        holidays = holidays_for(sorted(set(standard.year)), country_of(timezone))
     columns = {}
     groups: dict[str, list[Consumer]] = {}
     for c in heated:

@@ -128,7 +128,10 @@ class _Job(QRunnable):
                 painter.setPen(dot)
                 painter.drawPoints(dots)
         painter.end()
-        self.renderer._finished.emit(self.generation, image, self.rect, time.perf_counter() - started)
+        try:
+            self.renderer._finished.emit(self.generation, image, self.rect, time.perf_counter() - started)
+        except RuntimeError:  # the window closed while this image was drawn: nobody to show it to
+            pass
 
 
 class LayerRenderer(QObject):

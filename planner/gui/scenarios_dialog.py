@@ -196,13 +196,14 @@ class ScenariosDialog(QDialog):
     def show_results(self, table) -> None:
         from planner.report.pdf import format_difference, format_figure
         from planner.sweep.scenarios import BASE, comparison
+        from planner.sweep.table import label
 
         compared = comparison(table)
         names = list(table.scenario)
         self.model.clear()
         self.model.setHorizontalHeaderLabels(["figure", *names, "what it is"])
         for _, r in compared.iterrows():
-            cells = [r.figure] + [format_figure(r.figure, r[n]) + (format_difference(r.figure, r[f"{n} - {BASE}"])
+            cells = [label(r.figure)] + [format_figure(r.figure, r[n]) + (format_difference(r.figure, r[f"{n} - {BASE}"])
                                                                  if n != BASE else "") for n in names] + [r.meaning]
             items = []
             for text in cells:

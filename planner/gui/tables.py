@@ -1,4 +1,4 @@
-"""Table editors over the model: members, ownership shares, tariffs and contracts.
+"""Table editors over the model: members, ownership shares, tariffs, contracts and load profiles.
 
 One :class:`EntityTableModel` per kind shows one row per object and one column per field, with
 units in the headers; a cell edit is checked by the model's own rules before it is applied (a
@@ -18,7 +18,9 @@ from planner.model.base import value_from_text
 
 #: The kinds edited in tables, in tab order, with their tab titles.
 TABLE_KINDS = (("member", "Members"), ("ownership_share", "Ownership shares"), ("tariff", "Tariffs"),
-               ("contract", "Contracts"))
+               ("contract", "Contracts"), ("load_profile", "Load profiles"))
+#: Fields too long for a cell, shown as a summary and not edited here (load profiles' year of values).
+SUMMARISED = {("load_profile", "values")}
 
 
 class EntityTableModel(QAbstractTableModel):
@@ -64,7 +66,12 @@ class EntityTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         spec = self.specs[index.column()]
-        value = getattr(self.entity(index.row()), spec.name)
+        entity = self.entity(index.row())
+        value = getattr(entity, spec.name)
+        if (self.kind, spec.name) in SUMMARISED and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            values = entity.array()
+            return (f"{len(values):,} values, {len(values) * entity.step_minutes / 1440:g} days; mean {values.mean():.4g}, "
+                    f"highest {values.max():.4g} (planner import --as profiles)")
         if role == Qt.ItemDataRole.CheckStateRole and spec.type is bool:
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -84,7 +91,7 @@ class EntityTableModel(QAbstractTableModel):
         if not index.isValid():
             return base
         spec = self.specs[index.column()]
-        if spec.name == "id":
+        if spec.name == "id" or (self.kind, spec.name) in SUMMARISED:
             return base
         if spec.type is bool:
             return base | Qt.ItemFlag.ItemIsUserCheckable
@@ -167,6 +174,9 @@ class EntityTable(QWidget):
         if project is None:
             return False
         defaults = _defaults(self.kind, project)
+        if self.kind == "load_profile":
+            self.message.setText("load profiles come from a file: planner import PROJECT FILE.csv --as profiles")
+            return False
         if defaults is None:
             self.message.setText(f"add the {'members' if self.kind != 'member' else 'objects'} it refers to first")
             return False
@@ -204,7 +214,7 @@ def _defaults(kind: str, project) -> dict | None:
 
 
 class PeopleAndMoney(QTabWidget):
-    """Members, ownership shares, tariffs and contracts, a tab each."""
+    """Members, ownership shares, tariffs, contracts and load profiles, a tab each."""
 
     def __init__(self, window, parent=None):
         super().__init__(parent)

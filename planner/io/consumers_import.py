@@ -101,9 +101,15 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
         if profile is None or (isinstance(profile, float) and math.isnan(profile)) or str(profile).strip() == "":
             profile = "H0"
         profile = str(profile).strip()
-        if profile not in ELECTRICITY_PROFILES:
+        profile_id = None
+        if profile in project.items("load_profile"):  # one of the project's own load profiles
+            profile, profile_id = "measured", profile
+        elif profile not in ELECTRICITY_PROFILES or profile == "measured":
+            own = sorted(project.items("load_profile"))
             raise GeographyError(f"{path}: feature {n + 1}: profile '{profile}' is not one of "
-                                 f"{', '.join(p for p in ELECTRICITY_PROFILES if p != 'measured')}")
+                                 f"{', '.join(p for p in ELECTRICITY_PROFILES if p != 'measured')}"
+                                 + (f" nor a load profile of the project ({', '.join(own[:8])})" if own else
+                                    " (import load profiles first: planner import PROJECT FILE --as profiles)"))
         consumer_id = f"{prefix}c{n + 1}"
         if consumer_id in existing:
             raise GeographyError(f"the project has a consumer '{consumer_id}' already: give a --prefix")
@@ -111,7 +117,8 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
         bus = nearest_bus(project, point, CONNECT_WITHIN_M) if has_grid else None
         connected += bus is not None
         new.append(Consumer(id=consumer_id, name=name.strip() if isinstance(name, str) else "",
-                            geometry=point, annual_kwh=kwh, profile=profile, bus_id=bus.id if bus else None,
+                            geometry=point, annual_kwh=kwh, profile=profile, profile_id=profile_id,
+                            bus_id=bus.id if bus else None,
                             source=source))
     for consumer in new:
         issues = consumer.validate()

@@ -117,6 +117,20 @@ def build_report(project, results_folder, target, *, run_record: dict | None = N
     return target
 
 
+def _source_kinds(source: str | None) -> list[str]:
+    """A source's kinds, without each object's own details: the data set (before its first
+    colon) and each 'derived: ...' or 'assumed: ...' part up to its second colon."""
+    if not source:
+        return ["no source given"]
+    out = []
+    for i, part in enumerate(p.strip() for p in source.split(";")):
+        if part.startswith(("derived", "assumed")):
+            out.append(":".join(part.split(":")[:2]).strip()[:140])
+        elif i == 0:
+            out.append(part.split(":")[0].strip()[:140])
+    return out
+
+
 def _units_and_contracts(project, summary) -> list[str]:
     """What the units and contracts rest on: each kind's count and size with its sources."""
     from planner.model.study import SCHEME_LABELS
@@ -129,9 +143,7 @@ def _units_and_contracts(project, summary) -> list[str]:
         if not items:
             continue
         label = items[0].count_label(len(items))
-        # each source's parts to their second colon: the data set, or "derived: placed by the planner"
-        sources = sorted({":".join(part.split(":")[:2]).strip()[:140]
-                          for e in items for part in (e.source or "no source given").split(";")})
+        sources = sorted({kind_of_source for e in items for kind_of_source in _source_kinds(e.source)})
         shown = "; ".join(sources[:4]) + (f"; and {len(sources) - 4} more" if len(sources) > 4 else "")
         lines.append(f"{label}, {sum(getattr(e, field) for e in items):,.1f} {unit} in all: {shown}.")
     contracts = list(project.items("contract").values())
@@ -330,6 +342,7 @@ def format_difference(figure: str, value) -> str:
 def _scenarios(project, table, name) -> Figure:
     from planner.sweep.definition import variant_label
     from planner.sweep.scenarios import BASE, comparison
+    from planner.sweep.table import label
 
     page = _page("Scenarios side by side", name, 7)
     compared = comparison(table)
@@ -347,7 +360,7 @@ def _scenarios(project, table, name) -> Figure:
     y = _text(page, 0.06, 0.925, lines, size=8)
     rows = []
     for _, r in compared.iterrows():
-        cells = [r.figure.replace("bill_", "bills: ").replace("_eur", " EUR").replace("_kwh", "").replace("_", " ")]
+        cells = [label(r.figure)]
         for n in names:
             cells.append(format_figure(r.figure, r[n])
                          + (format_difference(r.figure, r[f"{n} - {BASE}"]) if n != BASE else ""))
@@ -387,6 +400,12 @@ def _assumptions(project, res, name, when) -> Figure:
                      + ", ".join(f"{p} × {n:,}" for p, n in stored.items()) + "; from "
                      + "; ".join(sorted({(load_profiles[p].source or p).split(":")[0] for p in stored.index
                                          if p in load_profiles})) + ".")
+    heated = [c for c in consumers if c.annual_heat_kwh > 0]
+    if heated:
+        kinds = ", ".join(sorted({c.heat_profile for c in heated}))
+        lines.append(f"Heat: {len(heated):,} consumers on a CHP's heat network, {sum(c.annual_heat_kwh for c in heated) / 1000:,.0f} "
+                     f"MWh a year, BDEW SigLinDe {kinds} from the weather's temperature (each consumer's source says "
+                     f"where its figure comes from).")
     if not consumers:
         lines.append("No consumers.")
     elif derived:

@@ -40,6 +40,32 @@ COLUMNS: dict[str, str] = {
 }
 
 
+#: How tables and the report name a figure in a cell (its meaning is :data:`COLUMNS`).
+LABELS: dict[str, str] = {
+    "self_sufficiency": "self-sufficiency", "self_consumption": "self-consumption", "generation_kwh": "generation",
+    "demand_kwh": "demand", "import_kwh": "import", "export_kwh": "export", "shared_kwh": "shared energy",
+    "curtailed_kwh": "curtailed", "grid_losses_kwh": "grid losses", "max_line_loading_percent": "highest cable loading",
+    "max_trafo_loading_percent": "highest transformer loading", "min_vm_pu": "lowest voltage",
+    "max_vm_pu": "highest voltage", "non_converged_steps": "steps not converged", "grid_ok": "grid holds",
+    "co2_avoided_t": "CO2 avoided", "gini": "Gini of the savings", "savings_eur": "members' savings",
+    "capex_eur": "investment", "npv_eur": "NPV", "irr": "IRR", "simple_payback_years": "simple payback",
+    "annual_cost_eur": "yearly cost of electricity",
+}
+
+
+def label(figure: str) -> str:
+    """A figure's name for people: ``max_trafo_loading_percent`` -> ``highest transformer loading``,
+    ``bill_sdr_eur`` -> ``bills: the SDR pool``."""
+    if figure in LABELS:
+        return LABELS[figure]
+    if figure.startswith("bill_") and figure.endswith("_eur"):
+        from planner.model.study import SCHEME_LABELS
+
+        scheme = figure.removeprefix("bill_").removesuffix("_eur")
+        return f"bills: {SCHEME_LABELS.get(scheme, scheme)}"
+    return figure.replace("_", " ")
+
+
 def kpi_names() -> list[str]:
     """Every figure of a row: :data:`COLUMNS` and each scheme's bill."""
     from planner.model.study import SCHEME_LABELS

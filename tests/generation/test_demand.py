@@ -126,3 +126,18 @@ def test_heat_sums_in_any_time_zone(weather, timezone):
     heat = heat_kw([c], weather["temp_air"], timezone)
     assert np.isfinite(heat["a"]).all()
     assert heat["a"].sum() == pytest.approx(1000.0, rel=1e-9)
+
+
+def test_holidays_follow_the_site_s_country(weather):
+    """Finland's Independence Day (Friday 6 December 2019) is a Sunday for a Helsinki business
+    and a working Friday in Berlin: the country comes from the site's time zone."""
+    from planner.generation.demand import country_of
+
+    assert (country_of("Europe/Helsinki"), country_of("Europe/Berlin"), country_of("UTC")) == ("FI", "DE", "DE")
+    shop = consumer("shop", profile="G0", annual=10_000.0)
+    day = {}
+    for tz in ("Europe/Helsinki", "Europe/Berlin"):
+        kw = electricity_kw([shop], weather.index, tz)["shop"]
+        local = kw.index.tz_convert(tz)
+        day[tz] = kw[(local.month == 12) & (local.day == 6)].sum()
+    assert day["Europe/Helsinki"] < 0.75 * day["Europe/Berlin"]

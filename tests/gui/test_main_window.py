@@ -43,7 +43,7 @@ def test_layer_list_hides_layers(window, sample):
     window.layer_list.set_checked("cable", True)
     assert window.canvas.map_scene.layer("cable").isVisible()
     texts = [window.layer_list.item(i).text() for i in range(window.layer_list.count())]
-    assert "Cables (3,001)" in texts and "Buses (2,941)" in texts
+    assert "Cables (3,001, 1 derived)" in texts and "Buses (2,941, 1 derived)" in texts  # the energy centre's
 
 
 def test_selection_shows_the_inspector(window, sample):

@@ -35,7 +35,7 @@ def test_scenarios_are_edited_run_and_shown_side_by_side(window, qtbot, tmp_path
     headers = [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(dialog.model.columnCount())]
     assert headers[:3] == ["figure", "base", "no battery"]
     figures = [dialog.model.item(r, 0).text() for r in range(dialog.model.rowCount())]
-    assert "self_sufficiency" in figures and "npv_eur" in figures
+    assert "self-sufficiency" in figures and "NPV" in figures and "highest transformer loading" in figures
     assert load_project(path).scenarios == window.project.scenarios  # saved before the run
     dialog.grab().save(str(tmp_path / "scenarios.png"))
     dialog.close()

@@ -111,7 +111,7 @@ def test_the_report_compares_the_scenarios_on_one_page(village, tmp_path):
     page = next(t for t in texts if "Scenarios side by side" in t)
     for name in ("no battery", "MMR pool", "more PV", "base", "battery_kwh=0", "pv_scale=2, chp=false"):
         assert name in page, name
-    assert "self sufficiency" in page
+    assert "self-sufficiency" in page and "highest transformer loading" in page
     # without stored scenario results the report has its seven pages
     project = load_project(village)
     SetScenarios(SCENARIOS[:1]).do(project)
