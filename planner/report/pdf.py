@@ -56,11 +56,13 @@ def _table(page, rect, header, rows, widths=None, size=7.5):
     table.auto_set_font_size(False)
     table.set_fontsize(size)
     table.scale(1.0, 1.25)
+    header_lines = max(str(h).count("\n") + 1 for h in header)
     for (row, _), cell in table.get_celld().items():
         cell.set_edgecolor("#cccccc")
         if row == 0:
             cell.set_text_props(weight="bold")
             cell.set_facecolor("#eef3f9")
+            cell.set_height(cell.get_height() * header_lines)  # names wrapped over lines
     return ax
 
 
@@ -366,8 +368,10 @@ def _scenarios(project, table, name) -> Figure:
                          + (format_difference(r.figure, r[f"{n} - {BASE}"]) if n != BASE else ""))
         rows.append(cells)
     width = 0.7 / max(len(names), 1)
-    _table(page, (0.06, 0.06, 0.88, y - 0.08), ["figure"] + names, rows, widths=[0.24] + [width] * len(names),
-           size=7)
+    import textwrap
+
+    header = ["figure"] + [textwrap.fill(n, max(int(width * 100), 8)) for n in names]
+    _table(page, (0.06, 0.06, 0.88, y - 0.08), header, rows, widths=[0.24] + [width] * len(names), size=7)
     if len(table) > 5:
         page.text(0.06, 0.04, f"{len(table) - 5} more scenario(s) in NAME.scenarios/variants.parquet beside the project",
                   fontsize=7, color="#555")

@@ -47,7 +47,7 @@ LABELS: dict[str, str] = {
     "curtailed_kwh": "curtailed", "grid_losses_kwh": "grid losses", "max_line_loading_percent": "highest cable loading",
     "max_trafo_loading_percent": "highest transformer loading", "min_vm_pu": "lowest voltage",
     "max_vm_pu": "highest voltage", "non_converged_steps": "steps not converged", "grid_ok": "grid holds",
-    "co2_avoided_t": "CO2 avoided", "gini": "Gini of the savings", "savings_eur": "members' savings",
+    "co2_avoided_t": "CO2 avoided [t]", "gini": "Gini of the savings", "savings_eur": "members' savings",
     "capex_eur": "investment", "npv_eur": "NPV", "irr": "IRR", "simple_payback_years": "simple payback",
     "annual_cost_eur": "yearly cost of electricity",
 }
@@ -62,7 +62,8 @@ def label(figure: str) -> str:
         from planner.model.study import SCHEME_LABELS
 
         scheme = figure.removeprefix("bill_").removesuffix("_eur")
-        return f"bills: {SCHEME_LABELS.get(scheme, scheme)}"
+        short = {"bilateral+sdr": "contracts + SDR pool"}
+        return f"bills: {short.get(scheme) or SCHEME_LABELS.get(scheme, scheme)}"
     return figure.replace("_", " ")
 
 
