@@ -154,6 +154,35 @@ class EditingTools(QObject):
             return False
         return self.window.execute(UpdateEntity(kind, ident, geometry=Point(x, y)))
 
+    def import_profiles_dialog(self) -> bool:
+        """Import a CSV of load profiles (a year, a column each) as one undoable step."""
+        from planner.io.profiles_import import import_load_profiles
+        from planner.model import Project
+        from planner.model.commands import AddEntity, Batch
+
+        project = self.window.project
+        if project is None:
+            QMessageBox.information(self.window, "Import", "Make or open a project first.")
+            return False
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Import load profiles", str(self.window.path.parent) if self.window.path else str(Path.cwd()),
+            "Load profiles (*.csv);;All files (*)")
+        if not path:
+            return False
+        scratch = Project(project.name, project.site)  # nothing half-added when the file is refused
+        for existing in project.items("load_profile").values():
+            scratch._put(existing)
+        try:
+            report = import_load_profiles(scratch, path)
+        except PlannerError as exc:
+            QMessageBox.warning(self.window, "Cannot import", str(exc))
+            return False
+        added = [e for e in scratch.all_entities() if (e.KIND, e.id) not in project]
+        if not self.window.execute(Batch(f"Import {len(added)} load profiles", [AddEntity(e) for e in added])):
+            return False
+        QMessageBox.information(self.window, "Imported", report.describe() + " (View > People and money lists them)")
+        return True
+
     def import_dialog(self) -> bool:
         """Import parcels, buildings or streets from a file as one undoable step."""
         from planner.io.geography import KINDS, GeographyError, import_geography

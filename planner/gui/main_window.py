@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import parcels, buildings or streets…",
                                           lambda: self.editing.import_dialog())
+        self.import_profiles_action = self._action(file_menu, "Import &load profiles (CSV)…",
+                                                   lambda: self.editing.import_profiles_dialog())
         self.report_action = self._action(file_menu, "Export &report (PDF)…", lambda: self.run_tools.export_report())
         self.export_action = self._action(file_menu, "E&xport results (XLSX, GeoJSON, CSV) or the grid (JSON)…",
                                           lambda: self.run_tools.export_results())
@@ -166,12 +168,10 @@ class MainWindow(QMainWindow):
         """Place a unit where the map was clicked (see :class:`~planner.gui.editing.EditingTools`)."""
         return self.editing.place_unit(kind, x, y)
 
-    def delete_selected(self) -> bool:
-        """Remove the selected object."""
+    def delete_selected(self) -> bool:  # the selected object
         return self.editing.delete_selected()
 
-    def import_dialog(self) -> bool:
-        """Import parcels, buildings or streets as one undoable step."""
+    def import_dialog(self) -> bool:  # parcels, buildings or streets, one undo step
         return self.editing.import_dialog()
 
     @property

@@ -479,3 +479,34 @@ def test_a_new_project_s_site_is_clicked_on_a_map_of_the_town(qtbot, tmp_path, m
     (tmp_path / "empty.geojson").write_text('{"type": "FeatureCollection", "features": []}')
     assert not dialog.site_on_map_of(str(tmp_path / "empty.geojson"))
     assert dialog.message.text()
+
+
+def test_load_profiles_are_imported_in_one_undo_step_and_listed(window, small_project, tmp_path, monkeypatch):
+    """File > Import load profiles: a CSV's columns become load profiles (one undo step), listed in
+    People and money with a summary of their year; a bad file changes nothing and says why."""
+    from tests.io.test_profiles_import import year_csv
+
+    _open_copy(window, small_project, tmp_path)
+    year_csv(tmp_path / "meters.csv")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "meters.csv"), ""))
+    said = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: said.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: said.append(a[2]))
+    window.import_profiles_action.trigger()
+    assert {"H0-A", "bakery"} <= set(window.project.items("load_profile"))
+    assert "2 load profiles from meters.csv" in said[-1]
+    from planner.gui.tables import PeopleAndMoney
+
+    tables = PeopleAndMoney(window)
+    model = tables.tables["load_profile"].model
+    model.refresh()
+    texts = [model.data(model.index(r, c)) for r in range(model.rowCount()) for c in range(model.columnCount())]
+    assert any(isinstance(t, str) and t.startswith("35,136 values, 366 days") for t in texts)
+    window.undo_stack.undo()
+    assert "bakery" not in window.project.items("load_profile")
+    (tmp_path / "bad.csv").write_text("time,x\n2016-01-01 00:00,1\n2016-01-01 00:15,oops\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "bad.csv"), ""))
+    before = dict(window.project.items("load_profile"))
+    window.import_profiles_action.trigger()
+    assert "row 3: not a number" in said[-1]
+    assert dict(window.project.items("load_profile")) == before
