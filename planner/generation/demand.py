@@ -236,11 +236,12 @@ def load_profile_kw(consumer: Consumer, profile, index: pd.DatetimeIndex, timezo
     The profile's year is laid onto the simulated one by weekday and clock: its first step is
     midnight, local **standard** time, of a day of weekday ``profile.first_weekday`` (a
     profile's year has no clock change; SimBench's do not); the simulated year's first day
-    takes the first profile day of the same weekday, and days run on from there; past the profile's end it steps back by
-    whole weeks. So Mondays stay Mondays (a 2016 profile, which starts on a Friday as 2010
-    does, lies on a 2010 weather year day for day, its leap day's last day left over); the
-    shape is then scaled so the simulated year holds ``consumer.annual_kwh``. A coarser step
-    than the profile's takes the mean of its steps; a finer one repeats the value.
+    takes the first profile day of the same weekday, and days run on from there; past the
+    profile's end they step back by whole weeks. So Mondays stay Mondays (SimBench's 2016
+    starts on a Friday; on the DWD reference year, stamped 2019, a Tuesday, its first Tuesday,
+    5 January, opens the year); the shape is then scaled so the simulated year holds
+    ``consumer.annual_kwh``. A coarser step than the profile's takes the mean of its steps; a
+    finer one repeats the value.
     """
     values = np.asarray(profile.array(), dtype=float)
     step = _step(index)
