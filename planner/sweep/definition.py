@@ -7,7 +7,7 @@ A sweep is a TOML file (docs: the README's "Scenario sweeps")::
     samples = 32                 # latin_hypercube: variants; morris: trajectories
     seed = 1                     # the samples' random seed
     levels = 4                   # morris: grid levels of each parameter
-    resolution_minutes = 60      # 60 or 15
+    resolution_minutes = 60      # 60 or 15; default: the project's own step (study settings)
     kpi = "self_sufficiency"     # the tornado chart's KPI
 
     [parameters]
@@ -77,7 +77,7 @@ class Sweep:
     samples: int = 0
     seed: int = 0
     levels: int = 4
-    resolution_minutes: int = 60
+    resolution_minutes: int | None = None
     kpi: str = DEFAULT_KPI
     source: str = "sweep"
     morris_delta: float | None = None
@@ -177,8 +177,8 @@ def parse_sweep(raw: dict, source: str = "sweep") -> Sweep:
     design = head.get("design", "list" if "variants" in raw and "parameters" not in raw else "grid")
     if design not in DESIGNS:
         fail(f"design is one of {', '.join(DESIGNS)}, got {design!r}")
-    resolution = head.get("resolution_minutes", 60)
-    if resolution not in (60, 15):
+    resolution = head.get("resolution_minutes")
+    if resolution is not None and resolution not in (60, 15):
         fail(f"resolution_minutes is 60 or 15, got {resolution!r}")
     seed = head.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:

@@ -172,6 +172,7 @@ def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict],
 
     project_path = Path(project_path)
     base = load_project(project_path)
+    resolution = sweep.resolution_minutes or base.study.resolution_minutes  # (default: the project's step)
     variants = sweep.variants()
     if not variants:
         raise PlannerError(f"{sweep.source}: the sweep has no variants")
@@ -195,14 +196,14 @@ def prepare(project_path: str | Path, sweep: Sweep) -> tuple[object, list[dict],
     unreadable = {}
     for weather, project in weathers.items():  # read here: workers need no shared disk
         try:
-            simulate_generation(project, resolution_minutes=sweep.resolution_minutes, cache=cache)
+            simulate_generation(project, resolution_minutes=resolution, cache=cache)
         except (PlannerError, OSError) as error:
             unreadable[weather] = f"weather {weather!r}: {error}"
     from planner.io.app_runs import fingerprint
 
     # keyed by what a run reads from the project (not the file's bytes: its scenarios, or a save
     # that changed nothing else, do not make finished variants stale)
-    payload = Payload(project_path.read_bytes(), fingerprint(base), cache, catalogue, sweep.resolution_minutes)
+    payload = Payload(project_path.read_bytes(), fingerprint(base), cache, catalogue, resolution)
     return base, variants, payload, unreadable
 
 
@@ -236,7 +237,7 @@ def run_sweep(project_path: str | Path, sweep: Sweep, out_dir: str | Path, *, sc
     started = time.perf_counter()
     base, variants, payload, unreadable = prepare(project_path, sweep)
     seen: dict = {}
-    keys = [variant_key(payload.digest, v, sweep.resolution_minutes, _file_digest(v.get("weather", base.weather), seen))
+    keys = [variant_key(payload.digest, v, payload.resolution_minutes, _file_digest(v.get("weather", base.weather), seen))
             for v in variants]
     results: dict[str, dict] = {}
     for key, overrides in zip(keys, variants):
@@ -395,7 +396,7 @@ def _summary(sweep: Sweep, table: pd.DataFrame, base, payload: Payload, seconds:
         "variants": int(len(table)), "done": int((table.status == "done").sum()), "failed": int(len(failed)),
         "not_run": int((table.status == "not run").sum()), "from_cache": int(table.from_cache.sum()),
         "ran_now": state.ran, "cancelled": cancelled, "seconds": round(seconds, 2), "ran_on": where,
-        "resolution_minutes": sweep.resolution_minutes, "planner_version": __version__,
+        "resolution_minutes": payload.resolution_minutes, "planner_version": __version__,
         "failures": [{"variant": int(r.variant), "overrides": r.label, "error": r.error} for r in failed.itertuples()],
         "columns": {c: d for c, d in _column_docs().items() if c in table.columns},
     }

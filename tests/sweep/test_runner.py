@@ -102,6 +102,14 @@ def test_the_cache_runs_only_what_is_new(village, tmp_path):
     # another resolution is another variant
     quarter = run_sweep(village, listed(VARIANTS[:1], resolution_minutes=15), out, serial=True)
     assert quarter.summary["ran_now"] == 1
+    # a sweep file that names no step takes the project's own (a 15-minute project: 15 minutes)
+    import dataclasses
+
+    project = load_project(village)
+    project.study = dataclasses.replace(project.study, resolution_minutes=15)
+    save_project(project, village)
+    own = run_sweep(village, listed(VARIANTS[:1]), out, serial=True)
+    assert own.summary["resolution_minutes"] == 15 and own.summary["from_cache"] == 0
 
 
 def _wait_for(predicate, seconds: float, what: str):
