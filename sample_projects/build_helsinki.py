@@ -45,7 +45,7 @@ Assumptions (editable in the project; each object's ``source`` says so; drawn da
   fees (``community_grid``): the community owns the grid the plan lays out.
 - Grid electricity 70 g CO2/kWh (assumed from Finland's mix of 2023, about 60-80 g: Statistics
   Finland, Fingrid), not the German default.
-- Scenarios: without the CHP, a 500 kWh shared battery, half the PV, the MMR pool.
+- Scenarios: without the CHP, a 300 kWh shared battery, half the PV, the MMR pool.
 """
 
 from __future__ import annotations
@@ -209,9 +209,8 @@ def add_scenarios(project) -> None:
 
     project.scenarios = (
         Scenario("without the CHP", {"chp": False}, "the block's CHP left out (its heat from boilers)"),
-        Scenario("with a battery", {"battery_kwh": 500}, "a 500 kWh / 250 kW shared battery at the CHP's "
-                                                          "connection, whose cable does not hold both (see the grid "
-                                                          "checks: size the grid again with it)"),
+        Scenario("with a battery", {"battery_kwh": 300}, "a 300 kWh / 150 kW shared battery at the busbar of "
+                                                          "the station that serves the CHP"),
         Scenario("half the PV", {"pv_scale": 0.5}, "every rooftop array at half its peak power"),
         Scenario("MMR pool", {"benefit_scheme": "mmr"}, "the members' benefit under the mid-market-rate pool"),
     )

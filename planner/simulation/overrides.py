@@ -146,14 +146,26 @@ def _battery(variant: Variant, name: str, kwh: float) -> None:
 
 
 def _community_site(project: Project):
-    """Where a community unit goes: a CHP's place, else the low-voltage side of the first
-    transformer, else the project's site without a bus."""
+    """Where a community unit goes: the busbar of the station that serves a CHP's bus (a
+    community battery stands at the substation, not on a house connection), else the CHP's own
+    place, else the busbar of the station with the most consumers behind it, else the project's
+    site without a bus."""
+    from collections import Counter
+
+    buses = project.items("bus")
+    stations = [(t, buses[t.lv_bus]) for t in sorted(project.items("transformer").values(), key=lambda t: t.id)
+                if t.lv_bus in buses]
     for chp in sorted(project.items("chp_unit").values(), key=lambda u: u.id):
+        zone = buses[chp.bus_id].zone if chp.bus_id in buses else None
+        for trafo, busbar in stations:
+            if zone is not None and busbar.zone == zone:
+                return busbar.geometry, busbar.id, f"the busbar of {trafo.describe()}, which serves {chp.describe()}"
         return chp.geometry, chp.bus_id, f"the site of {chp.describe()}"
-    for trafo in sorted(project.items("transformer").values(), key=lambda t: t.id):
-        bus = project.items("bus").get(trafo.lv_bus)
-        if bus is not None:
-            return bus.geometry, bus.id, f"the low-voltage busbar of {trafo.describe()}"
+    if stations:
+        served = Counter(buses[c.bus_id].zone for c in project.items("consumer").values() if c.bus_id in buses)
+        trafo, busbar = max(stations, key=lambda s: served.get(s[1].zone, 0))  # ties: the first by id
+        return busbar.geometry, busbar.id, f"the low-voltage busbar of {trafo.describe()}, the station with the most " \
+                                           f"consumers"
     return None, None, "the site, without a grid bus"
 
 

@@ -149,3 +149,22 @@ def test_a_parameter_the_project_cannot_take_is_refused():
     with pytest.raises(PlannerError, match="chp_kw: the project has no CHP unit"):
         ov.apply(no_chp, {"chp_kw": 10})
     assert ov.check({"pv_share": 0.3, "oops": 1}) == [f"unknown parameter 'oops'; known: {', '.join(ov.PARAMETERS)}"]
+
+
+def test_an_added_battery_stands_at_a_station_busbar():
+    """battery_kwh on a project without a shared battery: at the busbar of the station that serves
+    the CHP (not on the CHP's house connection), else at the station with the most consumers."""
+    from planner.model.commands import RemoveEntity, UpdateEntity
+
+    base = make_runnable_project()
+    RemoveEntity("battery", "bat1").do(base)
+    UpdateEntity("bus", "lv", zone="feeder 1").do(base)  # the station's busbar, in the CHP bus's zone
+    variant = ov.apply(base, {"battery_kwh": 80})
+    added = variant.project.get("battery", "battery-variant")
+    assert (added.bus_id, added.capacity_kwh, added.power_kw) == ("lv", 80.0, 40.0)
+    assert "which serves CHP unit 'Bakery CHP'" in variant.notes[0]
+    RemoveEntity("chp_unit", "chp1").do(base)
+    no_chp = ov.apply(base, {"battery_kwh": 80})
+    assert no_chp.project.get("battery", "battery-variant").bus_id == "lv"
+    assert "the station with the most consumers" in " ".join(no_chp.notes)
+    assert not variant.project.validate() and not no_chp.project.validate()
