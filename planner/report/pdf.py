@@ -371,7 +371,10 @@ def _scenarios(project, table, name) -> Figure:
     import textwrap
 
     header = ["figure"] + [textwrap.fill(n, max(int(width * 100), 8)) for n in names]
-    _table(page, (0.06, 0.06, 0.88, y - 0.08), header, rows, widths=[0.24] + [width] * len(names), size=7)
+    # a column holds about 120 characters per page width at 7 pt: smaller type for a large plan's figures
+    longest = max((len(c) for r in rows for c in r[1:]), default=0)
+    size = max(5.0, min(7.0, 7.0 * width * 120 / max(longest, 1)))
+    _table(page, (0.06, 0.06, 0.88, y - 0.08), header, rows, widths=[0.24] + [width] * len(names), size=size)
     if len(table) > 5:
         page.text(0.06, 0.04, f"{len(table) - 5} more scenario(s) in NAME.scenarios/variants.parquet beside the project",
                   fontsize=7, color="#555")
