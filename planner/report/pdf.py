@@ -234,7 +234,7 @@ def _grid(res, name) -> Figure:
                              f"{limit_name} {limit:g}", "BROKEN" if broken else "holds", str(r.time)[:16]))
     page.text(0.06, 0.49, "The worst elements of the year against their limits", fontsize=10, weight="bold")
     _table(page, (0.06, 0.06, 0.88, 0.41), ["element", "id", "figure", "value", "limit", "", "when"], rows,
-           widths=[0.11, 0.22, 0.16, 0.09, 0.15, 0.08, 0.19], size=7)
+           widths=[0.09, 0.30, 0.14, 0.08, 0.13, 0.07, 0.19], size=7)  # ids of laid-out cables are long
     return page
 
 
