@@ -60,16 +60,26 @@ class MemberPrices:
         return cls(np.broadcast_to(_col(pb, T)[:, None], (T, n)), np.broadcast_to(_col(ps, T)[:, None], (T, n)),
                    np.broadcast_to(_col(shared_charge, T)[:, None], (T, n)), np.zeros(n))
 
+    @property
+    def one_tariff(self) -> bool:
+        """One tariff for all: the prices are broadcasts of one column."""
+        return bool(self.buy.ndim == 2 and self.buy.strides[1] == 0 and self.sell.strides[1] == 0
+                    and self.buy.shape[1])
+
     def reference(self, d: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The step's reference prices: buyers' deficit-weighted mean import price, sellers'
         surplus-weighted mean export price (plain means where nobody buys or sells)."""
-        if self.buy.ndim == 2 and self.buy.strides[1] == 0 and self.sell.strides[1] == 0 and self.buy.shape[1]:
+        if self.one_tariff:
             return self.buy[:, 0].copy(), self.sell[:, 0].copy()  # one tariff: its prices are the means
-        D, S = d.sum(axis=1), s.sum(axis=1)
-        pb = np.where(D > 0, np.divide((self.buy * d).sum(axis=1), D, out=np.zeros_like(D), where=D > 0),
-                      self.buy.mean(axis=1))
-        ps = np.where(S > 0, np.divide((self.sell * s).sum(axis=1), S, out=np.zeros_like(S), where=S > 0),
-                      self.sell.mean(axis=1))
+        return self.reference_from_sums(d.sum(axis=1), s.sum(axis=1), (self.buy * d).sum(axis=1),
+                                        (self.sell * s).sum(axis=1))
+
+    def reference_from_sums(self, D, S, priced_d, priced_s) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`reference` from the step's deficit D, surplus S, sum buy_i d_i and sum sell_i s_i."""
+        if self.one_tariff:
+            return self.buy[:, 0].copy(), self.sell[:, 0].copy()
+        pb = np.where(D > 0, np.divide(priced_d, D, out=np.zeros_like(D), where=D > 0), self.buy.mean(axis=1))
+        ps = np.where(S > 0, np.divide(priced_s, S, out=np.zeros_like(S), where=S > 0), self.sell.mean(axis=1))
         return pb, ps
 
 
@@ -97,8 +107,7 @@ class SchemeResult:
     def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None,
                    prices: MemberPrices | None = None) -> "SchemeResult":
         """A result from each member's net cost per step (months summed at once) and the grid side."""
-        months = _local(b.index).to_period("M")
-        starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+        months, starts = _months(b.index)
         if prices is not None and np.any(prices.fixed_per_month):
             cost = cost.copy()  # each month's fixed charge falls on its first step
             cost[starts] += prices.fixed_per_month[None, :]
@@ -162,26 +171,43 @@ def net_metering(b: Balance, pb, px=None, period: str = "month") -> SchemeResult
     if period not in ("month", "year"):
         raise ValueError(f"net metering period is month or year, got '{period}'")
     prices = _prices(b, pb, px)
-    local = _local(b.index)
-    months, key = local.to_period("M"), local.to_period("M" if period == "month" else "Y")
-    bounds = list(np.flatnonzero(np.r_[True, months[1:] != months[:-1]])) + [len(b.index)] if len(months) else [0]
-    cost = np.zeros_like(b.load)
-    sums, count = None, 0  # per member over the period so far: net, deficit, surplus, priced deficit and surplus, prices
-    for a, z in zip(bounds[:-1], bounds[1:]):  # calendar months are contiguous slices
+    months, starts = _months(b.index)
+    sums = []
+    for a, z in zip(starts, [*starts[1:], len(b.index)]):  # calendar months are contiguous slices
         rows = slice(a, z)
         d, s = b.deficit[rows], b.surplus[rows]
-        part = np.stack([(b.load[rows] - b.generation[rows]).sum(axis=0), d.sum(axis=0), s.sum(axis=0),
-                         (prices.buy[rows] * d).sum(axis=0), (prices.sell[rows] * s).sum(axis=0),
-                         prices.buy[rows].sum(axis=0), prices.sell[rows].sum(axis=0)])
-        sums, count = (part, z - a) if sums is None else (sums + part, count + (z - a))
-        if z < len(b.index) and key[z] == key[z - 1]:
+        sums.append(np.stack([(b.load[rows] - b.generation[rows]).sum(axis=0), d.sum(axis=0), s.sum(axis=0),
+                              (prices.buy[rows] * d).sum(axis=0), (prices.sell[rows] * s).sum(axis=0),
+                              prices.buy[rows].sum(axis=0), prices.sell[rows].sum(axis=0)]))
+    cost = np.zeros_like(b.load)
+    for end, _, bill in _netting(b.index, months, starts, sums, period):
+        cost[end] = bill
+    return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1), prices=prices)
+
+
+def _months(index: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray]:
+    """Each step's calendar month (wall-clock) and the first step of each month."""
+    months = _local(index).to_period("M")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, dtype=np.int64)
+    return months, starts
+
+
+def _netting(index, months, starts, sums, period):
+    """Net metering's bills from each calendar month's sums per member (rows: net use L - G,
+    deficit, surplus, priced deficit, credited surplus, import prices, credit prices): for each
+    period, its last step, its last month's position and each member's bill."""
+    key = months if period == "month" else _local(index).to_period("Y")
+    ends = [*starts[1:], len(index)]
+    total, count = None, 0
+    for m, (a, z) in enumerate(zip(starts, ends)):
+        total, count = (sums[m].copy(), z - a) if total is None else (total + sums[m], count + (z - a))
+        if z < len(index) and key[z] == key[z - 1]:
             continue  # the period goes on into the next month
-        total, dw, sw, bd, ss, buy_sum, sell_sum = sums
+        net, dw, sw, bd, ss, buy_sum, sell_sum = total
         buy = np.where(dw > 0, np.divide(bd, dw, out=np.zeros_like(dw), where=dw > 0), buy_sum / (count or 1))
         sell = np.where(sw > 0, np.divide(ss, sw, out=np.zeros_like(sw), where=sw > 0), sell_sum / (count or 1))
-        cost[z - 1] = buy * np.maximum(total, 0.0) - sell * np.maximum(-total, 0.0)
-        sums = None
-    return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1), prices=prices)
+        yield z - 1, m, buy * np.maximum(net, 0.0) - sell * np.maximum(-net, 0.0)
+        total = None
 
 
 def sdr_prices(S, D, pb, ps):
@@ -312,8 +338,9 @@ def bilateral(b: Balance, contracts: Sequence[ContractTerms], pb, ps=None,
     for c in sorted(contracts, key=lambda c: (c.priority, c.id)):
         i, j = position[c.seller], position[c.buyer]
         amount = np.minimum(s[:, i], d[:, j])
-        if c.cap_kwh is not None:
-            amount = np.diff(np.minimum(np.cumsum(amount), c.cap_kwh), prepend=0.0)
+        if c.cap_kwh is not None:  # what the cap leaves after the steps before
+            before = np.minimum(np.r_[0.0, np.cumsum(amount)[:-1]], c.cap_kwh)
+            amount = np.maximum(np.minimum(amount, c.cap_kwh - before), 0.0)
         s[:, i] -= amount
         d[:, j] -= amount
         charge = prices.shared_charge[:, j] * amount
@@ -371,14 +398,15 @@ def allocation(b: Balance, pb, ps=None, keys: dict[str, float] | None = None,
 
 def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] = (),
                 static_keys: dict[str, float] | None = None, net_metering_credit=None,
-                baseline: Balance | None = None) -> dict[str, SchemeResult]:
+                baseline: Balance | None = None, compiled: bool = True) -> dict[str, SchemeResult]:
     """Every scheme on the same balance, for comparison side by side.
 
     ``pb`` is a :class:`MemberPrices` (each member on its tariff) or an import price for all
     with ``ps`` the export price. ``baseline`` is the balance without generation or storage for
     the grid-only scheme (by default ``b``'s load): a battery's charging is no consumption a
     member would buy without it. ``net_metering_credit`` replaces the export price as the credit
-    for net excess under net metering.
+    for net excess under net metering. ``compiled=False`` runs the scheme functions one by one
+    (the readable reference the compiled loops are tested against).
     """
     prices = _prices(b, pb, ps)
     credit = prices if net_metering_credit is None else MemberPrices(
@@ -390,6 +418,8 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
         static_keys = {m: (float(v / total) if total > 0 else 1.0 / len(b.members))
                        for m, v in zip(b.members, load)}
     base = baseline if baseline is not None else b
+    if compiled:
+        return _compiled_schemes(b, base, prices, credit, contracts, static_keys)
     capped = any(c.cap_kwh is not None for c in contracts)  # an annual cap ties the months together
     results = [
         by_month(grid_only, base, prices), by_month(net_billing, b, prices),
@@ -402,13 +432,109 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
     return {r.name: r for r in results}
 
 
+def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: MemberPrices,
+                      contracts: Sequence[ContractTerms], static_keys: dict[str, float]) -> dict[str, SchemeResult]:
+    """:func:`all_schemes` by the compiled loops of :mod:`planner.community._kernels`: the same
+    formulas, in a few passes over the members' generation and load."""
+    from planner.community import _kernels as K
+
+    T, n = b.load.shape
+    G, L = np.asarray(b.generation, dtype=float), np.asarray(b.load, dtype=float)
+    months, starts = _months(b.index)
+    block = 256
+    k = np.array([static_keys.get(m, 0.0) for m in b.members], dtype=float)
+    if not np.isclose(k.sum(), 1.0):
+        raise ValueError(f"static allocation keys must sum to 1, got {k.sum():g}")
+    # contracts first, in priority order: their flows, and the surplus and deficit they leave
+    ordered = sorted(contracts, key=lambda c: (c.priority, c.id))
+    position = {m: i for i, m in enumerate(b.members)}
+    seller = np.array([position[c.seller] for c in ordered], dtype=np.int64)
+    buyer = np.array([position[c.buyer] for c in ordered], dtype=np.int64)
+    touched = np.unique(np.r_[seller, buyer])
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[touched] = np.arange(len(touched))
+    s2, d2, extra = (np.zeros((T, len(touched))) for _ in range(3))
+    contract_charges = np.zeros(T)
+    traded = np.zeros(len(ordered))
+    K.contract_flows(G, L, prices.shared_charge, seller, buyer, np.array([c.price for c in ordered], dtype=float),
+                     np.array([-1.0 if c.cap_kwh is None else c.cap_kwh for c in ordered], dtype=float),
+                     slot, s2, d2, extra, contract_charges, traded)
+    sums = np.empty((T, K.STEP_SUMS))
+    K.step_sums(G, L, prices.buy, prices.sell, slot, s2, d2, block, sums)
+    S, D, S2, D2 = sums[:, 0], sums[:, 1], sums[:, 6], sums[:, 7]
+    pb_ref, ps_ref = prices.reference_from_sums(D, S, sums[:, 2], sums[:, 3])
+    pb_ref2, ps_ref2 = prices.reference_from_sums(D2, S2, sums[:, 8], sums[:, 9])
+    alloc_static = np.empty(T)
+    K.static_allocated(G, L, k, S, block, alloc_static)
+    shared, shared2 = np.minimum(S, D), np.minimum(S2, D2)
+    ratio = np.minimum(1.0, np.divide(S, D, out=np.ones_like(S), where=D > 0))
+    f = np.column_stack([S, D, np.divide(shared, D, out=np.zeros_like(S), where=D > 0),
+                         np.divide(shared, S, out=np.zeros_like(S), where=S > 0),
+                         np.divide(shared2, D2, out=np.zeros_like(S), where=D2 > 0),
+                         np.divide(shared2, S2, out=np.zeros_like(S), where=S2 > 0),
+                         ratio, alloc_static, D * ratio])
+    sdr_sell, sdr_buy = sdr_prices(S, D, pb_ref, ps_ref)
+    mmr_sell, mmr_buy = mmr_prices(S, D, pb_ref, ps_ref)
+    sdr2_sell, sdr2_buy = sdr_prices(S2, D2, pb_ref2, ps_ref2)
+    mid = (pb_ref + ps_ref) / 2.0
+    p_int = np.column_stack([sdr_sell, mid, np.zeros(T), sdr2_sell, mid, mid])
+    M = len(starts)
+    monthly = np.zeros((len(K.SCHEMES), M, n))
+    step_total, grid = np.empty((T, len(K.SCHEMES))), np.empty((T, len(K.SCHEMES)))
+    charges = np.empty((T, 4))
+    consumption, allocated, net = np.zeros((M, n)), np.zeros((2, M, n)), np.zeros((M, K.NET_SUMS, n))
+    K.member_costs(G, L, np.asarray(base.load, dtype=float), prices.buy, prices.sell, prices.shared_charge,
+                   credit.sell, starts.astype(np.int64), k, slot, s2, d2, extra, f, p_int,
+                   monthly, step_total, grid, charges, consumption, allocated, net)
+    grid[:, 5] += contract_charges  # what contract energy pays in charges leaves the community
+
+    def result(name, column, costs, details=None):
+        return _from_months(name, b, months, starts, costs, step_total[:, column].copy(), grid[:, column].copy(),
+                            prices, details)
+
+    pool = {"reference_buy": pb_ref, "reference_sell": ps_ref, "shared_charges": charges[:, 0]}
+    zero = np.zeros(T)
+    out = [result("grid_only", 0, monthly[0], {"consumption_kwh": consumption.sum(axis=0)}),
+           result("net_billing", 1, monthly[1])]
+    for period in ("month", "year"):
+        costs, totals = np.zeros((M, n)), np.zeros(T)
+        for end, m, bill in _netting(b.index, months, starts, net, period):
+            costs[m] = bill
+            totals[end] = bill.sum()
+        out.append(_from_months(f"net_metering_{period}ly", b, months, starts, costs, totals, totals.copy(), prices))
+    out += [result("sdr", 2, monthly[2], {"p_internal": sdr_sell, "p_sell": sdr_sell, "p_buy": sdr_buy, **pool}),
+            result("mmr", 3, monthly[3], {"p_internal": mid, "p_sell": mmr_sell, "p_buy": mmr_buy, **pool}),
+            result("bill_sharing", 4, monthly[4], {"p_internal": zero, "p_sell": zero, "p_buy": zero, **pool})]
+    traded_kwh = {}
+    for c, amount in zip(ordered, traded):
+        traded_kwh[c.id or f"{c.seller}->{c.buyer}"] = float(amount)
+    out.append(result("bilateral+sdr", 5, monthly[5], {
+        "p_internal": sdr2_sell, "p_sell": sdr2_sell, "p_buy": sdr2_buy, "reference_buy": pb_ref2,
+        "reference_sell": ps_ref2, "shared_charges": charges[:, 1], "traded_kwh": traded_kwh}))
+    for j, (name, column) in enumerate((("allocation_static", 6), ("allocation_dynamic", 7))):
+        out.append(result(name, column, monthly[column], {"allocated_kwh_per_member": allocated[j].sum(axis=0),
+                                                          "p_internal": mid, "shared_charges": charges[:, 2 + j]}))
+    return {r.name: r for r in out}
+
+
+def _from_months(name, b: Balance, months, starts, costs, step_total, grid, prices: MemberPrices,
+                 details=None) -> SchemeResult:
+    """A result from each member's cost per month; each month's fixed charges fall on its first
+    step, as :meth:`SchemeResult.from_costs` puts them."""
+    if np.any(prices.fixed_per_month) and len(starts):
+        costs = costs + prices.fixed_per_month[None, :]
+        step_total[starts] += prices.fixed_per_month.sum()
+        grid[starts] += prices.fixed_per_month.sum()
+    monthly = pd.DataFrame(costs, index=months[starts], columns=b.members)
+    return SchemeResult(name, b.index, b.members, step_total, monthly, grid, details or {})
+
+
 def by_month(scheme: Callable, b: Balance, prices: MemberPrices):
     """``scheme(b, prices)`` computed a calendar month at a time and joined: the same result for
     every scheme whose steps are settled apart (all but yearly netting and capped contracts),
     with temporaries of a month's size instead of a year's (several times faster for a thousand
     members). A scheme function may return a list of results (:func:`pools`): so does this."""
-    months = _local(b.index).to_period("M")
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, int)
+    _, starts = _months(b.index)
     if len(starts) <= 1:
         return scheme(b, prices)
     bounds = list(starts) + [len(b.index)]

@@ -83,20 +83,22 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     For a coalition, the pooled grid bill is pb max(D_S - S_S, 0) - ps max(S_S - D_S, 0) per step;
     alone each member pays pb d_i - ps s_i. v(S) = sum alone - pooled = (pb - ps) sum_t min(S_S, D_S).
     """
-    s = np.maximum(generation - load, 0.0)
-    d = np.maximum(load - generation, 0.0)
+    # d_i - s_i = L_i - G_i: members as rows (adding a member to a coalition adds one contiguous row)
+    net = np.subtract(load, generation, order="F").T
     # steps where nobody has a surplus (or nobody a deficit) add nothing to any coalition
-    active = (s.sum(axis=1) > 0) & (d.sum(axis=1) > 0)
-    s, d = np.ascontiguousarray(s[active]), np.ascontiguousarray(d[active])
+    active = (net < 0).any(axis=0) & (net > 0).any(axis=0)
+    net_rows = np.ascontiguousarray(net[:, active])
+    del net
 
     def value(mask: np.ndarray) -> float:
-        return float((pb - ps) * np.minimum(s[:, mask].sum(axis=1), d[:, mask].sum(axis=1)).sum())
+        rows = net_rows[mask]
+        return float((pb - ps) * np.minimum(np.maximum(-rows, 0.0).sum(axis=0),
+                                            np.maximum(rows, 0.0).sum(axis=0)).sum())
 
     # min(S, D) = (S + D - |S - D|) / 2, and sum_t (S + D) of a coalition is the sum of its
     # members' totals: one running sum of each ordering's net deficit d - s is all a sampled
-    # ordering needs (members as rows: adding a member adds one contiguous row).
-    net_rows = np.ascontiguousarray((d - s).T)
-    totals = (s + d).sum(axis=0)
+    # ordering needs.
+    totals = np.abs(net_rows).sum(axis=1)
     row_sums = np.empty(net_rows.shape[0])
 
     def marginal(order: np.ndarray) -> np.ndarray:

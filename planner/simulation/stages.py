@@ -328,13 +328,21 @@ def settle(project: Project, d: Dispatch) -> Settlement:
     balance = Balance(index, d.members, d.generation.to_numpy(), d.load.to_numpy())
     plan = member_prices(project, d.members, index)
     prices = plan.prices
-    pb = float(np.average(prices.buy, weights=np.maximum(balance.load, 1e-12)))
-    ps = float(np.average(prices.sell, weights=np.maximum(balance.generation, 1e-12)))
+    pb, ps = _weighted_mean(prices.buy, balance.load), _weighted_mean(prices.sell, balance.generation)
     contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
                  for c in project.items("contract").values()]
-    baseline = Balance(index, d.members, np.zeros_like(balance.load), d.consumption.to_numpy())
+    baseline = Balance(index, d.members, np.zeros(balance.load.shape), d.consumption.to_numpy())
     schemes = all_schemes(balance, prices, contracts=contracts, baseline=baseline)
     return Settlement(balance, plan, schemes, (pb, ps))
+
+
+def _weighted_mean(price: np.ndarray, weight: np.ndarray) -> float:
+    """The mean of ``price`` weighted by ``weight`` (both per step and member; the plain mean where
+    the weights are all zero), with no temporary of their size."""
+    total = float(weight.sum())
+    if total <= 0:
+        return float(price.mean()) if price.size else 0.0
+    return float(np.einsum("ij,ij->", price, weight)) / total
 
 
 def shapley_stage(s: Settlement, samples: int) -> ShapleyResult:

@@ -163,3 +163,46 @@ def test_grid_only_net_billing_and_net_metering_against_a_hand_calculation():
     assert monthly.monthly().loc[:, "anna"].tolist() == pytest.approx([-0.1, -0.3])
     # yearly: Anna 5 - 9 = -4 (credit 0.40), Ben 6 (1.80)
     assert net_metering(b, 0.30, 0.10, "year").member_bills().to_dict() == pytest.approx({"anna": -0.4, "ben": 1.8})
+
+
+@pytest.mark.parametrize("one_tariff", [False, True])
+@pytest.mark.parametrize("with_contracts", [False, True])
+def test_compiled_schemes_equal_the_scheme_functions(one_tariff, with_contracts):
+    """all_schemes' compiled loops give what the scheme functions give one by one: every member's
+    monthly bill, every step's total and grid side, every detail. Quarter hours over the spring
+    clock change and three month ends; members on their own tariffs with fixed charges and charges
+    on shared energy; capped and uncapped contracts in priority order; a net metering credit."""
+    from planner.community.settlement import MemberPrices
+
+    rng = np.random.default_rng(11)
+    T, n = 4 * 24 * 70, 9
+    index = pd.date_range("2019-01-20", periods=T, freq="15min", tz="Europe/Berlin")
+    gen = np.asfortranarray(rng.uniform(0, 3, (T, n)) * (rng.uniform(size=(1, n)) > 0.4))
+    load = rng.uniform(0, 2, (T, n))
+    gen[:, -1] = load[:, -1] = 0.0
+    b = Balance(index, [f"m{i}" for i in range(n)], gen, load)
+    baseline = Balance(index, b.members, np.zeros((T, n)), load * 1.1)
+    if one_tariff:
+        prices = MemberPrices.uniform(0.40, 0.08, T, n, 0.05)
+    else:
+        prices = MemberPrices(rng.uniform(0.3, 0.45, (T, n)), rng.uniform(0.05, 0.1, (T, n)),
+                              rng.uniform(0.0, 0.1, (T, n)), rng.uniform(5, 10, n))
+    contracts = [ContractTerms("m0", "m1", 0.2, 1, 50.0, "k1"), ContractTerms("m2", "m1", 0.25, 2, None, "k2"),
+                 ContractTerms("m0", "m3", 0.21, 2, None, "")] if with_contracts else []
+    reference = all_schemes(b, prices, contracts=contracts, baseline=baseline, net_metering_credit=0.03,
+                            compiled=False)
+    compiled = all_schemes(b, prices, contracts=contracts, baseline=baseline, net_metering_credit=0.03)
+    assert list(compiled) == list(reference)
+    for name, r in reference.items():
+        c = compiled[name]
+        assert list(c.monthly_cost.index) == list(r.monthly_cost.index), name
+        np.testing.assert_allclose(c.monthly_cost.to_numpy(), r.monthly_cost.to_numpy(), rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(c.step_total, r.step_total, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(c.grid_net_cost, r.grid_net_cost, rtol=1e-10, atol=1e-12)
+        assert set(c.details) == set(r.details), name
+        for key, value in r.details.items():
+            if isinstance(value, dict):
+                assert c.details[key] == pytest.approx(value, rel=1e-10, abs=1e-9), (name, key)
+            else:
+                np.testing.assert_allclose(c.details[key], value, rtol=1e-10, atol=1e-12, err_msg=f"{name} {key}")
+        assert c.books_gap() < 1e-9, name
