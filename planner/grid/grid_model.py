@@ -9,6 +9,8 @@ losses as "other").
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +63,25 @@ class GridModel:
     trafo3w_rows: np.ndarray = None  # (n, 3) internal branch rows: hv-star, star-mv, star-lv
     trafo3w_index: pd.Index = None
     trafo3w_rating: np.ndarray = None  # (n, 3) vn_kv / sn_mva per winding, for current loading
+
+    @functools.cached_property
+    def figures(self) -> dict:
+        """Factors from per-unit branch currents to the results: each end's current in kA
+        (``scale_f``, ``scale_t``), line loading per kA (100 / rated current), transformer loading
+        per kA at the HV and LV end and per winding of three-winding ones, and which branches
+        are lines or transformers (the others' losses are summed apart)."""
+        base = self.base_mva / math.sqrt(3.0)
+        counted = np.zeros(len(self.f_bus), dtype=np.bool_)
+        for rows in (self.line_rows, self.trafo_rows, self.trafo3w_rows.ravel()):
+            counted[rows[rows >= 0]] = True
+        per_trafo = math.sqrt(3.0) * 100.0 / self.trafo_scale
+        return {"scale_f": np.ascontiguousarray(base / self.base_kv_f, dtype=float),
+                "scale_t": np.ascontiguousarray(base / self.base_kv_t, dtype=float),
+                "line": np.ascontiguousarray(100.0 / self.line_i_max_ka, dtype=float),
+                "trafo_hv": np.ascontiguousarray(self.trafo_vn[:, 0] * per_trafo, dtype=float),
+                "trafo_lv": np.ascontiguousarray(self.trafo_vn[:, 1] * per_trafo, dtype=float),
+                "trafo3w": np.ascontiguousarray(self.trafo3w_rating * math.sqrt(3.0) * 100.0, dtype=float),
+                "counted": counted}
 
 
 def build_model(net) -> GridModel:

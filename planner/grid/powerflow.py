@@ -27,6 +27,7 @@ The network model itself is :mod:`planner.grid.grid_model`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -141,27 +142,34 @@ def _step_hours(index: pd.DatetimeIndex, resolution_minutes: float | None, where
     return common / 3.6e12
 
 
-def _injection_matrix(model: GridModel, profiles: Profiles):
-    """Sparse map from the driven values' change against static to bus injections [p.u.]."""
-    import scipy.sparse as sp
-
+def _injections(model: GridModel, profiles: Profiles):
+    """How each driven column changes a PQ bus's injection [p.u.]: the bus's position among the
+    PQ buses (-1: none, out of service, or a slack bus), the factor per MW or Mvar (complex: j for
+    reactive power), and the column's static value the net holds."""
     net = model.net
-    rows, cols, data, static = [], [], [], []
-    for j, (element, variable, idx) in enumerate(profiles.columns):
-        row = net[element].loc[idx]
-        in_service = bool(row.in_service)
-        scaling = float(row.get("scaling", 1.0)) if in_service else 0.0
-        static.append(float(row[variable]))
-        b = model.bus_lookup[model.bus_index.get_loc(int(row.bus))]
-        if b < 0 or scaling == 0.0:
-            continue
-        factor = -_LOAD_SIGN[element] * scaling / model.base_mva
-        rows.append(b)
-        cols.append(j)
-        data.append(factor if variable == "p_mw" else 1j * factor)
-    matrix = sp.csr_matrix((np.asarray(data, dtype=complex), (rows, cols)),
-                           shape=(model.n_bus, len(profiles.columns)))
-    return matrix, np.asarray(static, dtype=float)
+    n = len(profiles.columns)
+    position = np.full(n, -1, dtype=np.int64)
+    factor = np.zeros(n, dtype=complex)
+    static = np.zeros(n)
+    pq_position = np.full(model.n_bus, -1, dtype=np.int64)
+    pq_position[model.pq] = np.arange(len(model.pq))
+    by_element: dict[str, list[int]] = {}
+    for j, (element, _, _) in enumerate(profiles.columns):
+        by_element.setdefault(element, []).append(j)
+    for element, js in by_element.items():
+        table = net[element].loc[[profiles.columns[j][2] for j in js]]
+        on = table.in_service.astype(bool).to_numpy()
+        scaling = (table["scaling"].astype(float).to_numpy() if "scaling" in table else np.ones(len(js))) * on
+        buses = model.bus_lookup[model.bus_index.get_indexer(table.bus)]
+        for k, j in enumerate(js):
+            variable = profiles.columns[j][1]
+            static[j] = float(table[variable].iloc[k])
+            if buses[k] < 0 or scaling[k] == 0.0:
+                continue
+            f = -_LOAD_SIGN[element] * scaling[k] / model.base_mva
+            position[j] = pq_position[buses[k]]
+            factor[j] = f if variable == "p_mw" else 1j * f
+    return position, factor, static
 
 
 @dataclass
@@ -180,6 +188,36 @@ class ChunkResult:
     ext_grid_q_mvar: np.ndarray
     converged: np.ndarray
     iterations: np.ndarray
+
+    @functools.cached_property
+    def extremes(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per element, over the converged steps: the largest value and its row, the smallest and
+        its row (-1 where an element has no number) of ``vm_pu``, ``line_loading``,
+        ``trafo_loading`` and ``trafo3w_loading``."""
+        from planner.grid._kernels import column_extremes
+
+        out = {}
+        for name in ("vm_pu", "line_loading", "trafo_loading", "trafo3w_loading"):
+            values = getattr(self, name)
+            n = values.shape[1]
+            top, low = np.empty(n), np.empty(n)
+            top_row, low_row = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+            column_extremes(values, np.ascontiguousarray(self.converged, dtype=np.bool_), top, top_row, low, low_row)
+            out[name] = (top, top_row, low, low_row)
+        return out
+
+    def worst(self, name: str, larger: bool) -> tuple[int, int, float] | None:
+        """The step (row), element (column) and value of the chunk's largest (or smallest) value of
+        ``name`` over the converged steps: the first in time, then by column (None if none)."""
+        top, top_row, low, low_row = self.extremes[name]
+        values, rows = (top, top_row) if larger else (low, low_row)
+        have = np.flatnonzero(rows >= 0)
+        if not len(have):
+            return None
+        best = values[have].max() if larger else values[have].min()
+        ties = have[values[have] == best]
+        column = int(ties[np.argmin(rows[ties])])  # argmin takes the first: the smallest column
+        return int(rows[column]), column, float(best)
 
 
 @dataclass
@@ -256,47 +294,25 @@ def _solve(model: GridModel, s_pq: np.ndarray, tol: float, max_iter: int):
 
 
 def _chunk_results(model: GridModel, index, v_pq, converged, iterations) -> ChunkResult:
-    from planner.grid._kernels import branch_flows
+    from planner.grid._kernels import chunk_figures
 
     T = v_pq.shape[0]
-    v = np.empty((T, model.n_bus), dtype=complex)
-    v[:, model.pq] = v_pq
-    v[:, model.ref] = model.v_slack[None, :]
-    v[~converged] = np.nan
-    vm = np.full((T, len(model.bus_lookup)), np.nan)
-    inside = model.bus_lookup >= 0
-    vm[:, inside] = np.abs(v[:, model.bus_lookup[inside]])
-
-    nb = len(model.f_bus)
-    i_f, i_t, loss = (np.empty((T, nb)) for _ in range(3))
-    base = model.base_mva / math.sqrt(3.0)
-    branch_flows(model.f_bus, model.t_bus, *model.y_branch, v, base / model.base_kv_f, base / model.base_kv_t,
-                 float(model.base_mva), i_f, i_t, loss)
-
-    def pick(rows, values):
-        out = np.full((T, len(rows)), np.nan)
-        ok = rows >= 0
-        out[:, ok] = values[:, rows[ok]]
-        return out
-
-    line_loading = np.maximum(pick(model.line_rows, i_f), pick(model.line_rows, i_t)) / model.line_i_max_ka * 100.0
-    hv = pick(model.trafo_rows, i_f) * model.trafo_vn[:, 0]
-    lv = pick(model.trafo_rows, i_t) * model.trafo_vn[:, 1]
-    trafo_loading = np.maximum(hv, lv) * math.sqrt(3.0) / model.trafo_scale * 100.0
-    y_sp = model.y_sp  # slack rows of Ybus: a few entries each, so gather those buses only
-    i_slack = np.stack([v[:, y_sp.indices[y_sp.indptr[r]:y_sp.indptr[r + 1]]] @ y_sp.data[y_sp.indptr[r]:y_sp.indptr[r + 1]]
-                        for r in range(y_sp.shape[0])], axis=1) if y_sp.shape[0] else np.zeros((T, 0), dtype=complex)
-    s_slack = v[:, model.ref] * np.conj(i_slack) * model.base_mva
-    ext = s_slack[:, model.ext_grid_rows] * model.ext_grid_share[None, :]
+    figures = model.figures
     rows3 = model.trafo3w_rows
-    i_windings = np.stack([pick(rows3[:, 0], i_f), pick(rows3[:, 1], i_t), pick(rows3[:, 2], i_t)], axis=2)
-    trafo3w_loading = np.max(i_windings * model.trafo3w_rating[None, :, :], axis=2) * math.sqrt(3.0) * 100.0
-    trafo3w_pl = sum(pick(rows3[:, k], loss) for k in range(3)) if len(rows3) else np.zeros((T, 0))
-    line_pl, trafo_pl = pick(model.line_rows, loss), pick(model.trafo_rows, loss)
-    counted = np.zeros(nb, dtype=bool)
-    for rows in (model.line_rows, model.trafo_rows, rows3.ravel()):
-        counted[rows[rows >= 0]] = True
-    other = loss[:, ~counted].sum(axis=1)
+    vm = np.empty((T, len(model.bus_lookup)))
+    line_loading, line_pl = np.empty((T, len(model.line_rows))), np.empty((T, len(model.line_rows)))
+    trafo_loading, trafo_pl = np.empty((T, len(model.trafo_rows))), np.empty((T, len(model.trafo_rows)))
+    trafo3w_loading, trafo3w_pl = np.empty((T, len(rows3))), np.empty((T, len(rows3)))
+    other = np.empty(T)
+    s_slack = np.empty((T, len(model.ref)), dtype=complex)
+    y_sp = model.y_sp
+    chunk_figures(v_pq, converged, model.n_bus, model.pq, model.ref, model.v_slack, model.bus_lookup, model.f_bus,
+                  model.t_bus, *model.y_branch, figures["scale_f"], figures["scale_t"], float(model.base_mva),
+                  model.line_rows, figures["line"], model.trafo_rows, figures["trafo_hv"], figures["trafo_lv"],
+                  rows3, figures["trafo3w"], figures["counted"], y_sp.indptr.astype(np.int64),
+                  y_sp.indices.astype(np.int64), y_sp.data.astype(complex), vm, line_loading, line_pl,
+                  trafo_loading, trafo_pl, trafo3w_loading, trafo3w_pl, other, s_slack)
+    ext = s_slack[:, model.ext_grid_rows] * model.ext_grid_share[None, :]
     return ChunkResult(
         index=index, vm_pu=vm, line_loading=line_loading, trafo_loading=trafo_loading,
         line_pl_mw=line_pl, trafo_pl_mw=trafo_pl, trafo3w_loading=trafo3w_loading, trafo3w_pl_mw=trafo3w_pl,
@@ -325,7 +341,10 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     Memory stays bounded by ``chunk_size`` steps at a time.
     """
     started = time.perf_counter()
-    matrix, static = _injection_matrix(model, profiles)
+    from planner.grid._kernels import injections
+
+    position, factor, static = _injections(model, profiles)
+    s_pq = np.ascontiguousarray(model.s_static[model.pq])
     summary = Summary(step_h=profiles.step_h)
     load_p = _load_power(model, profiles)
     T = len(profiles.index)
@@ -335,9 +354,9 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
              "min_vm_pu": (None, np.inf, None), "max_vm_pu": (None, -np.inf, None)}
     for start in range(0, T, chunk_size):
         stop = min(start + chunk_size, T)
-        delta = (profiles.values[start:stop] - static).T  # (n_cols, t)
-        s = (model.s_static[:, None] + matrix @ delta)[model.pq].T  # (t, n_pq)
-        v_pq, converged, iterations = _solve(model, np.ascontiguousarray(s), tol, max_iter)
+        s = np.empty((stop - start, len(model.pq)), dtype=complex)  # (t, n_pq) injections
+        injections(profiles.values, start, static, s_pq, position, factor, s)
+        v_pq, converged, iterations = _solve(model, s, tol, max_iter)
         chunk = _chunk_results(model, profiles.index[start:stop], v_pq, converged, iterations)
         ok = converged
         summary.steps += stop - start
@@ -345,28 +364,27 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
         summary.non_converged.extend(chunk.index[~ok])
         if ok.any():
             summary.max_iterations = max(summary.max_iterations, int(iterations[ok].max()))
-            summary.line_losses_mwh += float(np.nansum(chunk.line_pl_mw[ok])) * h
-            summary.trafo_losses_mwh += (float(np.nansum(chunk.trafo_pl_mw[ok]))
-                                         + float(np.nansum(chunk.trafo3w_pl_mw[ok]))) * h
-            summary.other_losses_mwh += float(np.nansum(chunk.other_pl_mw[ok])) * h
+            # rows of steps that did not converge are NaN, as are elements out of the case
+            summary.line_losses_mwh += float(np.nansum(chunk.line_pl_mw)) * h
+            summary.trafo_losses_mwh += (float(np.nansum(chunk.trafo_pl_mw))
+                                         + float(np.nansum(chunk.trafo3w_pl_mw))) * h
+            summary.other_losses_mwh += float(np.nansum(chunk.other_pl_mw)) * h
             p_ext = chunk.ext_grid_p_mw[ok]
             summary.import_mwh += float(p_ext.clip(min=0).sum()) * h
             summary.export_mwh += float(-p_ext.clip(max=0).sum()) * h
-            for key, array, names, better in (
-                    ("max_line_loading_percent", chunk.line_loading, model.line_index, np.nanargmax),
-                    ("max_trafo_loading_percent", chunk.trafo_loading, model.trafo_index, np.nanargmax),
-                    ("max_trafo3w_loading_percent", chunk.trafo3w_loading, model.trafo3w_index, np.nanargmax),
-                    ("min_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmin),
-                    ("max_vm_pu", chunk.vm_pu, model.bus_index, np.nanargmax)):
-                sub = array[ok]
-                if sub.size == 0 or np.all(np.isnan(sub)):
+            for key, name, names, larger in (
+                    ("max_line_loading_percent", "line_loading", model.line_index, True),
+                    ("max_trafo_loading_percent", "trafo_loading", model.trafo_index, True),
+                    ("max_trafo3w_loading_percent", "trafo3w_loading", model.trafo3w_index, True),
+                    ("min_vm_pu", "vm_pu", model.bus_index, False),
+                    ("max_vm_pu", "vm_pu", model.bus_index, True)):
+                found = chunk.worst(name, larger)
+                if found is None:
                     continue
-                flat = better(sub)
-                r, c = np.unravel_index(flat, sub.shape)
-                value = float(sub[r, c])
+                r, c, value = found
                 current = worst[key][1]
-                if (key.startswith("min") and value < current) or (not key.startswith("min") and value > current):
-                    worst[key] = (chunk.index[ok][r], value, int(names[c]))
+                if (value < current) if not larger else (value > current):
+                    worst[key] = (chunk.index[r], value, int(names[c]))
         if on_chunk is not None:
             on_chunk(chunk)
         if progress is not None:

@@ -254,36 +254,32 @@ class _WorstTracker:
 
     def __init__(self, net):
         self.net = net
-        self.trafo_chunks, self.index = [], []
-        n_line, n_bus = len(net.line), len(net.bus)
-        self.line_max = np.full(n_line, -np.inf)
-        self.line_time = [None] * n_line
-        self.vm_min, self.vm_max = np.full(n_bus, np.inf), np.full(n_bus, -np.inf)
-        self.vm_min_time, self.vm_max_time = [None] * n_bus, [None] * n_bus
-        self.trafo_max = np.full(len(net.trafo), -np.inf)
-        self.trafo_time = [None] * len(net.trafo)
+        self.trafo_chunks, self.index, self.steps = [], [], []
+        self.offset = 0
+        self.line_max, self.line_at = np.full(len(net.line), -np.inf), np.full(len(net.line), -1)
+        self.trafo_max, self.trafo_at = np.full(len(net.trafo), -np.inf), np.full(len(net.trafo), -1)
+        n_bus = len(net.bus)
+        self.vm_min, self.vm_min_at = np.full(n_bus, np.inf), np.full(n_bus, -1)
+        self.vm_max, self.vm_max_at = np.full(n_bus, -np.inf), np.full(n_bus, -1)
 
-    @staticmethod
-    def _update(best, times, values, index, larger: bool):
-        if not values.size:
-            return
-        filled = np.where(np.isnan(values), -np.inf if larger else np.inf, values)
-        rows = filled.argmax(axis=0) if larger else filled.argmin(axis=0)
-        candidate = filled[rows, np.arange(values.shape[1])]
-        better = candidate > best if larger else candidate < best
-        for j in np.flatnonzero(better):
-            best[j] = candidate[j]
-            times[j] = index[rows[j]]
+    def _update(self, best, at, extremes, larger: bool):
+        top, top_row, low, low_row = extremes
+        candidate, rows = (top, top_row) if larger else (low, low_row)
+        better = (rows >= 0) & ((candidate > best) if larger else (candidate < best))
+        best[better] = candidate[better]
+        at[better] = rows[better] + self.offset  # the step's position in the year
 
     def add(self, chunk) -> None:
         ok = chunk.converged
-        index = chunk.index[ok]
         self.trafo_chunks.append(chunk.trafo_loading[ok].astype("float32"))
-        self.index.append(index)
-        self._update(self.line_max, self.line_time, chunk.line_loading[ok], index, True)
-        self._update(self.trafo_max, self.trafo_time, chunk.trafo_loading[ok], index, True)
-        self._update(self.vm_min, self.vm_min_time, chunk.vm_pu[ok], index, False)
-        self._update(self.vm_max, self.vm_max_time, chunk.vm_pu[ok], index, True)
+        self.index.append(chunk.index[ok])
+        self.steps.append(chunk.index)
+        extremes = chunk.extremes
+        self._update(self.line_max, self.line_at, extremes["line_loading"], True)
+        self._update(self.trafo_max, self.trafo_at, extremes["trafo_loading"], True)
+        self._update(self.vm_min, self.vm_min_at, extremes["vm_pu"], False)
+        self._update(self.vm_max, self.vm_max_at, extremes["vm_pu"], True)
+        self.offset += len(chunk.index)
 
     def trafo_frame(self) -> pd.DataFrame | None:
         if not self.index or not len(self.net.trafo):
@@ -293,19 +289,24 @@ class _WorstTracker:
                             columns=[str(n) for n in self.net.trafo.name])
 
     def elements(self) -> pd.DataFrame:
-        rows = []
         net = self.net
-        for j, name in enumerate(net.line.name):
-            if np.isfinite(self.line_max[j]):
-                rows.append(("cable", str(name), "max loading %", float(self.line_max[j]), self.line_time[j]))
-        for j, name in enumerate(net.trafo.name):
-            if np.isfinite(self.trafo_max[j]):
-                rows.append(("transformer", str(name), "max loading %", float(self.trafo_max[j]), self.trafo_time[j]))
-        for j, name in enumerate(net.bus.name):
-            if np.isfinite(self.vm_min[j]):
-                rows.append(("bus", str(name), "min voltage p.u.", float(self.vm_min[j]), self.vm_min_time[j]))
-                rows.append(("bus", str(name), "max voltage p.u.", float(self.vm_max[j]), self.vm_max_time[j]))
-        return pd.DataFrame(rows, columns=["kind", "id", "figure", "value", "time"])
+        steps = self.steps[0].append(self.steps[1:]) if len(self.steps) > 1 else \
+            (self.steps[0] if self.steps else pd.DatetimeIndex([]))
+        parts = []
+        for kind, names, figure, values, at in (
+                ("cable", net.line.name, "max loading %", self.line_max, self.line_at),
+                ("transformer", net.trafo.name, "max loading %", self.trafo_max, self.trafo_at),
+                ("bus", net.bus.name, "min voltage p.u.", self.vm_min, self.vm_min_at),
+                ("bus", net.bus.name, "max voltage p.u.", self.vm_max, self.vm_max_at)):
+            keep = np.flatnonzero(at >= 0)
+            parts.append(pd.DataFrame({"kind": kind, "id": [str(n) for n in np.asarray(names)[keep]],
+                                       "figure": figure, "value": values[keep].astype(float),
+                                       "time": steps[at[keep]]}, index=keep))
+        table = pd.concat(parts)
+        # cables, transformers, then each bus's lowest and highest voltage side by side
+        order = np.lexsort((table["figure"].map({"min voltage p.u.": 0, "max voltage p.u.": 1}).fillna(0).to_numpy(),
+                            table.index.to_numpy(), table["kind"].map({"cable": 0, "transformer": 1, "bus": 2})))
+        return table.iloc[order].reset_index(drop=True)[["kind", "id", "figure", "value", "time"]]
 
 
 @dataclass(frozen=True)
