@@ -240,3 +240,63 @@ def member_costs(G, L, base, buy, sell, charge, credit, starts, keys, slot, s2, 
         for t in range(a, z):
             grid[t, 3] = grid[t, 2]
             grid[t, 4] = grid[t, 2]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def step_totals(G, L, block, out):  # pragma: no cover - compiled
+    """Per step: the members' total surplus S = sum max(G - L, 0) and deficit D = sum max(L - G, 0)
+    (``out`` (T, 2)), in blocks of ``block`` steps over the cores."""
+    T, n = G.shape
+    blocks = (T + block - 1) // block
+    for b in prange(blocks):
+        a = b * block
+        z = min(a + block, T)
+        for t in range(a, z):
+            out[t, 0] = 0.0
+            out[t, 1] = 0.0
+        for i in range(n):
+            for t in range(a, z):
+                x = G[t, i] - L[t, i]
+                if x > 0.0:
+                    out[t, 0] += x
+                else:
+                    out[t, 1] -= x
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def monthly_energy(G, L, starts, totals, out):  # pragma: no cover - compiled
+    """Each member's energy per month (``out`` (6, M, n)): load, generation, deficit, surplus, and
+    its share of the energy shared in the community, received d_i min(S, D) / D and given
+    s_i min(S, D) / S (``totals``: S and D per step)."""
+    T, n = G.shape
+    M = starts.shape[0]
+    for m in prange(M):
+        a = starts[m]
+        z = starts[m + 1] if m + 1 < M else T
+        for i in range(n):
+            load = 0.0
+            gen = 0.0
+            deficit = 0.0
+            surplus = 0.0
+            shared_in = 0.0
+            shared_out = 0.0
+            for t in range(a, z):
+                g, l_ = G[t, i], L[t, i]
+                load += l_
+                gen += g
+                S, D = totals[t, 0], totals[t, 1]
+                shared = min(S, D)
+                if g > l_:
+                    surplus += g - l_
+                    if S > 0.0:
+                        shared_out += (g - l_) * shared / S
+                elif l_ > g:
+                    deficit += l_ - g
+                    if D > 0.0:
+                        shared_in += (l_ - g) * shared / D
+            out[0, m, i] = load
+            out[1, m, i] = gen
+            out[2, m, i] = deficit
+            out[3, m, i] = surplus
+            out[4, m, i] = shared_in
+            out[5, m, i] = shared_out

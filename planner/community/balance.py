@@ -41,14 +41,36 @@ class Balance:
         return np.minimum(self.generation, self.load)
 
     @functools.cached_property
+    def _totals(self) -> np.ndarray:
+        from planner.community._kernels import step_totals
+
+        out = np.empty((len(self.index), 2))
+        step_totals(np.asarray(self.generation, dtype=float), np.asarray(self.load, dtype=float), 256, out)
+        return out
+
+    @functools.cached_property
     def total_surplus(self) -> np.ndarray:
-        """S = sum of the members' surpluses per step [kWh]."""
-        return self.surplus.sum(axis=1)
+        """S = sum of the members' surpluses per step [kWh] (no members-by-steps array made)."""
+        return self._totals[:, 0]
 
     @functools.cached_property
     def total_deficit(self) -> np.ndarray:
         """D = sum of the members' deficits per step [kWh]."""
-        return self.deficit.sum(axis=1)
+        return self._totals[:, 1]
+
+    @functools.cached_property
+    def monthly(self) -> tuple[pd.PeriodIndex, dict[str, np.ndarray]]:
+        """Each member's energy per calendar month (wall-clock), in one pass: the months and
+        ``{name: (months, n)}`` for ``load``, ``generation``, ``deficit``, ``surplus``,
+        ``shared_in`` and ``shared_out`` (as :meth:`shared_in` and :meth:`shared_out`) [kWh]."""
+        from planner.community._kernels import monthly_energy
+
+        months, starts = calendar_months(self.index)
+        out = np.zeros((6, len(starts), len(self.members)))
+        monthly_energy(np.asarray(self.generation, dtype=float), np.asarray(self.load, dtype=float),
+                       starts.astype(np.int64), self._totals, out)
+        names = ("load", "generation", "deficit", "surplus", "shared_in", "shared_out")
+        return months[starts], dict(zip(names, out))
 
     @property
     def shared(self) -> np.ndarray:
@@ -86,6 +108,15 @@ class Balance:
         g = float(self.generation.sum())
         l_ = float(self.load.sum())
         return community_kpis(g, l_, float(self.community_import.sum()), float(self.community_export.sum()))
+
+
+def calendar_months(index: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray]:
+    """Each step's calendar month on the community's wall clock (not UTC's), and the first step
+    of each month."""
+    local = index.tz_localize(None) if index.tz is not None else index
+    months = local.to_period("M")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, dtype=np.int64)
+    return months, starts
 
 
 def community_kpis(generation_kwh: float, demand_kwh: float, import_kwh: float, export_kwh: float,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.community.balance import Balance
+from planner.community.balance import Balance, calendar_months
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class SchemeResult:
     def from_costs(cls, name, b: Balance, cost: np.ndarray, grid: np.ndarray, details=None,
                    prices: MemberPrices | None = None) -> "SchemeResult":
         """A result from each member's net cost per step (months summed at once) and the grid side."""
-        months, starts = _months(b.index)
+        months, starts = calendar_months(b.index)
         if prices is not None and np.any(prices.fixed_per_month):
             cost = cost.copy()  # each month's fixed charge falls on its first step
             cost[starts] += prices.fixed_per_month[None, :]
@@ -171,7 +171,7 @@ def net_metering(b: Balance, pb, px=None, period: str = "month") -> SchemeResult
     if period not in ("month", "year"):
         raise ValueError(f"net metering period is month or year, got '{period}'")
     prices = _prices(b, pb, px)
-    months, starts = _months(b.index)
+    months, starts = calendar_months(b.index)
     sums = []
     for a, z in zip(starts, [*starts[1:], len(b.index)]):  # calendar months are contiguous slices
         rows = slice(a, z)
@@ -183,13 +183,6 @@ def net_metering(b: Balance, pb, px=None, period: str = "month") -> SchemeResult
     for end, _, bill in _netting(b.index, months, starts, sums, period):
         cost[end] = bill
     return SchemeResult.from_costs(f"net_metering_{period}ly", b, cost, cost.sum(axis=1), prices=prices)
-
-
-def _months(index: pd.DatetimeIndex) -> tuple[pd.PeriodIndex, np.ndarray]:
-    """Each step's calendar month (wall-clock) and the first step of each month."""
-    months = _local(index).to_period("M")
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else np.zeros(0, dtype=np.int64)
-    return months, starts
 
 
 def _netting(index, months, starts, sums, period):
@@ -271,6 +264,7 @@ def _shares(pools, b: Balance, prices: MemberPrices, s=None, d=None, cost=None, 
     net_in = shared_in - shared_out
     details = dict(details or {})
     grid = grid_cost.sum(axis=1) + charges.sum(axis=1) + details.pop("_contract_charges", 0.0)
+    details["import_cost"] = (prices.buy * (d - shared_in)).sum(axis=1)
     out = []
     for name, internal in pools:
         p_int = internal(S, D, pb_ref, ps_ref)
@@ -440,7 +434,7 @@ def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: M
 
     T, n = b.load.shape
     G, L = np.asarray(b.generation, dtype=float), np.asarray(b.load, dtype=float)
-    months, starts = _months(b.index)
+    months, starts = calendar_months(b.index)
     block = 256
     k = np.array([static_keys.get(m, 0.0) for m in b.members], dtype=float)
     if not np.isclose(k.sum(), 1.0):
@@ -492,7 +486,8 @@ def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: M
         return _from_months(name, b, months, starts, costs, step_total[:, column].copy(), grid[:, column].copy(),
                             prices, details)
 
-    pool = {"reference_buy": pb_ref, "reference_sell": ps_ref, "shared_charges": charges[:, 0]}
+    pool = {"reference_buy": pb_ref, "reference_sell": ps_ref, "shared_charges": charges[:, 0],
+            "import_cost": sums[:, 2] * (1.0 - f[:, 2])}
     zero = np.zeros(T)
     out = [result("grid_only", 0, monthly[0], {"consumption_kwh": consumption.sum(axis=0)}),
            result("net_billing", 1, monthly[1])]
@@ -510,7 +505,8 @@ def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: M
         traded_kwh[c.id or f"{c.seller}->{c.buyer}"] = float(amount)
     out.append(result("bilateral+sdr", 5, monthly[5], {
         "p_internal": sdr2_sell, "p_sell": sdr2_sell, "p_buy": sdr2_buy, "reference_buy": pb_ref2,
-        "reference_sell": ps_ref2, "shared_charges": charges[:, 1], "traded_kwh": traded_kwh}))
+        "reference_sell": ps_ref2, "shared_charges": charges[:, 1], "import_cost": sums[:, 8] * (1.0 - f[:, 4]),
+        "traded_kwh": traded_kwh}))
     for j, (name, column) in enumerate((("allocation_static", 6), ("allocation_dynamic", 7))):
         out.append(result(name, column, monthly[column], {"allocated_kwh_per_member": allocated[j].sum(axis=0),
                                                           "p_internal": mid, "shared_charges": charges[:, 2 + j]}))
@@ -534,7 +530,7 @@ def by_month(scheme: Callable, b: Balance, prices: MemberPrices):
     every scheme whose steps are settled apart (all but yearly netting and capped contracts),
     with temporaries of a month's size instead of a year's (several times faster for a thousand
     members). A scheme function may return a list of results (:func:`pools`): so does this."""
-    _, starts = _months(b.index)
+    _, starts = calendar_months(b.index)
     if len(starts) <= 1:
         return scheme(b, prices)
     bounds = list(starts) + [len(b.index)]

@@ -20,21 +20,26 @@ def npv(rate: float, cash_flows: Sequence[float]) -> float:
 
 
 def irr(cash_flows: Sequence[float], low: float = -0.99, high: float = 10.0, tol: float = 1e-12) -> float | None:
-    """Internal rate of return: the rate with NPV = 0, by bisection; ``None`` where no sign change
-    brackets one (all money in, all money out, or no root in [low, high])."""
-    f_low, f_high = npv(low, cash_flows), npv(high, cash_flows)
-    if not (np.isfinite(f_low) and np.isfinite(f_high)) or f_low * f_high > 0:
+    """Internal rate of return: the rate with NPV = 0 (Brent's method, to ``tol``); ``None`` where no
+    sign change brackets one (all money in, all money out, or no root in [low, high])."""
+    from scipy.optimize import brentq
+
+    cf = [float(x) for x in np.asarray(cash_flows, dtype=float)]
+
+    def f(rate: float) -> float:  # Horner's scheme in 1 / (1 + r): a few dozen flows, no arrays
+        x, acc = 1.0 / (1.0 + rate), 0.0
+        for value in reversed(cf):
+            acc = acc * x + value
+        return acc
+
+    f_low, f_high = f(low), f(high)
+    if not (math.isfinite(f_low) and math.isfinite(f_high)) or f_low * f_high > 0:
         return None
-    for _ in range(300):
-        mid = (low + high) / 2.0
-        f_mid = npv(mid, cash_flows)
-        if abs(f_mid) < tol or (high - low) < tol:
-            return mid
-        if f_low * f_mid < 0:
-            high, f_high = mid, f_mid
-        else:
-            low, f_low = mid, f_mid
-    return (low + high) / 2.0
+    if f_low == 0.0:
+        return low
+    if f_high == 0.0:
+        return high
+    return float(brentq(f, low, high, xtol=tol, rtol=4 * np.finfo(float).eps, maxiter=300))
 
 
 def payback_years(cash_flows: Sequence[float], rate: float = 0.0) -> float | None:

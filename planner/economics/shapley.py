@@ -83,12 +83,14 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     For a coalition, the pooled grid bill is pb max(D_S - S_S, 0) - ps max(S_S - D_S, 0) per step;
     alone each member pays pb d_i - ps s_i. v(S) = sum alone - pooled = (pb - ps) sum_t min(S_S, D_S).
     """
-    # d_i - s_i = L_i - G_i: members as rows (adding a member to a coalition adds one contiguous row)
-    net = np.subtract(load, generation, order="F").T
-    # steps where nobody has a surplus (or nobody a deficit) add nothing to any coalition
-    active = (net < 0).any(axis=0) & (net > 0).any(axis=0)
-    net_rows = np.ascontiguousarray(net[:, active])
-    del net
+    # d_i - s_i = L_i - G_i, members as rows (adding a member to a coalition adds one contiguous
+    # row), of the steps where somebody has a surplus and somebody a deficit: the others add
+    # nothing to any coalition
+    generation, load = np.asarray(generation, dtype=float), np.asarray(load, dtype=float)
+    active = np.zeros(load.shape[0], dtype=np.bool_)
+    _active_steps(generation, load, active)
+    net_rows = np.empty((load.shape[1], int(active.sum())))
+    _net_rows(generation, load, active, net_rows)
 
     def value(mask: np.ndarray) -> float:
         rows = net_rows[mask]
@@ -122,3 +124,33 @@ def _running_abs_sums(rows, order, out):  # pragma: no cover - compiled
             running[t] = x
             acc += abs(x)
         out[k] = acc
+
+
+@njit(cache=True, nogil=True)
+def _active_steps(generation, load, out):  # pragma: no cover - compiled
+    """``out[t]``: somebody has a surplus and somebody a deficit at step t (members read a column
+    at a time)."""
+    T, n = load.shape
+    up = np.zeros(T, dtype=np.bool_)
+    down = np.zeros(T, dtype=np.bool_)
+    for i in range(n):
+        for t in range(T):
+            x = load[t, i] - generation[t, i]
+            if x > 0.0:
+                up[t] = True
+            elif x < 0.0:
+                down[t] = True
+    for t in range(T):
+        out[t] = up[t] and down[t]
+
+
+@njit(cache=True, nogil=True)
+def _net_rows(generation, load, active, out):  # pragma: no cover - compiled
+    """``out[i]``: member i's L - G at the active steps."""
+    T, n = load.shape
+    for i in range(n):
+        k = 0
+        for t in range(T):
+            if active[t]:
+                out[i, k] = load[t, i] - generation[t, i]
+                k += 1

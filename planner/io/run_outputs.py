@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.io.table_files import write_csv, write_series
 from planner.simulation.run import ScenarioResult
 from planner.simulation.summary import summary_dict
 
@@ -24,19 +25,18 @@ def members_table(result: ScenarioResult) -> pd.DataFrame:
     net billing, net metering): nothing passes between members there.
     """
     b = result.balance
-    shared_in = b.shared_in().sum(axis=0)
-    shared_out = b.shared_out().sum(axis=0)
-    deficit, surplus = b.deficit.sum(axis=0), b.surplus.sum(axis=0)
+    year = {name: values.sum(axis=0) for name, values in b.monthly[1].items()}
+    shared_in, shared_out, deficit, surplus = year["shared_in"], year["shared_out"], year["deficit"], year["surplus"]
     pooled = pd.DataFrame({
-        "member_id": b.members, "demand_kwh": b.load.sum(axis=0), "generation_kwh": b.generation.sum(axis=0),
+        "member_id": b.members, "demand_kwh": year["load"], "generation_kwh": year["generation"],
         "import_kwh": deficit - shared_in, "export_kwh": surplus - shared_out,
         "shared_in_kwh": shared_in, "shared_out_kwh": shared_out,
     })
     alone = pooled.assign(import_kwh=deficit, export_kwh=surplus, shared_in_kwh=0.0, shared_out_kwh=0.0)
     consumption = result.schemes["grid_only"].details.get("consumption_kwh")
     nobody_produces = alone.assign(generation_kwh=0.0, export_kwh=0.0,
-                                   import_kwh=consumption if consumption is not None else b.load.sum(axis=0),
-                                   demand_kwh=consumption if consumption is not None else b.load.sum(axis=0))
+                                   import_kwh=consumption if consumption is not None else year["load"],
+                                   demand_kwh=consumption if consumption is not None else year["load"])
     energy = {"grid_only": nobody_produces, "net_billing": alone, "net_metering_monthly": alone,
               "net_metering_yearly": alone}
     baseline = result.schemes["grid_only"].member_bills()
@@ -56,17 +56,17 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(summary_dict(result), indent=2, ensure_ascii=False))
-    members_table(result).to_csv(folder / "members.csv", index=False, float_format="%.4f")
+    write_csv(members_table(result), folder / "members.csv", decimals=4)
     gen = result.generation
-    gen.units_kw.astype("float32").to_parquet(folder / "units_kw.parquet")
-    gen.consumers_kw.astype("float32").to_parquet(folder / "consumers_kw.parquet")
+    write_series(gen.units_kw, folder / "units_kw.parquet", "float32")
+    write_series(gen.consumers_kw, folder / "consumers_kw.parquet", "float32")
     if len(result.battery_kw.columns):
-        result.battery_kw.to_parquet(folder / "batteries_kw.parquet")
+        write_series(result.battery_kw, folder / "batteries_kw.parquet")
     if result.shapley is not None:
-        result.shapley.to_csv(folder / "shapley.csv", index=False, float_format="%.4f")
+        write_csv(result.shapley, folder / "shapley.csv", decimals=4)
     if result.unit_finance is not None:
-        result.unit_finance.to_csv(folder / "unit_finance.csv", index=False, float_format="%.6g")
-        result.member_finance.to_csv(folder / "member_finance.csv", index=False, float_format="%.6g")
+        write_csv(result.unit_finance, folder / "unit_finance.csv", significant=6)
+        write_csv(result.member_finance, folder / "member_finance.csv", significant=6)
     if result.measures is not None and len(result.measures):
         result.measures.to_csv(folder / "efficiency_measures.csv", index=False, float_format="%.4f")
     energy = result.generation.units_kw.sum() * result.step_h
@@ -74,11 +74,11 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
             for uid, split in result.ownership.items() for member, share in split.items()]
     pd.DataFrame(rows, columns=["unit_id", "member_id", "share", "energy_kwh"]).to_csv(
         folder / "ownership.csv", index=False, float_format="%.4f")
-    member_statements(result).to_csv(folder / "member_statements.csv", index=False, float_format="%.4f")
+    write_csv(member_statements(result), folder / "member_statements.csv", decimals=4)
     if result.trafo_loading is not None:
-        result.trafo_loading.to_parquet(folder / "transformers_loading.parquet")
+        write_series(result.trafo_loading, folder / "transformers_loading.parquet")
     if result.grid_elements is not None:
-        result.grid_elements.to_csv(folder / "grid_elements.csv", index=False, float_format="%.6g")
+        write_csv(result.grid_elements, folder / "grid_elements.csv", significant=6)
     return folder
 
 
@@ -88,20 +88,15 @@ def member_statements(result: ScenarioResult) -> pd.DataFrame:
     This is the statement a cooperative hands to each member: rows of one ``member_id``.
     """
     b = result.balance
-    months = b.index.tz_localize(None).to_period("M") if b.index.tz is not None else b.index.to_period("M")
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-    labels = [str(m) for m in months[starts]]
-
-    def monthly(array):
-        return np.add.reduceat(array, starts, axis=0)  # (months, n)
-
+    months, monthly = b.monthly
+    labels = [str(m) for m in months]
     energy = {
-        "demand_kwh": monthly(b.load), "generation_kwh": monthly(b.generation),
-        "own_use_kwh": monthly(b.own_use),
-        "shared_in_kwh": monthly(b.shared_in()), "shared_out_kwh": monthly(b.shared_out()),
+        "demand_kwh": monthly["load"], "generation_kwh": monthly["generation"],
+        "own_use_kwh": monthly["load"] - monthly["deficit"],  # min(G, L) = L - max(L - G, 0)
+        "shared_in_kwh": monthly["shared_in"], "shared_out_kwh": monthly["shared_out"],
+        "import_kwh": monthly["deficit"] - monthly["shared_in"],
+        "export_kwh": monthly["surplus"] - monthly["shared_out"],
     }
-    energy["import_kwh"] = monthly(b.deficit) - energy["shared_in_kwh"]
-    energy["export_kwh"] = monthly(b.surplus) - energy["shared_out_kwh"]
     n_months, n = len(labels), len(b.members)
     frame = pd.DataFrame({"member_id": np.tile(b.members, n_months), "month": np.repeat(labels, n)})
     for name, values in energy.items():

@@ -178,13 +178,16 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     check_catalogue_covers(project, catalogue)
     default_tariff_id(project)
 
+    grid_wanted = with_grid and stages.has_grid(project)
+    # the grid's translation and model need only the project: prepared beside generation
+    prepared = _Background(stages.prepare_grid, project) if overlap and grid_wanted else None
     task.stage("weather and generation")
     gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache)
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
-    flow = _Background(stages.grid_stage, project, gen, dispatched, None, True, details) if overlap and \
-        with_grid and stages.has_grid(project) else None
+    flow = _Background(stages.grid_stage, project, gen, dispatched, None, True, details,
+                       lambda: prepared.result(task)) if prepared else None
     task.stage("balance and settlement")
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None

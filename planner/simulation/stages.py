@@ -208,13 +208,14 @@ def has_grid(project: Project) -> bool:
 
 
 def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
-               with_grid: bool = True, details: bool = True) -> GridOutcome:
+               with_grid: bool = True, details: bool = True, prepared=None) -> GridOutcome:
     """The year's power flow where the project has a grid (``balance`` is then not needed); else
     the balance's exchange, said so. ``details``: each transformer's loading per step and each
-    element's worst value (the report's; a sweep's variants need only the year's figures)."""
+    element's worst value (the report's; a sweep's variants need only the year's figures).
+    ``prepared``: what :func:`prepare_grid` gave for this project, or a callable giving it."""
     if with_grid and has_grid(project):
-        figures, imp, exp, trafo_loading, elements = _power_flow(project, gen, d.battery_kw, d.delivered_kw,
-                                                                 details)
+        grid = prepared() if callable(prepared) else (prepared or prepare_grid(project))
+        figures, imp, exp, trafo_loading, elements = _power_flow(grid, gen, d.battery_kw, d.delivered_kw, details)
         return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
     imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
     note = "the project has no grid: import and export are the community balance's, without losses" \
@@ -222,12 +223,31 @@ def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Ba
     return GridOutcome(None, imp, exp, note)
 
 
-def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFrame,
-                delivered_kw: pd.DataFrame | None = None, details: bool = True):
-    from planner.grid.powerflow import build_model, parse_profiles, run
+@dataclass(frozen=True)
+class PreparedGrid:
+    """The project's grid as a pandapower net, the net's index of each project object, and the
+    power flow's model of it: all it needs before the year's injections are known."""
+
+    net: object
+    ids: dict
+    model: object
+
+
+def prepare_grid(project: Project) -> PreparedGrid:
+    """The project's grid translated to pandapower and prepared for the batch power flow (needs
+    only the project: :func:`~planner.simulation.run.simulate` starts it before generation)."""
+    from planner.grid.powerflow import build_model
     from planner.grid.translate import to_pandapower
 
     net, ids = to_pandapower(project)
+    return PreparedGrid(net, ids, build_model(net))
+
+
+def _power_flow(grid: PreparedGrid, gen: GenerationResult, battery_kw: pd.DataFrame,
+                delivered_kw: pd.DataFrame | None = None, details: bool = True):
+    from planner.grid.powerflow import parse_profiles, run
+
+    net, ids = grid.net, grid.ids
     columns = {}
     for cid, idx in ids["consumer"].items():
         columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
@@ -238,7 +258,7 @@ def _power_flow(project: Project, gen: GenerationResult, battery_kw: pd.DataFram
     for bid, idx in ids["battery"].items():
         columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
     table = pd.DataFrame(columns, index=gen.units_kw.index)
-    model = build_model(net)
+    model = grid.model
     worst = _WorstTracker(net) if details else None
     summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0),
                   on_chunk=worst.add if worst else None)
@@ -390,13 +410,8 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
     # what members pay for the energy they take under the SDR pool, and the part of it that
     # leaves the community (grid imports on their tariffs, charges on shared energy)
     sdr = schemes["sdr"]
-    deficit, surplus = balance.deficit, balance.surplus
-    shared = np.minimum(surplus.sum(axis=1), deficit.sum(axis=1))
-    total_d = deficit.sum(axis=1)
-    shared_in = np.divide(deficit * shared[:, None], total_d[:, None], out=np.zeros_like(deficit),
-                          where=total_d[:, None] > 0)
-    to_grid = float((prices.buy * (deficit - shared_in)).sum()) + float(sdr.details["shared_charges"].sum())
-    spending = to_grid + float((sdr.details["p_internal"][:, None] * shared_in).sum())
+    to_grid = float(sdr.details["import_cost"].sum()) + float(sdr.details["shared_charges"].sum())
+    spending = to_grid + float((sdr.details["p_internal"] * balance.shared).sum())  # members share min(S, D)
     indexes["spending_kept_local"] = (1.0 - to_grid / spending) if spending > 0 else None
     indexes["spending_kept_local_note"] = ("share of the members' electricity spending under the SDR pool that "
                                            "stays with members instead of paying for grid imports and charges")
