@@ -7,6 +7,8 @@ balance and settlement, indexes, finance.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,36 +102,33 @@ def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
     holders = {m for unit_shares in shares.values() for m in unit_shares}
     if COMMUNITY in holders | set(consumer_owner.values()):
         members.append(COMMUNITY)
+    for bat in project.items("battery").values():  # owners without units or consumers of their own
+        if _owner(project, bat.owner_id) not in members:
+            members.append(_owner(project, bat.owner_id))
     column = {m: j for j, m in enumerate(members)}
     units = [u for u in shares if u in gen.units_kw]
-    g = pd.DataFrame(_to_members(gen.units_kw[units].to_numpy(), [
-        [(column[m], share * h) for m, share in shares[u].items()] for u in units], len(members)),
-        index=index, columns=members)
+    # members' energy as (T, n) arrays laid out as pandas keeps a frame's block: the frames made
+    # of them at the end are views, and batteries and curtailment change them in place
+    g = _to_members(gen.units_kw[units].to_numpy(), [
+        [(column[m], share * h) for m, share in shares[u].items()] for u in units], len(members))
     consumers = gen.consumers_kw if gen.consumers_kw.index.equals(index) else gen.consumers_kw.reindex(
         index, fill_value=0.0)
-    l_ = pd.DataFrame(_to_members(consumers.to_numpy(), [
-        [(column[consumer_owner[c]], h)] if c in consumer_owner else [] for c in consumers.columns], len(members)),
-        index=index, columns=members)
-    consumption = l_.copy()
+    l_ = _to_members(consumers.to_numpy(), [
+        [(column[consumer_owner[c]], h)] if c in consumer_owner else [] for c in consumers.columns], len(members))
+    consumption = l_.copy(order="F") if len(project.items("battery")) else l_  # batteries change l_ below
     battery_kw = pd.DataFrame(index=index)
     storage_loss = 0.0
     for bat in project.items("battery").values():
-        owner = _owner(project, bat.owner_id)
-        if owner not in g.columns:
-            members.append(owner)
-            g[owner] = 0.0
-            l_[owner] = 0.0
-            consumption[owner] = 0.0
-        net = (g.sum(axis=1) - l_.sum(axis=1)) if bat.shared else (g[owner] - l_[owner])
-        result = storage.dispatch(bat, net / h)
-        g[owner] += result.discharge_kw * h
-        l_[owner] += result.charge_kw * h
+        j = column[_owner(project, bat.owner_id)]
+        net = (g.sum(axis=1) - l_.sum(axis=1)) if bat.shared else (g[:, j] - l_[:, j])
+        result = storage.dispatch(bat, pd.Series(net / h, index=index))
+        g[:, j] += result.discharge_kw.to_numpy() * h
+        l_[:, j] += result.charge_kw.to_numpy() * h
         battery_kw[bat.id] = result.charge_kw - result.discharge_kw
         storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
     delivered_kw, curtailed = _curtail(project, gen, shares, g, l_, members, h)
-    if list(g.columns) != members:
-        g, l_, consumption = g[members], l_[members], consumption[members]
-    return Dispatch(members, g, l_, consumption, battery_kw, storage_loss,
+    frame = functools.partial(pd.DataFrame, index=index, columns=members, copy=False)
+    return Dispatch(members, frame(g), frame(l_), frame(consumption), battery_kw, storage_loss,
                     delivered_kw, curtailed, shares)
 
 
@@ -142,7 +141,9 @@ def _to_members(values: np.ndarray, weights: list[list[tuple[int, float]]], n: i
     cols = [j for pairs in weights for j, _ in pairs]
     data = [w for pairs in weights for _, w in pairs]
     matrix = sp.csc_matrix((data, (rows, cols)), shape=(values.shape[1], n))
-    return np.ascontiguousarray((matrix.T @ values.T).T) if values.size else np.zeros((values.shape[0], n))
+    # (n, T) C-ordered, handed on as its (T, n) transpose: the layout pandas keeps a frame's block
+    # in, so the frame and its to_numpy() are views of it, never copies of a year's arrays
+    return np.ascontiguousarray(matrix.T @ values.T).T if values.size else np.zeros((values.shape[0], n))
 
 
 def export_limit_kw(project: Project) -> float | None:
@@ -154,13 +155,14 @@ def export_limit_kw(project: Project) -> float | None:
     return float(sum(x.max_export_kw for x in grids))
 
 
-def _curtail(project: Project, gen: GenerationResult, shares, g: pd.DataFrame, l_: pd.DataFrame,
+def _curtail(project: Project, gen: GenerationResult, shares, g: np.ndarray, l_: np.ndarray,
              members: list[str], h: float) -> tuple[pd.DataFrame, float]:
     """Cut generation where the community's export would pass its export limit (after batteries).
 
     At each step the excess over the limit is taken from the members in surplus in proportion
     to their surpluses, and from each such member's units in proportion to what they give it
-    (a community controller limiting the feed-in at the connection). ``g`` is changed in place.
+    (a community controller limiting the feed-in at the connection). ``g`` and ``l_`` are the
+    members' generation and load (T, n); ``g`` is changed in place.
 
     Returns
     -------
@@ -171,15 +173,16 @@ def _curtail(project: Project, gen: GenerationResult, shares, g: pd.DataFrame, l
     limit = export_limit_kw(project)
     if limit is None or not len(gen.units_kw.columns):
         return gen.units_kw, 0.0
-    G, L = g[members].to_numpy(), l_[members].to_numpy()
+    G, L = g, l_
     surplus = np.maximum(G - L, 0.0)
     S, D = surplus.sum(axis=1), np.maximum(L - G, 0.0).sum(axis=1)
     cut_total = np.maximum(S - D - limit * h, 0.0)
     if not cut_total.any():
         return gen.units_kw, 0.0
     cut = np.divide(surplus * cut_total[:, None], S[:, None], out=np.zeros_like(surplus), where=S[:, None] > 0)
-    fraction = pd.DataFrame(np.divide(cut, G, out=np.zeros_like(cut), where=G > 0), index=g.index, columns=members)
-    g[members] = G - cut
+    fraction = pd.DataFrame(np.divide(cut, G, out=np.zeros_like(cut), where=G > 0), index=gen.units_kw.index,
+                            columns=members)
+    g -= cut
     delivered = gen.units_kw.copy()
     for uid, unit_shares in shares.items():
         if uid in delivered:
@@ -352,7 +355,7 @@ def settle(project: Project, d: Dispatch) -> Settlement:
     pb, ps = _weighted_mean(prices.buy, balance.load), _weighted_mean(prices.sell, balance.generation)
     contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
                  for c in project.items("contract").values()]
-    baseline = Balance(index, d.members, np.zeros(balance.load.shape), d.consumption.to_numpy())
+    baseline = Balance(index, d.members, np.broadcast_to(0.0, balance.load.shape), d.consumption.to_numpy())
     schemes = all_schemes(balance, prices, contracts=contracts, baseline=baseline)
     return Settlement(balance, plan, schemes, (pb, ps))
 
