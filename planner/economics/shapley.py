@@ -90,7 +90,8 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
     active = np.zeros(load.shape[0], dtype=np.bool_)
     _active_steps(generation, load, active)
     net_rows = np.empty((load.shape[1], int(active.sum())))
-    _net_rows(generation, load, active, net_rows)
+    totals = np.empty(load.shape[1])
+    _net_rows(generation, load, active, net_rows, totals)
 
     def value(mask: np.ndarray) -> float:
         rows = net_rows[mask]
@@ -99,8 +100,7 @@ def community_value(generation: np.ndarray, load: np.ndarray, pb: float, ps: flo
 
     # min(S, D) = (S + D - |S - D|) / 2, and sum_t (S + D) of a coalition is the sum of its
     # members' totals: one running sum of each ordering's net deficit d - s is all a sampled
-    # ordering needs.
-    totals = np.abs(net_rows).sum(axis=1)
+    # ordering needs (``totals``: each member's sum over the steps of |d_i - s_i| = s_i + d_i).
     row_sums = np.empty(net_rows.shape[0])
 
     def marginal(order: np.ndarray) -> np.ndarray:
@@ -145,12 +145,16 @@ def _active_steps(generation, load, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _net_rows(generation, load, active, out):  # pragma: no cover - compiled
-    """``out[i]``: member i's L - G at the active steps."""
+def _net_rows(generation, load, active, out, totals):  # pragma: no cover - compiled
+    """``out[i]``: member i's L - G at the active steps; ``totals[i]``: the sum of their magnitudes."""
     T, n = load.shape
     for i in range(n):
         k = 0
+        total = 0.0
         for t in range(T):
             if active[t]:
-                out[i, k] = load[t, i] - generation[t, i]
+                x = load[t, i] - generation[t, i]
+                out[i, k] = x
+                total += abs(x)
                 k += 1
+        totals[i] = total

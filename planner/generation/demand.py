@@ -176,7 +176,8 @@ def electricity_kw(consumers: Sequence[Consumer], index: pd.DatetimeIndex, timez
             columns[consumer.id] = _resample_to(series, index, consumer.describe())
         else:
             columns[consumer.id] = shapes[consumer.profile] * consumer.annual_kwh
-    return pd.DataFrame(columns, index=index)
+    # one (consumers, steps) block handed to pandas as its transpose: the frame is a view of it
+    return pd.DataFrame(np.stack(list(columns.values())).T, index=index, columns=list(columns), copy=False)
 
 
 def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *,

@@ -10,6 +10,7 @@ offset, as pandas does (text is always quoted, which every CSV reader takes).
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -25,11 +26,29 @@ def write_series(frame: pd.DataFrame, path: str | os.PathLike, dtype: str | None
 
     values = frame.to_numpy(dtype=dtype) if dtype else frame.to_numpy()
     values = np.asfortranarray(values)  # each column one contiguous block, taken without a copy
-    empty = pd.DataFrame(np.empty((0, values.shape[1]), dtype=values.dtype), index=frame.index[:0],
-                         columns=frame.columns)
-    schema = pa.Schema.from_pandas(empty, preserve_index=True)
     arrays = [pa.array(values[:, j]) for j in range(values.shape[1])] + [pa.array(frame.index)]
-    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path, use_dictionary=False)
+    pq.write_table(pa.Table.from_arrays(arrays, schema=_series_schema(frame, values.dtype)), path,
+                   use_dictionary=False)
+
+
+def _series_schema(frame: pd.DataFrame, dtype):
+    """The Arrow schema pandas would give ``frame`` (its pandas metadata included, so the index is
+    restored on reading), made from a one-column probe: pandas' own conversion spends a
+    millisecond a column."""
+    import pyarrow as pa
+
+    if not all(isinstance(c, str) for c in frame.columns) or len(set(frame.columns)) != len(frame.columns):
+        empty = pd.DataFrame(np.empty((0, frame.shape[1]), dtype=dtype), index=frame.index[:0], columns=frame.columns)
+        return pa.Schema.from_pandas(empty, preserve_index=True)
+    probe = pd.DataFrame(np.empty((0, 1), dtype=dtype), index=frame.index[:0], columns=["probe"])
+    schema = pa.Schema.from_pandas(probe, preserve_index=True)
+    meta = json.loads(schema.metadata[b"pandas"])
+    column = next(m for m in meta["columns"] if m["name"] == "probe")
+    index_meta = [m for m in meta["columns"] if m["name"] != "probe"]
+    meta["columns"] = [{**column, "name": c, "field_name": c} for c in frame.columns] + index_meta
+    value_type = schema.field("probe").type
+    fields = [pa.field(c, value_type) for c in frame.columns] + [f for f in schema if f.name != "probe"]
+    return pa.schema(fields, metadata={**schema.metadata, b"pandas": json.dumps(meta).encode()})
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, decimals: int | None = None,
