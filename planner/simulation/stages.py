@@ -8,7 +8,6 @@ balance and settlement, indexes, finance.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 
 import numpy as np
