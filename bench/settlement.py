@@ -17,7 +17,8 @@ import numpy as np
 from shapely.geometry import Point
 
 from planner.community.balance import Balance
-from planner.community.settlement import ContractTerms, all_schemes
+from planner.community.comparison import all_schemes
+from planner.community.settlement import ContractTerms
 from planner.economics.shapley import community_value, shapley_sampled
 from planner.generation.demand import electricity_kw
 from planner.generation.pv import pv_ac_kw

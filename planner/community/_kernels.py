@@ -1,4 +1,4 @@
-"""Compiled loops of the settlement (numba): every scheme of :func:`~planner.community.settlement.all_schemes`
+"""Compiled loops of the settlement (numba): every scheme of :func:`~planner.community.comparison.all_schemes`
 in a few passes over the members' generation and load, with no year-long temporaries.
 
 The formulas are those of :mod:`planner.community.settlement`, whose scheme functions stay the

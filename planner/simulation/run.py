@@ -39,6 +39,7 @@ from planner.community.tariffs import default_tariff_id
 from planner.economics.costs import check_catalogue_covers, load_catalogue
 from planner.generation.results import GenerationResult, simulate_generation
 from planner.model import Project
+from planner.simulation import grid_stage as grid_stages
 from planner.simulation import stages
 from planner.simulation.memory import keep_freed_memory
 from planner.simulation.stages import COMMUNITY, HORIZON_YEARS, export_limit_kw, ownership
@@ -178,22 +179,22 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     check_catalogue_covers(project, catalogue)
     default_tariff_id(project)
 
-    grid_wanted = with_grid and stages.has_grid(project)
+    grid_wanted = with_grid and grid_stages.has_grid(project)
     # the grid's translation and model need only the project: prepared beside generation
-    prepared = _Background(stages.prepare_grid, project) if overlap and grid_wanted else None
+    prepared = _Background(grid_stages.prepare_grid, project) if overlap and grid_wanted else None
     task.stage("weather and generation")
     gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache)
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
-    flow = _Background(stages.grid_stage, project, gen, dispatched, None, True, details,
+    flow = _Background(grid_stages.grid_stage, project, gen, dispatched, None, True, details,
                        lambda: prepared.result(task)) if prepared else None
     task.stage("balance and settlement")
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None
     task.stage("power flow")
-    grid = flow.result(task) if flow else stages.grid_stage(project, gen, dispatched, settlement.balance, with_grid,
-                                                            details)
+    grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
+                                                                 with_grid, details)
     task.stage("indexes")
     indexes, shapley_table = stages.indexes_stage(
         project, gen, dispatched, settlement, grid, grid_emission_factor=grid_emission_factor,

@@ -2,7 +2,7 @@
 
 ``simulate`` (:mod:`planner.simulation.run`) calls them in order and names them to its task
 (the app's progress bar, the CLI's lines): weather and generation, dispatch, power flow,
-balance and settlement, indexes, finance.
+balance and settlement, indexes, finance (the power flow stage: :mod:`planner.simulation.grid_stage`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from planner.community.balance import Balance
-from planner.community.settlement import ContractTerms, SchemeResult, all_schemes
+from planner.community.comparison import all_schemes
+from planner.community.settlement import ContractTerms, SchemeResult
 from planner.community.tariffs import TariffPlan, member_prices
 from planner.economics.indexes import (
     GAS_EMISSION_FACTOR_KG_PER_KWH, GRID_EMISSION_FACTOR_KG_PER_KWH, co2_avoided_kg, gini, jain,
@@ -24,6 +25,7 @@ from planner.generation import storage
 from planner.generation.results import GenerationResult
 from planner.model import Project
 from planner.model.study import SCHEME_LABELS
+from planner.simulation.grid_stage import GridOutcome
 
 COMMUNITY = "community"
 #: Years over which investments are judged (units with shorter lives are bought again).
@@ -188,147 +190,6 @@ def _curtail(project: Project, gen: GenerationResult, shares, g: np.ndarray, l_:
             lost = sum(share * fraction[m] for m, share in unit_shares.items() if m in fraction)
             delivered[uid] = delivered[uid] * (1.0 - lost)
     return delivered, float(cut_total.sum())
-
-
-@dataclass(frozen=True)
-class GridOutcome:
-    """The power flow's annual figures (``None`` without a grid) and the upstream exchange [kWh]."""
-
-    figures: dict | None
-    import_kwh: float
-    export_kwh: float
-    note: str | None = None
-    #: per step, each transformer's loading [%] (columns: project ids), for load-duration curves
-    trafo_loading: pd.DataFrame | None = None
-    #: per cable, transformer and bus: the worst value of the year and its step (the grid check)
-    elements: pd.DataFrame | None = None
-
-
-def has_grid(project: Project) -> bool:
-    """Whether the project has a grid to run the power flow on (buses and an upstream connection)."""
-    return bool(len(project.items("bus")) and len(project.items("external_grid")))
-
-
-def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
-               with_grid: bool = True, details: bool = True, prepared=None) -> GridOutcome:
-    """The year's power flow where the project has a grid (``balance`` is then not needed); else
-    the balance's exchange, said so. ``details``: each transformer's loading per step and each
-    element's worst value (the report's; a sweep's variants need only the year's figures).
-    ``prepared``: what :func:`prepare_grid` gave for this project, or a callable giving it."""
-    if with_grid and has_grid(project):
-        grid = prepared() if callable(prepared) else (prepared or prepare_grid(project))
-        figures, imp, exp, trafo_loading, elements = _power_flow(grid, gen, d.battery_kw, d.delivered_kw, details)
-        return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
-    imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
-    note = "the project has no grid: import and export are the community balance's, without losses" \
-        if with_grid else None
-    return GridOutcome(None, imp, exp, note)
-
-
-@dataclass(frozen=True)
-class PreparedGrid:
-    """The project's grid as a pandapower net, the net's index of each project object, and the
-    power flow's model of it: all it needs before the year's injections are known."""
-
-    net: object
-    ids: dict
-    model: object
-
-
-def prepare_grid(project: Project) -> PreparedGrid:
-    """The project's grid translated to pandapower and prepared for the batch power flow (needs
-    only the project: :func:`~planner.simulation.run.simulate` starts it before generation)."""
-    from planner.grid.powerflow import build_model
-    from planner.grid.translate import to_pandapower
-
-    net, ids = to_pandapower(project)
-    return PreparedGrid(net, ids, build_model(net))
-
-
-def _power_flow(grid: PreparedGrid, gen: GenerationResult, battery_kw: pd.DataFrame,
-                delivered_kw: pd.DataFrame | None = None, details: bool = True):
-    from planner.grid.powerflow import parse_profiles, run
-
-    net, ids = grid.net, grid.ids
-    columns = {}
-    for cid, idx in ids["consumer"].items():
-        columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
-    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
-        for uid, idx in ids[kind].items():
-            units = gen.units_kw if delivered_kw is None else delivered_kw
-            columns[f"sgen.p_mw.{idx}"] = units[uid].to_numpy() / 1000.0
-    for bid, idx in ids["battery"].items():
-        columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
-    table = pd.DataFrame(columns, index=gen.units_kw.index)
-    model = grid.model
-    worst = _WorstTracker(net) if details else None
-    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0),
-                  on_chunk=worst.add if worst else None)
-    grid = summary.as_dict()
-    return (grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0, worst.trafo_frame() if worst else None,
-            worst.elements() if worst else None)
-
-
-class _WorstTracker:
-    """Collects, chunk by chunk, each transformer's loading per step and each element's worst
-    value of the year with its time (cables and transformers: highest loading; buses: lowest and
-    highest voltage)."""
-
-    def __init__(self, net):
-        self.net = net
-        self.trafo_chunks, self.index, self.steps = [], [], []
-        self.offset = 0
-        self.line_max, self.line_at = np.full(len(net.line), -np.inf), np.full(len(net.line), -1)
-        self.trafo_max, self.trafo_at = np.full(len(net.trafo), -np.inf), np.full(len(net.trafo), -1)
-        n_bus = len(net.bus)
-        self.vm_min, self.vm_min_at = np.full(n_bus, np.inf), np.full(n_bus, -1)
-        self.vm_max, self.vm_max_at = np.full(n_bus, -np.inf), np.full(n_bus, -1)
-
-    def _update(self, best, at, extremes, larger: bool):
-        top, top_row, low, low_row = extremes
-        candidate, rows = (top, top_row) if larger else (low, low_row)
-        better = (rows >= 0) & ((candidate > best) if larger else (candidate < best))
-        best[better] = candidate[better]
-        at[better] = rows[better] + self.offset  # the step's position in the year
-
-    def add(self, chunk) -> None:
-        ok = chunk.converged
-        self.trafo_chunks.append(chunk.trafo_loading[ok].astype("float32"))
-        self.index.append(chunk.index[ok])
-        self.steps.append(chunk.index)
-        extremes = chunk.extremes
-        self._update(self.line_max, self.line_at, extremes["line_loading"], True)
-        self._update(self.trafo_max, self.trafo_at, extremes["trafo_loading"], True)
-        self._update(self.vm_min, self.vm_min_at, extremes["vm_pu"], False)
-        self._update(self.vm_max, self.vm_max_at, extremes["vm_pu"], True)
-        self.offset += len(chunk.index)
-
-    def trafo_frame(self) -> pd.DataFrame | None:
-        if not self.index or not len(self.net.trafo):
-            return None
-        values = np.concatenate(self.trafo_chunks) if self.trafo_chunks else np.zeros((0, len(self.net.trafo)))
-        return pd.DataFrame(values, index=self.index[0].append(self.index[1:]) if len(self.index) > 1 else self.index[0],
-                            columns=[str(n) for n in self.net.trafo.name])
-
-    def elements(self) -> pd.DataFrame:
-        net = self.net
-        steps = self.steps[0].append(self.steps[1:]) if len(self.steps) > 1 else \
-            (self.steps[0] if self.steps else pd.DatetimeIndex([]))
-        parts = []
-        for kind, names, figure, values, at in (
-                ("cable", net.line.name, "max loading %", self.line_max, self.line_at),
-                ("transformer", net.trafo.name, "max loading %", self.trafo_max, self.trafo_at),
-                ("bus", net.bus.name, "min voltage p.u.", self.vm_min, self.vm_min_at),
-                ("bus", net.bus.name, "max voltage p.u.", self.vm_max, self.vm_max_at)):
-            keep = np.flatnonzero(at >= 0)
-            parts.append(pd.DataFrame({"kind": kind, "id": [str(n) for n in np.asarray(names)[keep]],
-                                       "figure": figure, "value": values[keep].astype(float),
-                                       "time": steps[at[keep]]}, index=keep))
-        table = pd.concat(parts)
-        # cables, transformers, then each bus's lowest and highest voltage side by side
-        order = np.lexsort((table["figure"].map({"min voltage p.u.": 0, "max voltage p.u.": 1}).fillna(0).to_numpy(),
-                            table.index.to_numpy(), table["kind"].map({"cable": 0, "transformer": 1, "bus": 2})))
-        return table.iloc[order].reset_index(drop=True)[["kind", "id", "figure", "value", "time"]]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from planner.community.balance import Balance
+from planner.community.comparison import all_schemes
 from planner.community.settlement import (
-    ContractTerms, all_schemes, allocation, bilateral, bill_sharing, grid_only, mmr, mmr_prices,
+    ContractTerms, allocation, bilateral, bill_sharing, grid_only, mmr, mmr_prices,
     net_billing, net_metering, sdr, sdr_prices,
 )
 

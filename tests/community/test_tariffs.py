@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from planner.community.balance import Balance
-from planner.community.settlement import all_schemes, grid_only
+from planner.community.comparison import all_schemes
+from planner.community.settlement import grid_only
 from planner.community.tariffs import import_price, member_prices
 from planner.model import SharedEnergy, Tariff
 from planner.model.sharing import PRESETS
