@@ -17,6 +17,7 @@ from pathlib import Path
 
 from planner import PlannerError, PlannerWarning
 from planner.cli_parser import EXIT_BAD_INPUT, EXIT_OK, build_parser
+from planner.report.numbers import is_missing, num
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
@@ -241,8 +242,8 @@ def cmd_powerflow(args) -> int:
         (staging / "summary.json").write_text(json.dumps(result, indent=2, allow_nan=False))
     print(f"{summary.steps} steps in {summary.seconds:.2f} s: losses {summary.losses_mwh:,.3f} MWh "
           f"(lines {summary.line_losses_mwh:,.3f}, transformers {summary.trafo_losses_mwh:,.3f}); "
-          f"max line loading {result['max_line_loading_percent'] or float('nan'):.1f} %, "
-          f"voltage {result['min_vm_pu'] or float('nan'):.4f}-{result['max_vm_pu'] or float('nan'):.4f} p.u.; "
+          f"max line loading {num(result['max_line_loading_percent'], '.1f', unit='%')}, "
+          f"voltage {num(result['min_vm_pu'], '.4f')}-{num(result['max_vm_pu'], '.4f')} p.u.; "
           f"wrote {out}")
     if summary.non_converged:
         print(f"planner: warning: {len(summary.non_converged)} steps did not converge (first at "
@@ -297,6 +298,36 @@ def _import_grid(project, args):
                        max_distance_km=None if args.allow_far else MAX_DISTANCE_KM)
 
 
+def run_lines(name: str, s: dict) -> list[str]:
+    """What ``planner run`` prints of a summary (:func:`~planner.simulation.summary.summary_dict`);
+    a figure that is not defined (no grid, no member who saves, no IRR) reads as a dash."""
+    e, k = s["energy"], s["kpi"]
+    lines = [f"{name}: generation {num(e['generation_kwh'], ',.1f', scale=1e-3)} MWh, demand "
+             f"{num(e['demand_kwh'], ',.1f', scale=1e-3)} MWh, shared {num(e['shared_kwh'], ',.1f', scale=1e-3)} MWh; "
+             f"self-sufficiency {num(k['self_sufficiency'], '.1%')}, "
+             f"self-consumption {num(k['self_consumption'], '.1%')}"]
+    if s["grid"]:
+        g = s["grid"]
+        lines.append(f"grid: losses {num(g.get('losses_kwh'), ',.1f', scale=1e-3)} MWh, max line loading "
+                     f"{num(g.get('max_line_loading_percent'), '.1f', unit='%', empty='— (no cables)')}, voltage "
+                     f"{num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u.")
+    tariffs = ", ".join(f"{tid} ({t['members']} members, {num(t['gross_import_price_eur_per_kwh'], '.3f')} EUR/kWh)"
+                        for tid, t in s["tariffs"].items())
+    lines.append(f"tariffs: {tariffs}; shared energy pays: {s['shared_energy']['described']}")
+    base = s["schemes"]["grid_only"]["members_net_cost_eur"]
+    for scheme_name, scheme in s["schemes"].items():
+        cost = scheme["members_net_cost_eur"]
+        lines.append(f"  {scheme_name:<22} members pay {num(cost, ',.0f'):>14} EUR "
+                     f"(saving {num(base - cost if not is_missing(cost) else None, ',.0f'):>12} EUR)")
+    lines.append("  (SDR, MMR, bill sharing and bilateral contracts share the same energy and move money between "
+                 "members: with one tariff their totals match and only the split differs, see members.csv)")
+    f = s["indexes"]["finance"]
+    lines.append(f"investment: {num(f['capex_eur'], ',.0f')} EUR, net benefit {num(f['yearly_net_benefit_eur'], ',.0f')} "
+                 f"EUR a year, NPV {num(f['npv_eur'], ',.0f')} EUR over {f['horizon_years']} years at "
+                 f"{num(f['discount_rate'], '.0%')}, IRR {num(f['irr'], '.1%', empty='none')}")
+    return lines
+
+
 def cmd_run(args) -> int:
     """``planner run``: the whole simulation, its files written whole into the output folder."""
     import time
@@ -336,27 +367,8 @@ def cmd_run(args) -> int:
             print("writing the report (report.pdf; --no-report leaves it out)", flush=True)
             build_report(project, staging, staging / "report.pdf", run_record={"started": time.time()})
     s = summary_dict(result)
-    e, k = s["energy"], s["kpi"]
-    print(f"{project.name}: generation {e['generation_kwh'] / 1000:,.1f} MWh, demand "
-          f"{e['demand_kwh'] / 1000:,.1f} MWh, shared {e['shared_kwh'] / 1000:,.1f} MWh; "
-          f"self-sufficiency {k['self_sufficiency']:.1%}, self-consumption {k['self_consumption']:.1%}")
-    if s["grid"]:
-        g = s["grid"]
-        print(f"grid: losses {g['losses_kwh'] / 1000:,.1f} MWh, max line loading "
-              f"{g['max_line_loading_percent']:.1f} %, voltage {g['min_vm_pu']:.3f}-{g['max_vm_pu']:.3f} p.u.")
-    tariffs = ", ".join(f"{tid} ({t['members']} members, {t['gross_import_price_eur_per_kwh']:.3f} EUR/kWh)"
-                        for tid, t in s["tariffs"].items())
-    print(f"tariffs: {tariffs}; shared energy pays: {s['shared_energy']['described']}")
-    base = s["schemes"]["grid_only"]["members_net_cost_eur"]
-    for name, scheme in s["schemes"].items():
-        print(f"  {name:<22} members pay {scheme['members_net_cost_eur']:>14,.0f} EUR "
-              f"(saving {base - scheme['members_net_cost_eur']:>12,.0f} EUR)")
-    print("  (SDR, MMR, bill sharing and bilateral contracts share the same energy and move money between "
-          "members: with one tariff their totals match and only the split differs, see members.csv)")
-    f = s["indexes"]["finance"]
-    irr = "none" if f["irr"] is None else f"{f['irr']:.1%}"
-    print(f"investment: {f['capex_eur']:,.0f} EUR, net benefit {f['yearly_net_benefit_eur']:,.0f} EUR a year, "
-          f"NPV {f['npv_eur']:,.0f} EUR over {f['horizon_years']} years at {f['discount_rate']:.0%}, IRR {irr}")
+    for line in run_lines(project.name, s):
+        print(line)
     print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")
     for note in s["notes"]:
         print(f"note: {note}")

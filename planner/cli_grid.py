@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from planner import PlannerError
+from planner.report.numbers import num
 
 EXIT_OK = 0
 
@@ -58,19 +59,20 @@ def cmd_size_grid(args) -> int:
     what = "the whole grid" if out["mode"] == "new layout" else "the reinforcement"
     print(f"cost of {what}: {out['cost_eur']:,.0f} EUR (the grid at ladder prices: {out['grid_cost_eur']:,.0f} EUR)")
     c = out["checks"]
-    print(f"planning cases: max line loading {c['max_line_loading_percent']:.1f} %, max transformer loading "
-          f"{c['max_trafo_loading_percent']:.1f} %, voltage {c['min_vm_pu']:.3f}-{c['max_vm_pu']:.3f} p.u., "
-          f"rise from generation {c['max_voltage_rise_percent']:.2f} %")
+    print(f"planning cases: max line loading {num(c['max_line_loading_percent'], '.1f', unit='%')}, max transformer "
+          f"loading {num(c['max_trafo_loading_percent'], '.1f', unit='%')}, voltage {num(c['min_vm_pu'], '.3f')}-"
+          f"{num(c['max_vm_pu'], '.3f')} p.u., rise from generation {num(c['max_voltage_rise_percent'], '.2f', unit='%')}")
     if "year" in out:
         y = out["year"]
-        print(f"the year: losses {y['losses_kwh'] / 1000:,.1f} MWh ({y['line_losses_kwh'] / 1000:,.1f} in cables, "
-              f"{y['transformer_losses_kwh'] / 1000:,.1f} in transformers), upstream losses avoided "
-              f"{y['upstream_losses_avoided_kwh'] / 1000:,.1f} MWh; max line loading "
-              f"{y['checks']['max_line_loading_percent']:.1f} %")
+        print(f"the year: losses {num(y['losses_kwh'], ',.1f', scale=1e-3)} MWh "
+              f"({num(y['line_losses_kwh'], ',.1f', scale=1e-3)} in cables, "
+              f"{num(y['transformer_losses_kwh'], ',.1f', scale=1e-3)} in transformers), upstream losses avoided "
+              f"{num(y['upstream_losses_avoided_kwh'], ',.1f', scale=1e-3)} MWh; max line loading "
+              f"{num(y['checks']['max_line_loading_percent'], '.1f', unit='%')}")
     if "hosting_capacity_kw" in out:
         h = out["hosting_capacity_kw"]
-        print(f"hosting capacity: {h['buses']} buses, median {h['median']:,.0f} kW (from {h['min']:,.0f} to "
-              f"{h['max']:,.0f} kW)")
+        print(f"hosting capacity: {h['buses']} buses, median {num(h['median'], ',.0f')} kW (from "
+              f"{num(h['min'], ',.0f')} to {num(h['max'], ',.0f')} kW)")
     if "grid_investment" in out:
         g = out["grid_investment"]
         print(f"the community's grid investment, counted by planner run's finance: {g['capex_eur']:,.0f} EUR, "

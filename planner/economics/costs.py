@@ -142,6 +142,12 @@ def technology_of(unit, land_use: str | None = None) -> tuple[str, float]:
     raise ValueError(f"no cost technology for {unit.describe()}")
 
 
+#: The columns of :func:`unit_costs`, there even for a community without units.
+UNIT_COST_COLUMNS = ("unit_id", "kind", "technology", "size", "size_basis", "capex_eur", "opex_eur_per_year",
+                     "fuel_eur_per_year", "heat_credit_eur_per_year", "energy_kwh_per_year", "lifetime_years",
+                     "lcoe_eur_per_kwh", "source")
+
+
 def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT_RATE,
                gas_price: float = GAS_PRICE_EUR_PER_KWH, boiler_efficiency: float = 0.9) -> pd.DataFrame:
     """Capex, opex, fuel, heat credit and LCOE per unit.
@@ -168,4 +174,4 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
                     "size_basis": c.size_basis, "capex_eur": capex, "opex_eur_per_year": opex,
                     "fuel_eur_per_year": fuel, "heat_credit_eur_per_year": credit, "energy_kwh_per_year": r["energy_kwh"],
                     "lifetime_years": years, "lcoe_eur_per_kwh": value, "source": c.source})
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=UNIT_COST_COLUMNS)  # the columns even where there is no unit

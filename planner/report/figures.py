@@ -164,7 +164,13 @@ def lorenz(res, fig: Figure | None = None) -> Figure:
     scheme = res.summary.get("indexes", {}).get("benefit_scheme", "sdr")
     if members is None or scheme not in set(members.scheme):
         return _nothing(fig, "no member savings")
-    savings = members[members.scheme == scheme].savings_eur.to_numpy()
+    # consumers without a member are settled together as "community": not a member to compare
+    rows = members[(members.scheme == scheme) & (members.member_id.astype(str) != "community")]
+    savings = rows.savings_eur.to_numpy(dtype=float)
+    if not len(savings):
+        return _nothing(fig, "no members to compare\n(consumers without a\nmember are settled\ntogether)")
+    if not (savings > 0).any():
+        return _nothing(fig, f"no member saves under the {SCHEME_NAMES.get(scheme, scheme)}:\nno benefits to share out")
     ax = fig.add_subplot()
     x, y = lorenz_points(savings)
     ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="equal shares")

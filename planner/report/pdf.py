@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from planner.report import figures
+from planner.report.numbers import is_missing, num
 from planner.report.kpis import KPIS, _get
 from planner.report.results import Results
 
@@ -259,15 +260,25 @@ def _members(res, name) -> Figure:
     _table(page, (0.06, 0.3, 0.86, 0.23), ["member"] + [SHORT[k] for k in schemes], rows, size=7)
     figures.lorenz(res, page.add_subfigure(grid[3, 0]))
     ix = res.summary.get("indexes", {})
-    lines = ["## Fairness",
-             f"Gini index of the savings {ix.get('gini', float('nan')):.2f} (0: equal, 1: one member has all); "
-             f"Jain's index {ix.get('jain', float('nan')):.2f} (1: equal).",
-             "## Savings by group"]
+    lines = ["## Fairness", _fairness(ix), "## Savings by group"]
     for group, g in (ix.get("benefits_by_group") or {}).items():
         lines.append(f"{group}: {g['members']:,} member(s), {_eur(g['savings_eur'])} EUR together, "
                      f"{_eur(g['mean_savings_eur'])} EUR each on average")
+    if not ix.get("benefits_by_group"):
+        lines.append("No member of the community has savings to show (consumers without a member are settled "
+                     "together as the community).")
     _text(page, 0.53, 0.27, lines, size=7.5, width=58)
     return page
+
+
+def _fairness(ix: dict) -> str:
+    """The Gini and Jain indexes of the savings, or why they are not defined."""
+    gini, jain = ix.get("gini"), ix.get("jain")
+    if is_missing(gini) and is_missing(jain):
+        return "Gini and Jain indexes: not defined, as no member has savings to compare."
+    gini_text = num(gini, ".2f", empty="not defined (the savings do not add up to a positive total)")
+    return (f"Gini index of the savings {gini_text} (0: equal, 1: one member has all); "
+            f"Jain's index {num(jain, '.2f')} (1: equal).")
 
 
 def _finance(res, name) -> Figure:
