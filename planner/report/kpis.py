@@ -3,6 +3,8 @@ report, so both show the same numbers the same way."""
 
 from __future__ import annotations
 
+from planner.report.numbers import is_missing, num
+
 
 def _get(summary: dict, *keys):
     value = summary
@@ -14,9 +16,7 @@ def _get(summary: dict, *keys):
 
 
 def _fmt(value, unit: str, scale: float = 1.0, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    return f"{value * scale:,.{digits}f} {unit}".strip()
+    return num(value, f",.{digits}f", unit=unit, scale=scale)
 
 
 #: (label, the figure as text from summary.json, what it means)
@@ -37,8 +37,8 @@ KPIS = (
      "highest loading of any cable in any step"),
     ("Peak transformer loading", lambda s: _fmt(_get(s, "grid", "max_trafo_loading_percent"), "%"),
      "highest loading of any transformer in any step"),
-    ("Voltage", lambda s: ("—" if _get(s, "grid", "min_vm_pu") is None else
-                           f"{_get(s, 'grid', 'min_vm_pu'):.3f} – {_get(s, 'grid', 'max_vm_pu'):.3f} p.u."),
+    ("Voltage", lambda s: ("—" if is_missing(_get(s, "grid", "min_vm_pu")) else
+                           f"{num(_get(s, 'grid', 'min_vm_pu'), '.3f')} – {num(_get(s, 'grid', 'max_vm_pu'), '.3f')} p.u."),
      "lowest and highest bus voltage in any step"),
     ("Steps that did not converge", lambda s: "—" if _get(s, "grid", "non_converged_steps") is None else
      f"{_get(s, 'grid', 'non_converged_steps'):,}", "power flow steps without a solution (hours in "
