@@ -23,6 +23,10 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, 
 RENDERED_KINDS = ("parcel", "street", "building", "cable")
 #: How far beyond the view the image reaches, as a share of the view on each side.
 MARGIN = 0.5
+#: How long one slice of a layer's painting may hold Python's GIL [s].
+SLICE_S = 0.001
+#: How long the render worker stands aside after an input event on the map [s].
+HOLD_S = 0.25
 
 
 class LayerData:
@@ -113,20 +117,41 @@ class _Job(QRunnable):
         transform.translate(-self.rect.left(), -self.rect.top())
         painter.setTransform(transform)
         tolerance = 0.5 / self.scale  # half a pixel, in metres
+        count, superseded = 200, False  # features in the next slice, adapted to SLICE_S
         window = shapely.box(self.rect.left(), -self.rect.bottom(), self.rect.right(), -self.rect.top())
         for data, pen, brush in self.layers:
             if data.tree is None:
                 continue
-            inside = data.tree.query(window)
-            shapes, dots = _paths(data.geometries[inside], tolerance)
-            painter.setPen(pen)
-            painter.setBrush(brush)
-            painter.drawPath(shapes)
-            if not dots.isEmpty():  # features smaller than a pixel: a dot each, in the outline colour
-                dot = QPen(pen.color(), 2.0)
-                dot.setCosmetic(True)
-                painter.setPen(dot)
-                painter.drawPoints(dots)
+            inside = np.sort(data.tree.query(window))
+            # drawn a slice at a time: Qt's painting holds Python's GIL (PySide does not release it
+            # there), so one path of 50,000 outlines stalled the GUI thread's clicks for a quarter
+            # of a second. Each slice is sized to take about SLICE_S, and between slices the worker
+            # stands aside while the person is using the map (see LayerRenderer.hold)
+            start = 0
+            while start < len(inside):
+                if self.generation != self.renderer._latest:
+                    superseded = True  # a newer view was asked for: this image would be thrown away
+                    break
+                self.renderer._stand_aside()
+                piece = inside[start:start + count]
+                start += len(piece)
+                began = time.perf_counter()
+                shapes, dots = _paths(data.geometries[piece], tolerance)
+                painter.setPen(pen)
+                painter.setBrush(brush)
+                painter.drawPath(shapes)
+                if not dots.isEmpty():  # features smaller than a pixel: a dot each, in the outline colour
+                    dot = QPen(pen.color(), 2.0)
+                    dot.setCosmetic(True)
+                    painter.setPen(dot)
+                    painter.drawPoints(dots)
+                took = time.perf_counter() - began
+                # the next slice's size: toward SLICE_S, at most twice as many at a step (a slice of
+                # dots is quick, the polygons after it may not be)
+                count = int(np.clip(count * min(2.0, SLICE_S / max(took, 1e-5)), 8, 1_000))
+                time.sleep(0)  # offer the GIL to a waiting GUI thread
+            if superseded:
+                break
         painter.end()
         try:
             self.renderer._finished.emit(self.generation, image, self.rect, time.perf_counter() - started)
@@ -156,8 +181,13 @@ class LayerRenderer(QObject):
         self._generation = itertools.count(1)
         self._latest = 0
         self._busy = False
+        self._hold_until = 0.0
         self._finished.connect(self._take)
-        self.pool = QThreadPool.globalInstance()
+        # a pool of its own: Qt's painting on the GUI thread uses the global pool for image
+        # conversions and, while it waits for them, runs queued jobs of that pool itself, which
+        # put a whole render of the layers on the GUI thread (a click waited 80 ms for it)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # a newer request supersedes an older one, which stops early
 
     def set_layer(self, kind: str, features: dict, derived: set | frozenset = frozenset()) -> None:
         """Replace a layer's features (``{id: geometry}``); ``derived`` ids are drawn dotted
@@ -202,6 +232,17 @@ class LayerRenderer(QObject):
             layers.append((self._dotted[kind], dotted, brush))
         self.pool.start(_Job(self, generation, QRectF(rect), size, scale, layers))
         return generation
+
+    def hold(self, seconds: float = HOLD_S) -> None:
+        """The person is using the map (a press, a move, a key): the render worker pauses between
+        slices for ``seconds`` so that the GUI thread's handlers never wait for Python's GIL."""
+        self._hold_until = time.perf_counter() + seconds
+
+    def _stand_aside(self) -> None:
+        # sleeping releases the GIL; a long hold still ends: at most a second per slice
+        limit = time.perf_counter() + 1.0
+        while time.perf_counter() < min(self._hold_until, limit):
+            time.sleep(0.003)
 
     def wait(self, msecs: int = 5000) -> bool:
         """Wait for the workers (tests, screenshots, benchmarks)."""

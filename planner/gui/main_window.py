@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner import PlannerError
+from planner.gui.app import settle_memory
 from planner.gui.docks import Inspector, LayerList
 from planner.gui.map_canvas import MapCanvas
 from planner.model import Project
@@ -386,6 +387,7 @@ class MainWindow(QMainWindow):
             self.grid_tools.show_hosting(project is not None and any(
                 b.hosting_capacity_kw is not None for b in project.items("bus").values()))
         self._show_title()
+        settle_memory()
 
     def _show_title(self) -> None:
         name = self.project.name if self.project else "no project"

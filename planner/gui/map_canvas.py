@@ -158,6 +158,7 @@ class MapCanvas(QGraphicsView):
         painter.restore()
 
     def wheelEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom(self.ZOOM_STEP ** steps)
@@ -177,6 +178,7 @@ class MapCanvas(QGraphicsView):
     boxed: dict = {}
 
     def mousePressEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
             event.accept()
@@ -223,6 +225,7 @@ class MapCanvas(QGraphicsView):
         return actions.get(picked)
 
     def mouseDoubleClickEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         if self.tool in self.DRAW_TOOLS:
             self.finish_draft()
             event.accept()
@@ -245,6 +248,7 @@ class MapCanvas(QGraphicsView):
         return True
 
     def keyPressEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         key = event.key()
         if self.tool in self.DRAW_TOOLS and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.finish_draft()
@@ -293,6 +297,7 @@ class MapCanvas(QGraphicsView):
             self._draft_item = None
 
     def mouseMoveEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         p = self.mapToScene(event.position().toPoint())
         self.cursor_moved.emit(p.x(), -p.y())
         start = getattr(self, "_pan_from", None)
@@ -306,6 +311,7 @@ class MapCanvas(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event):
+        self.map_scene.renderer.hold()  # the render worker stands aside while the map is used
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = None
             event.accept()
