@@ -10,13 +10,21 @@ In one run, on the same grid and profiles:
 Accuracy: maximum voltage difference and loss difference of our solver against
 pandapower's runpp on sampled steps.
 
+Each of our solver and lightsim2grid solves the year REPEATS times and counts its fastest run;
+inputs are prepared before either clock starts (our profile parsing is printed apart).
+
 Run: .venv/bin/python bench/powerflow.py [--slice 300]
+Ends with one JSON line: rural3_steps, ours_s, ours_parse_s, run_timeseries_estimate_s,
+lightsim2grid_s, speedup_vs_lightsim2grid (with_parsing too), vm_diff_to_lightsim2grid_pu,
+max_dv_vs_runpp_pu, power_grid_model_s, target_vs_lightsim2grid, schutterwald_hourly_s,
+schutterwald_max_dv_vs_runpp_pu, quarter_hour_powerflow_s, quarter_hour_peak_mb.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import time
 import warnings
 
@@ -28,6 +36,10 @@ warnings.simplefilter("ignore")
 TARGET_RURAL3_S = 1.5
 TARGET_SPEEDUP = 300.0
 TARGET_SCHUTTERWALD_S = 15.0
+#: issue 24: the year of rural3 at least 5 times as fast as lightsim2grid, in the same run
+TARGET_VS_LIGHTSIM2GRID = 5.0
+#: each solver's year is solved this often and its fastest run counted (both alike)
+REPEATS = 3
 
 
 def simbench_year(code):
@@ -36,7 +48,10 @@ def simbench_year(code):
     return simbench_case(code)
 
 
-def ours(net, table):
+def ours(net, table, repeats=REPEATS):
+    """Our batch solver: the model built once, the profiles parsed once (input preparation, as
+    lightsim2grid's matrices are made before its clock starts), then the year solved with every
+    element's results; the fastest of ``repeats`` solves."""
     from planner.grid.powerflow import build_model, parse_profiles, run
 
     build_model(net)  # numba compiles on first use: keep that out of the timing
@@ -44,12 +59,18 @@ def ours(net, table):
     t0 = time.perf_counter()
     model = build_model(net)
     t1 = time.perf_counter()
-    chunks = []
-    summary = run(model, parse_profiles(table, net), on_chunk=chunks.append)
+    profiles = parse_profiles(table, net)
     t2 = time.perf_counter()
+    solves = []
+    for _ in range(repeats):
+        chunks = []
+        started = time.perf_counter()
+        summary = run(model, profiles, on_chunk=chunks.append)
+        solves.append(time.perf_counter() - started)
     vm = np.concatenate([c.vm_pu for c in chunks])
     pl = np.concatenate([np.nansum(c.line_pl_mw, axis=1) + np.nansum(c.trafo_pl_mw, axis=1) for c in chunks])
-    return {"build_s": t1 - t0, "solve_s": t2 - t1, "summary": summary, "vm": vm, "pl": pl}
+    return {"build_s": t1 - t0, "parse_s": t2 - t1, "solve_s": min(solves), "solves_s": solves,
+            "summary": summary, "vm": vm, "pl": pl}
 
 
 def set_step(net, table, k):
@@ -125,14 +146,16 @@ def lightsim2grid_year(net, table):
     # the transformers' 150 degree phase shift
     v_init = (net.res_bus.vm_pu.to_numpy() * np.exp(1j * np.radians(net.res_bus.va_degree.to_numpy()))
               ).astype(complex)
-    t0 = time.perf_counter()
-    series = TimeSeriesCPP(grid)
-    status = series.compute_Vs(gen_p, sgen_p, load_p, load_q, v_init, 20, 1e-8)
-    series.compute_flows()
-    elapsed = time.perf_counter() - t0
+    runs = []
+    for _ in range(REPEATS):  # the fastest of as many runs as ours
+        t0 = time.perf_counter()
+        series = TimeSeriesCPP(grid)
+        status = series.compute_Vs(gen_p, sgen_p, load_p, load_q, v_init, 20, 1e-8)
+        series.compute_flows()
+        runs.append(time.perf_counter() - t0)
     if status != 1:
         print(f"  lightsim2grid: {len(table) - series.nb_converged()} steps did not converge")
-    return {"seconds": elapsed, "status": status, "vm": np.abs(series.get_voltages())}
+    return {"seconds": min(runs), "runs_s": runs, "status": status, "vm": np.abs(series.get_voltages())}
 
 
 def power_grid_model_year(net, table):
@@ -231,6 +254,7 @@ def memory_check(net, hourly):
     print(f"  15-minute year through `planner powerflow` ({len(quarter)} steps, results written to Parquet): "
           f"{elapsed:.1f} s, peak memory {peak_mb:,.0f} MB (target 2,048 MB: "
           f"{'met' if peak_mb < 2048 else 'NOT met'}); {status}")
+    return round(elapsed, 1), round(peak_mb)
 
 
 def line(label, seconds, steps, reference=None):
@@ -254,8 +278,11 @@ def main():
     print(f"  pandapower run_timeseries: {args.slice} steps timed, extrapolated to {steps}:")
     line("pandapower run_timeseries (extrapolated)", rt, steps)
     line("planner batch solver (solve)", mine["solve_s"], steps, rt)
-    print(f"    model build once: {mine['build_s']:.3f} s; iterations at most {mine['summary'].max_iterations}; "
-          f"non-converged {len(mine['summary'].non_converged)}")
+    print(f"    fastest of {REPEATS} ({', '.join(f'{x:.3f}' for x in mine['solves_s'])} s); model build once: "
+          f"{mine['build_s']:.3f} s; profiles parsed once: {mine['parse_s']:.3f} s; iterations at most "
+          f"{mine['summary'].max_iterations}; non-converged {len(mine['summary'].non_converged)}")
+    figures = {"rural3_steps": steps, "ours_s": round(mine["solve_s"], 4), "ours_parse_s": round(mine["parse_s"], 4),
+               "run_timeseries_estimate_s": round(rt, 1)}
     fastest_other = None
     ls = lightsim2grid_year(net, table)
     if ls is None:
@@ -263,8 +290,15 @@ def main():
     else:
         line("lightsim2grid TimeSeriesCPP (compute_Vs + flows)", ls["seconds"], steps, rt)
         diff = np.nanmax(np.abs(ls["vm"][:, :mine["vm"].shape[1]] - mine["vm"]))
-        print(f"    max |vm| difference to ours: {diff:.2e} p.u.")
+        ratio = ls["seconds"] / mine["solve_s"]
+        print(f"    fastest of {REPEATS} ({', '.join(f'{x:.3f}' for x in ls['runs_s'])} s); max |vm| difference to "
+              f"ours: {diff:.2e} p.u.; ours is {ratio:.1f}x as fast (target {TARGET_VS_LIGHTSIM2GRID:g}x: "
+              f"{'met' if ratio >= TARGET_VS_LIGHTSIM2GRID else 'NOT met'}); with our profile parsing counted too "
+              f"{ls['seconds'] / (mine['solve_s'] + mine['parse_s']):.1f}x")
         fastest_other = ls["seconds"]
+        figures.update(lightsim2grid_s=round(ls["seconds"], 4), speedup_vs_lightsim2grid=round(ratio, 2),
+                       speedup_vs_lightsim2grid_with_parsing=round(ls["seconds"] / (mine["solve_s"] + mine["parse_s"]), 2),
+                       vm_diff_to_lightsim2grid_pu=float(f"{diff:.3g}"))
     try:
         pgm = power_grid_model_year(net, table)
     except ImportError as exc:
@@ -278,8 +312,13 @@ def main():
         diff = np.nanmax(np.abs(pgm["vm"] - mine["vm"]))
         print(f"    {pgm['mapped']} loads and sgens driven (P and Q); max |vm| difference to ours: {diff:.2e} p.u.")
         fastest_other = min(fastest_other or np.inf, pgm["seconds"])
+    if ls is None:
+        print("  lightsim2grid: NOT COMPARED (not installed): the issue's 5x cannot be shown without it")
+        figures.update(lightsim2grid_s=None, speedup_vs_lightsim2grid=None)
     dv, dl = accuracy(net, table, mine)
     print(f"  accuracy against runpp on 12 sampled steps: max |dV| {dv:.2e} p.u., max loss difference {dl:.2e}")
+    figures.update(max_dv_vs_runpp_pu=float(f"{dv:.3g}"), power_grid_model_s=None if pgm is None else round(pgm["seconds"], 3),
+                   target_vs_lightsim2grid=TARGET_VS_LIGHTSIM2GRID)
     print(f"  targets: under {TARGET_RURAL3_S} s: {'met' if mine['solve_s'] < TARGET_RURAL3_S else 'NOT met'}; "
           f"{TARGET_SPEEDUP:.0f}x run_timeseries: {'met' if rt / mine['solve_s'] >= TARGET_SPEEDUP else 'NOT met'}; "
           f"no slower than the fastest alternative: "
@@ -294,7 +333,9 @@ def main():
           f"(lines {mine['summary'].line_losses_mwh:,.1f}, transformers {mine['summary'].trafo_losses_mwh:,.1f}); "
           f"max |dV| vs runpp {dv:.2e} p.u., loss difference {dl:.2e}")
     print(f"  target under {TARGET_SCHUTTERWALD_S} s: {'met' if mine['solve_s'] < TARGET_SCHUTTERWALD_S else 'NOT met'}")
-    memory_check(net, table)
+    figures.update(schutterwald_hourly_s=round(mine["solve_s"], 3), schutterwald_max_dv_vs_runpp_pu=float(f"{dv:.3g}"))
+    figures["quarter_hour_powerflow_s"], figures["quarter_hour_peak_mb"] = memory_check(net, table)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
