@@ -17,6 +17,9 @@ def launch_gui(project: str | None, screenshot: str | None) -> int:
 
 def main(argv=None) -> int:
     """The ``planner`` command: the CLI with the app as its launcher."""
+    from planner._lazy import defer_unused
+
+    defer_unused()  # subpackages of pandapower and pvlib that no command uses: imported when touched
     from planner.cli import main as cli_main
 
     return cli_main(argv, launch_gui=launch_gui)

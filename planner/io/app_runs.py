@@ -135,6 +135,9 @@ def serve(jobs, events) -> None:
     """
     import importlib
 
+    from planner._lazy import defer_unused
+
+    defer_unused()
     importlib.import_module("planner.simulation.run")  # the imports a run needs, done before the first
     from planner import PlannerError
     from planner.simulation.task import Task
