@@ -22,7 +22,14 @@ def main(argv=None) -> int:
     defer_unused()  # subpackages of pandapower and pvlib that no command uses: imported when touched
     from planner.cli import main as cli_main
 
-    return cli_main(argv, launch_gui=launch_gui)
+    code = cli_main(argv, launch_gui=launch_gui)
+    # the process ends now: the cyclic garbage collector need not walk a year of results and the
+    # project's objects once more on the way out (0.8 s of a run's exit here, 0.15 s without it);
+    # exit handlers still run and the system takes the memory back
+    import gc
+
+    gc.freeze()
+    return code
 
 
 if __name__ == "__main__":

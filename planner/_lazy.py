@@ -26,18 +26,23 @@ UNUSED = {
     "pandapower.grid_equivalents": "grid equivalents",
     "pandapower.shortcircuit": "short-circuit calculation",
     "pvlib.spectrum": "spectral mismatch models (scipy.integrate); PVWatts needs none",
+    # pandapower's controllers import it to plot characteristics; the planner draws with
+    # matplotlib's object API only (planner.report.figures)
+    "matplotlib.pyplot": "matplotlib's state machine, which the planner never uses",
 }
 
 
 class _Deferred(types.ModuleType):
-    """A package whose ``__init__`` runs on the first read of an attribute it does not have."""
+    """A package (or module) whose code runs on the first read of an attribute it does not have."""
 
     def __init__(self, name: str, spec):
         super().__init__(name)
         self.__spec__ = spec
-        self.__path__ = list(spec.submodule_search_locations)
+        package = spec.submodule_search_locations is not None
+        if package:
+            self.__path__ = list(spec.submodule_search_locations)
         self.__file__ = spec.origin
-        self.__package__ = name
+        self.__package__ = name if package else name.rpartition(".")[0]  # relative imports start here
         self.__dict__["_deferred_lock"] = threading.RLock()
         self.__dict__["_deferred_loaded"] = False
 
@@ -66,9 +71,12 @@ def defer(name: str) -> bool:
         return False
     folder = os.path.join(next(iter(parent_spec.submodule_search_locations)), child)
     init = os.path.join(folder, "__init__.py")
-    if not os.path.isfile(init):
+    if os.path.isfile(init):  # a package: its submodules import as usual meanwhile
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
+    elif os.path.isfile(folder + ".py"):  # a plain module
+        spec = importlib.util.spec_from_file_location(name, folder + ".py")
+    else:
         return False
-    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
     if spec is None or spec.loader is None:
         return False
     sys.modules[name] = _Deferred(name, spec)

@@ -333,16 +333,36 @@ def cmd_run(args) -> int:
     import time
 
     from planner.io import load_project
-    from planner.io.run_outputs import write_outputs
-    from planner.simulation.run import simulate
-    from planner.simulation.summary import summary_dict
-
-    from planner.economics.costs import load_catalogue
-    from planner.io.run_folder import check_output_folder, output_folder
+    from planner.io.run_folder import check_output_folder
 
     started = time.perf_counter()
     check_output_folder(args.output)
     project = load_project(args.project)
+    helper = None
+    if not args.no_report and not os.environ.get("PEERGRID_NO_REPORT_HELPER"):
+        from planner.report.helper import ReportHelper
+
+        try:  # warms up on the other core while the year is simulated, then draws half the pages
+            helper = ReportHelper()
+        except OSError:  # no second process to be had: the report is drawn here alone
+            helper = None
+    try:
+        return _run_and_write(args, project, started, helper)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _run_and_write(args, project, started, helper) -> int:
+    """The simulation, its files and (with ``helper`` drawing half of the pages) its report."""
+    import time
+
+    from planner.io.run_outputs import write_outputs
+    from planner.simulation.run import simulate
+    from planner.simulation.summary import summary_dict
+    from planner.economics.costs import load_catalogue
+    from planner.io.run_folder import output_folder
+
     if args.shared_energy:
         from planner.model import SharedEnergy
 
@@ -353,8 +373,17 @@ def cmd_run(args) -> int:
     load_catalogue(catalogue)  # checked before the long work; the run names the file it used
     from planner.simulation.task import Task
 
+    show = _stage_printer()
+
+    def on_stage(name: str, index: int, count: int) -> None:
+        show(name, index, count)
+        if helper is not None and name == "power flow":  # while its thread finishes the year
+            from planner.report.helper import warm_up
+
+            warm_up()
+
     result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
-                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=_stage_printer()))
+                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage))
     global _progress_line_open
     if _progress_line_open:
         print()
@@ -365,7 +394,7 @@ def cmd_run(args) -> int:
             from planner.report.pdf import build_report
 
             print("writing the report (report.pdf; --no-report leaves it out)", flush=True)
-            build_report(project, staging, staging / "report.pdf", run_record={"started": time.time()})
+            build_report(project, staging, staging / "report.pdf", run_record={"started": time.time()}, helper=helper)
     s = summary_dict(result)
     for line in run_lines(project.name, s):
         print(line)

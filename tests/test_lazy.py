@@ -50,6 +50,8 @@ def test_a_deferred_package_is_whole_once_touched():
         from pandapower.estimation import estimate     # from-imports load it too
         assert callable(estimate)
         assert callable(pvlib.spectrum.spectral_factor_sapm)
+        import matplotlib.pyplot as plt                # a deferred module, whole on first use
+        assert plt.figure().number == 1
         print("whole")
     """)
     assert "whole" in out
@@ -59,7 +61,7 @@ def test_an_imported_package_is_left_alone():
     out = _fresh("""
         import pandapower
         from planner._lazy import defer, defer_unused
-        assert defer_unused() == ["pvlib.spectrum"]
+        assert defer_unused() == ["pvlib.spectrum"]  # pandapower brought matplotlib, so not its pyplot
         assert not defer("pandapower.plotting") and not defer("nosuchpackage.child") and not defer("json")
         print(type(__import__("sys").modules["pandapower.plotting"]).__name__)
     """)

@@ -89,35 +89,70 @@ def _eur(x) -> str:
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.0f}"
 
 
-def build_report(project, results_folder, target, *, run_record: dict | None = None) -> Path:
+def build_report(project, results_folder, target, *, run_record: dict | None = None, helper=None) -> Path:
     """Write the PDF report of ``project``'s results in ``results_folder`` to ``target``
-    (written whole: a temporary beside it, then renamed)."""
-    from matplotlib.backends.backend_pdf import PdfPages
+    (written whole: a temporary beside it, then renamed).
 
+    ``helper``, a started :class:`~planner.report.helper.ReportHelper`, draws the later half of
+    the pages in its own process while this one draws the rest, and the two parts are joined;
+    should the helper fail, this process draws its pages too (the report is never lost to it).
+    """
     res = Results(results_folder)
     target = Path(target)
     tmp = target.with_name(f".{target.name}.writing-{os.getpid()}")
-    name = project.name
     when = datetime.fromtimestamp((run_record or {}).get("started", os.path.getmtime(res.folder / "summary.json")))
-    pages = [_cover(project, res, when), _key_figures(res, name), _energy(res, name), _grid(res, name),
-             _members(res, name), _finance(res, name)]
-    scenarios = _stored_scenarios(project, res.folder)
-    if scenarios is not None:
-        pages.append(_scenarios(project, scenarios, name))
-    pages.append(_assumptions(project, res, name, when))
+    plan = page_plan(project, res.folder)
     try:
-        with warnings.catch_warnings(), PdfPages(tmp, metadata={"Title": f"{TITLE}: {name}",
-                                                               "Creator": "Peergrid Planner"}) as pdf:
-            warnings.filterwarnings("ignore", message="There are no gridspecs with layoutgrids")
-            for number, page in enumerate(pages, start=1):
-                page.text(0.5, 0.015, f"{TITLE} · page {number} of {len(pages)}", fontsize=7, ha="center",
-                          color="#777", backgroundcolor="white")
-                pdf.savefig(page)
+        if helper is None or len(plan) < 4:
+            write_pages(project, res.folder, plan, range(1, len(plan) + 1), len(plan), when, tmp)
+        else:
+            from planner.report.helper import write_in_two
+
+            write_in_two(project, res.folder, plan, when, tmp, helper)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+#: Each page's function: (project, results, project name, time of the run) -> Figure.
+PAGES = {
+    "cover": lambda project, res, name, when: _cover(project, res, when),
+    "key figures": lambda project, res, name, when: _key_figures(res, name),
+    "energy": lambda project, res, name, when: _energy(res, name),
+    "grid": lambda project, res, name, when: _grid(res, name),
+    "members": lambda project, res, name, when: _members(res, name),
+    "finance": lambda project, res, name, when: _finance(res, name),
+    "scenarios": lambda project, res, name, when: _scenarios(project, _stored_scenarios(project, res.folder), name),
+    "assumptions": lambda project, res, name, when: _assumptions(project, res, name, when),
+}
+#: The pages a helper process draws (about half of the work: the grid page is the slowest).
+HELPER_PAGES = ("grid", "members", "finance", "scenarios")
+
+
+def page_plan(project, results_folder) -> list[str]:
+    """The report's pages in order (the scenarios page where scenario results are the project's)."""
+    plan = ["cover", "key figures", "energy", "grid", "members", "finance"]
+    if _stored_scenarios(project, Path(results_folder)) is not None:
+        plan.append("scenarios")
+    return plan + ["assumptions"]
+
+
+def write_pages(project, results_folder, names, numbers, total: int, when, target) -> Path:
+    """Draw the pages ``names`` (numbered ``numbers`` of ``total``) into the PDF ``target``."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    res = Results(results_folder)
+    with warnings.catch_warnings(), PdfPages(target, metadata={"Title": f"{TITLE}: {project.name}",
+                                                              "Creator": "Peergrid Planner"}) as pdf:
+        warnings.filterwarnings("ignore", message="There are no gridspecs with layoutgrids")
+        for name, number in zip(names, numbers):
+            page = PAGES[name](project, res, project.name, when)
+            page.text(0.5, 0.015, f"{TITLE} · page {number} of {total}", fontsize=7, ha="center",
+                      color="#777", backgroundcolor="white")
+            pdf.savefig(page)
+    return Path(target)
 
 
 def _source_kinds(source: str | None) -> list[str]:

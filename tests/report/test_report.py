@@ -111,3 +111,50 @@ def test_hours_that_do_not_converge_are_said_in_the_report_and_the_panel(tmp_pat
     panel.show_summary(summary, "now")
     value = panel.values["Steps that did not converge"]
     assert value.text() == f"{bad:,}" and "b00020" in value.styleSheet()
+
+
+def _page_texts(path) -> list[str]:
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [page.get_textpage().get_text_range() for page in pdf]
+    finally:
+        pdf.close()
+
+
+def test_a_helper_process_draws_half_the_pages_and_the_report_is_the_same(village, tmp_path):
+    """planner run's report: half of the pages drawn in a second process, joined in order; the
+    same pages, text and numbering as one process makes."""
+    from planner.report.helper import ReportHelper
+    from planner.report.pdf import HELPER_PAGES, build_report, page_plan
+
+    folder, path = village
+    project, results = load_project(path), folder / "village.results"
+    record = {"started": 1_700_000_000.0}
+    alone = build_report(project, results, tmp_path / "alone.pdf", run_record=record)
+    with ReportHelper() as helper:
+        both = build_report(project, results, tmp_path / "both.pdf", run_record=record, helper=helper)
+        assert helper.error is None
+    plan = page_plan(project, results)
+    assert any(name in HELPER_PAGES for name in plan) and any(name not in HELPER_PAGES for name in plan)
+    assert _page_texts(both) == _page_texts(alone)
+    assert not list(tmp_path.glob(".*"))  # no part or temporary left beside the report
+
+
+def test_a_helper_that_died_costs_the_report_nothing(village, tmp_path):
+    from planner.report.helper import ReportHelper
+    from planner.report.pdf import build_report
+
+    folder, path = village
+    project, results = load_project(path), folder / "village.results"
+    record = {"started": 1_700_000_000.0}
+    helper = ReportHelper()
+    helper._process.kill()
+    helper._process.join(10)
+    try:
+        built = build_report(project, results, tmp_path / "report.pdf", run_record=record, helper=helper)
+    finally:
+        helper.close()
+    assert "ended" in helper.error
+    assert _page_texts(built) == _page_texts(build_report(project, results, tmp_path / "alone.pdf",
+                                                          run_record=record))

@@ -1,0 +1,144 @@
+"""A second process that draws some of the report's pages while this one draws the others.
+
+``planner run`` starts a :class:`ReportHelper` before it simulates: the helper's interpreter
+imports matplotlib and the report and loads the fonts on the second core meanwhile. When the
+results are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` and
+draws the rest here; pypdf joins the two parts in page order. A helper that failed or died is
+noticed and its pages are drawn here instead, so the report never depends on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import queue
+from pathlib import Path
+
+#: How long the report waits for the helper's pages before drawing them itself [s].
+HELPER_TIMEOUT_S = 300.0
+
+
+def warm_up() -> None:
+    """Load what the first page would otherwise load: matplotlib's PDF backend and the fonts
+    (``planner run`` does it while the power flow's thread finishes the year)."""
+    import io
+
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.text(0.5, 0.5, "warm", fontsize=9, weight="bold")
+    figure.add_subplot().plot([0, 1], [0, 1])
+    with PdfPages(io.BytesIO()) as pdf:
+        pdf.savefig(figure)
+
+
+def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's process
+    """The helper's loop: warm up (imports, fonts), then draw each job's pages."""
+    warm_up()
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        job_id, args = job
+        try:
+            from planner.report.pdf import write_pages
+
+            write_pages(*args)
+        except Exception as exc:  # told to the report, which draws these pages itself
+            done.put((job_id, f"{type(exc).__name__}: {exc}"))
+        else:
+            done.put((job_id, None))
+
+
+class ReportHelper:
+    """A spawned process (sharing nothing with this one) that draws report pages on request."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("spawn")
+        self._jobs, self._done = context.Queue(), context.Queue()
+        self._process = context.Process(target=_serve, args=(self._jobs, self._done), daemon=True,
+                                        name="peergrid-report-helper")
+        self._process.start()
+        self._ids = itertools.count(1)
+        self.error: str | None = None
+
+    def submit(self, project, folder, names, numbers, total, when, target) -> int:
+        job_id = next(self._ids)
+        self._jobs.put((job_id, (project, Path(folder), list(names), list(numbers), total, when, Path(target))))
+        return job_id
+
+    def result(self, job_id: int, timeout: float = HELPER_TIMEOUT_S) -> bool:
+        """True once the helper drew the job's pages; False if it failed, died or took too long."""
+        waited = 0.0
+        while waited < timeout:
+            try:
+                done_id, error = self._done.get(timeout=0.5)
+            except queue.Empty:
+                waited += 0.5
+                if not self._process.is_alive():
+                    self.error = f"the report's helper process ended (exit code {self._process.exitcode})"
+                    return False
+                continue
+            if done_id == job_id:
+                self.error = error
+                return error is None
+        self.error = f"the report's helper took longer than {timeout:.0f} s"
+        return False
+
+    def close(self, wait: float = 0.0) -> None:
+        """Tell the helper to stop; wait ``wait`` seconds for it, then end it if it still runs.
+
+        Not waiting is the default: the helper holds nothing to keep, and its interpreter's own
+        shutdown need not delay this process's exit."""
+        if self._process.is_alive():
+            try:
+                self._jobs.put(None)
+            except (OSError, ValueError):
+                pass
+            self._process.join(wait)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(2.0)
+        self._jobs.close()
+        self._done.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_in_two(project, folder, plan, when, target, helper) -> None:
+    """The helper's pages in its process, the others here at the same time, then one PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    from planner.report.pdf import HELPER_PAGES, TITLE, write_pages
+
+    numbers = {name: k for k, name in enumerate(plan, start=1)}
+    theirs = [n for n in plan if n in HELPER_PAGES]
+    ours = [n for n in plan if n not in HELPER_PAGES]
+    part_ours = target.with_name(target.name + ".ours")
+    part_theirs = target.with_name(target.name + ".theirs")
+    try:
+        job = helper.submit(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
+        write_pages(project, folder, ours, [numbers[n] for n in ours], len(plan), when, part_ours)
+        if not helper.result(job):  # the helper failed or died: its pages drawn here instead
+            write_pages(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
+        readers = {"ours": PdfReader(part_ours), "theirs": PdfReader(part_theirs)}
+        writer = PdfWriter()
+        taken = {"ours": 0, "theirs": 0}
+        for name in plan:
+            side = "theirs" if name in HELPER_PAGES else "ours"
+            writer.add_page(readers[side].pages[taken[side]])
+            taken[side] += 1
+        writer.add_metadata({"/Title": f"{TITLE}: {project.name}", "/Creator": "Peergrid Planner"})
+        with open(target, "wb") as out:
+            writer.write(out)
+    finally:
+        for part in (part_ours, part_theirs):
+            part.unlink(missing_ok=True)
+
+
+__all__ = ["HELPER_TIMEOUT_S", "ReportHelper", "warm_up", "write_in_two"]
