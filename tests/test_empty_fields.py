@@ -78,7 +78,7 @@ def _village_files(tmp_path) -> tuple:
 
 def test_a_grid_laid_out_from_streets_and_consumer_points_runs_with_its_report(tmp_path, capsys):
     """The issue's case: no buildings, parcels, units or members; size-grid lays the grid out, then
-    the whole plan runs and its report names what is not defined instead of crashing."""
+    the whole plan runs and its report says what is empty instead of crashing."""
     streets, homes = _village_files(tmp_path)
     project = tmp_path / "village.gpkg"
     assert _call(capsys, "new", "Streets only", "--lat", "48.4569", "--lon", "7.884", "-o", project)[0] == 0
@@ -98,8 +98,10 @@ def test_a_grid_laid_out_from_streets_and_consumer_points_runs_with_its_report(t
     assert summary["energy"]["demand_kwh"] == pytest.approx(sum(2500.0 + 100 * i for i in range(24)), rel=1e-6)
     assert summary["grid"]["max_line_loading_percent"] > 0
     assert "generation 0.0 MWh" in printed and "IRR" in printed
+    # every household its own member (issue 28), none of whom saves without generation
     members_page = next(t for t in _pdf_text(tmp_path / "out" / "report.pdf") if "Fairness" in t)
-    assert "not defined" in members_page
+    assert "household: 24 member(s), 0 EUR together" in members_page
+    assert "no member saves" in members_page
 
 
 def _drop(project, *kinds):

@@ -5,7 +5,10 @@ consumption).
 
 Each feature becomes one consumer: a point where it is, a polygon at a point inside it. Attributes
 read: ``annual_kwh`` (kWh a year, at least 0), ``profile`` (a BDEW code such as H0, G0, L0; H0
-where absent) and ``name``. A feature without ``annual_kwh`` gets :data:`HOUSEHOLD_KWH`, and the
+where absent), ``name`` and ``member``. Each consumer is settled as a member of its own (a
+household, a business for a G profile, a farm for an L one, named after the feature's name or
+address), on the project's default tariff; features that name the same ``member`` are that one
+member's meters (a business with several), joined to it where the project has it already. A feature without ``annual_kwh`` gets :data:`HOUSEHOLD_KWH`, and the
 report counts them. Where the project has a grid, each consumer is connected to the nearest
 low-voltage bus within :data:`CONNECT_WITHIN_M`; otherwise ``planner size-grid`` connects it where
 its layout puts it.
@@ -19,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.io.geography import MAX_DISTANCE_KM, GeographyError, GeographyReport, _is_osm, read_features
-from planner.model import Consumer
+from planner.model import Consumer, Member
 from planner.model.people import ELECTRICITY_PROFILES
 
 #: Annual demand of a consumer the file says nothing of [kWh]: a household, as the sample counts
@@ -38,6 +41,28 @@ def _number(value, path, row, field):
     if not math.isfinite(number) or number < 0:
         raise GeographyError(f"{path}: feature {row}: {field} must be a finite number of at least 0, got {value}")
     return number
+
+
+def _text(row, columns, field) -> str:
+    """A text attribute of a feature, stripped; empty where it is missing."""
+    value = row[columns[field]] if field in columns else None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _address(row, columns) -> str:
+    """An address from the attributes a file of homes may carry (OSM's addr:* or a plain column)."""
+    plain = _text(row, columns, "address")
+    if plain:
+        return plain
+    street, number = _text(row, columns, "addr:street"), _text(row, columns, "addr:housenumber")
+    return f"{street} {number}".strip()
+
+
+def _member_kind(profile: str) -> str:
+    """The member a consumer of this standard profile is: BDEW G* a business, L* a farm."""
+    return {"G": "business", "L": "farm"}.get(profile[:1], "household")
 
 
 def import_consumers(project, path, *, layer: str | None = None, prefix: str = "",
@@ -71,6 +96,7 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
     columns = {c.lower(): c for c in frame.columns}
     existing = project.items("consumer")
     new, defaults, connected = [], 0, 0
+    members: dict[str, Member] = {}
     has_grid = bool(len(project.items("bus")))
     for n, (_, row) in enumerate(frame.iterrows()):
         geometry = row.geometry
@@ -113,19 +139,33 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
         consumer_id = f"{prefix}c{n + 1}"
         if consumer_id in existing:
             raise GeographyError(f"the project has a consumer '{consumer_id}' already: give a --prefix")
-        name = row[columns["name"]] if "name" in columns else None
+        name = _text(row, columns, "name")
         bus = nearest_bus(project, point, CONNECT_WITHIN_M) if has_grid else None
         connected += bus is not None
-        new.append(Consumer(id=consumer_id, name=name.strip() if isinstance(name, str) else "",
-                            geometry=point, annual_kwh=kwh, profile=profile, profile_id=profile_id,
-                            bus_id=bus.id if bus else None,
+        group = _text(row, columns, "member")
+        member_id = group or f"m-{consumer_id}"
+        if member_id in project.items("member"):
+            if not group:
+                raise GeographyError(f"the project has a member '{member_id}' already: give a --prefix")
+        elif member_id not in members:  # a household of its own, or the first meter of a group
+            members[member_id] = Member(
+                id=member_id, name=group or name or _address(row, columns) or f"Household {consumer_id}",
+                kind=_member_kind(profile), source=f"{Path(path).name}: "
+                + (f"the member named in its 'member' column ({group})" if group else
+                   f"derived: each consumer of the file its own member (feature {n + 1})"))
+        new.append(Consumer(id=consumer_id, name=name, geometry=point, annual_kwh=kwh, profile=profile,
+                            profile_id=profile_id, bus_id=bus.id if bus else None, member_id=member_id,
                             source=source))
-    for consumer in new:
-        issues = consumer.validate()
+    for entity in [*members.values(), *new]:
+        issues = entity.validate()
         if issues:
             raise GeographyError(f"{path}: {issues[0]}")
-    project.add_all(new)
+    project.add_all([*members.values(), *new])
     report.imported = len(new)
+    grouped = len(new) - len(members)
+    report.notes.append(f"{len(members)} member(s) added: each consumer its own household"
+                        + (f", {grouped} meter(s) joined to a member named in the 'member' column" if grouped
+                           else "") + " (the project's default tariff; People and money edits them)")
     if _is_osm(path):
         report.notes.append("OpenStreetMap holds no consumption: every building counts as one household")
     if defaults:

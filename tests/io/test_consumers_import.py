@@ -112,3 +112,44 @@ def test_an_osm_extract_gives_a_household_per_building_repairing_broken_outlines
     assert len(consumers) == report.imported > 450 and report.repaired > 0
     assert all(c.annual_kwh == 3000.0 and c.profile == "H0" and not c.geometry.is_empty for c in consumers)
     assert "every building counts as one household" in report.describe()
+
+
+def test_every_household_is_a_member_and_a_member_column_groups_meters(project_path, tmp_path):
+    """Issue 28: an imported consumer without a member is its own member (named from the file's
+    name or address); features naming the same member are its meters; each one settles apart."""
+    rows = [{"annual_kwh": 3200.0, "name": "Anna", "address": None, "member": None, "geometry": Point(X0, Y0)},
+            {"annual_kwh": 2800.0, "name": None, "address": "Hauptstraße 3", "member": None,
+             "geometry": Point(X0 + 20, Y0)},
+            {"annual_kwh": 20000.0, "profile": "G0", "name": "Bakery shop", "address": None, "member": "bakery",
+             "geometry": Point(X0 + 40, Y0)},
+            {"annual_kwh": 15000.0, "profile": "G0", "name": "Bakery oven", "address": None, "member": "bakery",
+             "geometry": Point(X0 + 45, Y0)}]
+    result = planner("import", project_path, consumers_file(tmp_path, rows), "--as", "consumers")
+    assert result.returncode == 0, result.stderr
+    assert "3 member(s) added" in result.stdout and "1 meter(s) joined" in result.stdout
+    project = load_project(project_path)
+    members = project.items("member")
+    by_consumer = {c.name or c.id: c.member_id for c in project.items("consumer").values()}
+    assert len(members) == 3 and by_consumer["Bakery shop"] == by_consumer["Bakery oven"] == "bakery"
+    assert members[by_consumer["Anna"]].name == "Anna" and members[by_consumer["Anna"]].kind == "household"
+    assert {m.name for m in members.values()} == {"Anna", "Hauptstraße 3", "bakery"}
+    assert members["bakery"].kind == "business" and members["bakery"].tariff_id is None  # the default tariff
+    # a second file joins its "bakery" meter to the member the project has
+    more = [{"annual_kwh": 5000.0, "profile": "G0", "name": "Bakery van", "member": "bakery",
+             "geometry": Point(X0 + 60, Y0)}]
+    result = planner("import", project_path, consumers_file(tmp_path, more, "more.geojson"), "--as", "consumers",
+                     "--prefix", "v-")
+    assert result.returncode == 0, result.stderr
+    project = load_project(project_path)
+    assert len(project.items("member")) == 3
+    assert project.get("consumer", "v-c1").member_id == "bakery"
+    # each member settles apart: members.csv has a row per member and scheme
+    assert planner("size-grid", project_path, "--no-hosting", "--no-year").returncode == 0
+    result = planner("run", project_path, "-o", tmp_path / "out", "--no-report")
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "out" / "members.csv")
+    assert set(table.member_id) == set(project.items("member"))
+    bakery = table[(table.member_id == "bakery") & (table.scheme == "grid_only")].demand_kwh.iloc[0]
+    assert bakery == pytest.approx(40000.0, rel=1e-6)
