@@ -132,6 +132,32 @@ class EditingTools(QObject):
         parts = [ENTITY_BY_KIND[kind].count_label(len(ids)) for kind, ids in found.items()]
         self.window.statusBar().showMessage("in the box: " + ", ".join(parts), 15000)
 
+    def group_boxed_consumers(self, name: str | None = None) -> bool:
+        """Edit > Group consumers into one member: the consumers of the last box become one
+        member's meters (asked for its name), as one undoable edit."""
+        from planner.model.commands import group_consumers
+
+        window = self.window
+        ids = window.canvas.boxed.get("consumer", []) if window.project is not None else []
+        if not ids:
+            QMessageBox.information(window, "Group consumers", "Box the consumers first: Shift and a drag on the map.")
+            return False
+        if name is None:
+            name, ok = QInputDialog.getText(window, "Group consumers into one member",
+                                            f"{len(ids)} consumers become the meters of the member named:")
+            if not ok:
+                return False
+        try:
+            batch = group_consumers(window.project, ids, name)
+        except PlannerError as exc:
+            QMessageBox.warning(window, "Not grouped", str(exc))
+            return False
+        if not window.execute(batch):
+            return False
+        window.tables.refresh()
+        window.statusBar().showMessage(f"{len(ids)} consumers are now the meters of {name.strip()}", 10000)
+        return True
+
     def reshape(self, kind: str, ident: str, geometry) -> bool:
         """A dragged vertex: the new outline or line as one undoable edit (refused when invalid)."""
         from planner.model.commands import UpdateEntity

@@ -133,8 +133,12 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self.delete_action = self._action(edit_menu, "&Delete", lambda: self.editing.delete_selected(),
                                           QKeySequence.StandardKey.Delete)
+        self.group_action = self._action(edit_menu, "&Group boxed consumers into one member…",
+                                         lambda: self.editing.group_boxed_consumers())
         edit_menu.addSeparator()
-        self.study_action = self._action(edit_menu, "S&tudy settings…", self.study_dialog)
+        from planner.gui.study_dialog import edit_study
+
+        self.study_action = self._action(edit_menu, "S&tudy settings…", lambda: edit_study(self))
         from planner.gui.editing import EditingTools
 
         self.editing = EditingTools(self)
@@ -433,19 +437,6 @@ class MainWindow(QMainWindow):
         self._show_title()
         if self.is_modified() and not self._autosave.isActive():
             self._autosave.start()
-
-    def study_dialog(self) -> bool:
-        """Edit > Study settings: one undoable change of the study's assumptions."""
-        from planner.gui.study_dialog import StudyDialog
-        from planner.model.commands import SetStudy
-
-        if self.project is None:
-            return False
-        dialog = StudyDialog(self.project.study, self)
-        self.study_editor = dialog
-        if dialog.exec() != StudyDialog.DialogCode.Accepted or dialog.study == self.project.study:
-            return False
-        return self.execute(SetStudy(dialog.study))
 
     def execute(self, command) -> bool:
         """Do a model command and put it on the undo stack; a refused edit is shown, not raised."""

@@ -87,3 +87,16 @@ class StudyDialog(QDialog):
             return
         self.study = study
         super().accept()
+
+
+def edit_study(window) -> bool:
+    """Edit > Study settings: one undoable change of the window's project's assumptions."""
+    from planner.model.commands import SetStudy
+
+    if window.project is None:
+        return False
+    dialog = StudyDialog(window.project.study, window)
+    window.study_editor = dialog
+    if dialog.exec() != StudyDialog.DialogCode.Accepted or dialog.study == window.project.study:
+        return False
+    return window.execute(SetStudy(dialog.study))

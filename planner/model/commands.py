@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol
 
+from planner import PlannerError
 from planner.model.base import Entity, ValidationError, ValidationIssue
 from planner.model.project import ENTITY_BY_KIND, Change, Project
 from planner.model.site import Site
@@ -244,3 +245,38 @@ class CommandStack:
     def is_clean(self) -> bool:
         return self._clean_index == len(self._done) and not (
             self._undone and self._clean_index > len(self._done))
+
+
+def group_consumers(project: Project, consumer_ids, name: str, kind: str = "business") -> Batch:
+    """One undoable step that makes ``consumer_ids`` the meters of one member (a business with
+    several meters, a household's heat pump meter): a new member named ``name`` of ``kind``, or
+    the member of that name the project has; members left with nothing (no consumer, unit,
+    share, contract or parcel of theirs) go, as an import made them one per consumer."""
+    from planner.model import Member
+
+    consumer_ids = list(dict.fromkeys(consumer_ids))
+    if not consumer_ids:
+        raise PlannerError("no consumers to group: box some on the map (Shift and a drag)")
+    name = (name or "").strip()
+    if not name:
+        raise PlannerError("the member needs a name")
+    consumers = [project.get("consumer", c) for c in consumer_ids]
+    existing = [m for m in project.items("member").values() if m.name == name]
+    commands: list[Command] = []
+    if existing:
+        member_id = existing[0].id
+    else:
+        base = "m-" + "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+        member_id, n = base or "m-group", 1
+        while member_id in project.items("member"):
+            n += 1
+            member_id = f"{base}-{n}"
+        commands.append(AddEntity(Member(id=member_id, name=name, kind=kind,
+                                         source=f"grouped by hand from {len(consumers)} consumers")))
+    commands += [UpdateEntity("consumer", c.id, member_id=member_id) for c in consumers if c.member_id != member_id]
+    grouped = set(consumer_ids)
+    for old in {c.member_id for c in consumers if c.member_id and c.member_id != member_id}:
+        others = [r for r in project.referrers("member", old) if not (r.KIND == "consumer" and r.id in grouped)]
+        if not others:
+            commands.append(RemoveEntity("member", old))
+    return Batch(f"group {len(consumers)} consumers into {name}", commands)

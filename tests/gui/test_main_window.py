@@ -224,3 +224,37 @@ def test_shift_and_a_drag_boxes_objects_through_the_index(window, small_project,
     assert "pv2" not in boxed.get("pv_unit", [])  # the field array lies outside
     assert "in the box:" in window.statusBar().currentMessage()
     assert canvas.dragMode() == canvas.DragMode.ScrollHandDrag  # back to panning
+
+
+def test_consumers_boxed_on_the_map_become_one_member_s_meters_in_one_undo_step(window, small_project, qtbot):
+    """Issue 28: Shift and a drag boxes two consumers, Edit > Group asks for the member's name
+    (typed into the real dialog); both consumers are then that member's; Edit > Undo undoes it whole."""
+    from PySide6.QtCore import QPointF, QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    window.set_project(small_project)
+    canvas = window.canvas
+    x0, y0 = 412_000.0, 5_368_000.0
+    corner_a = canvas.mapFromScene(QPointF(x0 + 5, -(y0 + 16)))
+    corner_b = canvas.mapFromScene(QPointF(x0 + 16, -(y0 + 5)))
+    qtbot.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, corner_a)
+    qtbot.mouseMove(canvas.viewport(), corner_b)
+    qtbot.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, corner_b)
+    assert sorted(canvas.boxed.get("consumer", [])) == ["c-anna", "c-bakery"]
+
+    def answer():
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
+        dialog.setTextValue("Anna's bakery")
+        dialog.accept()
+
+    QTimer.singleShot(50, answer)
+    window.group_action.trigger()
+    project = window.project
+    member = next(m for m in project.items("member").values() if m.name == "Anna's bakery")
+    assert {project.get("consumer", c).member_id for c in ("c-anna", "c-bakery")} == {member.id}
+    assert "m1" in project.items("member") and "m2" in project.items("member")  # they own units still
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    undo = next(a for a in edit.actions() if a.text().startswith("&Undo"))
+    assert "group 2 consumers into Anna's bakery" in undo.text()
+    undo.trigger()
+    assert project.get("consumer", "c-anna").member_id == "m1" and member.id not in project.items("member")

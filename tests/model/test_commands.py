@@ -123,3 +123,35 @@ def test_cooperative_share_rules(small_project):
     # a share of a unit the coop does not own may be passed on
     AddEntity(OwnershipShare(id="sh7", unit_kind="pv_unit", unit_id="pv1", member_id="m2", share=0.5)).do(small_project)
     UpdateEntity("ownership_share", "sh7", member_id="coop").do(small_project)
+
+
+def test_grouping_consumers_removes_the_members_left_with_nothing(small_project):
+    """Households imported one member each, then grouped: their own members go, one undo brings
+    them back; a member who still owns something stays."""
+    from planner.model import Consumer, Member
+    from planner.model.commands import AddEntity, Batch, group_consumers
+
+    p = small_project
+    for k in (1, 2):
+        Batch("import", [AddEntity(Member(id=f"m-h{k}", name=f"Household {k}")),
+                         AddEntity(Consumer(id=f"h{k}", member_id=f"m-h{k}", annual_kwh=3000.0,
+                                            geometry=p.get("consumer", "c-anna").geometry))]).do(p)
+    batch = group_consumers(p, ["h1", "h2", "c-anna"], "The Müllers", kind="household")
+    batch.do(p)
+    new = next(m for m in p.items("member").values() if m.name == "The Müllers")
+    assert new.kind == "household" and {p.get("consumer", c).member_id for c in ("h1", "h2", "c-anna")} == {new.id}
+    assert "m-h1" not in p.items("member") and "m-h2" not in p.items("member")
+    assert "m1" in p.items("member")  # Anna's member still owns her roof's PV
+    batch.undo(p)
+    assert p.get("consumer", "h1").member_id == "m-h1" and new.id not in p.items("member")
+    assert not p.validate()
+    # grouping into a member of that name that exists joins it; bad requests say why
+    group_consumers(p, ["h1"], "Bakery").do(p)
+    assert p.get("consumer", "h1").member_id == "m2"
+    import pytest
+    from planner import PlannerError
+
+    with pytest.raises(PlannerError, match="no consumers"):
+        group_consumers(p, [], "x")
+    with pytest.raises(PlannerError, match="needs a name"):
+        group_consumers(p, ["h1"], "  ")
