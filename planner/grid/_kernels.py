@@ -1,79 +1,15 @@
 """Compiled inner loops of the batch power flow (numba).
 
-Every time step is independent, so steps are spread over the cores; each step
-runs its whole fixed-point iteration with the shared sparse LU factors, which
-fit in cache. Layout: arrays of steps are ``(T, n)``, one step per contiguous row.
+Every time step is independent, so steps are spread over the cores; a few consecutive steps
+run their fixed-point iterations together over the shared sparse LU factors, which fit in
+cache. Layout: arrays of steps are ``(T, n)``, one step per contiguous row; inside a block of
+steps ``(n, BLOCK)``, the steps of one bus side by side.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-
-
-@njit(cache=True, nogil=True)
-def _step(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c, s_t, rhs, v, y, tol,
-          max_iter):  # pragma: no cover - compiled
-    """One step's fixed-point iteration from the voltages in ``v`` (changed in place); returns
-    the iterations taken, or 0 when it did not converge. The factors come without their
-    diagonals, which are given inverted (``l_inv``, ``u_inv``)."""
-    n = s_t.shape[0]
-    for k in range(max_iter):
-        for i in range(n):
-            y[perm_r[i]] = np.conj(s_t[i] / v[i]) + rhs[i]
-        for i in range(n):  # forward substitution, L lower triangular
-            acc = y[i]
-            for p in range(l_ptr[i], l_ptr[i + 1]):
-                acc -= l_val[p] * y[l_idx[p]]
-            y[i] = acc * l_inv[i]
-        for i in range(n - 1, -1, -1):  # backward substitution, U upper triangular
-            acc = y[i]
-            for p in range(u_ptr[i], u_ptr[i + 1]):
-                acc -= u_val[p] * y[u_idx[p]]
-            y[i] = acc * u_inv[i]
-        change = 0.0  # squared magnitudes: no square roots in the loop
-        smallest = np.inf
-        for i in range(n):
-            xi = y[perm_c[i]]
-            dr, di = xi.real - v[i].real, xi.imag - v[i].imag
-            d = dr * dr + di * di
-            if d > change or d != d:
-                change = d
-            a = xi.real * xi.real + xi.imag * xi.imag
-            if a < smallest:
-                smallest = a
-            v[i] = xi
-        if change < tol * tol:
-            return k + 1
-        if change != change or smallest < 0.09:  # NaN or voltage collapse (below 0.3 p.u.): give up
-            return 0
-    return 0
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def fixed_point(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c,
-                s, rhs, v0, tol, max_iter, v_out, converged, iterations):  # pragma: no cover - compiled
-    """Solve ``Y_pp V = conj(S / V) + rhs`` for every row of ``s`` (T, n).
-
-    ``Pr Y_pp Pc = L U`` (SuperLU's factors in CSR form, diagonals apart). The steps are cut into contiguous
-    runs spread over the cores; in a run each step starts from its predecessor's voltages
-    (the no-load voltages ``v0`` start a run, and follow a step that did not converge), which
-    saves about half the iterations on smooth profiles.
-    """
-    T, n = s.shape
-    runs = min(T, 64)
-    for r in prange(runs):
-        v = v0.copy()
-        y = np.empty(n, dtype=np.complex128)
-        for t in range(r * T // runs, (r + 1) * T // runs):
-            taken = _step(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c, s[t], rhs, v,
-                          y, tol, max_iter)
-            converged[t] = taken > 0
-            iterations[t] = taken if taken > 0 else max_iter
-            for i in range(n):
-                v_out[t, i] = v[i]
-            if taken == 0:
-                v[:] = v0
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -191,3 +127,114 @@ def injections(values, start, static, s_base, position, factor, out):  # pragma:
             k = position[j]
             if k >= 0:
                 out[t, k] += factor[j] * (values[start + t, j] - static[j])
+
+
+#: Steps solved together in one pass over the LU factors (their values side by side, so each
+#: factor entry is loaded once for all of them and the inner loops vectorise).
+BLOCK = 8
+
+
+@njit(cache=True, nogil=True)
+def _block(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c, s_t, rhs, v, y, tol,
+           max_iter, taken):  # pragma: no cover - compiled
+    """The fixed-point iteration of ``B`` steps at once: ``s_t`` (n, B) their injections, ``v``
+    (n, B) their voltages (changed in place), ``y`` (n, B) scratch. ``taken[b]`` gets the
+    iterations step b needed, or 0 where it did not converge. The block iterates until every
+    step has converged (one that has goes on converging) or failed."""
+    n, B = s_t.shape
+    done = np.zeros(B, dtype=np.bool_)
+    failed = np.zeros(B, dtype=np.bool_)
+    change = np.empty(B)
+    smallest = np.empty(B)
+    for b in range(B):
+        taken[b] = 0
+    for k in range(max_iter):
+        for i in range(n):
+            r = perm_r[i]
+            for b in range(B):
+                y[r, b] = np.conj(s_t[i, b] / v[i, b]) + rhs[i]
+        for i in range(n):  # forward substitution, L lower triangular
+            for p in range(l_ptr[i], l_ptr[i + 1]):
+                lv = l_val[p]
+                j = l_idx[p]
+                for b in range(B):
+                    y[i, b] -= lv * y[j, b]
+            for b in range(B):
+                y[i, b] *= l_inv[i]
+        for i in range(n - 1, -1, -1):  # backward substitution, U upper triangular
+            for p in range(u_ptr[i], u_ptr[i + 1]):
+                uv = u_val[p]
+                j = u_idx[p]
+                for b in range(B):
+                    y[i, b] -= uv * y[j, b]
+            for b in range(B):
+                y[i, b] *= u_inv[i]
+        for b in range(B):
+            change[b] = 0.0
+            smallest[b] = np.inf
+        for i in range(n):
+            c = perm_c[i]
+            for b in range(B):
+                xi = y[c, b]
+                dr, di = xi.real - v[i, b].real, xi.imag - v[i, b].imag
+                d = dr * dr + di * di
+                if d > change[b] or d != d:
+                    change[b] = d
+                a = xi.real * xi.real + xi.imag * xi.imag
+                if a < smallest[b]:
+                    smallest[b] = a
+                v[i, b] = xi
+        pending = False
+        for b in range(B):
+            if done[b] or failed[b]:
+                continue
+            if change[b] < tol * tol:
+                done[b] = True
+                taken[b] = k + 1
+            elif change[b] != change[b] or smallest[b] < 0.09:  # NaN or voltage collapse: give up
+                failed[b] = True
+            else:
+                pending = True
+        if not pending:
+            return
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def fixed_point(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c,
+                        s, rhs, v0, tol, max_iter, v_out, converged, iterations):  # pragma: no cover - compiled
+    """Solve ``Y_pp V = conj(S / V) + rhs`` for every row of ``s`` (T, n).
+
+    ``Pr Y_pp Pc = L U`` (SuperLU's factors in CSR form, diagonals apart, given inverted). The
+    steps are cut into contiguous runs spread over the cores; a run solves :data:`BLOCK`
+    consecutive steps at a time, each block starting from the voltages of the step before it
+    (the no-load voltages ``v0`` start a run, and follow a block whose last step did not
+    converge): on smooth profiles that saves about half the iterations, and a block shares each
+    pass over the factors (rural3's year 0.19 s -> 0.12 s).
+    """
+    T, n = s.shape
+    runs = min(T, 64)
+    for r in prange(runs):
+        first, last = r * T // runs, (r + 1) * T // runs
+        start = v0.copy()
+        s_t = np.empty((n, BLOCK), dtype=np.complex128)
+        v = np.empty((n, BLOCK), dtype=np.complex128)
+        y = np.empty((n, BLOCK), dtype=np.complex128)
+        taken = np.empty(BLOCK, dtype=np.int64)
+        for t0 in range(first, last, BLOCK):
+            m = min(BLOCK, last - t0)
+            for i in range(n):
+                for b in range(BLOCK):
+                    s_t[i, b] = s[t0 + min(b, m - 1), i]  # a short last block repeats its last step
+                    v[i, b] = start[i]
+            _block(l_ptr, l_idx, l_val, l_inv, u_ptr, u_idx, u_val, u_inv, perm_r, perm_c, s_t, rhs, v, y, tol,
+                   max_iter, taken)
+            for b in range(m):
+                converged[t0 + b] = taken[b] > 0
+                iterations[t0 + b] = taken[b] if taken[b] > 0 else max_iter
+                for i in range(n):
+                    v_out[t0 + b, i] = v[i, b]
+            if taken[m - 1] > 0:
+                for i in range(n):
+                    start[i] = v[i, m - 1]
+            else:
+                start[:] = v0
