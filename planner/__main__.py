@@ -20,8 +20,10 @@ def main(argv=None) -> int:
     from planner._lazy import defer_unused
 
     defer_unused()  # subpackages of pandapower and pvlib that no command uses: imported when touched
+    import planner.cli
     from planner.cli import main as cli_main
 
+    planner.cli.REPORT_HELPER = True  # the command's own process: a helper may draw half the report
     code = cli_main(argv, launch_gui=launch_gui)
     # the process ends now: the cyclic garbage collector need not walk a year of results and the
     # project's objects once more on the way out (0.8 s of a run's exit here, 0.15 s without it);

@@ -21,6 +21,11 @@ from planner.report.numbers import is_missing, num
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
 
+#: Draw half of ``planner run``'s report in a helper process. The ``planner`` command sets it
+#: (planner.__main__); a script calling :func:`main` keeps to one process, as a spawned helper
+#: would import that script again, top level and all, where it lacks a ``__main__`` guard.
+REPORT_HELPER = False
+
 
 def main(argv: Sequence[str] | None = None,
          launch_gui: Callable[[str | None, str | None], int] | None = None) -> int:
@@ -339,7 +344,7 @@ def cmd_run(args) -> int:
     check_output_folder(args.output)
     project = load_project(args.project)
     helper = None
-    if not args.no_report and not os.environ.get("PEERGRID_NO_REPORT_HELPER"):
+    if not args.no_report and REPORT_HELPER and not os.environ.get("PEERGRID_NO_REPORT_HELPER"):
         from planner.report.helper import ReportHelper
 
         try:  # warms up on the other core while the year is simulated, then draws half the pages

@@ -130,10 +130,26 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
+def _one_member():
+    """Only Anna is a member: the bakery's and the cooperative's things belong to nobody."""
+    project = _drop(make_runnable_project(), "contract", "ownership_share", "chp_unit")
+    for member_id in ("m2", "coop"):
+        for referrer in project.referrers("member", member_id):
+            fields = {f.name: None for f in referrer.field_specs() if f.ref == "member"
+                      and getattr(referrer, f.name) == member_id}
+            UpdateEntity(referrer.KIND, referrer.id, **fields).do(project)
+        RemoveEntity("member", member_id).do(project)
+    assert list(project.items("member")) == ["m1"]
+    return project
+
+
+@pytest.mark.parametrize("case", list(CASES) + ["one member"])
 def test_a_community_missing_a_whole_kind_runs_reports_and_exports(tmp_path, capsys, case):
-    kinds, grid = CASES[case]
-    project = _drop(make_runnable_project(), *kinds)
+    if case == "one member":
+        project, grid = _one_member(), True
+    else:
+        kinds, grid = CASES[case]
+        project = _drop(make_runnable_project(), *kinds)
     assert not project.validate()
     path = tmp_path / "p.gpkg"
     save_project(project, path)

@@ -158,3 +158,16 @@ def test_a_helper_that_died_costs_the_report_nothing(village, tmp_path):
     assert "ended" in helper.error
     assert _page_texts(built) == _page_texts(build_report(project, results, tmp_path / "alone.pdf",
                                                           run_record=record))
+
+
+def test_planner_run_draws_its_report_with_the_helper_and_every_page_is_there(village, tmp_path):
+    """The command's own path: planner run starts the helper (planner.cli.REPORT_HELPER) and
+    the joined report has every section in order, numbered."""
+    _, path = village
+    result = planner("run", path, "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    texts = _page_texts(tmp_path / "out" / "report.pdf")
+    assert len(texts) == len(SECTIONS)
+    for number, (section, text) in enumerate(zip(SECTIONS, texts), start=1):
+        assert section in text and f"page {number} of {len(SECTIONS)}" in text
+    assert not any(p.name.startswith(".") for p in (tmp_path / "out").iterdir() if p.suffix == ".pdf")
