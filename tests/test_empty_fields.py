@@ -102,6 +102,8 @@ def test_a_grid_laid_out_from_streets_and_consumer_points_runs_with_its_report(t
     members_page = next(t for t in _pdf_text(tmp_path / "out" / "report.pdf") if "Fairness" in t)
     assert "household: 24 member(s), 0 EUR together" in members_page
     assert "no member saves" in members_page
+    energy_page = next(t for t in _pdf_text(tmp_path / "out" / "report.pdf") if "Energy over the year" in t)
+    assert "This plan has no generation" in energy_page
 
 
 def _drop(project, *kinds):
