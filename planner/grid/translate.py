@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.model import (
-    Bus, Cable, CableType, Consumer, ExternalGrid, Project, Switch, Transformer, TransformerType,
+    Bus, Cable, CableType, Consumer, ExternalGrid, Member, Project, Switch, Transformer, TransformerType,
 )
 
 _LINE_PARAMS = ("r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "g_us_per_km", "max_i_ka")
@@ -243,14 +243,20 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
     if keep_loads and len(net.load):
         for idx, row in net.load.iterrows():
             bus_id = report.buses[int(row.bus)]
+            name = str(row["name"]).strip() if isinstance(row["name"], str) else ""
+            member_id = f"{prefix}m{int(idx)}"  # each load a household of its own (issue 28)
+            if member_id in project.items("member"):
+                raise PlannerError(f"the project has a member '{member_id}' already: give a --prefix")
+            new_entities.append(Member(id=member_id, name=name or f"Household {int(idx)}", kind="household",
+                                       source=f"derived: the net's load {int(idx)}, a member of its own"))
             new_entities.append(Consumer(
-                id=f"{prefix}c{int(idx)}", name=str(row["name"]) if isinstance(row["name"], str) else "",
-                geometry=shapely.Point(placed[int(row.bus)]), bus_id=bus_id, profile="H0",
+                id=f"{prefix}c{int(idx)}", name=name,
+                geometry=shapely.Point(placed[int(row.bus)]), bus_id=bus_id, profile="H0", member_id=member_id,
                 annual_kwh=round(max(float(row.p_mw), 0.0) * 1000.0 * ANNUAL_KWH_PER_LOAD_KW, 1)))
         report.consumers = len(net.load)
         report.notes.append(f"{len(net.load)} loads kept as consumers with the BDEW H0 profile and "
                             f"{ANNUAL_KWH_PER_LOAD_KW:,.0f} kWh a year per kW of their p_mw (an assumption: "
-                            f"edit each consumer's annual energy)")
+                            f"edit each consumer's annual energy), each a household member of its own")
     for element in ("load", "sgen", "storage", "gen", "shunt", "ward", "xward", "motor", "asymmetric_load",
                     "asymmetric_sgen"):
         if element == "load" and keep_loads:

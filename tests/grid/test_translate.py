@@ -40,6 +40,11 @@ def test_schutterwald_round_trip():
     assert len(report.buses) == 2940 and report.left_out == {"load": 1506}
     kept = Project("S", Site.at(48.4569, 7.884))
     assert import_grid(kept, original).consumers == 1506 and len(kept.items("consumer")) == 1506
+    # each load a household member of its own (issue 28), named after its OSM building
+    assert len(kept.items("member")) == 1506
+    for c in kept.items("consumer").values():
+        member = kept.get("member", c.member_id)
+        assert member.kind == "household" and member.name == (c.name or f"Household {c.id[1:]}")
     c0 = kept.get("consumer", "c0")
     assert c0.bus_id == f"b{int(original.load.bus.iat[0])}" and c0.annual_kwh == pytest.approx(
         original.load.p_mw.iat[0] * 1000 * 3000 / 2.1, abs=0.1)
