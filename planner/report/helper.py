@@ -61,6 +61,7 @@ class ReportHelper:
                                         name="peergrid-report-helper")
         self._process.start()
         self._ids = itertools.count(1)
+        self._closed = False
         self.error: str | None = None
 
     def submit(self, project, folder, names, numbers, total, when, target) -> int:
@@ -90,7 +91,10 @@ class ReportHelper:
         """Tell the helper to stop; wait ``wait`` seconds for it, then end it if it still runs.
 
         Not waiting is the default: the helper holds nothing to keep, and its interpreter's own
-        shutdown need not delay this process's exit."""
+        shutdown need not delay this process's exit. Closing twice does nothing more."""
+        if self._closed:
+            return
+        self._closed = True
         if self._process.is_alive():
             try:
                 self._jobs.put(None)
@@ -124,7 +128,8 @@ def write_in_two(project, folder, plan, when, target, helper) -> None:
     try:
         job = helper.submit(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
         write_pages(project, folder, ours, [numbers[n] for n in ours], len(plan), when, part_ours)
-        if not helper.result(job):  # the helper failed or died: its pages drawn here instead
+        if not helper.result(job):  # the helper failed, died or hangs: ended, its pages drawn here
+            helper.close()
             write_pages(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
         readers = {"ours": PdfReader(part_ours), "theirs": PdfReader(part_theirs)}
         writer = PdfWriter()
