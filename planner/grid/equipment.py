@@ -46,8 +46,13 @@ class Rules:
     # PV at this share of its peak, wind and CHP at rated power
     feed_in_load_share: float = 0.1
     feed_in_pv_share: float = 0.85
-    # layout
-    max_feeder_m: float = 600.0  # farthest connection from its transformer along the streets
+    # layout. First guess: an area is split while its farthest connection lies more than this
+    # from its transformer along the streets (then merged back where the power flow allows)
+    max_feeder_m: float = 600.0
+    # the stated maximum reach: no merged area reaches farther [m]. An assumption of ours, not a
+    # standard: a far-end fault must still blow the feeder's fuse, and the loop impedance that
+    # decides it is not computed here, so very long LV feeders are not proposed
+    max_reach_m: float = 1200.0
     # an area's load moment: sum of coincident peak [kW] times street distance to the station [m].
     # One NAYY 4x240 feeder (0.125 ohm/km) drops 5 % at 0.4 kV for 64,000 kW m; four feeders with
     # a margin for the station's own drop give this limit (an assumption of the layout's)

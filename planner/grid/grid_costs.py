@@ -34,3 +34,19 @@ def grid_cost(project, ladder: Ladder, rules: Rules) -> float:
     for t in project.items("transformer").values():
         total += trafo_price(ladder, t.std_type) * t.parallel + ladder.station_eur
     return total
+
+
+def area_cost(project, ladder: Ladder, rules: Rules, prefix: str) -> float:
+    """One transformer area's part of :func:`grid_cost`: its cables, trenches, transformer and
+    station, the elements whose ids start with ``prefix`` (the layout names them so) [EUR]."""
+    import shapely
+
+    cables = [c for c in project.items("cable").values() if c.id.startswith(prefix)]
+    total = sum(cable_cost(ladder, c, rules) for c in cables)
+    routes = [c.geometry for c in cables if c.geometry is not None]
+    if routes:
+        total += trench_cost(ladder, shapely.union_all(np.asarray(routes, dtype=object)).length / 1000.0, rules)
+    for t in project.items("transformer").values():
+        if t.id.startswith(prefix):
+            total += trafo_price(ladder, t.std_type) * t.parallel + ladder.station_eur
+    return total

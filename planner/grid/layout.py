@@ -7,8 +7,14 @@ The method is pylovo's and ding0's (DOMAIN section 4), on the project's own geom
    (networkx) is cut at the hooks.
 2. Transformer areas: the hooks clustered on street distance (k-medoids, starting from as many
    areas as 630 kVA stations the coincident peak needs); an area whose coincident peak (or net
-   feed-in) exceeds the largest transformer, or whose farthest connection lies more than
-   ``Rules.max_feeder_m`` along the streets from its middle, is split in two until none does.
+   feed-in) exceeds the largest transformer (with headroom), whose load moment exceeds
+   ``Rules.max_load_moment_kwm`` (a first guess at the voltage drop) or whose farthest
+   connection lies more than ``Rules.max_feeder_m`` along the streets from its middle, is split
+   in two until none does. These first guesses err towards small areas; then neighbouring areas
+   are merged while the merged area, sized by the power flow in the planning cases, holds every
+   rule (loading, voltage band, drop and rise), stays within ``Rules.max_reach_m`` and the
+   largest transformer, and costs less at ladder prices than the two apart (a station saved
+   against the cable that joins them), as pylovo found merging small areas matched real grids.
 3. The transformer sits at the street node with the smallest load-weighted street distance to
    its area's connections; the area's cables follow a Steiner tree over the street graph
    (networkx's approximation) from it to every hook.
@@ -142,20 +148,86 @@ def connection_points(project) -> tuple[list[Connection], list[str]]:
 
 
 # ----------------------------------------------------------------------------- the layout
+@dataclass
+class _Site:
+    """What every step of a layout works on: the connections, the street graph and its hooks,
+    the street distances from every hook, and the planning figures of a set of hooks."""
+
+    connections: list
+    graph: object
+    hooks: list
+    component: np.ndarray
+    n_comp: int
+    distances: np.ndarray  # (n_hooks, n_nodes) street distance from each hook node
+    hook_nodes: np.ndarray
+    position: dict
+    at_hook: dict
+    nx_graph: object
+    rules: Rules
+    largest_kw: float
+
+    def peak(self, hook_set) -> tuple[float, float]:
+        """(coincident peak load, net feed-in) of the connections at these hooks [kW]."""
+        cons = [c for h in hook_set for i in self.at_hook[int(h)] for c in self.connections[i].consumers]
+        load = coincident_peak_kw(cons, self.rules)
+        feed = sum(self.connections[i].generation_kw(self.rules) for h in hook_set for i in self.at_hook[int(h)])
+        return load, max(0.0, feed - self.rules.feed_in_load_share * load)
+
+    def weights(self, hook_set) -> np.ndarray:
+        out = []
+        for h in hook_set:
+            load, feed = self.peak([h])
+            out.append(max(load, feed, 1.0))
+        return np.array(out)
+
+    def rows(self, area) -> np.ndarray:
+        return np.array([self.position[int(h)] for h in area])
+
+    def area(self, hooks, comp) -> "_Area":
+        """An area of these hooks: its station node, figures and reach."""
+        hooks = np.asarray(sorted(int(h) for h in hooks))
+        rows = self.rows(hooks)
+        weights = self.weights(hooks)
+        load, feed = self.peak(hooks)
+        node = _station_node(self.distances[rows], weights, self.component == comp)
+        to_station = self.distances[rows, node]
+        moment = max(load, feed) / max(weights.sum(), 1e-9) * float(weights @ to_station)
+        return _Area(hooks, node, load, feed, comp, float(to_station.max()), moment)
+
+
+@dataclass
+class _Area:
+    hooks: np.ndarray
+    node: int
+    load: float
+    feed: float
+    comp: int
+    reach: float  # farthest hook from the station along the streets [m]
+    moment: float  # load moment [kW m]
+
+    @property
+    def key(self) -> frozenset:
+        return frozenset(int(h) for h in self.hooks)
+
+
 def lay_out(project, rules: Rules | None = None, ladder: Ladder | None = None, *,
-            replace_grid: bool = False) -> LayoutReport:
+            replace_grid: bool = False, merge: bool = True, progress=None) -> LayoutReport:
     """Lay a new grid into ``project`` (in place) and return what was built.
+
+    Areas are first split wherever a first-guess rule asks (see the module docstring); then,
+    with ``merge``, neighbouring areas are merged while the merged area, sized by the power flow
+    (:func:`planner.grid.sizing.size_grid`, the planning cases), holds every rule, stays within
+    ``Rules.max_reach_m`` and the largest transformer, and costs less than the two apart at
+    ladder prices (one station fewer against the cable that joins them).
 
     Raises
     ------
     LayoutError
         When the project has a grid and ``replace_grid`` is false, or nothing to connect.
     """
-    import networkx as nx
-    from scipy.sparse.csgraph import connected_components, dijkstra
-
     rules = rules or Rules()
     ladder = ladder or project_ladder(project)
+    say = progress or (lambda text: None)
     if any(len(project.items(k)) for k in ("bus", "cable", "transformer")):
         if not replace_grid:
             raise LayoutError("the project has a grid already: size-grid reinforces it; to lay out a new one "
@@ -165,6 +237,20 @@ def lay_out(project, rules: Rules | None = None, ladder: Ladder | None = None, *
     if not connections:
         raise LayoutError("nothing to connect: the project has no consumers or units with a place")
     report = LayoutReport(connections=len(connections), notes=notes)
+    site = _prepare(project, connections, rules, ladder, report)
+    install_types(project, ladder)
+    areas = _split(site, ladder, report)
+    if merge and len(areas) > 1:
+        areas = _merge(project, site, areas, rules, ladder, report, say)
+    _build(project, site, areas, rules, ladder, report)
+    return report
+
+
+def _prepare(project, connections, rules, ladder, report) -> _Site:
+    """The street graph (or straight lines), hooks and distances of a layout."""
+    import networkx as nx
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
     points = [c.point for c in connections]
     streets = [s.geometry for s in project.items("street").values() if s.geometry is not None]
     if streets:
@@ -185,76 +271,167 @@ def lay_out(project, rules: Rules | None = None, ladder: Ladder | None = None, *
     nx_graph = nx.Graph()
     for (a, b), w in graph.edges.items():
         nx_graph.add_edge(a, b, weight=w)
-    install_types(project, ladder)
     hook_nodes = np.array(sorted(set(hooks)))
     at_hook: dict[int, list[int]] = {}
     for i, h in enumerate(hooks):
         at_hook.setdefault(h, []).append(i)
     distances = dijkstra(matrix, directed=False, indices=hook_nodes)  # (n_hooks, n_nodes)
     position = {int(h): i for i, h in enumerate(hook_nodes)}
+    return _Site(connections, graph, hooks, component, n_comp, distances, hook_nodes, position, at_hook,
+                 nx_graph, rules, largest_kw)
 
-    def peak(hook_set) -> tuple[float, float]:
-        cons = [c for h in hook_set for i in at_hook[int(h)] for c in connections[i].consumers]
-        load = coincident_peak_kw(cons, rules)
-        feed = sum(connections[i].generation_kw(rules) for h in hook_set for i in at_hook[int(h)])
-        return load, max(0.0, feed - rules.feed_in_load_share * load)
 
-    def weights(hook_set) -> np.ndarray:
-        out = []
-        for h in hook_set:
-            load, feed = peak([h])
-            out.append(max(load, feed, 1.0))
-        return np.array(out)
-
+def _split(site: _Site, ladder: Ladder, report: LayoutReport) -> list[_Area]:
+    """Areas by weighted k-medoids on street distance, split in two until each keeps the
+    first-guess rules: the largest transformer (with headroom), ``Rules.max_feeder_m`` and the
+    load moment."""
+    rules = site.rules
     areas = []
-    for comp in range(n_comp):
-        members = hook_nodes[component[hook_nodes] == comp]
+    for comp in range(site.n_comp):
+        members = site.hook_nodes[site.component[site.hook_nodes] == comp]
         if not len(members):
             continue
-        rows = np.array([position[int(h)] for h in members])
-        sub = distances[np.ix_(rows, members)]
-        load, feed = peak(members)
+        sub = site.distances[np.ix_(site.rows(members), members)]
+        load, feed = site.peak(members)
         k = max(1, math.ceil(max(load, feed) / AREA_TARGET_KVA))
-        labels = _kmedoids(sub, weights(members), k)
+        labels = _kmedoids(sub, site.weights(members), k)
         queue = [members[labels == c] for c in np.unique(labels)]
         while queue:
-            area = queue.pop()
-            rows = np.array([position[int(h)] for h in area])
-            load, feed = peak(area)
-            node = _station_node(distances[rows], weights(area), component == comp)
-            reach = float(distances[rows, node].max())
-            too_big = max(load, feed) > largest_kw
-            single = weights(area)
-            moment = max(load, feed) / max(single.sum(), 1e-9) * float(single @ distances[rows, node])
-            if (too_big or reach > rules.max_feeder_m or moment > rules.max_load_moment_kwm) and len(area) > 1:
-                sub = distances[np.ix_(rows, area)]
-                labels = _kmedoids(sub, weights(area), 2)
+            hooks = queue.pop()
+            area = site.area(hooks, comp)
+            too_big = max(area.load, area.feed) > site.largest_kw
+            if (too_big or area.reach > rules.max_feeder_m or area.moment > rules.max_load_moment_kwm) \
+                    and len(hooks) > 1:
+                sub = site.distances[np.ix_(site.rows(area.hooks), area.hooks)]
+                labels = _kmedoids(sub, site.weights(area.hooks), 2)
                 if len(np.unique(labels)) == 2:
-                    queue.extend(area[labels == c] for c in (0, 1))
+                    queue.extend(area.hooks[labels == c] for c in (0, 1))
                     continue
             if too_big:
-                report.notes.append(f"a connection point alone needs {max(load, feed):,.0f} kW, more than the "
-                                    f"largest transformer ({largest.id}): sizing will report it")
-            areas.append((area, node, load, feed, comp))
+                report.notes.append(f"a connection point alone needs {max(area.load, area.feed):,.0f} kW, more than "
+                                    f"the largest transformer ({ladder.transformers[-1].id}): sizing will report it")
+            areas.append(area)
+    return areas
+
+
+def _merge(project, site: _Site, areas: list[_Area], rules: Rules, ladder: Ladder, report: LayoutReport,
+           say) -> list[_Area]:
+    """Merge neighbouring areas while the merged one holds every rule and costs less.
+
+    Each round pairs every area with its nearest untried neighbour along the streets (pairs
+    that share no area), lays the whole grid out on a scratch copy with those pairs merged and
+    sizes it by the power flow; the areas are electrically apart (one transformer and upstream
+    connection each), so each merged pair is judged on its own: kept when the sizing leaves no
+    limit broken in it, its reach is within ``Rules.max_reach_m`` and it costs less than the two
+    areas did, sized the same way. Stops when a round keeps nothing new to try."""
+    cost: dict[frozenset, tuple[float, bool]] = {}
+    cost.update(_area_costs(project, site, areas, rules, ladder))
+    tried: set[frozenset] = set()
+    merged_any = 0
+    rounds = 0
+    while True:
+        pairs = []
+        for i, a in enumerate(areas):
+            for b in areas[i + 1:]:
+                if a.comp != b.comp or frozenset((a.key, b.key)) in tried:
+                    continue
+                gap = float(site.distances[np.ix_(site.rows(a.hooks), b.hooks)].min())
+                pairs.append((gap, a, b))
+        pairs.sort(key=lambda p: p[0])
+        chosen, used = [], set()
+        for gap, a, b in pairs:
+            if a.key in used or b.key in used:
+                continue
+            tried.add(frozenset((a.key, b.key)))
+            union = site.area(np.r_[a.hooks, b.hooks], a.comp)
+            if max(union.load, union.feed) > site.largest_kw or union.reach > rules.max_reach_m:
+                continue
+            chosen.append((a, b, union))
+            used.update((a.key, b.key))
+        if not chosen:
+            break
+        rounds += 1
+        say(f"layout: trying {len(chosen)} merge(s) of neighbouring areas (round {rounds})")
+        figures = _area_costs(project, site, [u for _, _, u in chosen], rules, ladder,
+                              bound={u.key: cost[a.key][0] + cost[b.key][0] for a, b, u in chosen})
+        kept = set()
+        for a, b, union in chosen:
+            merged_cost, holds = figures.get(union.key, (math.inf, False))
+            apart = cost[a.key][0] + cost[b.key][0]
+            if holds and merged_cost < apart:
+                kept.add(union.key)
+                cost[union.key] = (merged_cost, holds)
+        if not kept:
+            continue
+        merged_any += len(kept)
+        keep_out = {x.key for a, b, u in chosen if u.key in kept for x in (a, b)}
+        areas = [x for x in areas if x.key not in keep_out] + [u for _, _, u in chosen if u.key in kept]
+    if merged_any:
+        report.notes.append(f"{merged_any} pair(s) of neighbouring areas merged: the merged area holds every rule in "
+                            f"the power flow and costs less than one station more")
+    return areas
+
+
+def _area_costs(project, site: _Site, areas: list[_Area], rules: Rules, ladder: Ladder, *,
+                bound: dict | None = None) -> dict:
+    """{area key: (cost at ladder prices [EUR], holds every rule)} of each area, laid out and sized
+    together on a scratch copy of ``project`` (sized by the planning cases' power flow; the areas
+    are electrically apart, so each is sized as if alone). With ``bound`` (area key -> EUR), an
+    area whose first-guess cost already reaches its bound is left out: sizing only upgrades, so
+    it cannot come out cheaper; when none is left, nothing is sized."""
+    from planner.grid.grid_costs import area_cost
+    from planner.grid.sizing import size_grid
+
+    scratch = project.snapshot()
+    names = _build(scratch, site, areas, rules, ladder, LayoutReport(), numbered=False)
+    if bound is not None:
+        hopeful = [a for a, name in zip(areas, names) if area_cost(scratch, ladder, rules, f"{name}-") < bound[a.key]]
+        if not hopeful:
+            return {}
+        if len(hopeful) < len(areas):
+            areas = hopeful
+            scratch = project.snapshot()
+            names = _build(scratch, site, areas, rules, ladder, LayoutReport(), numbered=False)
+    result = size_grid(scratch, rules, ladder, new_grid=True)
+    broken_everywhere = any(v.kind == "grid" for v in result.violations_after)
+    out = {}
+    for area, name in zip(areas, names):
+        broken = broken_everywhere or any(v.element.startswith(f"{name}-") for v in result.violations_after)
+        out[area.key] = (area_cost(scratch, ladder, rules, f"{name}-"), not broken)
+    return out
+
+
+def _build(project, site: _Site, areas: list[_Area], rules: Rules, ladder: Ladder, report: LayoutReport, *,
+           numbered: bool = True) -> list[str]:
+    """Buses, cables, transformers and upstream connections of every area into ``project``;
+    returns each area's name (``area-N`` west to east when ``numbered``, else by position)."""
+    import networkx as nx
+
     cable_guess = _cable_guess(ladder)
-    pieces = {}
-    for number, (area, node, load, feed, comp) in enumerate(sorted(areas, key=lambda a: graph.coords[a[1]]), start=1):
-        name = f"area-{number}"
-        terminals = sorted({int(h) for h in area} | {int(node)})
+    order = sorted(range(len(areas)), key=lambda k: site.graph.coords[areas[k].node]) if numbered else \
+        list(range(len(areas)))
+    names = [""] * len(areas)
+    for number, k in enumerate(order, start=1):
+        area = areas[k]
+        name = f"area-{number}" if numbered else f"trial{k}"
+        names[k] = name
+        terminals = sorted({int(h) for h in area.hooks} | {int(area.node)})
         tree = nx.Graph()
-        tree.add_node(int(node))
+        tree.add_node(int(area.node))
         if len(terminals) > 1:
-            if comp not in pieces:
-                pieces[comp] = nx_graph.subgraph(np.flatnonzero(component == comp).tolist())
-            tree = nx.algorithms.approximation.steiner_tree(pieces[comp], terminals, weight="weight",
-                                                            method="mehlhorn")
-        trafo_type = next((t for t in ladder.transformers if t.sn_mva * 1000.0 >= max(load, feed)),
+            # the street graph near the area: every shortest path between two of its hooks (or the
+            # station) keeps within the area's reach of one of them, so the tree is the same as on
+            # the whole town's graph, found in a fraction of the time
+            near = site.distances[site.rows(area.hooks)].min(axis=0) <= area.reach + 1.0
+            piece = site.nx_graph.subgraph(np.flatnonzero(near & (site.component == area.comp)).tolist())
+            tree = nx.algorithms.approximation.steiner_tree(piece, terminals, weight="weight", method="mehlhorn")
+        trafo_type = next((t for t in ladder.transformers if t.sn_mva * 1000.0 >= max(area.load, area.feed)),
                           ladder.transformers[-1])
-        lv, feeders = _build_area(project, name, graph, tree, int(node), area, at_hook, connections, rules, ladder,
-                                  largest_kw, cable_guess, trafo_type, report)
-        report.areas.append((f"{name}-trafo", load, feed))
+        _, feeders = _build_area(project, name, site.graph, tree, int(area.node), area.hooks, site.at_hook,
+                                 site.connections, rules, ladder, site.largest_kw, cable_guess, trafo_type, report)
+        report.areas.append((f"{name}-trafo", area.load, area.feed))
         report.feeders += feeders
-    return report
+    return names
 
 
 def _station_node(rows: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> int:

@@ -31,7 +31,7 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
     layout = None
     if new_layout or not has_grid:
         say("laying out the grid along the streets")
-        report = lay_out(project, rules, ladder, replace_grid=new_layout)
+        report = lay_out(project, rules, ladder, replace_grid=new_layout, progress=say)
         layout = {"connections": report.connections, "areas": len(report.areas), "feeders": report.feeders,
                   "along_streets": report.along_streets, "cable_km": round(report.cable_km, 3),
                   "service_km": round(report.service_km, 3), "notes": report.notes}
