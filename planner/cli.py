@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None,
 
 def _dispatch(args, launch_gui) -> int:
     from planner.cli_grid import cmd_export, cmd_size_grid
+    from planner.cli_optimise import cmd_optimise
     from planner.cli_report import cmd_report
     from planner.cli_sweep import cmd_scenarios, cmd_sweep
 
@@ -72,7 +73,7 @@ def _dispatch(args, launch_gui) -> int:
     commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
                 "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
                 "suitability": cmd_suitability, "size-grid": cmd_size_grid, "export": cmd_export,
-                "report": cmd_report, "sweep": cmd_sweep, "scenarios": cmd_scenarios}
+                "report": cmd_report, "sweep": cmd_sweep, "scenarios": cmd_scenarios, "optimise": cmd_optimise}
     return commands[args.command](args)
 
 

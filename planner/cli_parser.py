@@ -96,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-year", action="store_true", help="check the planning cases only, not the simulated year")
     p.add_argument("--no-hosting", action="store_true", help="leave out the hosting capacity")
 
+    p = sub.add_parser("optimise", help="the cheapest PV and batteries that meet the goals under the grid's "
+                                        "limits (a linear programme, HiGHS)")
+    p.add_argument("project", help="project file (.gpkg)")
+    p.add_argument("--goal", choices=("cost", "co2"), default="cost", help="minimise the annualised cost (default) "
+                   "or the import's CO2")
+    p.add_argument("--min-self-sufficiency", type=float, metavar="SHARE", help="at least this share of the demand "
+                   "not imported (0..1)")
+    p.add_argument("--co2-cap", type=float, metavar="T", help="the year's import emits at most this [t CO2]")
+    p.add_argument("--budget", type=float, metavar="EUR", help="the capex of what is added at most this")
+    p.add_argument("--days", type=int, metavar="N", help="typical days standing for the year (default 16)")
+    p.add_argument("--hourly", action="store_true", help="every hour of the year (slow: see the README)")
+    p.add_argument("--time-limit", type=float, default=600.0, metavar="S", help="the solver's time limit [s]")
+    p.add_argument("--pareto", action="store_true", help="cost against CO2 and self-sufficiency, 10 points")
+    p.add_argument("--apply", action="store_true", help="add the proposed units to the project (saved) and check "
+                   "them by simulating the year")
+    p.add_argument("-o", "--output", metavar="DIR", help="write optimum.json, proposed_units.csv (and pareto.csv, "
+                   "pareto.png) here")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object (progress on stderr)")
+
     p = sub.add_parser("report", help="the PDF report of the project's last results (simulating first when "
                                       "there are none or the project changed)")
     p.add_argument("project", help="project file (.gpkg); results are kept in NAME.results beside it")

@@ -1,0 +1,344 @@
+"""The sizing programme: a linear programme over the year, built with linopy, solved by HiGHS.
+
+Decision variables (all continuous): kWp of PV per roof group ``pv[g]`` (at most its roofs'
+peak power), new shared battery capacity per transformer area ``battery[a]`` [kWh]; per step
+and area the battery's charge, discharge and state of charge, curtailment and the exchange
+with the upstream grid through the area's transformer ``flow[t, a]`` (import positive); per
+step the community's import and export. With h the step [h], eta = sqrt(round-trip):
+
+* balance: PV(t, a) + existing(t, a) - curtailed + discharge - charge + flow = demand(t, a),
+  PV(t, a) = sum over the area's groups of pv[g] * yield per kWp of its orientation at t;
+* the community: import(t) - export(t) = sum_a flow(t, a); export(t) <= the export limit;
+* the transformer: -rating_a <= flow(t, a) <= rating_a (loading at most 100 %, cos phi 1);
+* battery: soc(t) = soc(t-1) + eta charge h - discharge h / eta, starting at soc_min;
+  soc_min E <= soc <= soc_max E, charge and discharge <= power per kWh * E (plus today's);
+  charged only from generation and discharged only into demand, as ``planner run`` dispatches
+  batteries (no arbitrage with the grid: a battery that would pay by trading is not proposed);
+* hosting capacity: the PV added at a bus <= its hosting capacity (where the project has one);
+* options: import <= (1 - minimum self-sufficiency) * demand over the year; import emissions
+  <= a CO2 cap; capex <= a budget.
+
+Objective (``goal="cost"``): the community's annualised cost, sum_g pv[g] * (annuity + O&M) +
+sum_a battery[a] * (annuity + O&M) + sum_t h (buy(t) import(t) - sell(t) export(t)).
+``goal="co2"`` minimises the import's emissions, the cost breaking ties.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.optimise.inputs import Inputs, OptimiseError
+
+#: HiGHS's options (planner.optimise.model._run).
+SOLVER_OPTIONS = {"solver": "ipm", "run_crossover": "on"}
+#: Objective weight of the cost when the goal is CO2 (a tie-breaker, per EUR against kg).
+TIE_BREAK = 1e-6
+
+
+@dataclass(frozen=True)
+class Goals:
+    """What the optimum must meet besides being cheapest (None: no such constraint)."""
+
+    goal: str = "cost"  # or "co2"
+    min_self_sufficiency: float | None = None  # share of demand not imported, 0..1
+    co2_cap_t: float | None = None  # emissions of the year's import [t]
+    budget_eur: float | None = None  # capex of what is added
+
+    def check(self) -> None:
+        if self.goal not in ("cost", "co2"):
+            raise OptimiseError(f"the goal must be 'cost' or 'co2', not {self.goal!r}")
+        if self.min_self_sufficiency is not None and not 0.0 <= self.min_self_sufficiency <= 1.0:
+            raise OptimiseError(f"the minimum self-sufficiency must be a share from 0 to 1, got "
+                                f"{self.min_self_sufficiency!r}")
+        for name in ("co2_cap_t", "budget_eur"):
+            value = getattr(self, name)
+            if value is not None and (not math.isfinite(value) or value < 0):
+                raise OptimiseError(f"{name.replace('_', ' ')} must be a number of at least 0, got {value!r}")
+
+
+@dataclass
+class Optimum:
+    """The programme's answer: sizes, the year's figures and how the solve went."""
+
+    pv_kwp: np.ndarray  # per roof group
+    battery_kwh: np.ndarray  # new, per area
+    cost_eur_per_year: float
+    capex_eur: float
+    annualised_capex_eur: float  # annuities and fixed O&M of what is added
+    energy_cost_eur: float  # import bought minus export sold over the year
+    import_kwh: float
+    export_kwh: float
+    demand_kwh: float
+    generation_kwh: float  # PV added and today's units, before curtailment
+    curtailed_kwh: float
+    co2_t: float
+    self_sufficiency: float
+    max_flow_share: np.ndarray  # per area: the largest |flow| over its rating
+    flow_kw: np.ndarray  # (T, A)
+    status: str
+    solve_s: float
+    build_s: float
+    variables: int
+    constraints: int
+    gap: float
+    notes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"cost_eur_per_year": self.cost_eur_per_year, "capex_eur": self.capex_eur,
+                "annualised_capex_eur": self.annualised_capex_eur, "energy_cost_eur": self.energy_cost_eur,
+                "import_kwh": self.import_kwh, "export_kwh": self.export_kwh, "demand_kwh": self.demand_kwh,
+                "generation_kwh": self.generation_kwh, "curtailed_kwh": self.curtailed_kwh, "co2_t": self.co2_t,
+                "self_sufficiency": self.self_sufficiency, "pv_kwp": float(self.pv_kwp.sum()),
+                "battery_kwh": float(self.battery_kwh.sum()), "status": self.status,
+                "solve_s": round(self.solve_s, 3), "build_s": round(self.build_s, 3), "variables": self.variables,
+                "constraints": self.constraints, "gap": self.gap, "notes": self.notes}
+
+
+def _group_matrix(inputs: Inputs) -> np.ndarray:
+    """(G, A, O) indicator: group g lies in area a and faces orientation o."""
+    area = {a: j for j, a in enumerate(inputs.areas)}
+    orient = {o: k for k, o in enumerate(inputs.orientations)}
+    out = np.zeros((len(inputs.groups), len(inputs.areas), len(inputs.orientations)))
+    for g, group in enumerate(inputs.groups):
+        out[g, area[group.area], orient[(group.tilt_deg, group.azimuth_deg)]] = 1.0
+    return out
+
+
+def build(inputs: Inputs, goals: Goals, *, extra=None):
+    """The linopy model of ``inputs`` under ``goals`` (``extra(model, v)`` adds constraints)."""
+    import linopy
+    import xarray as xr
+
+    T, A, G, O = inputs.steps, len(inputs.areas), len(inputs.groups), len(inputs.orientations)
+    h = inputs.step_h
+    coords_t = [np.arange(T)]
+    coords_ta = [np.arange(T), np.arange(A)]
+    m = linopy.Model()
+    v = {}
+    g_max = np.array([g.max_kwp for g in inputs.groups], dtype=float)
+    v["pv"] = m.add_variables(lower=0.0, upper=xr.DataArray(g_max, dims="group"), coords=[np.arange(G)],
+                              dims=["group"], name="pv") if G else None
+    v["battery"] = m.add_variables(lower=0.0, coords=[np.arange(A)], dims=["area"], name="battery")
+    dims_ta = ["time", "area"]
+    rating = np.where(np.isfinite(inputs.rating_kw), inputs.rating_kw, np.inf)
+    v["flow"] = m.add_variables(lower=xr.DataArray(-rating, dims="area"), upper=xr.DataArray(rating, dims="area"),
+                                coords=coords_ta, dims=dims_ta, name="flow")
+    v["charge"] = m.add_variables(lower=0.0, coords=coords_ta, dims=dims_ta, name="charge")
+    # batteries as planner run dispatches them: discharged only into demand (a bound), charged only
+    # from generation (below)
+    v["discharge"] = m.add_variables(lower=0.0, upper=xr.DataArray(inputs.demand_kw, dims=dims_ta), coords=coords_ta,
+                                     dims=dims_ta, name="discharge")
+    v["soc"] = m.add_variables(lower=0.0, coords=coords_ta, dims=dims_ta, name="soc")
+    v["curtailed"] = m.add_variables(lower=0.0, coords=coords_ta, dims=dims_ta, name="curtailed")
+    v["import"] = m.add_variables(lower=0.0, coords=coords_t, dims=["time"], name="import")
+    export_upper = inputs.export_limit_kw if inputs.export_limit_kw is not None else np.inf
+    v["export"] = m.add_variables(lower=0.0, upper=export_upper, coords=coords_t, dims=["time"], name="export")
+    demand = xr.DataArray(inputs.demand_kw, dims=dims_ta)
+    existing = xr.DataArray(inputs.existing_kw, dims=dims_ta)
+    if G:
+        # PV per area and orientation (a few variables), then its output per step
+        v["pv_ao"] = m.add_variables(lower=0.0, coords=[np.arange(A), np.arange(O)], dims=["area", "orient"],
+                                     name="pv_ao")
+        S = xr.DataArray(_group_matrix(inputs), dims=["group", "area", "orient"])
+        m.add_constraints(v["pv_ao"] == (v["pv"] * S).sum("group"), name="pv_ao_sum")
+        yield_ = xr.DataArray(inputs.pv_per_kwp, dims=["time", "orient"])
+        pv_out = (v["pv_ao"] * yield_).sum("orient")
+        m.add_constraints(v["charge"] + v["curtailed"] - pv_out <= existing, name="charge_and_curtail_from_generation")
+        m.add_constraints(pv_out + v["discharge"] - v["charge"] - v["curtailed"] + v["flow"] == demand - existing,
+                          name="balance")
+    else:
+        pv_out = None
+        m.add_constraints(v["charge"] + v["curtailed"] <= existing, name="charge_and_curtail_from_generation")
+        m.add_constraints(v["discharge"] - v["charge"] - v["curtailed"] + v["flow"] == demand - existing,
+                          name="balance")
+    m.add_constraints(v["import"] - v["export"] - v["flow"].sum("area") == 0.0, name="community")
+    # batteries: today's kept, new ones added per area
+    eta = math.sqrt(inputs.battery_round_trip)
+    old_kwh = xr.DataArray(inputs.existing_battery_kwh if inputs.existing_battery_kwh is not None else np.zeros(A),
+                           dims="area")
+    old_kw = xr.DataArray(inputs.existing_battery_kw if inputs.existing_battery_kw is not None else np.zeros(A),
+                          dims="area")
+    energy = v["battery"] + old_kwh
+    power = inputs.battery_power_per_kwh * v["battery"] + old_kw
+    m.add_constraints(v["charge"] - power <= 0, name="charge_power")
+    m.add_constraints(v["discharge"] - power <= 0, name="discharge_power")
+    # soc: the energy stored above the minimum state of charge (the year starts there)
+    m.add_constraints(v["soc"] - (inputs.battery_soc_max - inputs.battery_soc_min) * energy <= 0, name="soc_max")
+    step = eta * h * v["charge"] - h / eta * v["discharge"]
+    if inputs.period:  # typical days: each day's first step follows its own last one
+        prev = np.arange(T) - 1
+        prev[::inputs.period] += inputs.period
+        previous = v["soc"].isel(time=xr.DataArray(prev, dims="time")).assign_coords(time=np.arange(T))
+        m.add_constraints(v["soc"] - previous - step == 0, name="soc_step")
+    else:  # the year: it starts at the minimum state of charge
+        if T > 1:
+            later = {"time": slice(1, None)}
+            previous = v["soc"].isel(time=slice(None, -1)).assign_coords(time=np.arange(1, T))
+            m.add_constraints(v["soc"].isel(later) - previous - step.isel(later) == 0, name="soc_step")
+        first = {"time": 0}
+        m.add_constraints(v["soc"].isel(first) - step.isel(first) == 0, name="soc_start")
+    # hosting capacity per bus
+    if G and inputs.hosting_kw:
+        buses = sorted({g.bus for g in inputs.groups if g.bus in inputs.hosting_kw})
+        for k, bus in enumerate(buses):
+            members = [i for i, g in enumerate(inputs.groups) if g.bus == bus]
+            m.add_constraints(v["pv"].isel(group=members).sum() <= inputs.hosting_kw[bus], name=f"hosting_{k}")
+    # the year's figures as expressions
+    buy = xr.DataArray(inputs.buy_eur_per_kwh, dims="time")
+    sell = xr.DataArray(inputs.sell_eur_per_kwh, dims="time")
+    e = {}
+    w = xr.DataArray(inputs.weight, dims="time")
+    e["energy_cost"] = (h * w * buy * v["import"]).sum() - (h * w * sell * v["export"]).sum()
+    capex = inputs.battery_capex_eur_per_kwh * v["battery"].sum()
+    annual = inputs.battery_annual_eur_per_kwh * v["battery"].sum()
+    if G:
+        capex = capex + inputs.pv_capex_eur_per_kwp * v["pv"].sum()
+        annual = annual + inputs.pv_annual_eur_per_kwp * v["pv"].sum()
+    e["capex"], e["annual"] = capex, annual
+    e["cost"] = annual + e["energy_cost"]
+    e["import_kwh"] = (h * w * v["import"]).sum()
+    e["co2_t"] = inputs.emission_kg_per_kwh / 1000.0 * e["import_kwh"]
+    demand_kwh = float((inputs.demand_kw.sum(axis=1) * inputs.weight).sum() * h)
+    if goals.min_self_sufficiency is not None:
+        m.add_constraints(e["import_kwh"] <= (1.0 - goals.min_self_sufficiency) * demand_kwh,
+                          name="min_self_sufficiency")
+    if goals.co2_cap_t is not None:
+        m.add_constraints(e["co2_t"] <= goals.co2_cap_t, name="co2_cap")
+    if goals.budget_eur is not None:
+        m.add_constraints(capex <= goals.budget_eur, name="budget")
+    if extra is not None:
+        extra(m, v, e)
+    objective = e["cost"] if goals.goal == "cost" else 1000.0 * e["co2_t"] + TIE_BREAK * e["cost"]
+    m.add_objective(objective)
+    return m, v, e
+
+
+def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 600.0, extra=None) -> Optimum:
+    """Build and solve the programme; raise :class:`OptimiseError` naming what cannot be met."""
+    goals = goals or Goals()
+    goals.check()
+    started = time.perf_counter()
+    m, v, e = build(inputs, goals, extra=extra)
+    built = time.perf_counter()
+    status, condition = _run(m, time_limit_s)
+    solved = time.perf_counter()
+    if str(condition) == "time_limit":
+        raise OptimiseError(f"the solver found no optimum within {time_limit_s:g} s: ask for typical days "
+                            f"(--days) or a longer time limit")
+    if status != "ok" or str(condition) != "optimal":
+        raise OptimiseError(_why_not(inputs, goals, str(condition)))
+    h = inputs.step_h
+    wt = inputs.weight
+    pv = v["pv"].solution.to_numpy() if v["pv"] is not None else np.zeros(0)
+    battery = v["battery"].solution.to_numpy()
+    flow = v["flow"].solution.to_numpy()
+    imp, exp = v["import"].solution.to_numpy(), v["export"].solution.to_numpy()
+    curtailed = float(v["curtailed"].solution.to_numpy().sum(axis=1) @ wt * h)
+    demand_kwh = float(inputs.demand_kw.sum(axis=1) @ wt * h)
+    generation = float(inputs.existing_kw.sum(axis=1) @ wt * h)
+    if len(pv):
+        pv_ao = v["pv_ao"].solution.to_numpy()
+        generation += float(((wt @ inputs.pv_per_kwp) * pv_ao).sum() * h)
+    rating = np.where(np.isfinite(inputs.rating_kw) & (inputs.rating_kw > 0), inputs.rating_kw, np.nan)
+    gap = float("nan")
+    try:
+        gap = float(m.solver_model.getInfo().mip_gap)
+    except Exception:  # an LP reports no gap: it is solved to optimality
+        gap = 0.0
+    if not math.isfinite(gap) or gap > 1e20:
+        gap = 0.0
+    value = lambda expr: float(expr.solution) if hasattr(expr, "solution") else float(expr)  # noqa: E731
+    energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
+    annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum())
+    capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum())
+    del value
+    import_kwh = float(imp @ wt * h)
+    return Optimum(
+        pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost, capex_eur=capex,
+        annualised_capex_eur=annual, energy_cost_eur=energy_cost, import_kwh=import_kwh,
+        export_kwh=float(exp @ wt * h), demand_kwh=demand_kwh, generation_kwh=generation, curtailed_kwh=curtailed,
+        co2_t=inputs.emission_kg_per_kwh / 1000.0 * import_kwh,
+        self_sufficiency=1.0 - import_kwh / demand_kwh if demand_kwh > 0 else float("nan"),
+        max_flow_share=np.nanmax(np.abs(flow), axis=0) / rating if len(flow) else np.zeros(0), flow_kw=flow,
+        status=str(condition), solve_s=solved - built, build_s=built - started, variables=int(m.nvars),
+        constraints=int(m.ncons), gap=gap, notes=list(inputs.notes))
+
+
+def _why_not(inputs: Inputs, goals: Goals, condition: str) -> str:
+    """A sentence naming the constraint that cannot be met, with what can be reached instead."""
+    if "infeasible" not in condition.lower():
+        return f"the solver stopped without an optimum ({condition})"
+    h = inputs.step_h
+    # the grid alone: an area whose demand, less today's generation, passes its rating with no
+    # store or roof that could ever cover it
+    short = inputs.demand_kw - inputs.existing_kw
+    for j, area in enumerate(inputs.areas):
+        if math.isfinite(inputs.rating_kw[j]) and short[:, j].max() > inputs.rating_kw[j] and not any(
+                g.area == area for g in inputs.groups):
+            return (f"transformer area '{area}': demand less today's generation peaks at {short[:, j].max():,.0f} kW, "
+                    f"above its transformer's {inputs.rating_kw[j]:,.0f} kVA, and no roof there could help")
+    relaxed = Goals("cost", budget_eur=goals.budget_eur)
+    best = _best(inputs, relaxed)
+    within = f" within the budget of {goals.budget_eur:,.0f} EUR" if goals.budget_eur is not None else ""
+    if best is None:
+        return f"no sizing meets the grid's limits{within}: check them with planner size-grid"
+    least_import, binding = best
+    if goals.min_self_sufficiency is not None:
+        reach = 1.0 - least_import / (inputs.demand_kw.sum(axis=1) @ inputs.weight)
+        return (f"the minimum self-sufficiency of {goals.min_self_sufficiency:.0%} cannot be met: at most {reach:.1%} "
+                f"is reachable{within}, with batteries of any size; binding: {binding}")
+    least = inputs.emission_kg_per_kwh / 1000.0 * least_import * h
+    return (f"the CO2 cap of {goals.co2_cap_t:,.1f} t cannot be met: the year's import emits at least {least:,.1f} t"
+            f"{within}, with batteries of any size; binding: {binding}")
+
+
+def _best(inputs: Inputs, goals: Goals) -> tuple[float, str] | None:
+    """The least import [kW summed over the weighted steps] reachable under ``goals`` and what limits it
+    (None: the grid's limits alone cannot be met)."""
+    import xarray as xr
+
+    m, v, e = build(inputs, goals)
+    m.add_objective((xr.DataArray(inputs.weight, dims="time") * v["import"]).sum(), overwrite=True)
+    status, condition = _run(m, 600.0)
+    if status != "ok" or str(condition) != "optimal":
+        return None
+    binding = []
+    if v["pv"] is not None:
+        full = np.isclose(v["pv"].solution.to_numpy(), [g.max_kwp for g in inputs.groups], rtol=1e-6, atol=1e-6)
+        if full.all():
+            binding.append(f"every candidate roof at its full peak power ({sum(g.max_kwp for g in inputs.groups):,.1f} kWp)")
+    else:
+        binding.append("no candidate roof (buildings with consumers and no PV)")
+    flow = np.abs(v["flow"].solution.to_numpy())
+    tight = [a for j, a in enumerate(inputs.areas)
+             if math.isfinite(inputs.rating_kw[j]) and flow[:, j].max() >= inputs.rating_kw[j] * (1 - 1e-6)]
+    if tight:
+        binding.append(f"the transformer rating of {', '.join(tight[:5])}")
+    if inputs.export_limit_kw is not None and v["export"].solution.to_numpy().max() >= inputs.export_limit_kw * (1 - 1e-6):
+        binding.append(f"the export limit of {inputs.export_limit_kw:,.0f} kW")
+    if goals.budget_eur is not None and float(e["capex"].solution) >= goals.budget_eur * (1 - 1e-6):
+        binding.append("the budget")
+    return float(v["import"].solution.to_numpy() @ inputs.weight), "; ".join(binding) or "the hours without sun (the batteries' losses)"
+
+
+def _run(m, time_limit_s: float):
+    """HiGHS on the model, quietly (its banner goes to stderr, not to a --json stdout): the
+    interior point method, which is much faster than simplex on a year of steps, then
+    crossover to a vertex (exact sizes on the bounds the hand cases check)."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        return m.solve(solver_name="highs", io_api="direct", progress=False, output_flag=False,
+                       time_limit=time_limit_s, **SOLVER_OPTIONS)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -1,0 +1,164 @@
+"""The optimum as units a planner can build, the Pareto front, and the check by simulation.
+
+:func:`proposed_units` fills each roof group's kWp onto its roofs, largest first (whole half
+kWp, at the group's orientation), owned by the member whose consumer stands there, at its bus;
+and puts each area's new battery at its transformer's low-voltage busbar as a shared community
+battery. :func:`check` simulates the project with them (``planner run``'s chain, hourly) and
+sets the simulated year beside the programme's: the energy bought minus sold at the same
+prices, import, self-sufficiency, the grid's worst loading and voltages, and says where they
+differ and why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.optimise.inputs import NO_AREA, Inputs
+from planner.optimise.model import Goals, Optimum, solve
+
+PROPOSED = "derived: proposed by planner optimise"
+#: PV is placed in whole steps of this size [kWp]; a battery smaller than MIN_BATTERY_KWH is left out.
+KWP_STEP = 0.5
+MIN_BATTERY_KWH = 1.0
+
+
+def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
+    """PV units and batteries for the optimum (not yet in the project)."""
+    from shapely.geometry import Point
+
+    from planner.generation.placement import next_id
+    from planner.model import Battery, PVUnit
+
+    scratch = project.snapshot()
+    out = []
+    for group, kwp in zip(inputs.groups, optimum.pv_kwp):
+        left = math.floor(float(kwp) / KWP_STEP + 1e-6) * KWP_STEP
+        for rid, max_kwp, x, y, parcel_id, owner, bus in group.roofs:
+            if left < KWP_STEP:
+                break
+            size = min(max_kwp, left)
+            left -= size
+            unit = PVUnit(id=next_id(scratch, "pv_unit", "pv-opt"), name=f"Proposed PV on {rid}", geometry=Point(x, y),
+                          parcel_id=parcel_id if parcel_id in project.items("parcel") else None,
+                          owner_id=owner if owner in project.items("member") else None, bus_id=bus, peak_kw=size,
+                          tilt_deg=group.tilt_deg, azimuth_deg=group.azimuth_deg,
+                          source=f"{PROPOSED}: {size:g} kWp on {rid}")
+            scratch.add(unit)
+            out.append(unit)
+    stations = {}
+    for t in project.items("transformer").values():
+        area = t.id
+        stations.setdefault(area, t)
+    from planner.optimise.inputs import bus_areas
+
+    area_of, _ = bus_areas(project) if project.items("transformer") else ({}, {})
+    for area, kwh in zip(inputs.areas, optimum.battery_kwh):
+        if kwh < MIN_BATTERY_KWH:
+            continue
+        kwh = round(float(kwh), 1)
+        if area != NO_AREA and area in stations:
+            trafo = stations[area]
+            bus = trafo.lv_bus
+            where = project.get("bus", bus).geometry
+        else:
+            bus = None
+            points = [c.geometry.centroid for c in project.items("consumer").values() if c.geometry is not None]
+            where = Point(np.mean([p.x for p in points]), np.mean([p.y for p in points])) if points else None
+        unit = Battery(id=next_id(scratch, "battery", "battery-opt"), name=f"Proposed community battery ({area})",
+                       geometry=where, bus_id=bus, capacity_kwh=kwh,
+                       power_kw=round(kwh * inputs.battery_power_per_kwh, 1), round_trip_efficiency=inputs.battery_round_trip,
+                       soc_min=inputs.battery_soc_min, soc_max=inputs.battery_soc_max, shared=True,
+                       source=f"{PROPOSED}: {kwh:g} kWh for transformer area {area}")
+        scratch.add(unit)
+        out.append(unit)
+    del area_of
+    return out
+
+
+def pareto(inputs: Inputs, goals: Goals | None = None, points: int = 10) -> list[Optimum]:
+    """Cost against CO2 by the epsilon-constraint method: the cheapest plan, the least-CO2 plan,
+    and the cheapest plan under CO2 caps evenly between them (``points`` in all). With one grid
+    emission factor the import's CO2 and the self-sufficiency move together, so the same points
+    are the cost-against-self-sufficiency front."""
+    from dataclasses import replace
+
+    goals = goals or Goals()
+    cheapest = solve(inputs, replace(goals, goal="cost", co2_cap_t=None))
+    cleanest = solve(inputs, replace(goals, goal="co2", co2_cap_t=None))
+    hi, lo = cheapest.co2_t, cleanest.co2_t
+    front = [cheapest]
+    for k in range(1, points - 1):
+        cap = hi - (hi - lo) * k / (points - 1)
+        front.append(solve(inputs, replace(goals, goal="cost", co2_cap_t=cap)))
+    front.append(cleanest)
+    return front
+
+
+@dataclass
+class Check:
+    """The programme's year beside the simulated one."""
+
+    rows: list  # (figure, optimiser, simulated, difference, why)
+    grid: dict
+
+    def as_dict(self) -> dict:
+        return {"figures": [{"figure": r[0], "optimiser": r[1], "simulated": r[2], "difference": r[3], "why": r[4]}
+                            for r in self.rows], "grid": self.grid}
+
+
+def check(project, inputs: Inputs, optimum: Optimum) -> Check:
+    """Simulate ``project`` (with the proposed units in it) and compare with ``optimum``."""
+    from planner.simulation.run import simulate
+
+    result = simulate(project, resolution_minutes=60, details=False)
+    b = result.balance
+    net = (b.load - b.generation).sum(axis=1)  # kWh per step
+    imp, exp = np.maximum(net, 0.0), np.maximum(-net, 0.0)
+    n = min(len(imp), len(inputs.buy_eur_per_kwh)) if inputs.period is None else len(imp)
+    buy = inputs.buy_eur_per_kwh if inputs.period is None else _year_prices(project, result)[0]
+    sell = inputs.sell_eur_per_kwh if inputs.period is None else _year_prices(project, result)[1]
+    energy = float((buy[:n] * imp[:n]).sum() - (sell[:n] * exp[:n]).sum())
+    demand = float(b.load.sum()) - float(result.battery_kw.clip(lower=0).sum().sum() * result.step_h)
+    sim_cost = optimum.annualised_capex_eur + energy
+    why_energy = ("typical days stand for the year in the programme; " if inputs.period else "") + (
+        "planner run dispatches each battery by its rule (charge from surplus, discharge into deficit) on the "
+        "whole community's balance, the programme optimally on its transformer area's")
+    rows = [
+        ("cost_eur_per_year", optimum.cost_eur_per_year, sim_cost, _rel(sim_cost, optimum.cost_eur_per_year),
+         "the annualised capex is the same; the energy cost differs as below"),
+        ("energy_cost_eur", optimum.energy_cost_eur, energy, _rel(energy, optimum.energy_cost_eur), why_energy),
+        ("import_kwh", optimum.import_kwh, float(imp.sum()), _rel(float(imp.sum()), optimum.import_kwh), why_energy),
+        ("self_sufficiency", optimum.self_sufficiency, 1.0 - float(imp.sum()) / demand if demand > 0 else float("nan"),
+         None, why_energy),
+    ]
+    grid = {}
+    if result.grid:
+        summary = result.grid
+        grid = {k: summary.get(k) for k in ("max_trafo_loading_percent", "max_line_loading_percent", "min_vm_pu",
+                                            "max_vm_pu", "losses_kwh") if k in summary}
+        grid["trafo_limit_held"] = (summary.get("max_trafo_loading_percent") or 0.0) <= 100.0 + 1e-6
+        grid["voltage_band_held"] = bool(summary.get("min_vm_pu") is None or (
+            summary["min_vm_pu"] >= 0.9 - 1e-9 and summary["max_vm_pu"] <= 1.1 + 1e-9))
+        grid["why"] = ("the programme bounds each transformer's active power at its rating; the power flow adds "
+                       "losses and reactive power and checks the cables and voltages the programme does not model")
+    return Check(rows, grid)
+
+
+def _year_prices(project, result):
+    from planner.community.tariffs import member_prices
+
+    members = sorted({c.member_id for c in project.items("consumer").values() if c.member_id} or {"__all__"})
+    plan = member_prices(project, members, result.generation.consumers_kw.index)
+    weights = np.array([sum(float(result.generation.consumers_kw[c.id].sum()) for c in project.items("consumer").values()
+                            if c.member_id == m and c.id in result.generation.consumers_kw) for m in members])
+    weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(members), 1.0 / len(members))
+    return np.asarray(plan.prices.buy, float) @ weights, np.asarray(plan.prices.sell, float) @ weights
+
+
+def _rel(simulated: float, optimised: float) -> float | None:
+    if not math.isfinite(optimised) or abs(optimised) < 1e-9:
+        return None
+    return (simulated - optimised) / abs(optimised)
