@@ -21,7 +21,7 @@ def cmd_optimise(args) -> int:
     from planner.io import load_project, save_project
     from planner.optimise.inputs import gather, typical_days
     from planner.optimise.model import Goals, solve
-    from planner.optimise.proposal import check, pareto, proposed_units
+    from planner.optimise.proposal import optimise_checked, pareto, proposed_units
 
     started = time.perf_counter()
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else (
@@ -42,8 +42,14 @@ def cmd_optimise(args) -> int:
         inputs = typical_days(inputs, args.days or 16)
     say(f"solving: {len(inputs.groups)} roof group(s) in {len(inputs.areas)} transformer area(s), "
         f"{inputs.steps} steps")
-    optimum = solve(inputs, goals, time_limit_s=args.time_limit)
-    units = proposed_units(project, inputs, optimum)
+    checked = None
+    if args.apply:
+        optimum, units, checked, notes = optimise_checked(project, inputs, goals, year=year if args.hourly else None,
+                                                          time_limit_s=args.time_limit, progress=say)
+        optimum.notes.extend(notes)
+    else:
+        optimum = solve(inputs, goals, time_limit_s=args.time_limit)
+        units = proposed_units(project, inputs, optimum)
     figures = {"goals": {"goal": goals.goal, "min_self_sufficiency": goals.min_self_sufficiency,
                          "co2_cap_t": goals.co2_cap_t, "budget_eur": goals.budget_eur},
                "resolution": "hourly year" if args.hourly else f"{inputs.steps // 24} typical days",
@@ -72,8 +78,8 @@ def cmd_optimise(args) -> int:
         if issues:
             raise PlannerError(f"the proposed units are not a valid project (a bug): {issues[0]}")
         save_project(project, args.project)
-        say(f"added {len(units)} unit(s) to {args.project}; simulating the year with them (planner run's chain)")
-        figures["check"] = check(project, year if args.hourly else inputs, optimum).as_dict()
+        say(f"added {len(units)} unit(s) to {args.project}")
+        figures["check"] = checked.as_dict()
     if out_dir is not None:
         (out_dir / "optimum.json").write_text(json.dumps(figures, indent=2, default=_json), encoding="utf-8")
         pd.DataFrame(figures["proposed"]).to_csv(out_dir / "proposed_units.csv", index=False)

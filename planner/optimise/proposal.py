@@ -113,7 +113,7 @@ def check(project, inputs: Inputs, optimum: Optimum) -> Check:
     """Simulate ``project`` (with the proposed units in it) and compare with ``optimum``."""
     from planner.simulation.run import simulate
 
-    result = simulate(project, resolution_minutes=60, details=False)
+    result = simulate(project, resolution_minutes=60, details=True)
     b = result.balance
     net = (b.load - b.generation).sum(axis=1)  # kWh per step
     imp, exp = np.maximum(net, 0.0), np.maximum(-net, 0.0)
@@ -140,6 +140,7 @@ def check(project, inputs: Inputs, optimum: Optimum) -> Check:
         grid = {k: summary.get(k) for k in ("max_trafo_loading_percent", "max_line_loading_percent", "min_vm_pu",
                                             "max_vm_pu", "losses_kwh") if k in summary}
         grid["trafo_limit_held"] = (summary.get("max_trafo_loading_percent") or 0.0) <= 100.0 + 1e-6
+        grid["area_max_loading_percent"] = area_loading(project, result)
         grid["voltage_band_held"] = bool(summary.get("min_vm_pu") is None or (
             summary["min_vm_pu"] >= 0.9 - 1e-9 and summary["max_vm_pu"] <= 1.1 + 1e-9))
         grid["why"] = ("the programme bounds each transformer's active power at its rating; the power flow adds "
@@ -162,3 +163,52 @@ def _rel(simulated: float, optimised: float) -> float | None:
     if not math.isfinite(optimised) or abs(optimised) < 1e-9:
         return None
     return (simulated - optimised) / abs(optimised)
+
+
+def area_loading(project, result) -> dict:
+    """{transformer area: the highest loading of its transformers over the simulated year [%]}."""
+    from planner.optimise.inputs import bus_areas
+
+    if result.trafo_loading is None or not len(result.trafo_loading.columns):
+        return {}
+    area_of, _ = bus_areas(project)
+    peaks = result.trafo_loading.max()
+    out: dict[str, float] = {}
+    for trafo in project.items("transformer").values():
+        if trafo.id in peaks.index and trafo.lv_bus in area_of:
+            area = area_of[trafo.lv_bus]
+            out[area] = max(out.get(area, 0.0), float(peaks[trafo.id]))
+    return out
+
+
+def optimise_checked(project, inputs: Inputs, goals: Goals, *, year: Inputs | None = None, rounds: int = 3,
+                     time_limit_s: float = 600.0, progress=None):
+    """Solve, place the units, simulate the year; where a transformer is loaded over 100 % in the
+    simulated year (hours the typical days left out, losses, reactive power), lower that area's
+    limit in the programme by the excess and solve again (at most ``rounds`` times).
+
+    Returns (optimum, units, check, notes); the project is not changed."""
+    import dataclasses
+
+    say = progress or (lambda text: None)
+    notes = []
+    inputs = dataclasses.replace(inputs, rating_kw=inputs.rating_kw.copy())
+    for r in range(rounds):
+        optimum = solve(inputs, goals, time_limit_s=time_limit_s)
+        units = proposed_units(project, inputs, optimum)
+        trial = project.snapshot()
+        for unit in units:
+            trial.add(unit)
+        say(f"simulating the year with the {len(units)} proposed unit(s) (round {r + 1})")
+        result = check(trial, year if year is not None else inputs, optimum)
+        over = {a: x for a, x in result.grid.get("area_max_loading_percent", {}).items() if x > 100.0 + 1e-6}
+        if not over or r == rounds - 1:
+            if over:
+                notes.append(f"after {rounds} rounds the simulated year still loads {', '.join(over)} over 100 %")
+            return optimum, units, result, notes
+        for area, loading in over.items():
+            j = inputs.areas.index(area)
+            inputs.rating_kw[j] *= 100.0 / loading * 0.99
+            notes.append(f"the simulated year loaded {area} to {loading:.1f} %: its limit in the programme lowered to "
+                         f"{inputs.rating_kw[j]:,.0f} kW and solved again")
+    raise AssertionError("unreachable")
