@@ -156,6 +156,10 @@ class MainWindow(QMainWindow):
 
         self.grid_tools = GridTools(self)
         self.grid_tools.make_actions(self.editing.menu, self.editing.toolbar, view_menu)
+        from planner.gui.optimise_tools import OptimiseTools
+
+        self.optimise_tools = OptimiseTools(self)
+        self.optimise_tools.make_actions(self.editing.menu)
         from planner.gui.suitability_view import SuitabilityView
 
         self.suitability_view = SuitabilityView(self)

@@ -1,0 +1,218 @@
+"""Tools > Optimise PV and batteries: the same work as ``planner optimise``, in a worker thread.
+
+A dialog asks for the goals (the cheapest plan or the least CO2, a minimum self-sufficiency, a
+budget, the typical days); a worker runs :mod:`planner.optimise` on a snapshot of the project
+while a progress dialog shows the stage and offers Cancel (the result is then dropped). The
+proposal comes back as a table of the units it would add beside today's totals; Apply adds them
+as one undo step and selects them on the map, where they are drawn like every unit.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QMessageBox, QProgressDialog,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
+
+
+class OptimiseDialog(QDialog):
+    """The goals of an optimisation; 0 in a field means no such constraint."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setWindowTitle("Optimise PV and batteries")
+        form = QFormLayout(self)
+        self.goal = QComboBox()
+        self.goal.addItem("the lowest annualised cost", "cost")
+        self.goal.addItem("the least CO2 of the import", "co2")
+        form.addRow("Goal", self.goal)
+        self.min_self_sufficiency = QDoubleSpinBox()
+        self.min_self_sufficiency.setRange(0.0, 100.0)
+        self.min_self_sufficiency.setSuffix(" %")
+        self.min_self_sufficiency.setSpecialValueText("none")
+        form.addRow("Minimum self-sufficiency", self.min_self_sufficiency)
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(0.0, 1e10)
+        self.budget.setDecimals(0)
+        self.budget.setSingleStep(10_000.0)
+        self.budget.setSuffix(" EUR")
+        self.budget.setSpecialValueText("none")
+        form.addRow("Budget (capex)", self.budget)
+        self.days = QSpinBox()
+        self.days.setRange(2, 60)
+        self.days.setValue(16)
+        self.days.setToolTip("typical days standing for the year (plus each transformer area's extreme days)")
+        form.addRow("Typical days", self.days)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        form.addRow(buttons)
+
+    def goals(self):
+        from planner.optimise.model import Goals
+
+        return Goals(goal=self.goal.currentData(),
+                     min_self_sufficiency=self.min_self_sufficiency.value() / 100.0 or None,
+                     budget_eur=self.budget.value() or None)
+
+
+class ProposalDialog(QDialog):
+    """The proposed units beside today's totals, with Apply."""
+
+    COLUMNS = ("unit", "kind", "size", "bus", "owner", "where")
+
+    def __init__(self, parent, project, optimum, units):
+        super().__init__(parent)
+        self.setWindowTitle("Optimised plan")
+        self.resize(760, 480)
+        layout = QVBoxLayout(self)
+        today_pv = sum(u.peak_kw for u in project.items("pv_unit").values())
+        today_bat = sum(b.capacity_kwh for b in project.items("battery").values())
+        o = optimum
+        text = (f"<b>{len(units)} unit(s) proposed</b>: PV {o.pv_kwp.sum():,.1f} kWp (today {today_pv:,.1f} kWp), "
+                f"batteries {o.battery_kwh.sum():,.1f} kWh (today {today_bat:,.1f} kWh).<br>"
+                f"Annualised cost {o.cost_eur_per_year:,.0f} EUR a year ({o.annualised_capex_eur:,.0f} capex and "
+                f"O&amp;M, {o.energy_cost_eur:,.0f} energy), capex {o.capex_eur:,.0f} EUR; self-sufficiency "
+                f"{o.self_sufficiency:.1%}, CO2 of the import {o.co2_t:,.1f} t.<br>"
+                f"Solved in {o.solve_s:.1f} s: {o.variables:,} variables, {o.constraints:,} constraints."
+                + "".join(f"<br><i>{n}</i>" for n in o.notes))
+        self.summary = QLabel(text)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.table = QTableWidget(len(units), len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([c.capitalize() for c in self.COLUMNS])
+        for row, unit in enumerate(units):
+            size = f"{unit.peak_kw:g} kWp" if unit.KIND == "pv_unit" else f"{unit.capacity_kwh:g} kWh / {unit.power_kw:g} kW"
+            where = f"{unit.geometry.x:,.0f}, {unit.geometry.y:,.0f}" if unit.geometry is not None else ""
+            for col, value in enumerate((unit.id, unit.LABEL, size, unit.bus_id or "", unit.owner_id or "", where)):
+                self.table.setItem(row, col, QTableWidgetItem(str(value)))
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.apply_button = QPushButton("Apply (one undo step)")
+        self.apply_button.setEnabled(bool(units))
+        buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class OptimiseTools(QObject):
+    """The Tools > Optimise action, its worker and the proposal."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.job: dict | None = None
+        self.dialog: OptimiseDialog | None = None
+        self.proposal: ProposalDialog | None = None
+
+    def make_actions(self, tools_menu) -> None:
+        self.action = QAction("&Optimise PV and batteries…", self)
+        self.action.setToolTip("The cheapest PV per roof and battery per transformer area that meets the goals under "
+                               "the grid's limits (planner optimise)")
+        self.action.triggered.connect(self.optimise)
+        tools_menu.addAction(self.action)
+
+    def optimise(self) -> bool:
+        """Ask for the goals (the dialog); the work starts when it is accepted."""
+        if self.window.project is None or self.job is not None:
+            return False
+        self.dialog = OptimiseDialog(self.window)
+        self.dialog.accepted.connect(self._start)
+        self.dialog.open()
+        return True
+
+    def _start(self) -> None:
+        from planner.optimise.inputs import gather, typical_days
+        from planner.optimise.model import solve
+        from planner.optimise.proposal import proposed_units
+
+        window = self.window
+        goals, days = self.dialog.goals(), self.dialog.days.value()
+        snapshot = window.project.snapshot()
+        job = {"stage": "starting", "result": None, "error": None, "done": False, "project": window.project}
+
+        def work():
+            try:
+                job["stage"] = "simulating the year's demand and sun"
+                inputs = typical_days(gather(snapshot), days)
+                job["stage"] = f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups)"
+                optimum = solve(inputs, goals)
+                job["result"] = (optimum, proposed_units(snapshot, inputs, optimum))
+            except Exception as exc:  # shown to the user as one message, never a traceback
+                job["error"] = exc
+            job["done"] = True
+
+        self.job = job
+        self.progress = QProgressDialog("Optimising…", "Cancel", 0, 0, window)
+        self.progress.setWindowTitle("Optimise PV and batteries")
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(0)
+        self.progress.canceled.connect(self.cancel)
+        self.progress.show()
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._poll)
+        self.timer.start()
+        self.worker = threading.Thread(target=work, name="optimise", daemon=True)
+        self.worker.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job["cancelled"] = True
+            self._finish()
+            self.window.statusBar().showMessage("Optimisation cancelled: the project is unchanged", 10000)
+
+    def _finish(self) -> None:
+        self.timer.stop()
+        self.progress.blockSignals(True)
+        self.progress.close()
+        self.job = None
+
+    def _poll(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        self.progress.setLabelText(f"Optimising: {job['stage']}…")
+        if not job["done"]:
+            return
+        self._finish()
+        window = self.window
+        if job["error"] is not None:
+            from planner import PlannerError
+
+            error = job["error"]
+            text = str(error) if isinstance(error, PlannerError) else f"{type(error).__name__}: {error}"
+            QMessageBox.warning(window, "Cannot optimise", text)
+            return
+        if window.project is not job["project"]:  # another project was opened meanwhile
+            return
+        optimum, units = job["result"]
+        self.proposal = ProposalDialog(window, window.project, optimum, units)
+        self.proposal.accepted.connect(lambda: self.apply(units))
+        self.proposal.open()
+
+    def apply(self, units) -> bool:
+        """Add the proposed units as one undo step and select the first on the map."""
+        from planner.model.commands import commands_to_match
+
+        window = self.window
+        target = window.project.snapshot()
+        for unit in units:
+            if (unit.KIND, unit.id) in target:
+                QMessageBox.warning(window, "Cannot apply", f"{unit.describe()}: its id is taken meanwhile; optimise "
+                                    "again")
+                return False
+            target.add(unit)
+        if not window.execute(commands_to_match(window.project, target, f"Optimise: add {len(units)} unit(s)")):
+            return False
+        if units:
+            window.canvas.map_scene.select_object(units[0].KIND, units[0].id)
+        window.statusBar().showMessage(f"Added {len(units)} proposed unit(s); Edit > Undo takes them away", 10000)
+        return True

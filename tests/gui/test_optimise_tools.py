@@ -1,0 +1,102 @@
+"""Tools > Optimise PV and batteries from the app: the goals dialog, a responsive window while the
+worker solves, the proposal's table, Apply as one undo step; Cancel leaves the project as it was;
+a goal that cannot be met is one message."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from shapely.geometry import Point, box
+
+from planner.io import save_project
+from planner.model import Building, Consumer
+from tests.conftest import X0, Y0
+
+
+@pytest.fixture
+def roofs_project(tmp_path):
+    """Eight houses with households and roofs, no PV yet."""
+    from planner.io.project_setup import create_project
+
+    project, _ = create_project("Roofs", 48.457, 7.884, tariff_preset="de-household-2025")
+    for i in range(8):
+        x = X0 + 30 * i
+        project.add(Building(id=f"h{i}", geometry=box(x - 6, Y0 - 5, x + 6, Y0 + 5)))
+        project.add(Consumer(id=f"c{i}", geometry=Point(x, Y0), annual_kwh=4000.0))
+    path = tmp_path / "roofs.gpkg"
+    save_project(project, path)
+    return path
+
+
+def _ok(dialog):
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def test_optimise_from_the_tools_menu_is_one_undo_step(window, qtbot, roofs_project):
+    assert window.open_path(roofs_project)
+    tools = window.optimise_tools
+    assert tools.action in window.editing.menu.actions()
+    tools.action.trigger()
+    dialog = tools.dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.days.setValue(4)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    _ok(dialog)
+    assert tools.job is not None
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks[:-1], ticks[1:])]
+    assert len(ticks) > 10 and max(gaps) < 1.0, f"the window froze for {max(gaps):.2f} s"
+    proposal = tools.proposal
+    assert proposal is not None and proposal.isVisible()
+    rows = proposal.table.rowCount()
+    assert rows > 0 and "unit(s) proposed" in proposal.summary.text()
+    kinds = {proposal.table.item(r, 1).text() for r in range(rows)}
+    assert "PV unit" in kinds
+    before = window.project.counts()
+    proposal.apply_button.click()
+    project = window.project
+    added = [u for u in project.items("pv_unit").values() if u.source.startswith("derived: proposed")]
+    assert len(added) + len([b for b in project.items("battery").values()]) == rows
+    assert window.is_modified()
+    assert window.canvas.map_scene.item_for("pv_unit", added[0].id) is not None
+    window.undo_stack.undo()
+    assert project.counts() == before
+    window.undo_stack.redo()
+    assert len(project.items("pv_unit")) == len(added)
+
+
+def test_cancel_leaves_the_project_as_it_was(window, qtbot, roofs_project):
+    assert window.open_path(roofs_project)
+    tools = window.optimise_tools
+    tools.action.trigger()
+    _ok(tools.dialog)
+    assert tools.job is not None
+    from PySide6.QtWidgets import QPushButton
+
+    tools.progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+    assert tools.job is None
+    tools.worker.join(120)  # the dropped work ends on its own
+    qtbot.wait(300)
+    assert not window.is_modified() and not window.project.items("pv_unit")
+
+
+def test_a_goal_that_cannot_be_met_is_one_message(window, qtbot, roofs_project, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    assert window.open_path(roofs_project)
+    tools = window.optimise_tools
+    tools.action.trigger()
+    tools.dialog.days.setValue(3)
+    tools.dialog.min_self_sufficiency.setValue(99.0)
+    _ok(tools.dialog)
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    assert shown and "self-sufficiency of 99% cannot be met" in shown[-1]
+    assert not window.project.items("pv_unit")
