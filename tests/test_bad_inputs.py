@@ -148,6 +148,15 @@ CASES = {
                                "is not KEY=VALUE"),
     "scenario remove unknown": (["scenarios", "{d}/village.gpkg", "--remove", "nothing"], "no scenario 'nothing'"),
     "scenarios none to run": (["scenarios", "{d}/village.gpkg", "--run"], "the project has no scenarios"),
+    # optimal sizing: the goals are checked before the project is read
+    "optimise project missing": (["optimise", "{d}/none.gpkg"], "none.gpkg"),
+    "optimise negative budget": (["optimise", "{d}/village.gpkg", "--budget", "-5"],
+                                 "the budget [EUR] must be a number of at least 0"),
+    "optimise budget nan": (["optimise", "{d}/village.gpkg", "--budget", "nan"], "the budget [EUR] must be"),
+    "optimise self-sufficiency 2": (["optimise", "{d}/village.gpkg", "--min-self-sufficiency", "2"],
+                                    "share from 0 to 1"),
+    "optimise co2 cap negative": (["optimise", "{d}/village.gpkg", "--co2-cap", "-1"], "the CO2 cap [t] must be"),
+    "optimise one day": (["optimise", "{d}/village.gpkg", "--days", "1"], "--days must be at least 2"),
 }
 
 

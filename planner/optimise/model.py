@@ -56,10 +56,10 @@ class Goals:
         if self.min_self_sufficiency is not None and not 0.0 <= self.min_self_sufficiency <= 1.0:
             raise OptimiseError(f"the minimum self-sufficiency must be a share from 0 to 1, got "
                                 f"{self.min_self_sufficiency!r}")
-        for name in ("co2_cap_t", "budget_eur"):
+        for name, label in (("co2_cap_t", "the CO2 cap [t]"), ("budget_eur", "the budget [EUR]")):
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value < 0):
-                raise OptimiseError(f"{name.replace('_', ' ')} must be a number of at least 0, got {value!r}")
+                raise OptimiseError(f"{label} must be a number of at least 0, got {value!r}")
 
 
 @dataclass
