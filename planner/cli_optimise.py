@@ -20,7 +20,7 @@ def cmd_optimise(args) -> int:
 
     from planner.io import load_project, save_project
     from planner.optimise.inputs import gather, typical_days
-    from planner.optimise.model import Goals, solve
+    from planner.optimise.model import Goals, solve, today
     from planner.optimise.proposal import optimise_checked, pareto, proposed_units
 
     started = time.perf_counter()
@@ -50,12 +50,16 @@ def cmd_optimise(args) -> int:
     else:
         optimum = solve(inputs, goals, time_limit_s=args.time_limit)
         units = proposed_units(project, inputs, optimum)
+    baseline = today(inputs, time_limit_s=args.time_limit)
     figures = {"goals": {"goal": goals.goal, "min_self_sufficiency": goals.min_self_sufficiency,
                          "co2_cap_t": goals.co2_cap_t, "budget_eur": goals.budget_eur},
                "resolution": "hourly year" if args.hourly else f"{inputs.steps // 24} typical days",
                "optimum": optimum.as_dict(),
                "today": {"pv_kwp": round(sum(u.peak_kw for u in project.items("pv_unit").values()), 1),
-                         "battery_kwh": round(sum(b.capacity_kwh for b in project.items("battery").values()), 1)},
+                         "battery_kwh": round(sum(b.capacity_kwh for b in project.items("battery").values()), 1),
+                         "cost_eur_per_year": baseline.cost_eur_per_year, "import_kwh": baseline.import_kwh,
+                         "co2_t": baseline.co2_t, "self_sufficiency": baseline.self_sufficiency},
+               "savings_eur_per_year": baseline.cost_eur_per_year - optimum.cost_eur_per_year,
                "proposed": [_unit_row(u) for u in units],
                "areas": [{"area": a, "limit_kw": None if r == float("inf") else r,
                           "new_battery_kwh": round(float(k), 1), "max_loading_share": _finite(s)}
@@ -141,6 +145,10 @@ def _print(figures, optimum, units, args, out_dir) -> None:
     print(f"optimum ({figures['resolution']}, goal {figures['goals']['goal']}): "
           f"{num(o['cost_eur_per_year'], ',.0f')} EUR a year ({num(o['annualised_capex_eur'], ',.0f')} capex and O&M, "
           f"{num(o['energy_cost_eur'], ',.0f')} energy), capex {num(o['capex_eur'], ',.0f')} EUR")
+    t = figures["today"]
+    print(f"  today (nothing added, the same terms): {num(t['cost_eur_per_year'], ',.0f')} EUR a year, self-sufficiency "
+          f"{num(t['self_sufficiency'], '.1%')}, CO2 {num(t['co2_t'], ',.1f')} t: the optimum saves "
+          f"{num(figures['savings_eur_per_year'], ',.0f')} EUR a year")
     print(f"  PV {num(o['pv_kwp'], ',.1f')} kWp on {sum(u.KIND == 'pv_unit' for u in units)} roof(s) (today "
           f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh in "
           f"{sum(u.KIND == 'battery' for u in units)} area(s) (today {figures['today']['battery_kwh']:,.1f} kWh)")

@@ -66,7 +66,7 @@ class ProposalDialog(QDialog):
 
     COLUMNS = ("unit", "kind", "size", "bus", "owner", "where")
 
-    def __init__(self, parent, project, optimum, units):
+    def __init__(self, parent, project, optimum, units, baseline=None):
         super().__init__(parent)
         self.setWindowTitle("Optimised plan")
         self.resize(760, 480)
@@ -79,7 +79,11 @@ class ProposalDialog(QDialog):
                 f"Annualised cost {o.cost_eur_per_year:,.0f} EUR a year ({o.annualised_capex_eur:,.0f} capex and "
                 f"O&amp;M, {o.energy_cost_eur:,.0f} energy), capex {o.capex_eur:,.0f} EUR; self-sufficiency "
                 f"{o.self_sufficiency:.1%}, CO2 of the import {o.co2_t:,.1f} t.<br>"
-                f"Solved in {o.solve_s:.1f} s: {o.variables:,} variables, {o.constraints:,} constraints."
+                + (f"Today, nothing added: {baseline.cost_eur_per_year:,.0f} EUR a year, self-sufficiency "
+                   f"{baseline.self_sufficiency:.1%}, CO2 {baseline.co2_t:,.1f} t: <b>the plan saves "
+                   f"{baseline.cost_eur_per_year - o.cost_eur_per_year:,.0f} EUR a year</b>.<br>"
+                   if baseline is not None else "")
+                + f"Solved in {o.solve_s:.1f} s: {o.variables:,} variables, {o.constraints:,} constraints."
                 + "".join(f"<br><i>{n}</i>" for n in o.notes))
         self.summary = QLabel(text)
         self.summary.setWordWrap(True)
@@ -130,7 +134,7 @@ class OptimiseTools(QObject):
 
     def _start(self) -> None:
         from planner.optimise.inputs import gather, typical_days
-        from planner.optimise.model import solve
+        from planner.optimise.model import solve, today
         from planner.optimise.proposal import proposed_units
 
         window = self.window
@@ -144,7 +148,8 @@ class OptimiseTools(QObject):
                 inputs = typical_days(gather(snapshot), days)
                 job["stage"] = f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups)"
                 optimum = solve(inputs, goals)
-                job["result"] = (optimum, proposed_units(snapshot, inputs, optimum))
+                job["stage"] = "the community as it is, on the same terms"
+                job["result"] = (optimum, proposed_units(snapshot, inputs, optimum), today(inputs))
             except Exception as exc:  # shown to the user as one message, never a traceback
                 job["error"] = exc
             job["done"] = True
@@ -193,8 +198,8 @@ class OptimiseTools(QObject):
             return
         if window.project is not job["project"]:  # another project was opened meanwhile
             return
-        optimum, units = job["result"]
-        self.proposal = ProposalDialog(window, window.project, optimum, units)
+        optimum, units, baseline = job["result"]
+        self.proposal = ProposalDialog(window, window.project, optimum, units, baseline)
         self.proposal.accepted.connect(lambda: self.apply(units))
         self.proposal.open()
 

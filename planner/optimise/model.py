@@ -351,3 +351,15 @@ def _run(m, time_limit_s: float):
         os.close(saved)
         os.close(quiet)
         logger.setLevel(level)
+
+
+def today(inputs: Inputs, *, time_limit_s: float = 600.0) -> Optimum:
+    """The community as it is (nothing added), on the same terms: the baseline the optimum's
+    savings are measured against (REopt's business as usual). Today's batteries are dispatched
+    by the programme here too."""
+    def nothing_added(m, v, e):
+        if v["pv"] is not None:
+            m.add_constraints(v["pv"] == 0, name="no_new_pv")
+        m.add_constraints(v["battery"] == 0, name="no_new_battery")
+
+    return solve(inputs, Goals(), time_limit_s=time_limit_s, extra=nothing_added)

@@ -58,6 +58,7 @@ def test_optimise_from_the_tools_menu_is_one_undo_step(window, qtbot, roofs_proj
     assert proposal is not None and proposal.isVisible()
     rows = proposal.table.rowCount()
     assert rows > 0 and "unit(s) proposed" in proposal.summary.text()
+    assert "Today, nothing added" in proposal.summary.text() and "the plan saves" in proposal.summary.text()
     kinds = {proposal.table.item(r, 1).text() for r in range(rows)}
     assert "PV unit" in kinds
     before = window.project.counts()

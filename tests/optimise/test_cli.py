@@ -49,6 +49,9 @@ def test_the_proposal_sits_on_the_roofs_and_the_simulated_year_agrees(hamlet, tm
     figures = json.loads(done.stdout)
     optimum = figures["optimum"]
     assert optimum["status"] == "optimal" and optimum["gap"] == 0.0
+    assert figures["savings_eur_per_year"] == pytest.approx(
+        figures["today"]["cost_eur_per_year"] - optimum["cost_eur_per_year"])
+    assert figures["savings_eur_per_year"] >= 0.0
     assert optimum["variables"] > 8760 and optimum["constraints"] > 8760
     # the roofs: 12 x 10 m at 40 % usable and the module density give each at most its placement rule
     from planner.generation.placement import ROOF_USABLE_SHARE

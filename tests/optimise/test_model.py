@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from planner.optimise.inputs import Inputs, OptimiseError, RoofGroup
-from planner.optimise.model import Goals, solve
+from planner.optimise.model import Goals, solve, today
 
 N = 30  # days
 
@@ -105,3 +105,10 @@ def test_goals_that_cannot_be_met_say_which_and_what_can_be():
     inputs.pv_per_kwp = np.zeros((inputs.steps, 0))
     with pytest.raises(OptimiseError, match="transformer area 'a'"):
         solve(inputs)
+
+
+def test_today_is_the_community_without_additions():
+    base = today(hand_inputs())
+    assert base.pv_kwp.sum() == pytest.approx(0.0, abs=1e-9) and base.battery_kwh.sum() == pytest.approx(0.0, abs=1e-9)
+    assert base.cost_eur_per_year == pytest.approx(N * 2 * 0.30, rel=1e-9)  # every kWh imported
+    assert base.cost_eur_per_year >= solve(hand_inputs()).cost_eur_per_year
