@@ -253,11 +253,9 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
         gap = 0.0
     if not math.isfinite(gap) or gap > 1e20:
         gap = 0.0
-    value = lambda expr: float(expr.solution) if hasattr(expr, "solution") else float(expr)  # noqa: E731
     energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
     annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum())
     capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum())
-    del value
     import_kwh = float(imp @ wt * h)
     return Optimum(
         pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost, capex_eur=capex,

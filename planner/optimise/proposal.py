@@ -48,13 +48,7 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
                           source=f"{PROPOSED}: {size:g} kWp on {rid}")
             scratch.add(unit)
             out.append(unit)
-    stations = {}
-    for t in project.items("transformer").values():
-        area = t.id
-        stations.setdefault(area, t)
-    from planner.optimise.inputs import bus_areas
-
-    area_of, _ = bus_areas(project) if project.items("transformer") else ({}, {})
+    stations = dict(project.items("transformer"))  # an area is named after its first transformer
     for area, kwh in zip(inputs.areas, optimum.battery_kwh):
         if kwh < MIN_BATTERY_KWH:
             continue
@@ -74,7 +68,6 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
                        source=f"{PROPOSED}: {kwh:g} kWh for transformer area {area}")
         scratch.add(unit)
         out.append(unit)
-    del area_of
     return out
 
 
@@ -117,9 +110,11 @@ def check(project, inputs: Inputs, optimum: Optimum) -> Check:
     b = result.balance
     net = (b.load - b.generation).sum(axis=1)  # kWh per step
     imp, exp = np.maximum(net, 0.0), np.maximum(-net, 0.0)
-    n = min(len(imp), len(inputs.buy_eur_per_kwh)) if inputs.period is None else len(imp)
-    buy = inputs.buy_eur_per_kwh if inputs.period is None else _year_prices(project, result)[0]
-    sell = inputs.sell_eur_per_kwh if inputs.period is None else _year_prices(project, result)[1]
+    if inputs.period is None:  # the programme's own year and prices
+        buy, sell = inputs.buy_eur_per_kwh, inputs.sell_eur_per_kwh
+    else:  # typical days: the same prices over the whole simulated year
+        buy, sell = _year_prices(project, result)
+    n = min(len(imp), len(buy))
     energy = float((buy[:n] * imp[:n]).sum() - (sell[:n] * exp[:n]).sum())
     demand = float(b.load.sum()) - float(result.battery_kw.clip(lower=0).sum().sum() * result.step_h)
     sim_cost = optimum.annualised_capex_eur + energy
