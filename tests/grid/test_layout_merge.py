@@ -109,20 +109,20 @@ def test_a_merge_that_breaks_a_rule_is_refused_however_cheap(monkeypatch):
     areas stay apart; the split grid holds every rule."""
     from dataclasses import replace
 
-    import planner.grid.layout as layout
+    import planner.grid.layout_merge as layout_merge
 
     rules = Rules(area="rural")
     project = street_village([(0.0, 1400.0)], spacing=50.0, annual_kwh=12_000.0)
     ladder = replace(project_ladder(project), max_parallel=1)
     seen = {}
-    real = layout._area_costs
+    real = layout_merge._area_costs
 
     def recording(*args, **kwargs):  # the real evaluation, its verdicts kept for the asserts
         out = real(*args, **kwargs)
         seen.update(out)
         return out
 
-    monkeypatch.setattr(layout, "_area_costs", recording)
+    monkeypatch.setattr(layout_merge, "_area_costs", recording)
     report = lay_out(project, rules, ladder)
     merged = [figures for key, figures in seen.items() if len(key) == max(len(k) for k in seen)]
     cost, holds = merged[0]
