@@ -29,6 +29,9 @@ UNUSED = {
     # pandapower's controllers import it to plot characteristics; the planner draws with
     # matplotlib's object API only (planner.report.figures)
     "matplotlib.pyplot": "matplotlib's state machine, which the planner never uses",
+    # deepdiff (pandapower.io_utils) imports it to hash polars frames; linopy reads it when it
+    # optimises, which then imports it whole (about 0.25 s of every command otherwise)
+    "polars": "polars data frames: only linopy (planner optimise) uses them",
 }
 
 
@@ -60,10 +63,18 @@ class _Deferred(types.ModuleType):
 
 
 def defer(name: str) -> bool:
-    """Defer the package ``name`` (``"parent.child"``, its parent not imported yet); True if done."""
+    """Defer the package ``name`` (``"parent.child"``, its parent not imported yet, or a top-level
+    package); True if done."""
     if name in sys.modules:
         return False
     parent, _, child = name.rpartition(".")
+    if not parent:  # a top-level package: found, not imported
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not spec.submodule_search_locations \
+                or not (spec.origin or "").endswith("__init__.py"):
+            return False  # only a package of Python source can run its __init__ into a stand-in
+        sys.modules[name] = _Deferred(name, spec)
+        return True
     if not parent or parent in sys.modules:
         return False  # the parent's __init__ has run (or runs now): the package is imported already
     parent_spec = importlib.util.find_spec(parent)  # a top-level package: found, not imported
@@ -133,6 +144,8 @@ def defer_unused() -> list[str]:
     """Defer every package of :data:`UNUSED` that can still be deferred; returns their names."""
     done = [name for name in UNUSED if defer(name)]
     for name in done:
+        if "." not in name:
+            continue  # a top-level package has no parent to bind it
         _BINDER.parents.setdefault(name.rpartition(".")[0], []).append(name)
     if done and _BINDER not in sys.meta_path:
         sys.meta_path.insert(0, _BINDER)

@@ -52,6 +52,8 @@ def test_a_deferred_package_is_whole_once_touched():
         assert callable(pvlib.spectrum.spectral_factor_sapm)
         import matplotlib.pyplot as plt                # a deferred module, whole on first use
         assert plt.figure().number == 1
+        import polars                                  # a deferred top-level package (deepdiff's)
+        assert polars.DataFrame({"a": [1, 2]}).height == 2
         print("whole")
     """)
     assert "whole" in out
