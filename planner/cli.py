@@ -317,6 +317,7 @@ def run_lines(name: str, s: dict) -> list[str]:
         lines.append(f"grid: losses {num(g.get('losses_kwh'), ',.1f', scale=1e-3)} MWh, max line loading "
                      f"{num(g.get('max_line_loading_percent'), '.1f', unit='%', empty='— (no cables)')}, voltage "
                      f"{num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u.")
+    lines.extend(_electrification_lines(s.get("electrification")))
     tariffs = ", ".join(f"{tid} ({t['members']} members, {num(t['gross_import_price_eur_per_kwh'], '.3f')} EUR/kWh)"
                         for tid, t in s["tariffs"].items())
     lines.append(f"tariffs: {tariffs}; shared energy pays: {s['shared_energy']['described']}")
@@ -331,6 +332,33 @@ def run_lines(name: str, s: dict) -> list[str]:
     lines.append(f"investment: {num(f['capex_eur'], ',.0f')} EUR, net benefit {num(f['yearly_net_benefit_eur'], ',.0f')} "
                  f"EUR a year, NPV {num(f['npv_eur'], ',.0f')} EUR over {f['horizon_years']} years at "
                  f"{num(f['discount_rate'], '.0%')}, IRR {num(f['irr'], '.1%', empty='none')}")
+    return lines
+
+
+def _electrification_lines(e: dict | None) -> list[str]:
+    """The heat pumps' and charging points' lines of ``planner run``, with the grid without them."""
+    if not e:
+        return []
+    parts = []
+    if "heat_pumps" in e:
+        h = e["heat_pumps"]
+        parts.append(f"{h['count']} heat pump{'s' * (h['count'] != 1)}: {num(h['heat_kwh'], ',.1f', scale=1e-3)} MWh heat from "
+                     f"{num(h['electricity_kwh'], ',.1f', scale=1e-3)} MWh electricity (seasonal COP "
+                     f"{num(h['seasonal_cop'], '.2f')}, back-up heater {num(h['backup_kwh'], ',.0f')} kWh)")
+    if "charging" in e:
+        c = e["charging"]
+        parts.append(f"{c['points']} charging point{'s' * (c['points'] != 1)}: {c['vehicles']} "
+                     f"vehicle{'s' * (c['vehicles'] != 1)}, {num(c['charged_kwh'], ',.1f', scale=1e-3)} "
+                     f"MWh charged ({num(c['short_kwh'], ',.0f')} kWh not in by departure)")
+    lines = ["electrification: " + "; ".join(parts),
+             f"  demand peak {num(e['peak_demand_kw'], ',.0f')} kW (without them {num(e['peak_demand_without_kw'], ',.0f')} kW)"]
+    g = e.get("grid")
+    if g:
+        lines[-1] += (f"; transformer peak {num(g['max_trafo_loading_percent']['with'], '.1f', unit='%')} "
+                      f"(without {num(g['max_trafo_loading_percent']['without'], '.1f', unit='%')}), cable peak "
+                      f"{num(g['max_line_loading_percent']['with'], '.1f', unit='%', empty='—')} "
+                      f"(without {num(g['max_line_loading_percent']['without'], '.1f', unit='%', empty='—')}), lowest "
+                      f"voltage {num(g['min_vm_pu']['with'], '.3f')} p.u. (without {num(g['min_vm_pu']['without'], '.3f')})")
     return lines
 
 

@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from planner.model import (
-    Battery, Building, Bus, Cable, CableType, CHPUnit, Consumer, Contract, EfficiencyMeasure, ExternalGrid,
-    LoadProfile, Member, OwnershipShare, Parcel,
+    Battery, Building, Bus, Cable, CableType, ChargingPoint, CHPUnit, Consumer, Contract, EfficiencyMeasure, ExternalGrid,
+    HeatPump, LoadProfile, Member, OwnershipShare, Parcel,
     Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindTurbine,
 )
 
@@ -85,6 +85,11 @@ def make_small_project() -> Project:
     p.add(LoadProfile(id="lp-shop", name="Shop meter", step_minutes=60, first_weekday=4,
                       values="[" + ",".join(f"{1.0 + 0.5 * (h % 24 >= 8):g}" for h in range(8760)) + "]",
                       source="assumed: a test shape"))
+    # schema 8: Anna's house gets a heat pump and a wallbox
+    p.add(HeatPump(id="hp1", name="Anna's heat pump", consumer_id="c-anna", store_kwh=15.0,
+                   geometry=Point(X0 + 11, Y0 + 9)))
+    p.add(ChargingPoint(id="cp1", name="Anna's wallbox", consumer_id="c-anna", strategy="smart",
+                        geometry=Point(X0 + 9, Y0 + 9)))
     return p
 
 
@@ -106,7 +111,7 @@ def make_runnable_project() -> Project:
 
 #: The schema version that introduced each kind (kinds not named here were in version 1).
 KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3,
-                 "load_profile": 7}
+                 "load_profile": 7, "heat_pump": 8, "charging_point": 8}
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from planner import PlannerError
@@ -45,6 +46,13 @@ class GenerationResult:
         Which weather was used.
     wind_farms : list of dict
         Turbines that share a site: units, the wake model used and the share of energy lost.
+    heat_pumps, charging : HeatPumpResult, EVResult or None
+        What the heat pumps and charging points did; their electricity is in ``consumers_kw``.
+    added_kw : DataFrame
+        Electricity the heat pumps and charging points add to each consumer's demand (columns:
+        the consumers that have any): ``consumers_kw - added_kw`` is the demand without them.
+    notes : list of str
+        What the heat pumps and charging points could not do as asked.
     """
 
     units_kw: pd.DataFrame
@@ -55,6 +63,16 @@ class GenerationResult:
     rated_kw: dict[str, float] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     wind_farms: list = field(default_factory=list)
+    heat_pumps: object = None
+    charging: object = None
+    added_kw: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
+
+    def without_new_loads(self) -> pd.DataFrame:
+        """Consumers' electricity demand without the heat pumps and charging points [kW]."""
+        if self.added_kw is None or not len(self.added_kw.columns):
+            return self.consumers_kw
+        return self.consumers_kw.sub(self.added_kw.reindex(columns=self.consumers_kw.columns, fill_value=0.0))
 
     @property
     def step_h(self) -> float:
@@ -76,9 +94,12 @@ class GenerationResult:
         })
 
     def consumer_table(self) -> pd.DataFrame:
-        """Per consumer: annual electricity and heat [kWh] and peak electric demand [kW]."""
+        """Per consumer: annual electricity [kWh] (``added_kwh`` of it from heat pumps and charging
+        points), peak electric demand [kW] and annual heat [kWh]."""
+        added = (self.added_kw.sum() * self.step_h) if self.added_kw is not None else pd.Series(dtype=float)
         return pd.DataFrame({
             "annual_kwh": self.consumers_kw.sum() * self.step_h,
+            "added_kwh": added.reindex(self.consumers_kw.columns, fill_value=0.0),
             "peak_kw": self.consumers_kw.max(),
             "annual_heat_kwh": (self.heat_kw.sum() * self.step_h).reindex(self.consumers_kw.columns,
                                                                           fill_value=0.0),
@@ -143,12 +164,18 @@ def _project_profiles(consumers, profiles, index, timezone) -> dict:
 
 def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
                         meta: WeatherMeta | None = None, *, resolution_minutes: int = 60,
-                        measured: dict | None = None, cache: GenerationCache | None = None) -> GenerationResult:
+                        measured: dict | None = None, cache: GenerationCache | None = None,
+                        transformer_areas: tuple[dict, dict] | None = None) -> GenerationResult:
     """Generation of every unit and demand of every consumer of ``project`` over a year.
 
     A consumer's efficiency measures lower its electricity demand by their yearly savings
-    (the profile scaled, never below zero). ``cache`` keeps the weather, demand profiles and
-    PV output per kWp for the next variant of the same project.
+    (the profile scaled, never below zero). A heat pump serves its consumer's heat (which no
+    CHP unit then serves) and adds its electricity to the consumer's demand, as a charging point
+    adds its vehicles' charging; charging points that charge ``smart`` follow the community's
+    demand less its generation, those that keep under a ``limit`` their transformer area's, from
+    ``transformer_areas`` ({bus id: area}, {area: rating kVA}; see
+    :func:`planner.grid.areas.bus_areas`). ``cache`` keeps the weather, demand profiles and PV
+    output per kWp for the next variant of the same project.
     """
     import copy
 
@@ -203,18 +230,42 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     wind, wind_farms = wind_with_wakes_kw(turbines, weather, wind_height_m=meta.wind_height_m,
                                           roughness_m=roughness)
     frames.append(wind)
+    heat_pumps = list(items("heat_pump").values())
+    pumped = None
+    added = {}
+    if heat_pumps:
+        from planner.generation.heat_pumps import simulate_heat_pumps
+
+        pumped = simulate_heat_pumps(heat_pumps, heat, weather["temp_air"], site.timezone, details=False)
+        for hp in heat_pumps:
+            added[hp.consumer_id] = added.get(hp.consumer_id, 0.0) + pumped.electricity_kw[hp.id].to_numpy()
+    heated_by_pump = {hp.consumer_id for hp in heat_pumps}
     dispatched = {}
     for unit in chp_units:
-        served = heat_served(unit, consumers, heat.columns)
+        served = heat_served(unit, consumers, [c for c in heat.columns if c not in heated_by_pump])
         if not served:
             raise PlannerError(f"{unit.describe()}: serves no heat demand (no consumer with heat in its heat "
-                               f"network radius, on its parcel or of its owner)")
+                               f"network radius, on its parcel or of its owner"
+                               f"{' that a heat pump does not heat' if heated_by_pump else ''})")
         demand = heat[served].sum(axis=1)
         own_power = electric[[c.id for c in consumers if c.id in served]].sum(axis=1) \
             if unit.mode == "electricity-led" else None
         dispatched[unit.id] = chp_dispatch.dispatch(unit, demand, electricity_kw=own_power)
     frames.append(pd.DataFrame({k: d.p_el_kw for k, d in dispatched.items()}, index=weather.index))
     units = pd.concat(frames, axis=1)
+    if added:
+        electric = electric.copy()  # the cached profiles stay as they are
+        for cid, kw in added.items():
+            electric[cid] = electric[cid].to_numpy() + kw
+    points = list(items("charging_point").values())
+    charged = None
+    if points:
+        charged = _charge(points, project, electric, units, weather.index, transformer_areas)
+        electric = electric.copy() if not added else electric
+        for point in points:
+            kw = charged.charging_kw[point.id].to_numpy()
+            electric[point.consumer_id] = electric[point.consumer_id].to_numpy() + kw
+            added[point.consumer_id] = added.get(point.consumer_id, 0.0) + kw
 
     rated = {u.id: u.peak_kw for u in pv_units}
     rated.update({u.id: u.rated_kw for u in turbines})
@@ -224,4 +275,41 @@ def simulate_generation(project: Project, weather: pd.DataFrame | None = None,
     return GenerationResult(units_kw=units, consumers_kw=electric, heat_kw=heat, chp=dispatched,
                             weather=meta, rated_kw=rated, kinds=kinds,
                             wind_farms=[{k: v for k, v in f.items() if not k.endswith("per_step_hour")}
-                                        for f in wind_farms])
+                                        for f in wind_farms],
+                            heat_pumps=pumped, charging=charged,
+                            added_kw=pd.DataFrame(added, index=weather.index) if added else None,
+                            notes=list(charged.notes) if charged else [])
+
+
+def _charge(points, project, electric: pd.DataFrame, units: pd.DataFrame, index, transformer_areas):
+    """The charging points' year: the community's and each transformer area's load as the
+    strategies see them (demand, heat pumps included, less generation)."""
+    from planner.generation.ev import simulate_charging
+
+    consumers = project.items("consumer")
+    missing = [p for p in points if p.consumer_id not in electric.columns]
+    if missing:
+        raise PlannerError(f"{missing[0].describe()}: its consumer '{missing[0].consumer_id}' is not in the project")
+    net = electric.to_numpy().sum(axis=1) - (units.to_numpy().sum(axis=1) if len(units.columns) else 0.0)
+    area_load, area_of_point, rating = {}, {}, {}
+    if transformer_areas is not None:
+        area_of_bus, rating = transformer_areas
+        wanted = {p.strategy for p in points}
+        if "limit" in wanted:
+            for cid, consumer in consumers.items():
+                area = area_of_bus.get(consumer.bus_id)
+                if area is not None:
+                    load = area_load.setdefault(area, np.zeros(len(index)))
+                    load += electric[cid].to_numpy()
+            for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+                for uid, unit in project.items(kind).items():
+                    area = area_of_bus.get(unit.bus_id)
+                    if area in area_load and uid in units.columns:
+                        area_load[area] -= units[uid].to_numpy()
+        for p in points:
+            area = area_of_bus.get(consumers[p.consumer_id].bus_id)
+            if area is not None:
+                area_of_point[p.id] = area
+    return simulate_charging(points, index, project.site.timezone, net_load_kw=net,
+                             area_load_kw=area_load, area_of=area_of_point,
+                             area_limit_kw=rating)

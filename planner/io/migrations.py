@@ -42,6 +42,8 @@ History
     or ``assumed: ...`` for what is not surveyed data; empty in older files). Plain table
     ``load_profiles`` (a year's load shape per row: ``step_minutes``, ``first_weekday``,
     ``values`` as a JSON list) and column ``profile_id`` of ``consumers`` (empty: a BDEW profile).
+8
+    Layers ``heat_pumps`` and ``charging_points`` (electrification; empty in older files).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 @dataclass
@@ -126,9 +128,28 @@ def _v6_to_v7(tables: Tables) -> Tables:
     return tables
 
 
+def _empty_points(columns: list[str], crs) -> pd.DataFrame:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({c: pd.Series([], dtype=object) for c in columns},
+                            geometry=gpd.GeoSeries([], crs=crs))
+
+
+def _v7_to_v8(tables: Tables) -> Tables:
+    # The columns as version 8 defined them (kept here, not taken from today's model).
+    crs = tables.settings.get("crs")
+    tables.layers["heat_pumps"] = _empty_points([
+        "id", "name", "source", "consumer_id", "heat_source", "heating_system", "rated_thermal_kw",
+        "bivalence_temp_c", "backup_kw", "store_kwh"], crs)
+    tables.layers["charging_points"] = _empty_points([
+        "id", "name", "source", "consumer_id", "location", "vehicles", "power_kw", "strategy", "reduced_kw",
+        "annual_km", "consumption_kwh_per_km"], crs)
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
 MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
-                                                    6: _v6_to_v7}
+                                                    6: _v6_to_v7, 7: _v7_to_v8}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

@@ -79,6 +79,19 @@ def write_outputs(result: ScenarioResult, folder: str | Path) -> Path:
         write_series(result.trafo_loading, folder / "transformers_loading.parquet")
     if result.grid_elements is not None:
         write_csv(result.grid_elements, folder / "grid_elements.csv", significant=6)
+    if gen.added_kw is not None:
+        loads = {}
+        if gen.heat_pumps is not None:
+            loads["heat_pumps_kw"] = gen.heat_pumps.electricity_kw.sum(axis=1)
+        if gen.charging is not None:
+            loads["charging_kw"] = gen.charging.charging_kw.sum(axis=1)
+        write_series(pd.DataFrame(loads, index=gen.units_kw.index), folder / "new_loads_kw.parquet")
+    if gen.heat_pumps is not None:
+        write_csv(gen.heat_pumps.table().rename_axis("heat_pump_id").reset_index(), folder / "heat_pumps.csv",
+                  significant=6)
+    if gen.charging is not None:
+        write_csv(gen.charging.table().rename_axis("charging_point_id").reset_index(), folder / "charging_points.csv",
+                  significant=6)
     return folder
 
 

@@ -162,7 +162,7 @@ def _rel(simulated: float, optimised: float) -> float | None:
 
 def area_loading(project, result) -> dict:
     """{transformer area: the highest loading of its transformers over the simulated year [%]}."""
-    from planner.optimise.inputs import bus_areas
+    from planner.grid.areas import bus_areas
 
     if result.trafo_loading is None or not len(result.trafo_loading.columns):
         return {}

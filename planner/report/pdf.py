@@ -2,7 +2,8 @@
 matplotlib's PDF backend, with the same figures as the app.
 
 Pages: a cover with the map; the key figures; the energy balance; the grid check (transformer
-load-duration curves and the worst elements against their limits, with the hour); the members'
+load-duration curves and the worst elements against their limits, with the hour); heat pumps and
+electric vehicles where the plan has them (what they add, the grid with and without them); the members'
 bills under each scheme and the distribution of benefits; the finance; and the assumptions,
 listing every input and source the figures rest on.
 """
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from planner.report import figures
+from planner.report import electrification, figures
 from planner.report.numbers import is_missing, num
 from planner.report.page_layout import A4, TITLE, _eur, _page, _rule, _table, _text, _years  # noqa: F401
 from planner.report.kpis import KPIS, _get
@@ -62,6 +63,7 @@ PAGES = {
     "key figures": lambda project, res, name, when: _key_figures(res, name),
     "energy": lambda project, res, name, when: _energy(res, name),
     "grid": lambda project, res, name, when: _grid(res, name),
+    "electrification": lambda project, res, name, when: electrification.page(res, name),
     "members": lambda project, res, name, when: _members(res, name),
     "finance": lambda project, res, name, when: _finance(res, name),
     "scenarios": lambda project, res, name, when: _scenarios(project, _stored_scenarios(project, res.folder), name),
@@ -74,6 +76,8 @@ HELPER_PAGES = ("grid", "members", "finance", "scenarios")
 def page_plan(project, results_folder) -> list[str]:
     """The report's pages in order (the scenarios page where scenario results are the project's)."""
     plan = ["cover", "key figures", "energy", "grid", "members", "finance"]
+    if Results(results_folder).summary.get("electrification"):
+        plan.insert(4, "electrification")
     if _stored_scenarios(project, Path(results_folder)) is not None:
         plan.append("scenarios")
     return plan + ["assumptions"]

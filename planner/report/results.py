@@ -61,6 +61,19 @@ class Results:
     def trafo_loading(self) -> pd.DataFrame | None:
         return self._parquet("transformers_loading.parquet")
 
+    @cached_property
+    def new_loads_kw(self) -> pd.DataFrame | None:
+        """The community's heat pumps and charging points [kW] (columns heat_pumps_kw, charging_kw)."""
+        return self._parquet("new_loads_kw.parquet")
+
+    @cached_property
+    def heat_pumps(self) -> pd.DataFrame | None:
+        return self._csv("heat_pumps.csv")
+
+    @cached_property
+    def charging_points(self) -> pd.DataFrame | None:
+        return self._csv("charging_points.csv")
+
     @property
     def step_h(self) -> float:
         return self.summary.get("resolution_minutes", 60) / 60.0

@@ -40,6 +40,19 @@ def has_grid(project: Project) -> bool:
     return bool(len(project.items("bus")) and len(project.items("external_grid")))
 
 
+def without_new_loads(project: Project, gen: GenerationResult, prepared=None) -> dict:
+    """The year's power-flow figures as they would be without the heat pumps and charging points:
+    their electricity taken off the consumers' demand and the batteries dispatched again."""
+    import dataclasses
+
+    from planner.simulation import stages
+
+    before = dataclasses.replace(gen, consumers_kw=gen.without_new_loads(), added_kw=None, heat_pumps=None,
+                                 charging=None)
+    d = stages.dispatch(project, before)
+    return grid_stage(project, before, d, None, True, False, prepared).figures
+
+
 def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
                with_grid: bool = True, details: bool = True, prepared=None) -> GridOutcome:
     """The year's power flow where the project has a grid (``balance`` is then not needed); else

@@ -190,6 +190,31 @@ def _chp_kw(variant: Variant, name: str, kw: float) -> None:
     variant.notes.append(f"chp_kw {kw:g}: the CHP units' electrical power {total:g} kW -> {kw:g} kW")
 
 
+def _equip(variant: Variant, name: str, share: float) -> None:
+    from planner.model.electrification import equip_share, households
+
+    project = variant.project
+    kind = "heat_pump" if name == "heat_pump_share" else "charging_point"
+    fields = {"strategy": variant.overrides["ev_charging"]} if kind == "charging_point" and \
+        "ev_charging" in variant.overrides else {}
+    added, removed = equip_share(project, kind, share, **fields)
+    for device_id in removed:
+        project._remove(kind, device_id)
+    for device in added:
+        project.add(device)
+    homes = len(households(project, kind))
+    what = "heat pumps" if kind == "heat_pump" else "charging points"
+    variant.notes.append(f"{name} {share:g}: {round(share * homes)} of {homes} households with {what} "
+                         f"({len(added)} added, {len(removed)} removed)")
+
+
+def _ev_charging(variant: Variant, name: str, strategy: str) -> None:
+    points = list(variant.project.items("charging_point").values())
+    for point in points:
+        variant.project._put(dataclasses.replace(point, strategy=strategy))
+    variant.notes.append(f"ev_charging {strategy}: {len(points)} charging point(s) charge '{strategy}'")
+
+
 def _tariffs(variant: Variant, name: str, value: float) -> None:
     for t in list(variant.project.items("tariff").values()):
         if name == "import_price_factor":
@@ -216,4 +241,5 @@ def _study_or_factor(variant: Variant, name: str, value) -> None:
 _APPLY: dict[str, Callable] = {
     "pv_share": _pv_share, "pv_scale": _pv_scale, "battery_kwh": _battery, "chp": _chp, "chp_kw": _chp_kw,
     "import_price_factor": _tariffs, "export_price_eur_per_kwh": _tariffs, "weather": _weather,
+    "heat_pump_share": _equip, "ev_share": _equip, "ev_charging": _ev_charging,
 }

@@ -80,6 +80,8 @@ class ScenarioResult:
     trafo_loading: pd.DataFrame | None = None  # per step and transformer [%]
     grid_elements: pd.DataFrame | None = None  # each element's worst value of the year and its time
     study: dict = field(default_factory=dict)  # the assumptions the figures were computed with
+    #: the power flow's figures without the heat pumps and charging points (None: the project has none)
+    grid_without_new_loads: dict | None = None
 
     @property
     def step_h(self) -> float:
@@ -183,7 +185,13 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     # the grid's translation and model need only the project: prepared beside generation
     prepared = _Background(grid_stages.prepare_grid, project) if overlap and grid_wanted else None
     task.stage("weather and generation")
-    gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache)
+    areas = None
+    if grid_wanted and any(p.strategy == "limit" for p in project.items("charging_point").values()):
+        from planner.grid.areas import bus_areas
+
+        areas = bus_areas(project)
+    gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache,
+                              transformer_areas=areas)
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
@@ -195,6 +203,10 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     task.stage("power flow")
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)
+    without = None
+    if grid.figures is not None and gen.added_kw is not None:
+        task.check()  # part of the power flow stage: the year again without heat pumps and charging points
+        without = grid_stages.without_new_loads(project, gen, (lambda: prepared.result(task)) if prepared else None)
     task.stage("indexes")
     indexes, shapley_table = stages.indexes_stage(
         project, gen, dispatched, settlement, grid, grid_emission_factor=grid_emission_factor,
@@ -203,6 +215,7 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     unit_finance, member_finance, finance = stages.finance_stage(project, gen, dispatched, settlement,
                                                                  subsidy_eur_per_kwh, catalogue)
     notes = [grid.note] if grid.note else []
+    notes.extend(gen.notes)
     if dispatched.curtailed_kwh:
         notes.append(f"{dispatched.curtailed_kwh:,.0f} kWh of generation curtailed at the export limit of "
                      f"{export_limit_kw(project):,.0f} kW, taken from the members in surplus pro rata")
@@ -216,7 +229,7 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
         unit_finance=unit_finance, member_finance=member_finance, curtailed_kwh=dispatched.curtailed_kwh,
         delivered_kw=dispatched.delivered_kw, tariffs=settlement.plan.describe(project), default_tariff=default,
         shared_energy={**project.shared_energy.as_dict(), "described": project.shared_energy.describe()},
-        trafo_loading=grid.trafo_loading, grid_elements=grid.elements,
+        trafo_loading=grid.trafo_loading, grid_elements=grid.elements, grid_without_new_loads=without,
         study={**project.study.as_dict(), "grid_emission_factor_kg_per_kwh": grid_emission_factor,
                "upstream_loss_factor": upstream_loss_factor,
                "cost_catalogue": str(costs_path) if costs_path is not None and not isinstance(costs_path, pd.DataFrame)

@@ -65,11 +65,45 @@ def summary_dict(result: ScenarioResult) -> dict:
                     "repairs": list(result.generation.weather.repairs),
                     "warnings": list(result.generation.weather.notes)},
         "wind_farms": result.generation.wind_farms,
+        "electrification": electrification(result),
         "resolution_minutes": int(round(h * 60)),
         "study": result.study,
         "notes": result.notes,
     }
     return _clean(summary)
+
+
+_GRID_KEYS = ("max_line_loading_percent", "max_trafo_loading_percent", "min_vm_pu", "max_vm_pu", "losses_mwh")
+
+
+def electrification(result: ScenarioResult) -> dict | None:
+    """What the heat pumps and charging points add: their energy, and the community's demand peak and
+    the grid's figures with and without them (None when the project has neither)."""
+    gen = result.generation
+    if gen.added_kw is None:
+        return None
+    h = result.step_h
+    out: dict = {}
+    if gen.heat_pumps is not None:
+        t = gen.heat_pumps.table()
+        heat, electricity = float(t.heat_kwh.sum()), float(t.electricity_kwh.sum())
+        out["heat_pumps"] = {"count": len(t), "heat_kwh": heat, "electricity_kwh": electricity,
+                             "seasonal_cop": (heat - float(t.unmet_kwh.sum())) / electricity if electricity else None,
+                             "backup_kwh": float(t.backup_kwh.sum()), "unmet_heat_kwh": float(t.unmet_kwh.sum()),
+                             "design_temp_c": gen.heat_pumps.design.get("temp_c")}
+    if gen.charging is not None:
+        t = gen.charging.table()
+        out["charging"] = {"points": len(t), "vehicles": int(t.vehicles.sum()),
+                           "charged_kwh": float(t.charged_kwh.sum()), "short_kwh": float(t.short_kwh.sum())}
+    demand = gen.consumers_kw.sum(axis=1)
+    before = gen.without_new_loads().sum(axis=1)
+    out["added_kwh"] = float(gen.added_kw.sum().sum() * h)
+    out["peak_demand_kw"] = float(demand.max())
+    out["peak_demand_without_kw"] = float(before.max())
+    grid, without = result.grid or {}, result.grid_without_new_loads
+    if result.grid and without:
+        out["grid"] = {key: {"with": grid.get(key), "without": without.get(key)} for key in _GRID_KEYS}
+    return out
 
 
 def _clean(value):

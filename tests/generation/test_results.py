@@ -31,7 +31,14 @@ def test_small_village(village):
     assert 900 < table.loc["pv1", "full_load_hours"] < 1150
     np.testing.assert_allclose(table.capacity_factor, table.full_load_hours / 8760)
     consumers = result.consumer_table()
-    assert consumers.loc["c-anna", "annual_kwh"] == pytest.approx(3200.0 - 400.0)  # her efficiency measure
+    # her efficiency measure saves 400 kWh; her heat pump and her car's charging come on top
+    hp = result.heat_pumps.electricity_kw["hp1"].sum()
+    ev = result.charging.charging_kw["cp1"].sum()
+    assert consumers.loc["c-anna", "annual_kwh"] == pytest.approx(3200.0 - 400.0 + hp + ev)
+    assert consumers.loc["c-anna", "added_kwh"] == pytest.approx(hp + ev)
+    assert result.without_new_loads()["c-anna"].sum() == pytest.approx(3200.0 - 400.0)
+    assert 18000.0 / 5.0 < hp < 18000.0 / 2.5  # a seasonal COP between 2.5 and 5
+    assert ev == pytest.approx(13000 * 0.18, rel=0.15)  # a year's driving
     assert consumers.loc["c-bakery", "annual_kwh"] == pytest.approx(45000.0)
     assert consumers.loc["c-anna", "annual_heat_kwh"] == pytest.approx(18000.0)
     # the CHP serves its owner's (the bakery's) heat, with its boiler for the peaks

@@ -121,8 +121,11 @@ def test_shares_measures_and_governance(village_result, tmp_path):
     pv1 = float(result.generation.units_kw["pv1"].sum())
     anna = result.balance.members.index("m1")
     assert result.balance.generation[:, anna].sum() == pytest.approx(pv1 + 0.3 * pv2)
-    # Anna's efficiency measure lowers her demand by its 400 kWh
-    assert result.generation.consumers_kw["c-anna"].sum() == pytest.approx(3200.0 - 400.0)
+    # Anna's efficiency measure lowers her demand by its 400 kWh (her heat pump and car come on top)
+    generation = result.generation
+    assert generation.without_new_loads()["c-anna"].sum() == pytest.approx(3200.0 - 400.0)
+    assert generation.consumers_kw["c-anna"].sum() == pytest.approx(
+        2800.0 + generation.heat_pumps.electricity_kw["hp1"].sum() + generation.charging.charging_kw["cp1"].sum())
     measures = result.measures.set_index("measure_id")
     assert measures.loc["em1", "savings_eur_per_year"] == pytest.approx(400 * 0.40)
     assert result.indexes["governance"]["votes"] == 3
