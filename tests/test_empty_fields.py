@@ -128,7 +128,7 @@ CASES = {
     "no generation or storage": (UNITS, True),
     "no grid": (GRID, False),
     "only consumers": (tuple(dict.fromkeys(MEMBERS + UNITS + GRID + LAND)), False),
-    "only units, no consumers": (("efficiency_measure", "chp_unit", "consumer"), True),
+    "only units, no consumers": (("efficiency_measure", "chp_unit", "heat_pump", "charging_point", "consumer"), True),
 }
 
 

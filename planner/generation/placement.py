@@ -221,5 +221,66 @@ def place_consumer(project: Project, point: Point) -> tuple[Consumer, list[str]]
         [f"connected to {bus.describe()}"] if bus else [f"no grid bus within {BUS_SEARCH_M:g} m"])
 
 
+#: How far from a click a heat pump or a wallbox looks for the consumer (meter) it belongs to [m].
+METER_SEARCH_M = 40.0
+
+
+def _meter_at(project: Project, point: Point, heat: bool = False):
+    """The consumer a device clicked at belongs to: one in the building clicked, else the nearest
+    within :data:`METER_SEARCH_M` (with ``heat``, only consumers with a heat demand)."""
+    consumers = [c for c in project.items("consumer").values() if c.geometry is not None
+                 and (not heat or (c.heat_profile is not None and c.annual_heat_kwh > 0))]
+    building = _containing(project, "building", point)
+    if building is not None:
+        inside = [c for c in consumers if building.geometry.covers(c.geometry)]
+        if inside:
+            return min(inside, key=lambda c: c.geometry.distance(point))
+    near = [c for c in consumers if c.geometry.distance(point) <= METER_SEARCH_M]
+    return min(near, key=lambda c: c.geometry.distance(point)) if near else None
+
+
+def place_heat_pump(project: Project, point: Point):
+    """An air-source heat pump for the building clicked (or the nearest consumer with a heat demand),
+    sized to its heat load at the bivalence point when the year is run."""
+    from planner.model import HeatPump
+
+    consumer = _meter_at(project, point, heat=True)
+    if consumer is None:
+        from planner import PlannerError
+
+        raise PlannerError(f"no consumer with a heat demand in the building or within {METER_SEARCH_M:g} m: a heat "
+                           f"pump heats a consumer's building (give the consumer a heat profile and an annual heat "
+                           f"demand in the inspector first)")
+    unit = HeatPump(id=next_id(project, "heat_pump", "hp"), name=f"Heat pump of {consumer.name or consumer.id}",
+                    consumer_id=consumer.id, geometry=point)
+    notes = [f"heats {consumer.describe()} ({consumer.annual_heat_kwh:,.0f} kWh a year)",
+             "air source, low-temperature radiators, sized at the bivalence point of -7 degC when run; to edit"]
+    return _derived(unit, notes), notes
+
+
+def place_charging_point(project: Project, point: Point):
+    """An 11 kW wallbox for the household clicked (its meter); away from any consumer, a public
+    charging point of 4 plugs at the parcel, with a meter (consumer) of its own at the nearest bus."""
+    from planner.model import ChargingPoint
+
+    consumer = _meter_at(project, point)
+    if consumer is not None:
+        unit = ChargingPoint(id=next_id(project, "charging_point", "cp"), name=f"Wallbox of {consumer.name or consumer.id}",
+                             consumer_id=consumer.id, geometry=point)
+        notes = [f"charges through {consumer.describe()}'s meter", "one car, 11 kW, charging on arrival; to edit"]
+        return _derived(unit, notes), notes
+    bus = nearest_bus(project, point)
+    parcel = _containing(project, "parcel", point)
+    meter = Consumer(id=next_id(project, "consumer", "charging"), name="Public charging meter", geometry=point,
+                     bus_id=bus.id if bus else None, parcel_id=parcel.id if parcel else None, profile="G0",
+                     annual_kwh=0.0)
+    unit = ChargingPoint(id=next_id(project, "charging_point", "cp"), name="Public charging point",
+                         consumer_id=meter.id, location="work", vehicles=4, geometry=point)
+    notes = [f"no consumer within {METER_SEARCH_M:g} m: a public charging point (4 plugs of 11 kW, cars parked by "
+             f"day) with a meter of its own", f"connected to {bus.describe()}" if bus else
+             f"no grid bus within {BUS_SEARCH_M:g} m"]
+    return [_derived(meter, notes), _derived(unit, notes)], notes
+
+
 PLACERS = {"pv_unit": place_pv, "wind_turbine": place_wind, "chp_unit": place_chp, "battery": place_battery,
-           "consumer": place_consumer}
+           "consumer": place_consumer, "heat_pump": place_heat_pump, "charging_point": place_charging_point}

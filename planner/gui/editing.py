@@ -27,6 +27,7 @@ class EditingTools(QObject):
     #: The tools: what a click on the map does.
     TOOLS = (("select", "Select", "S"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
              ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"),
+             ("heat_pump", "Place heat pump", "H"), ("charging_point", "Place charging point", "E"),
              ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
              ("draw_street", "Draw street", "Shift+S"))
 
@@ -62,13 +63,53 @@ class EditingTools(QObject):
             menu.addAction(action)
             self.tool_actions[tool] = action
         self.tool_actions["select"].setChecked(True)
+        menu.addSeparator()
+        self.share_action = QAction("Equip a &share of households…", self)
+        self.share_action.setToolTip("Heat pumps or wallboxes for a seeded random share of the households, as one "
+                                     "undo step")
+        self.share_action.triggered.connect(self.equip_households)
+        menu.addAction(self.share_action)
+
+    def equip_households(self) -> bool:
+        """Ask which devices for what share (the dialog); on OK add them as one undoable edit."""
+        from planner.gui.share_dialog import ShareDialog
+        from planner.model.electrification import households
+
+        if self.window.project is None:
+            return False
+        project = self.window.project
+        self.share_dialog = ShareDialog(self.window, {k: len(households(project, k))
+                                                      for k in ("heat_pump", "charging_point")})
+        self.share_dialog.accepted.connect(lambda: self.add_share(*self.share_dialog.choice()))
+        self.share_dialog.open()
+        return True
+
+    def add_share(self, kind: str, share: float, seed: int, fields: dict) -> int:
+        """Add ``kind`` devices for ``share`` of the households (those beyond it keep theirs); returns how many."""
+        from planner.model.commands import AddEntity, Batch
+        from planner.model.electrification import equip_share, households
+
+        project = self.window.project
+        added, _ = equip_share(project, kind, share, seed=seed, only_add=True, **fields)
+        what = "heat pumps" if kind == "heat_pump" else "wallboxes"
+        homes = len(households(project, kind))
+        if not added:
+            self.window.statusBar().showMessage(f"{round(share * homes)} of {homes} households have {what} already: "
+                                                f"nothing added", 15000)
+            return 0
+        if not self.window.execute(Batch(f"Equip {share:.0%} of households with {what}",
+                                         [AddEntity(d) for d in added])):
+            return 0
+        self.window.statusBar().showMessage(f"{len(added):,} {what} added: {round(share * homes)} of {homes} "
+                                            f"households have one (seed {seed}); Undo takes them back", 20000)
+        return len(added)
 
     def place_unit(self, kind: str, x: float, y: float) -> bool:
         """Place a unit of ``kind`` where the map was clicked, as one undoable edit."""
         from shapely.geometry import Point
 
         from planner.generation.placement import PLACERS
-        from planner.model.commands import AddEntity
+        from planner.model.commands import AddEntity, Batch
 
         if self.window.project is None:
             return False
@@ -77,7 +118,12 @@ class EditingTools(QObject):
         except PlannerError as exc:
             QMessageBox.warning(self.window, "Cannot place", str(exc))
             return False
-        if not self.window.execute(AddEntity(unit)):
+        if isinstance(unit, list):  # a device with the meter it brings (a public charging point)
+            command = Batch(f"Place {unit[-1].describe()}", [AddEntity(u) for u in unit])
+            unit = unit[-1]
+        else:
+            command = AddEntity(unit)
+        if not self.window.execute(command):
             return False
         self.window.inspector.show_entity(self.window.project.get(unit.KIND, unit.id))
         self.window.statusBar().showMessage(f"{unit.describe()}: " + "; ".join(notes), 20000)

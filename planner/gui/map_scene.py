@@ -53,6 +53,8 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "wind_turbine": LayerStyle("Wind turbines", 6, "#005f73", "#48cae4", 1.0, "diamond", 11.0),
     "chp_unit": LayerStyle("CHP units", 6, "#7f1d1d", "#ef4444", 1.0, "circle", 10.0),
     "battery": LayerStyle("Batteries", 6, "#14532d", "#4ade80", 1.0, "square", 9.0),
+    "heat_pump": LayerStyle("Heat pumps", 6, "#7f1d1d", "#f87171", 1.0, "diamond", 9.0),
+    "charging_point": LayerStyle("Charging points", 6, "#4c1d95", "#a78bfa", 1.0, "circle", 8.0),
     "transformer": LayerStyle("Transformers", 7, "#7c2d12", "#fb923c", 1.2, "square", 11.0),
     "external_grid": LayerStyle("Upstream connections", 8, "#7f1d1d", "#dc2626", 1.2, "diamond", 14.0),
 }

@@ -18,7 +18,8 @@ from planner.model.base import value_from_text
 
 #: The kinds edited in tables, in tab order, with their tab titles.
 TABLE_KINDS = (("member", "Members"), ("ownership_share", "Ownership shares"), ("tariff", "Tariffs"),
-               ("contract", "Contracts"), ("load_profile", "Load profiles"))
+               ("contract", "Contracts"), ("load_profile", "Load profiles"), ("heat_pump", "Heat pumps"),
+               ("charging_point", "Charging points"))
 #: Fields too long for a cell, shown as a summary and not edited here (load profiles' year of values).
 SUMMARISED = {("load_profile", "values")}
 

@@ -128,6 +128,20 @@ def _units_and_contracts(project, summary) -> list[str]:
         sources = sorted({kind_of_source for e in items for kind_of_source in _source_kinds(e.source)})
         shown = "; ".join(sources[:4]) + (f"; and {len(sources) - 4} more" if len(sources) > 4 else "")
         lines.append(f"{label}, {sum(getattr(e, field) for e in items):,.1f} {unit} in all: {shown}.")
+    pumps = list(project.items("heat_pump").values())
+    if pumps:
+        sources = ", ".join(sorted({h.heat_source for h in pumps}))
+        lines.append(f"{pumps[0].count_label(len(pumps))} ({sources} source): COP from hplib's generic regulated models "
+                     f"at each hour's temperatures and the heating curve; those without a rated output sized to their "
+                     f"building's heat load at the bivalence point (the largest hourly heat demand, linear in the "
+                     f"outdoor temperature down to the year's lowest 48-hour mean); electric back-up heaters.")
+    points = list(project.items("charging_point").values())
+    if points:
+        vehicles = sum(p.vehicles for p in points)
+        lines.append(f"{points[0].count_label(len(points))} with {vehicles:,} vehicle(s): trips drawn from a seeded "
+                     f"statistical model (departure, return and daily distance, set to each point's km a year, "
+                     f"{sum(p.annual_km * p.vehicles for p in points) / max(vehicles, 1):,.0f} km per vehicle on "
+                     f"average); strategies as set per point.")
     contracts = list(project.items("contract").values())
     if contracts:
         prices = [c.price_eur_per_kwh for c in contracts]

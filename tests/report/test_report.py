@@ -16,7 +16,7 @@ from planner.io import load_project, save_project
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SECTIONS = ["Peergrid Planner: community energy plan", "Key figures", "Energy over the year", "Grid check",
-            "Members", "Finance", "Assumptions and sources"]
+            "Heat pumps and electric vehicles", "Members", "Finance", "Assumptions and sources"]
 
 
 def planner(*args):
