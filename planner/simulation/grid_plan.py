@@ -112,8 +112,10 @@ def _record_investment(project, result, layout, out) -> None:
 
 
 def year_table(project):
-    """The project's simulated year (generation, demand, batteries after dispatch) as a function
-    of the net's element indexes, for :func:`planner.grid.sizing.size_grid`."""
+    """The project's simulated year (generation, demand with heat pumps and charging points,
+    batteries after dispatch) as a function of the net's element indexes, for
+    :func:`planner.grid.sizing.size_grid`: the steps where heat pumps and cars break a limit are
+    what the sizing reinforces for them."""
     import pandas as pd
 
     from planner.generation.results import simulate_generation
@@ -123,7 +125,12 @@ def year_table(project):
 
     def table(ids):
         if not cache:  # the year is simulated once, however often the sizing checks it
-            cache["gen"] = simulate_generation(project)
+            areas = None
+            if any(p.strategy == "limit" for p in project.items("charging_point").values()):
+                from planner.grid.areas import bus_areas
+
+                areas = bus_areas(project)  # the limit of the transformers as they stand before sizing
+            cache["gen"] = simulate_generation(project, transformer_areas=areas)
             cache["dispatched"] = stages.dispatch(project, cache["gen"])
         gen, dispatched = cache["gen"], cache["dispatched"]
         columns = {}
