@@ -1,11 +1,13 @@
 """Electric vehicles: charging sessions from a seeded statistical trip model, and four ways to charge.
 
-emobpy (DIW's trip-chain model) was not used: it ships no German mobility data and builds
-its profiles by solving per vehicle, far slower than 1,000 vehicles in a few seconds allow.
-Instead each vehicle's year is drawn from a small statistical model whose figures are our
-stated assumptions, set in the ranges that Germany's mobility survey "Mobilitaet in
-Deutschland" (MiD 2017) and the Federal Motor Transport Authority's mileage statistics (KBA,
-"Verkehr in Kilometern": about 13,000 km per car and year) report:
+emobpy (DIW's trip-chain model) was not used: version 0.6.2 installs from the package index
+(with plotly, cufflinks, wget and zenodo-get), but its consumption model downloads ERA5
+weather from Zenodo when it runs (no offline path), and its mobility model was not timed
+against 1,000 vehicles in a few seconds. Instead each vehicle's year is drawn from a small
+statistical model whose figures are our stated assumptions, set in the ranges that Germany's
+mobility survey "Mobilitaet in Deutschland" (MiD 2017) and the Federal Motor Transport
+Authority's mileage statistics (KBA, "Verkehr in Kilometern": about 13,000 km per car and
+year) report:
 
 - a car is driven on a weekday with probability 0.85 and on a Saturday or Sunday with 0.6;
 - the day's distance is log-normal (sigma 0.6 of its logarithm), its mean set so that the
