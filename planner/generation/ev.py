@@ -4,10 +4,11 @@ emobpy (DIW's trip-chain model) was not used: version 0.6.2 installs from the pa
 (with plotly, cufflinks, wget and zenodo-get), but its consumption model downloads ERA5
 weather from Zenodo when it runs (no offline path), and its mobility model was not timed
 against 1,000 vehicles in a few seconds. Instead each vehicle's year is drawn from a small
-statistical model whose figures are our stated assumptions, set in the ranges that Germany's
-mobility survey "Mobilitaet in Deutschland" (MiD 2017) and the Federal Motor Transport
-Authority's mileage statistics (KBA, "Verkehr in Kilometern": about 13,000 km per car and
-year) report:
+statistical model. Its figures are our stated assumptions, anchored where we could to
+Germany's mobility survey "Mobilitaet in Deutschland" (MiD 2017, infas/DLR for the BMVI:
+85 % of people leave home on an average day) and the Federal Motor Transport Authority's
+odometer statistics (KBA: 14,259 km per car in 2013; 13,000 km is the default here, set per
+charging point); the times of day are assumptions of a commuter's day, not survey figures:
 
 - a car is driven on a weekday with probability 0.85 and on a Saturday or Sunday with 0.6;
 - the day's distance is log-normal (sigma 0.6 of its logarithm), its mean set so that the

@@ -72,7 +72,11 @@ def page(res, name) -> Figure:
                      f"temperature {num(h['design_temp_c'], '.1f')} degC), the back-up heaters "
                      f"{num(h['backup_kwh'], ',.0f')} kWh of it."
                      + (f" {num(h['unmet_heat_kwh'], ',.0f')} kWh of heat were not delivered (back-up heaters too "
-                        f"small)." if h.get("unmet_heat_kwh") else ""))
+                        f"small)." if h.get("unmet_heat_kwh") else "")
+                     + (f" Their electricity at the grid's emission factor is {num(h['co2_t_at_grid_factor'], ',.1f')} "
+                        f"t CO2 a year (less where local generation serves them); condensing gas boilers making the "
+                        f"same heat would emit {num(h['gas_boiler_co2_t'], ',.1f')} t (not in the community's CO2 "
+                        f"figures, which count electricity)." if h.get("gas_boiler_co2_t") is not None else ""))
     if "charging" in e:
         c = e["charging"]
         lines.append(f"{c['points']:,} charging point(s) charge {c['vehicles']:,} vehicle(s) "
@@ -85,7 +89,7 @@ def page(res, name) -> Figure:
                      f"{num(e.get('added_kwh'), ',.1f', scale=1e-3)} MWh a year.")
     _text(sheet, 0.06, 0.54, lines, size=8.5)
     g = e.get("grid")
-    sheet.text(0.06, 0.42, "The grid with and without them (the same year, batteries dispatched again)", fontsize=10,
+    sheet.text(0.06, 0.395, "The grid with and without them (the same year, batteries dispatched again)", fontsize=10,
                weight="bold")
     rows = []
     if g:
@@ -94,7 +98,7 @@ def page(res, name) -> Figure:
             rows.append((label, num(pair.get("with"), spec, unit=unit), num(pair.get("without"), spec, unit=unit)))
     else:
         rows.append(("the project has no grid", "—", "—"))
-    _table(sheet, (0.06, 0.22, 0.86, 0.19), ["figure", "with heat pumps and charging", "without"], rows,
+    _table(sheet, (0.06, 0.215, 0.86, 0.17), ["figure", "with heat pumps and charging", "without"], rows,
            widths=[0.4, 0.3, 0.2], size=8)
     table = res.heat_pumps
     device_rows = []

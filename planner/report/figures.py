@@ -256,3 +256,5 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
         ax.text(0.01, 0.035, "dotted: derived or assumed (laid out by the planner or a script), not surveyed",
                 transform=ax.transAxes, fontsize="xx-small", color="#444")
     return fig
+
+from planner.report import electrification as _electrification  # noqa: E402,F401  (registers its figure)

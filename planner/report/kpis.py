@@ -40,6 +40,11 @@ KPIS = (
     ("Voltage", lambda s: ("—" if is_missing(_get(s, "grid", "min_vm_pu")) else
                            f"{num(_get(s, 'grid', 'min_vm_pu'), '.3f')} – {num(_get(s, 'grid', 'max_vm_pu'), '.3f')} p.u."),
      "lowest and highest bus voltage in any step"),
+    ("Heat pumps and charging", lambda s: _fmt(_get(s, "electrification", "added_kwh"), "MWh", 1e-3),
+     "electricity they add to the demand (— without them)"),
+    ("Transformer peak without them",
+     lambda s: _fmt(_get(s, "electrification", "grid", "max_trafo_loading_percent", "without"), "%"),
+     "the same year without heat pumps and charging points"),
     ("Steps that did not converge", lambda s: "—" if _get(s, "grid", "non_converged_steps") is None else
      f"{_get(s, 'grid', 'non_converged_steps'):,}", "power flow steps without a solution (hours in "
                                                      "summary.json)"),

@@ -188,7 +188,7 @@ def _key_figures(res, name) -> Figure:
            widths=[0.4, 0.28, 0.28])
     _text(page, 0.06, 0.27, ["Pools and sharing schemes (SDR, MMR, bill sharing, bilateral contracts) move money "
                             "between members, not out of the community: with one tariff their totals match, and "
-                            "only the split between members differs (page 5)."], size=8)
+                            "only the split between members differs (see Members)."], size=8)
     return page
 
 

@@ -91,6 +91,14 @@ def electrification(result: ScenarioResult) -> dict | None:
                              "seasonal_cop": (heat - float(t.unmet_kwh.sum())) / electricity if electricity else None,
                              "backup_kwh": float(t.backup_kwh.sum()), "unmet_heat_kwh": float(t.unmet_kwh.sum()),
                              "design_temp_c": gen.heat_pumps.design.get("temp_c")}
+        from planner.generation.chp import EMISSION_FACTOR_KG_PER_KWH, ETA_BOILER
+
+        factor = (result.study or {}).get("grid_emission_factor_kg_per_kwh")
+        # the heat side of CO2, which the community's figures (electricity only) leave out: the
+        # heat pumps' electricity at the grid's factor (an upper bound: local generation serves
+        # part of it) beside condensing gas boilers making the same heat
+        out["heat_pumps"]["co2_t_at_grid_factor"] = electricity * factor / 1000.0 if factor is not None else None
+        out["heat_pumps"]["gas_boiler_co2_t"] = heat / ETA_BOILER * EMISSION_FACTOR_KG_PER_KWH["natural_gas"] / 1000.0
     if gen.charging is not None:
         t = gen.charging.table()
         out["charging"] = {"points": len(t), "vehicles": int(t.vehicles.sum()),
