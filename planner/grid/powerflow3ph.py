@@ -115,7 +115,7 @@ def build_model_3ph(net) -> Model3ph:
     import scipy.sparse.linalg as spla
     from pandapower.pypower.bustypes import bustypes
     from pandapower.pypower.idx_brch import F_BUS, T_BUS
-    from pandapower.pypower.idx_bus import PD, QD, VA, VM
+    from pandapower.pypower.idx_bus import VA, VM
     from pandapower.pypower.makeYbus import makeYbus
 
     _check(net)
@@ -150,7 +150,6 @@ def build_model_3ph(net) -> Model3ph:
                      branch_y0=_branch_y0(ppci0, y0_f, F_BUS, T_BUS), line_rows=_line_rows(net, ppci1), net=net)
     model.s_static = injections(model, net)
     model.factors = tuple(_kernel_form(lu) for lu in (lu0, lu1, lu2))
-    del PD, QD
     return model
 
 
