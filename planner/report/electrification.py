@@ -42,7 +42,7 @@ def new_loads(res, fig: Figure | None = None) -> Figure:
     axes[1].plot(before.groupby(hours).mean(), color=DEMAND, lw=2, label="without them")
     axes[1].plot(total[winter].groupby(hours).mean(), color=HEAT_PUMPS, lw=2, label="with them")
     axes[1].set_title("Winter's mean day (Dec-Feb)")
-    axes[1].set_xlabel("hour of day (UTC)")
+    axes[1].set_xlabel("hour of day")
     axes[1].set_ylabel("community demand, kW")
     axes[1].set_xticks([0, 6, 12, 18, 23])
     axes[1].legend(frameon=False, fontsize="small")
