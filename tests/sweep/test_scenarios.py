@@ -107,13 +107,13 @@ def test_the_report_compares_the_scenarios_on_one_page(village, tmp_path):
     target = build_report(project, folder, tmp_path / "report.pdf")
     pdf = pypdfium2.PdfDocument(target)
     texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
-    assert len(texts) == 8
+    assert len(texts) == 9  # the village's heat pump and wallbox add the electrification page
     page = next(t for t in texts if "Scenarios side by side" in t)
     for name in ("no battery", "MMR pool", "more PV", "base", "battery_kwh=0", "pv_scale=2, chp=false"):
         assert name in page, name
     assert "self-sufficiency" in page and "highest transformer loading" in page
-    # without stored scenario results the report has its seven pages
+    # without stored scenario results the report has its eight pages
     project = load_project(village)
     SetScenarios(SCENARIOS[:1]).do(project)
     save_project(project, village)
-    assert len(pypdfium2.PdfDocument(build_report(project, folder, tmp_path / "r2.pdf"))) == 7
+    assert len(pypdfium2.PdfDocument(build_report(project, folder, tmp_path / "r2.pdf"))) == 8
