@@ -48,6 +48,19 @@ def files(tmp_path_factory):
         "no_battery.csv": "\n".join(GOOD_CATALOGUE.strip().split("\n")[:-1]) + "\n",
     }.items():
         (d / name).write_text(text)
+    # electrification: a heat pump on a meter without heat; a wallbox with a negative number of cars
+    from planner.model.commands import UpdateEntity
+
+    no_heat = make_runnable_project()
+    UpdateEntity("consumer", "c-anna", annual_heat_kwh=0.0).do(no_heat)
+    save_project(no_heat, d / "hp_no_heat.gpkg")
+    save_project(make_runnable_project(), d / "cars_negative.gpkg")
+    import pyogrio
+
+    points = pyogrio.read_dataframe(d / "cars_negative.gpkg", layer="charging_points")
+    points["vehicles"] = -2
+    pyogrio.write_dataframe(points, d / "cars_negative.gpkg", layer="charging_points", driver="GPKG",
+                            layer_options={"OVERWRITE": "YES"})
     (d / "pvgis_no_location.json").write_text(json.dumps({"inputs": {}, "outputs": {"tmy_hourly": []}, "meta": {}}))
     (d / "pvgis_text_latitude.json").write_text(json.dumps(
         {"inputs": {"location": {"latitude": "north", "longitude": 8, "elevation": 1}},
@@ -148,6 +161,15 @@ CASES = {
                                "is not KEY=VALUE"),
     "scenario remove unknown": (["scenarios", "{d}/village.gpkg", "--remove", "nothing"], "no scenario 'nothing'"),
     "scenarios none to run": (["scenarios", "{d}/village.gpkg", "--run"], "the project has no scenarios"),
+    # electrification
+    "heat pump without heat": (["run", "{d}/hp_no_heat.gpkg", "-o", "{d}/out"],
+                               "its consumer 'c-anna' has no heat demand to serve"),
+    "wallbox with negative cars": (["run", "{d}/cars_negative.gpkg", "-o", "{d}/out"],
+                                   "vehicles (plugs) must be between 1 and 500, got -2"),
+    "scenario unknown strategy": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "ev_charging=fast"],
+                                  "ev_charging is one of immediate, reduced, smart, limit"),
+    "scenario heat pump share 2": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "heat_pump_share=2"],
+                                   "heat_pump_share must be at most 1"),
     # optimal sizing: the goals are checked before the project is read
     "optimise project missing": (["optimise", "{d}/none.gpkg"], "none.gpkg"),
     "optimise negative budget": (["optimise", "{d}/village.gpkg", "--budget", "-5"],

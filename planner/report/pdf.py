@@ -421,9 +421,12 @@ def _assumptions(project, res, name, when) -> Figure:
     heated = [c for c in consumers if c.annual_heat_kwh > 0]
     if heated:
         kinds = ", ".join(sorted({c.heat_profile for c in heated}))
-        lines.append(f"Heat: {len(heated):,} consumers on a CHP's heat network, {sum(c.annual_heat_kwh for c in heated) / 1000:,.0f} "
-                     f"MWh a year, BDEW SigLinDe {kinds} from the weather's temperature (each consumer's source says "
-                     f"where its figure comes from).")
+        pumped = {h.consumer_id for h in project.items("heat_pump").values()}
+        by_pump = sum(1 for c in heated if c.id in pumped)
+        lines.append(f"Heat: {len(heated):,} consumers with a heat demand"
+                     + (f" ({by_pump:,} of them heated by a heat pump)" if by_pump else "")
+                     + f", {sum(c.annual_heat_kwh for c in heated) / 1000:,.0f} MWh a year, BDEW SigLinDe {kinds} from "
+                     f"the weather's temperature (each consumer's source says where its figure comes from).")
     if not consumers:
         lines.append("No consumers.")
     elif derived:
