@@ -224,6 +224,10 @@ def _print_assessment(result: dict, what: str) -> None:
 
 def cmd_powerflow(args) -> int:
     """``planner powerflow``: the annual power flow of a pandapower net driven by profiles."""
+    if getattr(args, "three_phase", False):
+        from planner.cli_grid import powerflow_three_phase
+
+        return powerflow_three_phase(args)
     from planner.grid.pandapower_io import read_net, read_profiles
     from planner.grid.powerflow import build_model, parse_profiles, run
     from planner.grid.results_io import ParquetResults

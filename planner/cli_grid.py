@@ -122,3 +122,32 @@ def _export_net(args, project, target) -> int:
     print(f"wrote {target}: {len(net.bus)} buses, {len(net.line)} lines, {len(net.trafo)} transformers, "
           f"{len(net.load)} loads, {len(net.sgen)} generators (pandapower JSON)")
     return EXIT_OK
+
+
+def powerflow_three_phase(args) -> int:
+    """``planner powerflow NET --profiles FILE --three-phase``: the profiles' year of an unbalanced net,
+    each phase's voltage band and the voltage unbalance of every bus."""
+    from planner.grid.annual3ph import run_year
+    from planner.grid.pandapower_io import read_net, read_profiles
+    from planner.grid.powerflow3ph import build_model_3ph
+    from planner.io.run_folder import check_output_folder, output_folder
+
+    check_output_folder(args.output)
+    net = read_net(args.net)
+    frame = read_profiles(args.profiles)
+    model = build_model_3ph(net)
+    year = run_year(model, net, frame, source=str(args.profiles))
+    result = year.as_dict()
+    out = Path(args.output)
+    with output_folder(out, "powerflow") as staging:
+        (staging / "summary.json").write_text(json.dumps(result, indent=2, allow_nan=False))
+        year.buses.to_csv(staging / "buses.csv", float_format="%.6f")
+    band = ", ".join(f"{p} {num(result['min_vm_pu'][p], '.4f')}-{num(result['max_vm_pu'][p], '.4f')}" for p in "abc")
+    print(f"{year.steps} steps in {year.seconds:.2f} s, three-phase: voltage per phase {band} p.u.; worst unbalance "
+          f"{num(result['max_unbalance_percent'], '.2f', unit='%')} at bus {result['max_unbalance_bus']} "
+          f"({result['max_unbalance_time']}), {result['steps_over_unbalance_limit']} step(s) over EN 50160's 2 %; "
+          f"wrote {out}")
+    if year.non_converged:
+        print(f"planner: warning: {len(year.non_converged)} steps did not converge (first at {year.non_converged[0]}); "
+              f"they are left out of the figures and listed in summary.json", file=sys.stderr)
+    return 0

@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for summary.json and results")
     p.add_argument("--resolution-minutes", type=float,
                    help="step length [min] (default: the most common difference of the times)")
+    p.add_argument("--three-phase", action="store_true",
+                   help="the unbalanced three-phase flow (the net needs zero-sequence data, as for runpp_3ph): each "
+                        "phase's voltage band and the voltage unbalance of every bus; profile columns also "
+                        "asymmetric_load|asymmetric_sgen with p_a_mw, q_a_mvar, p_b_mw, ...")
 
     p = sub.add_parser("run", help="the whole simulation: generation, grid, balance, settlement")
     p.add_argument("project", help="project file (.gpkg)")

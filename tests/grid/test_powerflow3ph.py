@@ -133,3 +133,62 @@ def test_what_it_cannot_take_is_refused_with_a_reason():
     pp.create_transformer(plain, b0, b1, "0.25 MVA 20/0.4 kV")
     with pytest.raises(PowerFlow3phError, match="three-phase data"):
         build_model_3ph(plain)
+
+
+def test_planner_powerflow_three_phase_runs_a_profile_year(tmp_path, capsys):
+    """``planner powerflow NET --profiles FILE --three-phase``: per-phase band and unbalance of
+    each bus over the profiles' steps, equal to runpp_3ph run step by step."""
+    import json
+
+    import pandas as pd
+
+    from planner.cli import main
+
+    net = pn.ieee_european_lv_asymmetric("on_peak_566")
+    pp.to_json(net, str(tmp_path / "feeder.json"))
+    loads = net.asymmetric_load.iloc[:12]
+    phase = {idx: "abc"[[row.p_a_mw, row.p_b_mw, row.p_c_mw].index(max(row.p_a_mw, row.p_b_mw, row.p_c_mw))]
+             for idx, row in loads.iterrows()}
+    factors = [0.5, 2.0, 4.0]
+    columns = {}
+    for idx, p in phase.items():
+        columns[f"asymmetric_load.p_{p}_mw.{idx}"] = [loads.at[idx, f"p_{p}_mw"] * f for f in factors]
+    frame = pd.DataFrame(columns, index=pd.date_range("2025-01-06 08:00", periods=3, freq="1h", tz="UTC"))
+    frame.index.name = "time"
+    frame.reset_index().to_csv(tmp_path / "profiles.csv", index=False)
+    code = main(["powerflow", str(tmp_path / "feeder.json"), "--profiles", str(tmp_path / "profiles.csv"), "-o",
+                 str(tmp_path / "out"), "--three-phase"])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    buses = pd.read_csv(tmp_path / "out" / "buses.csv", index_col="bus")
+    # the same steps through runpp_3ph, one by one
+    lowest = {p: np.inf for p in "abc"}
+    worst = 0.0
+    for k, f in enumerate(factors):
+        for idx, p in phase.items():
+            net.asymmetric_load.at[idx, f"p_{p}_mw"] = columns[f"asymmetric_load.p_{p}_mw.{idx}"][k]
+        pp.runpp_3ph(net)
+        for p in "abc":
+            lowest[p] = min(lowest[p], net.res_bus_3ph[f"vm_{p}_pu"].min())
+        worst = max(worst, net.res_bus_3ph.unbalance_percent.max())
+    for p in "abc":
+        assert summary["min_vm_pu"][p] == pytest.approx(lowest[p], abs=1e-5)
+        assert buses[f"min_vm_{p}_pu"].min() == pytest.approx(lowest[p], abs=1e-5)
+    assert summary["max_unbalance_percent"] == pytest.approx(worst, abs=1e-3)
+    assert summary["steps"] == 3 and summary["non_converged_steps"] == 0
+    assert "unbalance" in capsys.readouterr().out
+
+
+def test_planner_powerflow_three_phase_refuses_a_column_of_the_wrong_kind(tmp_path, capsys):
+    import pandas as pd
+
+    from planner.cli import main
+
+    net = pn.ieee_european_lv_asymmetric("on_peak_566")
+    pp.to_json(net, str(tmp_path / "feeder.json"))
+    frame = pd.DataFrame({"time": ["2025-01-06T08:00Z"], "asymmetric_load.p_mw.0": [0.001]})
+    frame.to_csv(tmp_path / "profiles.csv", index=False)
+    code = main(["powerflow", str(tmp_path / "feeder.json"), "--profiles", str(tmp_path / "profiles.csv"), "-o",
+                 str(tmp_path / "out"), "--three-phase"])
+    assert code != 0
+    assert "asymmetric_load takes p_a_mw, q_a_mvar, p_b_mw, ... per phase" in capsys.readouterr().err
