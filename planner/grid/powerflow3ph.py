@@ -19,8 +19,7 @@ steps as columns. The iteration stops when no phase voltage moves by more than `
 between two iterations (1e-9 by default: the results then lie within 1e-7 p.u. of runpp_3ph's).
 
 Results per step: each phase's voltage at every bus, the voltage unbalance factor
-``|V2| / |V1|`` (EN 50160 limits its 10-minute values to 2 %) and the neutral current
-``|3 I0|`` of every branch. Delta-connected loads, voltage-controlled generators and open-delta
+``|V2| / |V1|`` (EN 50160 limits its 10-minute values to 2 %). Delta-connected loads, voltage-controlled generators and open-delta
 transformers are refused with a message (pandapower's solver supports earthed transformers only:
 Dyn, Yyn, YNyn, Yzn).
 """
@@ -60,8 +59,6 @@ class Model3ph:
     bus_lookup: np.ndarray      # pandapower bus index -> internal bus (-1: not in the case)
     bus_index: object
     s_static: np.ndarray        # (3, n_bus) the net's own per-phase injections [p.u.], negative for load
-    branch_y0: tuple            # zero-sequence branch admittances (from-from, from-to) and end buses
-    line_rows: np.ndarray       # internal branch row of each line (-1: out of service)
     net: object = None
     factors: tuple = ()         # each sequence's LU in the kernels' form, and its permutations
 
@@ -114,7 +111,6 @@ def build_model_3ph(net) -> Model3ph:
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
     from pandapower.pypower.bustypes import bustypes
-    from pandapower.pypower.idx_brch import F_BUS, T_BUS
     from pandapower.pypower.idx_bus import VA, VM
     from pandapower.pypower.makeYbus import makeYbus
 
@@ -127,7 +123,7 @@ def build_model_3ph(net) -> Model3ph:
                                 f"r0/x0/c0 per km, transformers a vector group and vk0/vkr0, external grids their "
                                 f"short-circuit power and ratios") from None
     base = float(ppci1["baseMVA"])
-    y0, y0_f, _ = makeYbus(base, ppci0["bus"], ppci0["branch"])
+    y0, _, _ = makeYbus(base, ppci0["bus"], ppci0["branch"])
     y1, _, _ = makeYbus(base, ppci1["bus"], ppci1["branch"])
     y2, _, _ = makeYbus(base, ppci2["bus"], ppci2["branch"])
     ref, pv, pq = bustypes(ppci1["bus"], ppci1["gen"])
@@ -146,8 +142,7 @@ def build_model_3ph(net) -> Model3ph:
                           dtype=np.int64)
     model = Model3ph(base_mva=base, n_bus=n_bus, ref=ref, pq=pq, v1_ref=np.asarray(v1_ref, dtype=complex),
                      lu0=lu0, lu2=lu2, lu1=lu1, y1_ps=y1[pq][:, ref].tocsr(), bus_lookup=bus_lookup,
-                     bus_index=net.bus.index, s_static=np.zeros((3, n_bus), dtype=complex),
-                     branch_y0=_branch_y0(ppci0, y0_f, F_BUS, T_BUS), line_rows=_line_rows(net, ppci1), net=net)
+                     bus_index=net.bus.index, s_static=np.zeros((3, n_bus), dtype=complex), net=net)
     model.s_static = injections(model, net)
     model.factors = tuple(_kernel_form(lu) for lu in (lu0, lu1, lu2))
     return model
@@ -163,29 +158,6 @@ def _kernel_form(lu):
     u_csr.sort_indices()
     return (_strict(l_csr, lower=True) + _strict(u_csr, lower=False),
             (np.asarray(lu.perm_r, dtype=np.int64), np.asarray(lu.perm_c, dtype=np.int64)))
-
-
-def _branch_y0(ppci0, y0_f, f_col, t_col):
-    import scipy.sparse as sp
-
-    branch = ppci0["branch"]
-    f_bus = branch[:, f_col].real.astype(np.int64)
-    t_bus = branch[:, t_col].real.astype(np.int64)
-    yf = sp.csr_matrix(y0_f)
-    rows = np.arange(len(f_bus))
-    return (np.asarray(yf[rows, f_bus]).ravel(), np.asarray(yf[rows, t_bus]).ravel(), f_bus, t_bus)
-
-
-def _line_rows(net, ppci):
-    lookups = net["_pd2ppc_lookups"]["branch"]
-    branch_is = np.asarray(ppci["internal"]["branch_is"] if "internal" in ppci and "branch_is" in ppci["internal"]
-                           else np.ones(ppci["branch"].shape[0], dtype=bool), dtype=bool)
-    internal = np.cumsum(branch_is) - 1
-    internal[~branch_is] = -1
-    if "line" not in lookups:
-        return np.zeros(0, dtype=np.int64)
-    f, t = lookups["line"]
-    return internal[f:t]
 
 
 def injections(model: Model3ph, net) -> np.ndarray:
@@ -283,15 +255,3 @@ def solve_batch(model: Model3ph, s_abc: np.ndarray, *, tolerance_pu: float = 1e-
                     first, float(tolerance_pu), int(max_iterations), v012, iterations)
     v012[iterations == 0] = np.nan
     return Solution3ph(np.einsum("ij,sjn->sin", T_ABC, v012), v012, int(iterations.max(initial=0))), iterations
-
-
-def neutral_current_ka(model: Model3ph, solution: Solution3ph, vn_kv: np.ndarray) -> np.ndarray:
-    """The current in each line's neutral (earth return) [kA] per step: |3 I0| at its from end."""
-    yff, yft, f_bus, t_bus = model.branch_y0
-    rows = model.line_rows
-    i0 = yff[None, :] * solution.v_012[:, 0, f_bus] + yft[None, :] * solution.v_012[:, 0, t_bus]
-    base_ka = model.base_mva / (math.sqrt(3.0) * vn_kv[f_bus])
-    out = np.full((solution.v_012.shape[0], len(rows)), np.nan)
-    ok = rows >= 0
-    out[:, ok] = 3.0 * np.abs(i0[:, rows[ok]]) * base_ka[rows[ok]][None, :]
-    return out
