@@ -151,3 +151,41 @@ def fixed_point_3ph(f0, f1, f2, perm0, perm1, perm2, pq, ref, v1_ref, rhs1, s, s
                         warm[p, i] = v[p, i, m - 1]
             else:
                 warm[:, :] = start
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def bus_figures(v012, vm, vuf):  # pragma: no cover - compiled
+    """Per step and bus of the sequence voltages ``v012`` (T, 3, n): each phase's magnitude into
+    ``vm`` (T, 3, n) and the unbalance |V2| / |V1| into ``vuf`` (T, n)."""
+    T, _, n = v012.shape
+    for t in prange(T):
+        for i in range(n):
+            v0, v1, v2 = v012[t, 0, i], v012[t, 1, i], v012[t, 2, i]
+            vm[t, 0, i] = abs(v0 + v1 + v2)
+            vm[t, 1, i] = abs(v0 + _A2 * v1 + _A * v2)
+            vm[t, 2, i] = abs(v0 + _A * v1 + _A2 * v2)
+            vuf[t, i] = abs(v2) / abs(v1)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def line_figures(v012, fbus, tbus, y_from, y_to, scale_from, scale_to, i_phase, i_neutral):  # pragma: no cover
+    """Per step and line: the largest phase current and the neutral current (3 |I0|), each the
+    larger of the line's two ends. ``y_from`` (3, L, 2): each sequence's admittances of the from
+    end to the from and to bus (``y_to`` likewise); ``scale_*``: p.u. to kA at each end."""
+    T = v012.shape[0]
+    L = len(fbus)
+    for t in prange(T):
+        for k in range(L):
+            f, b = fbus[k], tbus[k]
+            top, neutral = 0.0, 0.0
+            for end in range(2):
+                y = y_from if end == 0 else y_to
+                scale = scale_from[k] if end == 0 else scale_to[k]
+                i0 = (y[0, k, 0] * v012[t, 0, f] + y[0, k, 1] * v012[t, 0, b]) * scale
+                i1 = (y[1, k, 0] * v012[t, 1, f] + y[1, k, 1] * v012[t, 1, b]) * scale
+                i2 = (y[2, k, 0] * v012[t, 2, f] + y[2, k, 1] * v012[t, 2, b]) * scale
+                m = max(abs(i0 + i1 + i2), abs(i0 + _A2 * i1 + _A * i2), abs(i0 + _A * i1 + _A2 * i2))
+                top = max(top, m)
+                neutral = max(neutral, 3.0 * abs(i0))
+            i_phase[t, k] = top
+            i_neutral[t, k] = neutral

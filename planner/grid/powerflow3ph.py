@@ -5,7 +5,10 @@ positive, negative) that pandapower builds from a net whose lines carry zero-seq
 (``r0_ohm_per_km``, ``x0_ohm_per_km``, ``c0_nf_per_km``), whose transformers carry their vector
 group and zero-sequence short-circuit voltage, and whose external grids their short-circuit
 power and ratios; loads and generators are wye-connected, per phase (``asymmetric_load``,
-``asymmetric_sgen``) or balanced (``load``, ``sgen``: a third on each phase). The external grid's
+``asymmetric_sgen``) or balanced (``load``, ``sgen``: a third on each phase). (pandapower's
+``runpp_3ph`` leaves out loads and generators whose ``type`` is neither ``wye`` nor ``delta``,
+such as the ``PV`` of a project's translated net: e2nIEE/pandapower issue 1072; here they count,
+as wye.) The external grid's
 short-circuit impedance is a shunt in the zero- and negative-sequence networks, which makes
 them regular, as pandapower does.
 
@@ -39,6 +42,18 @@ T_ABC = np.array([[1, 1, 1], [1, _A * _A, _A], [1, _A, _A * _A]], dtype=complex)
 T_012 = np.linalg.inv(T_ABC)
 
 
+def to_phases(x012: np.ndarray) -> np.ndarray:
+    """Sequence quantities (steps, 3, n) to phase ones: ``T_ABC @ x`` per step, written out
+    (an einsum over complex arrays is several times slower)."""
+    x0, x1, x2 = x012[:, 0], x012[:, 1], x012[:, 2]
+    out = np.empty_like(x012)
+    out[:, 0] = x0 + x1 + x2
+    a1, a2 = x1 * _A, x2 * _A
+    out[:, 1] = x0 + a1 * _A + a2
+    out[:, 2] = x0 + a1 + a2 * _A
+    return out
+
+
 class PowerFlow3phError(PlannerError):
     """A net the three-phase batch power flow cannot take, or steps that do not converge."""
 
@@ -61,6 +76,29 @@ class Model3ph:
     s_static: np.ndarray        # (3, n_bus) the net's own per-phase injections [p.u.], negative for load
     net: object = None
     factors: tuple = ()         # each sequence's LU in the kernels' form, and its permutations
+    lines: LineData | None = None
+
+
+@dataclass
+class LineData:
+    """What the lines' currents need: each sequence's branch admittances at both ends (rows: the
+    net's lines in order; a line out of service or not in the case has empty rows), the kV of
+    each end, and each line's rating [kA] (max_i_ka x df x parallel, as pandapower's loading)."""
+
+    y_from: tuple               # (Yf0, Yf1, Yf2) sparse, lines x internal buses
+    y_to: tuple
+    kv_from: np.ndarray
+    kv_to: np.ndarray
+    i_max_ka: np.ndarray
+    index: object               # the net's line index
+    # the same for the compiled kernel: internal end buses, each end's two admittances per
+    # sequence (3, lines, 2), and p.u. to kA at each end (0 for lines out of the case)
+    fbus: np.ndarray = None
+    tbus: np.ndarray = None
+    y_from_ends: np.ndarray = None
+    y_to_ends: np.ndarray = None
+    scale_from: np.ndarray = None
+    scale_to: np.ndarray = None
 
 
 def _internal_cases(net):
@@ -123,9 +161,9 @@ def build_model_3ph(net) -> Model3ph:
                                 f"r0/x0/c0 per km, transformers a vector group and vk0/vkr0, external grids their "
                                 f"short-circuit power and ratios") from None
     base = float(ppci1["baseMVA"])
-    y0, _, _ = makeYbus(base, ppci0["bus"], ppci0["branch"])
-    y1, _, _ = makeYbus(base, ppci1["bus"], ppci1["branch"])
-    y2, _, _ = makeYbus(base, ppci2["bus"], ppci2["branch"])
+    y0, yf0, yt0 = makeYbus(base, ppci0["bus"], ppci0["branch"])
+    y1, yf1, yt1 = makeYbus(base, ppci1["bus"], ppci1["branch"])
+    y2, yf2, yt2 = makeYbus(base, ppci2["bus"], ppci2["branch"])
     ref, pv, pq = bustypes(ppci1["bus"], ppci1["gen"])
     if len(pv):
         raise PowerFlow3phError("the net has voltage-controlled buses: not supported by the three-phase batch flow")
@@ -144,8 +182,96 @@ def build_model_3ph(net) -> Model3ph:
                      lu0=lu0, lu2=lu2, lu1=lu1, y1_ps=y1[pq][:, ref].tocsr(), bus_lookup=bus_lookup,
                      bus_index=net.bus.index, s_static=np.zeros((3, n_bus), dtype=complex), net=net)
     model.s_static = injections(model, net)
+    model.lines = _line_data(net, ppci1, (yf0, yf1, yf2), (yt0, yt1, yt2), n_bus)
     model.factors = tuple(_kernel_form(lu) for lu in (lu0, lu1, lu2))
     return model
+
+
+def _line_data(net, ppci1, y_from, y_to, n_bus) -> LineData:
+    import scipy.sparse as sp
+    from pandapower.pypower.idx_bus import BASE_KV
+
+    n_line = len(net.line)
+    rows = np.full(n_line, -1, dtype=np.int64)
+    span = net["_pd2ppc_lookups"]["branch"].get("line") if n_line else None
+    if span is not None:
+        in_case = np.asarray(ppci1["internal"]["branch_is"], dtype=bool)
+        position = np.cumsum(in_case) - 1  # ppc branch -> ppci branch
+        ppc_rows = np.arange(span[0], span[1])
+        rows = np.where(in_case[ppc_rows], position[ppc_rows], -1)
+    keep = rows >= 0
+    pick = sp.csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), rows[keep])),
+                         shape=(n_line, ppci1["branch"].shape[0]))
+    fbus = np.zeros(n_line, dtype=np.int64)
+    tbus = np.zeros(n_line, dtype=np.int64)
+    fbus[keep] = ppci1["branch"][rows[keep], 0].real.astype(np.int64)
+    tbus[keep] = ppci1["branch"][rows[keep], 1].real.astype(np.int64)
+    kv = ppci1["bus"][:, BASE_KV].real
+    line = net.line
+    rating = (line.max_i_ka * line.df * line.parallel).to_numpy(dtype=float) if n_line else np.zeros(0)
+    y_from = tuple((pick @ y).tocsr() for y in y_from)
+    y_to = tuple((pick @ y).tocsr() for y in y_to)
+    lines = np.arange(n_line)
+
+    def ends(ys):
+        out = np.zeros((3, n_line, 2), dtype=complex)
+        for k, y in enumerate(ys):
+            if n_line:
+                out[k, :, 0] = np.asarray(y[lines, fbus]).ravel()
+                out[k, :, 1] = np.asarray(y[lines, tbus]).ravel()
+        return out
+
+    kv_from, kv_to = np.where(keep, kv[fbus], np.nan), np.where(keep, kv[tbus], np.nan)
+    base = float(ppci1["baseMVA"])
+    return LineData(y_from=y_from, y_to=y_to, kv_from=kv_from, kv_to=kv_to, i_max_ka=rating, index=line.index,
+                    fbus=fbus, tbus=tbus, y_from_ends=ends(y_from), y_to_ends=ends(y_to),
+                    scale_from=np.where(keep, base * np.sqrt(3.0) / np.where(keep, kv_from, 1.0), 0.0),
+                    scale_to=np.where(keep, base * np.sqrt(3.0) / np.where(keep, kv_to, 1.0), 0.0))
+
+
+def line_currents(model: Model3ph, solution: Solution3ph) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's phase currents and neutral current [kA] per step: the larger of its two ends,
+    as pandapower's ``res_line_3ph`` gives ``i_a_ka`` ... and ``i_n_ka``. Returns ``(i_abc, i_n)``
+    of shapes (steps, 3, lines) and (steps, lines); NaN for lines out of the case."""
+    data = model.lines
+    # pandapower's sequence currents: I012 = conj(S012 / (V012 / sqrt 3)) with S012 = V conj(Y V) base
+    # and V in kV, i.e. Y V in p.u. times base_mva sqrt(3) / kV.
+    out_abc, out_n = None, None
+    steps = solution.v_012.shape[0]
+    for y, kv in ((data.y_from, data.kv_from), (data.y_to, data.kv_to)):
+        i012 = np.empty((steps, 3, len(kv)), dtype=complex)
+        for k in range(3):
+            i012[:, k] = (y[k] @ solution.v_012[:, k, :].T).T
+        i012 *= model.base_mva * np.sqrt(3.0) / kv[None, None, :]
+        i_abc = to_phases(i012)
+        mag, neutral = np.abs(i_abc), np.abs(3.0 * i012[:, 0])  # I_a + I_b + I_c = 3 I_0
+        out_abc = mag if out_abc is None else np.fmax(out_abc, mag)
+        out_n = neutral if out_n is None else np.fmax(out_n, neutral)
+    return out_abc, out_n
+
+
+def line_extremes(model: Model3ph, v_012: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`line_currents` reduced by the compiled kernel: per step and line the largest phase
+    current and the neutral current [kA], (steps, lines) each (0 for lines out of the case)."""
+    from planner.grid._kernels3ph import line_figures
+
+    data = model.lines
+    steps, n_line = v_012.shape[0], len(data.i_max_ka)
+    i_phase, i_n = np.empty((steps, n_line)), np.empty((steps, n_line))
+    line_figures(np.ascontiguousarray(v_012), data.fbus, data.tbus, data.y_from_ends, data.y_to_ends,
+                 data.scale_from, data.scale_to, i_phase, i_n)
+    return i_phase, i_n
+
+
+def bus_extremes(v_012: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each phase's voltage magnitude (steps, 3, buses) and the unbalance |V2| / |V1| (steps,
+    buses) of sequence voltages, by the compiled kernel."""
+    from planner.grid._kernels3ph import bus_figures
+
+    steps, _, n = v_012.shape
+    vm, vuf = np.empty((steps, 3, n)), np.empty((steps, n))
+    bus_figures(np.ascontiguousarray(v_012), vm, vuf)
+    return vm, vuf
 
 
 def _kernel_form(lu):
@@ -184,11 +310,15 @@ def injections(model: Model3ph, net) -> np.ndarray:
 
 @dataclass
 class Solution3ph:
-    """Per step: phase voltages (complex p.u.), sequence voltages, iterations."""
+    """Per step: sequence voltages (complex p.u.), iterations; the phase voltages on demand."""
 
-    v_abc: np.ndarray   # (steps, 3, n_bus)
     v_012: np.ndarray   # (steps, 3, n_bus)
     iterations: int
+
+    @property
+    def v_abc(self) -> np.ndarray:
+        """Phase voltages (steps, 3, n_bus), complex p.u."""
+        return to_phases(self.v_012)
 
     @property
     def vm_abc(self) -> np.ndarray:
@@ -227,7 +357,7 @@ def solve(model: Model3ph, s_abc: np.ndarray, *, tolerance_pu: float = 1e-9, max
         moved = float(np.abs(new_abc - v_abc).max())
         v012, v_abc = new, new_abc
         if moved < tolerance_pu:
-            return Solution3ph(v_abc, v012, iteration)
+            return Solution3ph(v012, iteration)
     raise PowerFlow3phError(f"the three-phase flow did not converge in {max_iterations} iterations (the largest "
                             f"change of a phase voltage was {moved:.2e} p.u.): the grid may not carry the load")
 
@@ -254,4 +384,4 @@ def solve_batch(model: Model3ph, s_abc: np.ndarray, *, tolerance_pu: float = 1e-
     fixed_point_3ph(f0, f1, f2, p0, p1, p2, model.pq, model.ref, np.ascontiguousarray(model.v1_ref), rhs1, s_abc,
                     first, float(tolerance_pu), int(max_iterations), v012, iterations)
     v012[iterations == 0] = np.nan
-    return Solution3ph(np.einsum("ij,sjn->sin", T_ABC, v012), v012, int(iterations.max(initial=0))), iterations
+    return Solution3ph(v012, int(iterations.max(initial=0))), iterations

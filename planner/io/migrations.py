@@ -44,6 +44,11 @@ History
     ``values`` as a JSON list) and column ``profile_id`` of ``consumers`` (empty: a BDEW profile).
 8
     Layers ``heat_pumps`` and ``charging_points`` (electrification; empty in older files).
+9
+    Column ``phase`` of ``consumers``, ``pv_units``, ``wind_turbines``, ``chp_units``,
+    ``batteries``, ``heat_pumps`` and ``charging_points`` (``3ph``, ``L1``, ``L2``, ``L3``; older
+    files: ``3ph``, the balanced connection they were computed with), and the zero-sequence data
+    ``r0_ohm_per_km``, ``x0_ohm_per_km``, ``c0_nf_per_km`` of ``cable_types`` (empty: derived).
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 @dataclass
@@ -147,9 +152,17 @@ def _v7_to_v8(tables: Tables) -> Tables:
     return tables
 
 
+def _v8_to_v9(tables: Tables) -> Tables:
+    for layer in ("consumers", "pv_units", "wind_turbines", "chp_units", "batteries", "heat_pumps", "charging_points"):
+        _add_columns(tables.layers[layer], {"phase": "3ph"})
+    _add_columns(tables.layers["cable_types"], {"r0_ohm_per_km": float("nan"), "x0_ohm_per_km": float("nan"),
+                                                "c0_nf_per_km": float("nan")})
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
 MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
-                                                    6: _v6_to_v7, 7: _v7_to_v8}
+                                                    6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

@@ -19,6 +19,19 @@ from shapely.geometry.base import BaseGeometry
 
 from planner import PlannerError
 
+#: How a consumer or unit connects to the low-voltage grid: all three phases (balanced), or one
+#: phase to neutral (L1, L2, L3). The balanced power flow spreads every load over the three
+#: phases; the three-phase flow (planner.grid.powerflow3ph) puts a one-phase load on its phase.
+PHASES = ("3ph", "L1", "L2", "L3")
+_PHASE_DOC = ("3ph: balanced over the three phases; L1, L2, L3: one phase to neutral (single-phase "
+              "inverters up to 4.6 kVA, VDE-AR-N 4105)")
+
+
+def phase_field() -> Any:
+    """The ``phase`` field consumers and units share."""
+    return quantity("3ph", label="connection (phase)", choices=PHASES, doc=_PHASE_DOC)
+
+
 #: Geometry kinds a spatial entity may have, and the shapely types each accepts.
 GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "Point": ("Point",),

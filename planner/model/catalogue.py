@@ -32,6 +32,11 @@ class CableType(Entity):
     kind: str = quantity("cs", label="kind", choices=CABLE_KINDS)
     q_mm2: float | None = quantity(None, label="conductor cross-section", unit="mm2", min=0,
                                    min_exclusive=True)
+    r0_ohm_per_km: float | None = quantity(None, label="zero-sequence resistance", unit="ohm/km", min=0,
+                                           doc="phase and neutral return; empty: derived from the positive "
+                                               "sequence (see planner.grid.three_phase)")
+    x0_ohm_per_km: float | None = quantity(None, label="zero-sequence reactance", unit="ohm/km", min=0)
+    c0_nf_per_km: float | None = quantity(None, label="zero-sequence capacitance", unit="nF/km", min=0)
     price_eur_per_km: float | None = quantity(None, label="cable price (without trench)", unit="EUR/km", min=0,
                                               doc="a price puts the type on the sizing's ladder")
     source: str = quantity("", label="source of the figures")

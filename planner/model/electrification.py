@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from shapely.geometry.base import BaseGeometry
 
-from planner.model.base import Entity, quantity
+from planner.model.base import Entity, phase_field, quantity
 
 #: Heat sources, as hplib's generic regulated (inverter) models: air/water (group 1) and
 #: brine/water with a ground probe (group 2).
@@ -52,6 +52,7 @@ class HeatPump(Entity):
     backup_kw: float | None = quantity(None, label="back-up heater", unit="kW", min=0,
                                        doc="electric heating rod; empty: as large as needed")
     store_kwh: float = quantity(0.0, label="thermal store", unit="kWh", min=0)
+    phase: str = phase_field()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +78,7 @@ class ChargingPoint(Entity):
     annual_km: float = quantity(13000.0, label="distance per vehicle", unit="km/a", min=0)
     consumption_kwh_per_km: float = quantity(0.18, label="consumption", unit="kWh/km", min=0, max=2,
                                              min_exclusive=True, doc="from the plug, charging losses included")
+    phase: str = phase_field()
 
     def _check(self):
         if self.reduced_kw > self.power_kw:

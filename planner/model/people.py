@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from shapely.geometry.base import BaseGeometry
 
-from planner.model.base import Entity, quantity
+from planner.model.base import Entity, phase_field, quantity
 
 MEMBER_KINDS = ("household", "business", "cooperative", "public", "farm")
 
@@ -54,6 +54,7 @@ class Consumer(Entity):
     annual_kwh: float = quantity(label="annual electricity demand", unit="kWh", min=0)
     heat_profile: str | None = quantity(None, label="heat profile", choices=HEAT_PROFILES)
     annual_heat_kwh: float = quantity(0.0, label="annual heat demand", unit="kWh", min=0)
+    phase: str = phase_field()
 
     def _check(self):
         issues = []

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from shapely.geometry.base import BaseGeometry
 
-from planner.model.base import Entity, quantity
+from planner.model.base import Entity, phase_field, quantity
 
 #: pvlib SAPM temperature model parameter sets.
 PV_TEMPERATURE_MODELS = ("open_rack_glass_polymer", "open_rack_glass_glass",
@@ -28,6 +28,7 @@ class Unit(Entity):
     parcel_id: str | None = quantity(None, label="parcel", ref="parcel")
     owner_id: str | None = quantity(None, label="owner", ref="member")
     bus_id: str | None = quantity(None, label="grid bus", ref="bus")
+    phase: str = phase_field()
 
     GEOMETRY: ClassVar[str | None] = "Point"
 

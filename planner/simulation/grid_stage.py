@@ -50,18 +50,29 @@ def without_new_loads(project: Project, gen: GenerationResult, prepared=None) ->
     before = dataclasses.replace(gen, consumers_kw=gen.without_new_loads(), added_kw=None, heat_pumps=None,
                                  charging=None)
     d = stages.dispatch(project, before)
-    return grid_stage(project, before, d, None, True, False, prepared).figures
+    return grid_stage(project, before, d, None, True, False, prepared, three_phase=False).figures
 
 
 def grid_stage(project: Project, gen: GenerationResult, d: Dispatch, balance: Balance | None,
-               with_grid: bool = True, details: bool = True, prepared=None) -> GridOutcome:
+               with_grid: bool = True, details: bool = True, prepared=None, *, three_phase: bool = True
+               ) -> GridOutcome:
     """The year's power flow where the project has a grid (``balance`` is then not needed); else
     the balance's exchange, said so. ``details``: each transformer's loading per step and each
     element's worst value (the report's; a sweep's variants need only the year's figures).
-    ``prepared``: what :func:`prepare_grid` gave for this project, or a callable giving it."""
+    ``prepared``: what :func:`prepare_grid` gave for this project, or a callable giving it.
+    ``three_phase``: where a consumer or unit connects to one phase, the year again through the
+    three-phase flow (figures under ``three_phase``; elements: unbalance, phase loading, neutral
+    current)."""
     if with_grid and has_grid(project):
         grid = prepared() if callable(prepared) else (prepared or prepare_grid(project))
         figures, imp, exp, trafo_loading, elements = _power_flow(grid, gen, d.battery_kw, d.delivered_kw, details)
+        from planner.grid.three_phase import run_year, single_phase_count
+
+        if three_phase and single_phase_count(project):
+            year = run_year(project, gen, grid.net, grid.ids, d.delivered_kw, d.battery_kw, details=details)
+            figures = {**figures, "three_phase": year.figures}
+            if elements is not None and year.elements is not None:
+                elements = pd.concat([elements, year.elements], ignore_index=True)
         return GridOutcome(figures, imp, exp, trafo_loading=trafo_loading, elements=elements)
     imp, exp = float(balance.community_import.sum()), float(balance.community_export.sum())
     note = "the project has no grid: import and export are the community balance's, without losses" \

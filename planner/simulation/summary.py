@@ -47,6 +47,7 @@ def summary_dict(result: ScenarioResult) -> dict:
             "non_converged_steps": grid.get("non_converged_steps"),
             "non_converged_times": grid.get("non_converged_times"),
             "worst_steps": grid.get("worst_steps"),
+            "three_phase": grid.get("three_phase"),
         } if result.grid else None,
         "schemes": {
             name: {"members_net_cost_eur": s.total(),

@@ -1,0 +1,178 @@
+"""A project's grid as an unbalanced four-wire grid: one-phase units on their phase, the year's
+unbalance, phase loading and neutral current, checked against the balanced flow and runpp_3ph."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.grid.three_phase import R0_PER_R1, X0_PER_X1, add_three_phase_data, injection_matrix, run_year
+from planner.model import PVUnit
+from planner.model.commands import UpdateEntity
+from tests.conftest import make_runnable_project
+
+pp = pytest.importorskip("pandapower")
+
+
+def _ieee_feeder():
+    import pandapower.networks as pn
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pn.ieee_european_lv_asymmetric("on_peak_566")
+
+
+def test_zero_sequence_ratios_are_the_ieee_feeders_four_core_cables():
+    lines = _ieee_feeder().line
+    four_core = lines[lines.std_type.isin(["4c_06", "4c_1", "4c_185", "4c_35", "4c_70"])]
+    types = four_core.groupby("std_type")[["r_ohm_per_km", "x_ohm_per_km", "r0_ohm_per_km", "x0_ohm_per_km"]].first()
+    assert len(types) == 5
+    assert R0_PER_R1 == pytest.approx(float((types.r0_ohm_per_km / types.r_ohm_per_km).median()), abs=0.01)
+    assert X0_PER_X1 == pytest.approx(float((types.x0_ohm_per_km / types.x_ohm_per_km).median()), abs=0.01)
+
+
+def test_line_currents_are_pandapowers():
+    """Phase and neutral currents from the voltages, as res_line_3ph gives them; the compiled
+    reduction equals the readable one."""
+    from planner.grid.powerflow3ph import Solution3ph, T_012, build_model_3ph, line_currents, line_extremes
+
+    net = _ieee_feeder()
+    pp.runpp_3ph(net)
+    model = build_model_3ph(net)
+    rb = net.res_bus_3ph
+    v = np.zeros((3, model.n_bus), dtype=complex)
+    inside = model.bus_lookup >= 0
+    for p, name in enumerate("abc"):
+        v[p, model.bus_lookup[inside]] = (rb[f"vm_{name}_pu"] * np.exp(1j * np.deg2rad(rb[f"va_{name}_degree"]))
+                                          ).to_numpy()[inside]
+    theirs = Solution3ph((T_012 @ v)[None], 1)
+    i_abc, i_n = line_currents(model, theirs)
+    res = net.res_line_3ph
+    for p, name in enumerate("abc"):
+        assert np.abs(i_abc[0, p] - res[f"i_{name}_ka"].to_numpy()).max() < 1e-9
+    assert np.abs(i_n[0] - res.i_n_ka.to_numpy()).max() < 1e-9
+    assert res.i_n_ka.max() > 0.05  # the feeder's neutral carries current: a real check
+    top, neutral = line_extremes(model, theirs.v_012)
+    assert np.allclose(top[0], i_abc[0].max(axis=0), rtol=1e-12) and np.allclose(neutral[0], i_n[0], rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def feeder_year():
+    """The runnable village on a long, thin feeder with two 9.9 kW PV arrays at its end."""
+    from planner.generation.results import simulate_generation
+    from planner.simulation import stages
+    from planner.simulation.grid_stage import prepare_grid
+
+    project = make_runnable_project()
+    UpdateEntity("cable", "c1", length_km=0.35, std_type="NAYY 4x50 SE").do(project)
+    pv = project.get("pv_unit", "pv1")
+    project.add(PVUnit(id="pv3", name="Roof 3", owner_id="m1", bus_id="b1", peak_kw=9.9, tilt_deg=35.0,
+                       azimuth_deg=170.0, geometry=pv.geometry))
+    gen = simulate_generation(project)
+    d = stages.dispatch(project, gen)
+    return project, gen, d, prepare_grid(project)
+
+
+def _year(feeder_year, phases: dict):
+    project, gen, d, grid = feeder_year
+    project = project.copy() if hasattr(project, "copy") else project
+    for (kind, oid), phase in phases.items():
+        UpdateEntity(kind, oid, phase=phase).do(project)
+    try:
+        return run_year(project, gen, grid.net, grid.ids, d.delivered_kw, d.battery_kw)
+    finally:
+        for (kind, oid) in phases:
+            UpdateEntity(kind, oid, phase="3ph").do(project)
+
+
+def test_balanced_connections_give_the_balanced_flow(feeder_year):
+    from planner.simulation.grid_stage import _power_flow
+
+    _, gen, d, grid = feeder_year
+    balanced = _power_flow(grid, gen, d.battery_kw, d.delivered_kw, False)[0]
+    year = _year(feeder_year, {})
+    f = year.figures
+    assert f["max_unbalance_percent"] < 1e-6
+    for phase in ("L1", "L2", "L3"):
+        assert f["min_vm_pu"][phase] == pytest.approx(balanced["min_vm_pu"], abs=1e-6)
+        assert f["max_vm_pu"][phase] == pytest.approx(balanced["max_vm_pu"], abs=1e-6)
+    assert f["max_phase_loading_percent"] == pytest.approx(balanced["max_line_loading_percent"], rel=1e-4)
+    assert f["max_neutral_current_a"] < 1e-6
+
+
+def test_one_phase_pv_breaks_unbalance_and_spreading_it_holds(feeder_year):
+    both = _year(feeder_year, {("pv_unit", "pv1"): "L1", ("pv_unit", "pv3"): "L1"}).figures
+    spread = _year(feeder_year, {("pv_unit", "pv1"): "L1", ("pv_unit", "pv3"): "L2"}).figures
+    assert both["max_unbalance_percent"] > 2.0 and both["steps_over_unbalance_limit"] > 0
+    assert spread["max_unbalance_percent"] < both["max_unbalance_percent"] * 0.7
+    assert spread["max_neutral_current_a"] < both["max_neutral_current_a"]
+    assert both["max_vm_pu"]["L1"] > both["max_vm_pu"]["L2"]  # the phase with the PV rises
+    assert both["max_unbalance_bus"] == "b1"
+
+
+def test_a_step_equals_runpp_3ph(feeder_year):
+    """The sunniest hour with both arrays on L1, rebuilt as pandapower's asymmetric loads and
+    generators from the run's own series, through runpp_3ph."""
+    from planner.grid.powerflow3ph import build_model_3ph, line_currents, solve
+
+    project, gen, d, grid = feeder_year
+    for oid in ("pv1", "pv3"):
+        UpdateEntity("pv_unit", oid, phase="L1").do(project)
+    try:
+        net = pp.from_json_string(pp.to_json(grid.net))
+        add_three_phase_data(net, project)
+        model = build_model_3ph(net)
+        values, spread = injection_matrix(project, gen, grid.ids, net, model, d.delivered_kw, d.battery_kw)
+        step = int(np.argmax(d.delivered_kw[["pv1", "pv3"]].sum(axis=1).to_numpy()))
+        s = (spread.T @ values[step]).reshape(3, model.n_bus).astype(complex)
+        ours = solve(model, s[None])
+        # the same hour as pandapower elements, from the series themselves
+        hp = gen.heat_pumps.electricity_kw["hp1"].iloc[step] + gen.charging.charging_kw["cp1"].iloc[step]
+        for table in ("load", "sgen", "storage"):
+            net[table] = net[table].iloc[0:0]
+        bus = {b: int(i) for b, i in grid.ids["bus"].items()}
+        for consumer in project.items("consumer").values():
+            kw = gen.consumers_kw[consumer.id].iloc[step]
+            pp.create_load(net, bus[consumer.bus_id], p_mw=kw / 1000.0)
+        for kind in ("pv_unit", "wind_turbine", "chp_unit"):
+            for unit in project.items(kind).values():
+                kw = d.delivered_kw[unit.id].iloc[step]
+                if unit.phase == "L1":
+                    pp.create_asymmetric_sgen(net, bus[unit.bus_id], p_a_mw=kw / 1000.0)
+                else:
+                    # runpp_3ph leaves out elements whose type is not wye or delta (pandapower #1072)
+                    pp.create_sgen(net, bus[unit.bus_id], p_mw=kw / 1000.0, type="wye")
+        for battery in project.items("battery").values():
+            pp.create_load(net, bus[battery.bus_id], p_mw=d.battery_kw[battery.id].iloc[step] / 1000.0)
+        assert hp >= 0.0  # their electricity is in Anna's demand, on her three phases
+        pp.runpp_3ph(net)
+        for p, name in enumerate("abc"):
+            theirs = net.res_bus_3ph[f"vm_{name}_pu"].to_numpy()
+            assert np.abs(np.abs(ours.v_abc[0, p, model.bus_lookup]) - theirs).max() < 1e-5
+        _, i_n = line_currents(model, ours)
+        assert np.abs(i_n[0] - net.res_line_3ph.i_n_ka.to_numpy()).max() < 1e-4
+        assert net.res_line_3ph.i_n_ka.max() > 0.01
+    finally:
+        for oid in ("pv1", "pv3"):
+            UpdateEntity("pv_unit", oid, phase="3ph").do(project)
+
+
+def test_a_run_reports_three_phase_figures(tmp_path):
+    from planner.io.run_outputs import write_outputs
+    from planner.simulation.run import simulate
+    from planner.simulation.summary import summary_dict
+
+    project = make_runnable_project()
+    UpdateEntity("pv_unit", "pv1", phase="L2").do(project)
+    result = simulate(project)
+    three = summary_dict(result)["grid"]["three_phase"]
+    assert three["single_phase"] == {"pv_unit": 1}
+    assert set(three["min_vm_pu"]) == {"L1", "L2", "L3"} and three["max_unbalance_percent"] > 0
+    assert any("zero-sequence" in a for a in three["assumptions"])
+    write_outputs(result, tmp_path)
+    elements = pd.read_csv(tmp_path / "grid_elements.csv")
+    assert {"max unbalance %", "max phase loading %", "max neutral current A"} <= set(elements.figure)
+    # without one-phase connections there is no three-phase year
+    plain = simulate(make_runnable_project(), details=False)
+    assert "three_phase" not in plain.grid
