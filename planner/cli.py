@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None,
 
 
 def _dispatch(args, launch_gui) -> int:
-    from planner.cli_grid import cmd_export, cmd_size_grid
+    from planner.cli_grid import cmd_export, cmd_phases, cmd_size_grid
     from planner.cli_optimise import cmd_optimise
     from planner.cli_report import cmd_report
     from planner.cli_sweep import cmd_scenarios, cmd_sweep
@@ -73,7 +73,8 @@ def _dispatch(args, launch_gui) -> int:
     commands = {"new": cmd_new, "validate": cmd_validate, "info": cmd_info, "assess": cmd_assess,
                 "powerflow": cmd_powerflow, "import": cmd_import, "run": cmd_run,
                 "suitability": cmd_suitability, "size-grid": cmd_size_grid, "export": cmd_export,
-                "report": cmd_report, "sweep": cmd_sweep, "scenarios": cmd_scenarios, "optimise": cmd_optimise}
+                "report": cmd_report, "sweep": cmd_sweep, "scenarios": cmd_scenarios, "optimise": cmd_optimise,
+                "phases": cmd_phases}
     return commands[args.command](args)
 
 
@@ -321,6 +322,9 @@ def run_lines(name: str, s: dict) -> list[str]:
         lines.append(f"grid: losses {num(g.get('losses_kwh'), ',.1f', scale=1e-3)} MWh, max line loading "
                      f"{num(g.get('max_line_loading_percent'), '.1f', unit='%', empty='— (no cables)')}, voltage "
                      f"{num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u.")
+        from planner.report.kpis import three_phase_lines
+
+        lines.extend(three_phase_lines(g.get("three_phase")))
     lines.extend(_electrification_lines(s.get("electrification")))
     tariffs = ", ".join(f"{tid} ({t['members']} members, {num(t['gross_import_price_eur_per_kwh'], '.3f')} EUR/kWh)"
                         for tid, t in s["tariffs"].items())

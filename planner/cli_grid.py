@@ -1,4 +1,4 @@
-"""The grid commands of the command line: ``planner size-grid`` and ``planner export``."""
+"""The grid commands of the command line: ``planner size-grid``, ``planner phases`` and ``planner export``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,35 @@ from planner import PlannerError
 from planner.report.numbers import num
 
 EXIT_OK = 0
+
+
+def cmd_phases(args) -> int:
+    """``planner phases``: which phase small units connect to (see :func:`~planner.grid.three_phase.assign_phases`)."""
+    from collections import Counter
+
+    from planner.grid.three_phase import assign_phases
+    from planner.io import load_project, save_project
+    from planner.model.commands import Batch, UpdateEntity
+
+    target = Path(args.output or args.project)
+    if target.suffix.lower() != ".gpkg":
+        raise PlannerError(f"{target}: the project is written as a GeoPackage; give a name ending in .gpkg")
+    project = load_project(args.project)
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    try:
+        changes = assign_phases(project, args.assign, kinds=kinds, max_kw=args.max_kw, seed=args.seed,
+                                households=args.households)
+    except ValueError as exc:
+        raise PlannerError(str(exc)) from None
+    Batch("Assign phases", [UpdateEntity(kind, oid, phase=phase) for kind, oid, phase in changes]).do(project)
+    save_project(project, target)
+    phases = Counter(e.phase for kind in ("consumer", "pv_unit", "wind_turbine", "chp_unit", "battery", "heat_pump",
+                                          "charging_point") for e in project.items(kind).values())
+    print(f"{len(changes):,} connection(s) changed; now {', '.join(f'{phases[p]:,} on {p}' for p in ('L1', 'L2', 'L3'))}"
+          f" and {phases['3ph']:,} on three phases; wrote {target}")
+    if any(phases[p] for p in ("L1", "L2", "L3")):
+        print("planner run now adds the three-phase year (unbalance, each phase's voltage, neutral currents)")
+    return EXIT_OK
 
 
 def cmd_size_grid(args) -> int:

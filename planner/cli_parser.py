@@ -100,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-year", action="store_true", help="check the planning cases only, not the simulated year")
     p.add_argument("--no-hosting", action="store_true", help="leave out the hosting capacity")
 
+    p = sub.add_parser("phases", help="put small inverters, batteries and wallboxes on one phase each (spread "
+                                      "or the worst case) for the three-phase flow, or back on three phases")
+    p.add_argument("project", help="project file (.gpkg), saved atomically (or -o)")
+    p.add_argument("--assign", required=True, choices=("spread", "worst", "three-phase"),
+                   help="spread: L1, L2, L3 in turn in a seeded order; worst: all on L1; three-phase: all back on "
+                        "three phases")
+    p.add_argument("--kinds", default="pv_unit,battery,charging_point", metavar="K,K",
+                   help="which objects (pv_unit, battery, charging_point, heat_pump, wind_turbine, chp_unit; "
+                        "default pv_unit,battery,charging_point)")
+    p.add_argument("--max-kw", type=float, default=4.6, metavar="KW",
+                   help="only those rated at most this, AC (default 4.6 kW: VDE-AR-N 4105's single-phase limit)")
+    p.add_argument("--households", action="store_true", help="each household's own load on one phase too")
+    p.add_argument("--seed", type=int, default=0, help="the order of --assign spread (default 0)")
+    p.add_argument("-o", "--output", metavar="OUT.gpkg", help="write the project here instead")
+
     p = sub.add_parser("optimise", help="the cheapest PV and batteries that meet the goals under the grid's "
                                         "limits (a linear programme, HiGHS)")
     p.add_argument("project", help="project file (.gpkg)")

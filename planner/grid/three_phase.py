@@ -247,6 +247,11 @@ def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, detai
         figures["max_neutral_current_a"] = float(in_max[k])
         figures["max_neutral_current_cable"] = str(net.line.name.iloc[k])
         figures["max_neutral_current_time"] = str(index[in_at[k]])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            neutral_loading = in_max / (lines.i_max_ka * 1000.0) * 100.0
+        k = int(np.argmax(np.where(np.isfinite(neutral_loading), neutral_loading, -np.inf)))
+        figures["max_neutral_loading_percent"] = float(neutral_loading[k])
+        figures["max_neutral_loading_cable"] = str(net.line.name.iloc[k])
     elements = None
     if details:
         parts = []
@@ -262,5 +267,78 @@ def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, detai
                                    "value": load_max[ok_line], "time": index[load_at[ok_line]]}))
         parts.append(pd.DataFrame({"kind": "cable", "id": line_names, "figure": "max neutral current A",
                                    "value": in_max[ok_line], "time": index[in_at[ok_line]]}))
+        # the neutral of a four-core cable is as thick as its phases: its rating is theirs
+        parts.append(pd.DataFrame({"kind": "cable", "id": line_names, "figure": "max neutral loading %",
+                                   "value": in_max[ok_line] / (lines.i_max_ka[ok_line] * 1000.0) * 100.0,
+                                   "time": index[in_at[ok_line]]}))
         elements = pd.concat(parts, ignore_index=True)
     return ThreePhaseYear(figures, elements)
+
+
+#: The largest single-phase generator or storage VDE-AR-N 4105 allows (unbalance between the
+#: phases at most 4.6 kVA) [kW]; a charging point up to this power per plug may charge on one phase.
+SINGLE_PHASE_MAX_KW = 4.6
+#: What :func:`assign_phases` may put on one phase unless told otherwise.
+ASSIGNABLE = ("pv_unit", "battery", "charging_point")
+ASSIGN_MODES = ("spread", "worst", "three-phase")
+
+
+def _rated_kw(entity) -> float | None:
+    """The AC power an object draws or feeds at most on its connection [kW] (None: not known)."""
+    kind = entity.KIND
+    if kind == "pv_unit":
+        return entity.peak_kw / entity.dc_ac_ratio
+    if kind == "battery":
+        return entity.power_kw
+    if kind == "charging_point":
+        return entity.power_kw * entity.vehicles
+    if kind == "wind_turbine":
+        return entity.rated_kw
+    if kind == "chp_unit":
+        return entity.p_el_kw
+    return None
+
+
+def assign_phases(project, mode: str, *, kinds=ASSIGNABLE, max_kw: float = SINGLE_PHASE_MAX_KW, seed: int = 0,
+                  households: bool = False) -> list[tuple[str, str, str]]:
+    """Phases for the objects that may connect to one phase: ``(kind, id, phase)`` for each whose
+    phase changes.
+
+    Which: objects of ``kinds`` rated at most ``max_kw`` (AC; a charging point all its plugs
+    together; a heat pump's electric power is not known before the run, so heat pumps are
+    assigned only when listed in ``kinds``, whatever their size), and with ``households`` the
+    consumers of household members (a household's load on one phase, as in the IEEE European LV
+    Test Feeder). ``mode``:
+
+    - ``spread``: L1, L2, L3 in turn, in a fixed pseudo-random order (a hash of ``seed`` and the
+      id), so each phase gets a third and a feeder gets what chance gives it;
+    - ``worst``: all of them on L1, the case a planner checks when the phases are not known;
+    - ``three-phase``: all of them back on three phases.
+    """
+    import hashlib
+
+    if mode not in ASSIGN_MODES:
+        raise ValueError(f"mode is one of {', '.join(ASSIGN_MODES)}, got {mode!r}")
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"cannot assign phases to {unknown[0]!r}: kinds are {', '.join(KINDS)}")
+    if not max_kw > 0:
+        raise ValueError(f"the largest one-phase connection must be positive, got {max_kw!r} kW")
+    chosen = []
+    for kind in kinds:
+        for entity in project.items(kind).values():
+            rated = _rated_kw(entity)
+            if kind == "consumer" or (rated is not None and rated > max_kw + 1e-9):
+                continue
+            chosen.append(entity)
+    if households:
+        members = project.items("member")
+        chosen.extend(c for c in project.items("consumer").values()
+                      if c.member_id in members and members[c.member_id].kind == "household")
+    if mode == "spread":
+        chosen.sort(key=lambda e: hashlib.sha256(f"{seed}/{e.KIND}/{e.id}".encode()).hexdigest())
+        target = {(e.KIND, e.id): ("L1", "L2", "L3")[k % 3] for k, e in enumerate(chosen)}
+    else:
+        phase = "L1" if mode == "worst" else "3ph"
+        target = {(e.KIND, e.id): phase for e in chosen}
+    return [(e.KIND, e.id, target[(e.KIND, e.id)]) for e in chosen if e.phase != target[(e.KIND, e.id)]]

@@ -45,6 +45,9 @@ KPIS = (
     ("Transformer peak without them",
      lambda s: _fmt(_get(s, "electrification", "grid", "max_trafo_loading_percent", "without"), "%"),
      "the same year without heat pumps and charging points"),
+    ("Worst voltage unbalance", lambda s: _fmt(_get(s, "grid", "three_phase", "max_unbalance_percent"), "%", 1, 2),
+     "negative- over positive-sequence voltage, any bus, any step (EN 50160: 2 %; — where every "
+     "connection is three-phase)"),
     ("Steps that did not converge", lambda s: "—" if _get(s, "grid", "non_converged_steps") is None else
      f"{_get(s, 'grid', 'non_converged_steps'):,}", "power flow steps without a solution (hours in "
                                                      "summary.json)"),
@@ -54,3 +57,23 @@ KPIS = (
      "net present value over the horizon at the discount rate"),
     ("IRR", lambda s: _fmt(_get(s, "indexes", "finance", "irr"), "%", 100), "internal rate of return"),
 )
+
+
+def three_phase_lines(t: dict | None) -> list[str]:
+    """The three-phase year's lines of ``planner run`` (none without one-phase connections)."""
+    if not t:
+        return []
+    names = {"consumer": ("consumer", "consumers"), "pv_unit": ("PV unit", "PV units"),
+             "wind_turbine": ("wind turbine", "wind turbines"), "chp_unit": ("CHP unit", "CHP units"),
+             "battery": ("battery", "batteries"), "heat_pump": ("heat pump", "heat pumps"),
+             "charging_point": ("charging point", "charging points")}
+    count = ", ".join(f"{n} {names.get(kind, (kind, kind))[n != 1]}" for kind, n in t["single_phase"].items())
+    low, high = t.get("min_vm_pu") or {}, t.get("max_vm_pu") or {}
+    band = ", ".join(f"{p} {num(low.get(p), '.3f')}-{num(high.get(p), '.3f')}" for p in ("L1", "L2", "L3"))
+    over = t.get("steps_over_unbalance_limit") or 0
+    return [f"three-phase ({count} on one phase): {band} p.u.; unbalance up to "
+            f"{num(t.get('max_unbalance_percent'), '.2f', unit='%')} at {t.get('max_unbalance_bus') or '—'} "
+            f"({over:,} step{'s' * (over != 1)} over {num(t.get('unbalance_limit_percent'), 'g', unit='%')})",
+            f"  highest phase loading {num(t.get('max_phase_loading_percent'), '.1f', unit='%', empty='— (no cables)')}"
+            f", neutral current up to {num(t.get('max_neutral_current_a'), '.1f', unit='A', empty='—')} "
+            f"({t.get('max_neutral_current_cable') or '—'})"]

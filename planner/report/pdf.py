@@ -23,11 +23,12 @@ from matplotlib.figure import Figure
 from planner.report import electrification, figures
 from planner.report.numbers import is_missing, num
 from planner.report.page_layout import A4, TITLE, _eur, _page, _rule, _table, _text, _years  # noqa: F401
-from planner.report.kpis import KPIS, _get
+from planner.report.kpis import KPIS, _get, three_phase_lines
 from planner.report.results import Results
 
 LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage band", 0.90),
-          "max voltage p.u.": ("voltage band", 1.10)}
+          "max voltage p.u.": ("voltage band", 1.10), "max unbalance %": ("EN 50160", 2.0),
+          "max phase loading %": ("loading", 100.0), "max neutral loading %": ("loading", 100.0)}
 
 
 def build_report(project, results_folder, target, *, run_record: dict | None = None, helper=None) -> Path:
@@ -222,20 +223,31 @@ def _grid(res, name) -> Figure:
                      f"in cables, {(g.get('trafo_losses_kwh') or 0) / 1000:,.1f} in transformers). "
                      + (f"{bad:,} step(s) did not converge: their hours are left out of the figures and listed in "
                         f"summary.json." if bad else "Every step of the year converged."))
+    three = g.get("three_phase")
+    if three:
+        first, second = three_phase_lines(three)
+        minutes = (res.summary.get("resolution_minutes") or 60)
+        lines.append("Three-phase year " + first.removeprefix("three-phase ") + "; " + second.strip() +
+                     f" (unbalance as {minutes}-minute means; EN 50160 judges 10-minute means).")
     _text(page, 0.06, 0.54, lines, size=8.5)
     rows = []
     if elements is not None and len(elements):
-        for figure_name, ascending, count in (("max loading %", False, 10), ("min voltage p.u.", True, 4),
-                                               ("max voltage p.u.", False, 4)):
+        plan = (("max loading %", False, 10), ("min voltage p.u.", True, 4), ("max voltage p.u.", False, 4))
+        if three:
+            plan = (("max loading %", False, 6), ("max phase loading %", False, 3), ("min voltage p.u.", True, 3),
+                    ("max voltage p.u.", False, 2), ("max unbalance %", False, 3), ("max neutral loading %", False, 2))
+        for figure_name, ascending, count in plan:
             part = elements[elements.figure == figure_name].sort_values("value", ascending=ascending).head(count)
             limit_name, limit = LIMITS[figure_name]
             for r in part.itertuples():
                 broken = r.value > limit if figure_name.startswith("max") else r.value < limit
-                rows.append((r.kind, r.id, figure_name, f"{r.value:.3f}" if "voltage" in figure_name else f"{r.value:.1f}",
+                digits = 3 if "voltage" in figure_name else 2 if "unbalance" in figure_name else 1
+                rows.append((r.kind, r.id, figure_name, f"{r.value:.{digits}f}",
                              f"{limit_name} {limit:g}", "BROKEN" if broken else "holds", str(r.time)[:16]))
-    page.text(0.06, 0.49, "The worst elements of the year against their limits", fontsize=10, weight="bold")
-    _table(page, (0.06, 0.06, 0.88, 0.41), ["element", "id", "figure", "value", "limit", "", "when"], rows,
-           widths=[0.09, 0.30, 0.14, 0.08, 0.13, 0.07, 0.19], size=7)  # ids of laid-out cables are long
+    top = 0.46 if three else 0.49  # the three-phase lines take room
+    page.text(0.06, top, "The worst elements of the year against their limits", fontsize=10, weight="bold")
+    _table(page, (0.06, 0.06, 0.88, top - 0.08), ["element", "id", "figure", "value", "limit", "", "when"], rows,
+           widths=[0.09, 0.25, 0.19, 0.08, 0.13, 0.07, 0.19], size=7)  # ids of laid-out cables are long
     return page
 
 

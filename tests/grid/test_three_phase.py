@@ -176,3 +176,69 @@ def test_a_run_reports_three_phase_figures(tmp_path):
     # without one-phase connections there is no three-phase year
     plain = simulate(make_runnable_project(), details=False)
     assert "three_phase" not in plain.grid
+
+
+def _small_units():
+    """The runnable village with six 4 kW roofs, a big one and two wallboxes."""
+    from shapely.geometry import Point
+
+    from planner.model import ChargingPoint
+
+    project = make_runnable_project()
+    for k in range(6):
+        project.add(PVUnit(id=f"roof{k}", owner_id="m1", bus_id="b1", peak_kw=4.4, dc_ac_ratio=1.1,
+                           geometry=Point(0, 0)))
+    project.add(PVUnit(id="roof-big", owner_id="m1", bus_id="b1", peak_kw=30.0, geometry=Point(0, 0)))
+    project.add(ChargingPoint(id="cp-small", consumer_id="c-bakery", power_kw=3.7, geometry=Point(0, 0)))
+    return project
+
+
+def test_assign_phases_spread_worst_and_back():
+    from collections import Counter
+
+    from planner.grid.three_phase import assign_phases
+
+    project = _small_units()
+    spread = assign_phases(project, "spread", seed=3)
+    chosen = {(k, i) for k, i, _ in spread}
+    # 4 kW AC roofs and the 3.7 kW wallbox; not the 30 kW roof, the 9.9 kW one, the field, the 11 kW wallbox,
+    # the 50 kW battery
+    assert chosen == {("pv_unit", f"roof{k}") for k in range(6)} | {("charging_point", "cp-small")}
+    assert sorted(Counter(p for *_, p in spread).values()) == [2, 2, 3]
+    assert spread == assign_phases(project, "spread", seed=3)  # seeded
+    assert spread != assign_phases(project, "spread", seed=4)
+    for kind, oid, phase in spread:
+        UpdateEntity(kind, oid, phase=phase).do(project)
+    assert assign_phases(project, "spread", seed=3) == []  # nothing left to change
+    worst = assign_phases(project, "worst", seed=3)
+    assert {p for *_, p in worst} == {"L1"} and len(worst) == 4  # those on L2 and L3
+    households = assign_phases(project, "worst", households=True, kinds=())
+    assert households == [("consumer", "c-anna", "L1")]  # the bakery is a business
+    back = assign_phases(project, "three-phase")
+    assert len(back) == 7 and {p for *_, p in back} == {"3ph"}
+    with pytest.raises(ValueError, match="cannot assign phases to 'tree'"):
+        assign_phases(project, "spread", kinds=("tree",))
+    with pytest.raises(ValueError, match="mode is one of"):
+        assign_phases(project, "random")
+
+
+def test_planner_phases_command(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import load_project, save_project
+
+    path = tmp_path / "v.gpkg"
+    save_project(_small_units(), path)
+    assert main(["phases", str(path), "--assign", "spread", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "7 connection(s) changed" in out and "planner run now adds the three-phase year" in out
+    saved = load_project(path)
+    assert sorted(u.phase for u in saved.items("pv_unit").values()).count("3ph") == 3
+    assert main(["phases", str(path), "--assign", "worst", "--kinds", "pv_unit,heat_pump", "--max-kw", "50",
+                 "-o", str(tmp_path / "w.gpkg")]) == 0
+    worst = load_project(tmp_path / "w.gpkg")
+    assert {u.id for u in worst.items("pv_unit").values() if u.phase == "L1"} == {
+        "pv1", "roof-big", *(f"roof{k}" for k in range(6))}
+    assert worst.get("pv_unit", "roof-big").phase == "L1" and worst.get("heat_pump", "hp1").phase == "L1"
+    assert worst.get("pv_unit", "pv2").phase == "3ph"  # the 250 kW field
+    assert main(["phases", str(path), "--assign", "spread", "--kinds", "tree"]) == 2
+    assert "cannot assign phases to 'tree'" in capsys.readouterr().err
