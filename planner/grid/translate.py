@@ -240,26 +240,33 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
             bus_id=report.buses[int(row.bus)], element_kind=kind, element_id=element, closed=bool(row.closed)))
     if skipped_switches:
         report.notes.append(f"{skipped_switches} transformer switches left out")
-    if keep_loads and len(net.load):
-        for idx, row in net.load.iterrows():
-            bus_id = report.buses[int(row.bus)]
-            name = str(row["name"]).strip() if isinstance(row["name"], str) else ""
-            member_id = f"{prefix}m{int(idx)}"  # each load a household of its own (issue 28)
-            if member_id in project.items("member"):
-                raise PlannerError(f"the project has a member '{member_id}' already: give a --prefix")
-            new_entities.append(Member(id=member_id, name=name or f"Household {int(idx)}", kind="household",
-                                       source=f"derived: the net's load {int(idx)}, a member of its own"))
-            new_entities.append(Consumer(
-                id=f"{prefix}c{int(idx)}", name=name,
-                geometry=shapely.Point(placed[int(row.bus)]), bus_id=bus_id, profile="H0", member_id=member_id,
-                annual_kwh=round(max(float(row.p_mw), 0.0) * 1000.0 * ANNUAL_KWH_PER_LOAD_KW, 1)))
-        report.consumers = len(net.load)
-        report.notes.append(f"{len(net.load)} loads kept as consumers with the BDEW H0 profile and "
+    loads = _loads_with_phases(net) if keep_loads else []
+    for element, idx, bus, name, p_mw, phase in loads:
+        bus_id = report.buses[bus]
+        member_id = f"{prefix}m{'a' if element == 'asymmetric_load' else ''}{idx}"  # each load a household (issue 28)
+        if member_id in project.items("member"):
+            raise PlannerError(f"the project has a member '{member_id}' already: give a --prefix")
+        what = "asymmetric load" if element == "asymmetric_load" else "load"
+        new_entities.append(Member(id=member_id, name=name or f"Household {idx}", kind="household",
+                                   source=f"derived: the net's {what} {idx}, a member of its own"))
+        new_entities.append(Consumer(
+            id=f"{prefix}c{'a' if element == 'asymmetric_load' else ''}{idx}", name=name,
+            geometry=shapely.Point(placed[bus]), bus_id=bus_id, profile="H0", member_id=member_id,
+            annual_kwh=round(max(p_mw, 0.0) * 1000.0 * ANNUAL_KWH_PER_LOAD_KW, 1), phase=phase))
+    if loads:
+        report.consumers = len(loads)
+        one_phase = sum(1 for *_, phase in loads if phase != "3ph")
+        report.notes.append(f"{len(loads)} loads kept as consumers with the BDEW H0 profile and "
                             f"{ANNUAL_KWH_PER_LOAD_KW:,.0f} kWh a year per kW of their p_mw (an assumption: "
-                            f"edit each consumer's annual energy), each a household member of its own")
+                            f"edit each consumer's annual energy), each a household member of its own"
+                            + (f"; {one_phase} on the one phase the net gives them" if one_phase else ""))
+        uneven = sum(1 for e, *_, phase in loads if e == "asymmetric_load" and phase == "3ph")
+        if uneven:
+            report.notes.append(f"{uneven} asymmetric loads draw on more than one phase, unevenly: taken as three-phase "
+                                f"(balanced) consumers of their total")
     for element in ("load", "sgen", "storage", "gen", "shunt", "ward", "xward", "motor", "asymmetric_load",
                     "asymmetric_sgen"):
-        if element == "load" and keep_loads:
+        if element in ("load", "asymmetric_load") and keep_loads:
             continue
         if element in net and len(net[element]):
             report.left_out[element] = len(net[element])
@@ -276,6 +283,27 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
         report.notes.append(f"{len(new_cable_types)} cable and {len(new_trafo_types)} transformer types "
                             f"added from the net's data")
     return report
+
+
+def _loads_with_phases(net) -> list[tuple[str, int, int, str, float, str]]:
+    """The net's loads as (element, index, bus, name, p_mw, phase): a load three-phase; an
+    asymmetric load on its one phase where only one has power (as in the IEEE European LV Test
+    Feeder), else three-phase with the phases' total."""
+    out = []
+    for element in ("load", "asymmetric_load"):
+        table = net.get(element)
+        if table is None or not len(table):
+            continue
+        for idx, row in table.iterrows():
+            name = str(row["name"]).strip() if isinstance(row["name"], str) else ""
+            if element == "load":
+                out.append((element, int(idx), int(row.bus), name, float(row.p_mw), "3ph"))
+                continue
+            powers = [float(row.get(f"p_{p}_mw", 0.0) or 0.0) for p in "abc"]
+            used = [k for k, value in enumerate(powers) if abs(value) > 0.0]
+            phase = f"L{used[0] + 1}" if len(used) == 1 else "3ph"
+            out.append((element, int(idx), int(row.bus), name, sum(powers), phase))
+    return out
 
 
 def _types(table, params, library, element) -> tuple[dict[int, str], list]:

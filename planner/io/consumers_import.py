@@ -5,7 +5,10 @@ consumption).
 
 Each feature becomes one consumer: a point where it is, a polygon at a point inside it. Attributes
 read: ``annual_kwh`` (kWh a year, at least 0), ``profile`` (a BDEW code such as H0, G0, L0; H0
-where absent), ``name`` and ``member``. Each consumer is settled as a member of its own (a
+where absent), ``phase`` (the connection: ``3ph``, or one phase ``L1``, ``L2``, ``L3``; also
+``1``, ``2``, ``3`` or ``A``, ``B``, ``C`` for L1, L2, L3, as test feeders write them;
+three-phase where absent),
+``name`` and ``member``. Each consumer is settled as a member of its own (a
 household, a business for a G profile, a farm for an L one, named after the feature's name or
 address), on the project's default tariff; features that name the same ``member`` are that one
 member's meters (a business with several), joined to it where the project has it already. A feature without ``annual_kwh`` gets :data:`HOUSEHOLD_KWH`, and the
@@ -58,6 +61,24 @@ def _address(row, columns) -> str:
         return plain
     street, number = _text(row, columns, "addr:street"), _text(row, columns, "addr:housenumber")
     return f"{street} {number}".strip()
+
+
+#: How a file may write a connection, to the project's phases.
+_PHASE_WORDS = {"3ph": "3ph", "abc": "3ph", "three": "3ph", "3-phase": "3ph", "l1": "L1", "l2": "L2", "l3": "L3",
+                "1": "L1", "2": "L2", "3": "L3", "a": "L1", "b": "L2", "c": "L3"}
+
+
+def _phase(value, path, row) -> str:
+    """A feature's ``phase`` attribute as one of the project's phases (three-phase where empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return "3ph"
+    text = str(value).strip().lower()
+    if text.endswith(".0"):  # a number column read as floats
+        text = text[:-2]
+    phase = _PHASE_WORDS.get(text)
+    if phase is None:
+        raise GeographyError(f"{path}: feature {row}: phase '{value}' is not 3ph, L1, L2 or L3")
+    return phase
 
 
 def _member_kind(profile: str) -> str:
@@ -153,9 +174,10 @@ def import_consumers(project, path, *, layer: str | None = None, prefix: str = "
                 kind=_member_kind(profile), source=f"{Path(path).name}: "
                 + (f"the member named in its 'member' column ({group})" if group else
                    f"derived: each consumer of the file its own member (feature {n + 1})"))
+        phase = _phase(row[columns["phase"]], path, n + 1) if "phase" in columns else "3ph"
         new.append(Consumer(id=consumer_id, name=name, geometry=point, annual_kwh=kwh, profile=profile,
                             profile_id=profile_id, bus_id=bus.id if bus else None, member_id=member_id,
-                            source=source))
+                            source=source, phase=phase))
     for entity in [*members.values(), *new]:
         issues = entity.validate()
         if issues:

@@ -124,3 +124,23 @@ def test_sample_exports(sample_path):
     assert len(net.bus) == 2940 + 1 and len(net.load) == 1506 and len(net.sgen) == 452 + 1 and len(net.storage) == 1
     pp.runpp(net)
     assert net.res_bus.vm_pu.between(0.9, 1.1).all()
+
+
+def test_asymmetric_loads_come_in_on_their_phase():
+    """A net's one-phase loads (as the IEEE European LV feeder has them) become consumers on that phase."""
+    net = pp.create_empty_network()
+    buses = [pp.create_bus(net, 0.4, geodata=(7.884 + 0.001 * k, 48.457)) for k in range(3)]
+    pp.create_ext_grid(net, buses[0])
+    for k in (1, 2):
+        pp.create_line(net, buses[k - 1], buses[k], 0.1, "NAYY 4x150 SE")
+    pp.create_load(net, buses[1], p_mw=0.002, name="three")
+    pp.create_asymmetric_load(net, buses[2], p_b_mw=0.001, name="on b")
+    pp.create_asymmetric_load(net, buses[2], p_a_mw=0.001, p_c_mw=0.002, name="uneven")
+    project = Project("A", Site.at(48.457, 7.885))
+    report = import_grid(project, net)
+    consumers = {c.name: c for c in project.items("consumer").values()}
+    assert {n: c.phase for n, c in consumers.items()} == {"three": "3ph", "on b": "L2", "uneven": "3ph"}
+    assert consumers["uneven"].annual_kwh == pytest.approx(0.003 * 1000 * 3000 / 2.1, abs=0.1)
+    assert "1 on the one phase the net gives them" in report.describe()
+    assert "1 asymmetric loads draw on more than one phase" in report.describe()
+    assert "asymmetric_load" not in report.left_out and project.validate() == []

@@ -55,6 +55,7 @@ def test_points_and_buildings_come_in_with_their_demand_and_the_default_where_mi
     assert consumers["Baker"].geometry.distance(Point(X0, Y0)) < 0.01
     default = next(c for c in project.items("consumer").values() if not c.name)
     assert default.annual_kwh == 3000.0 and default.profile == "H0" and default.bus_id is None
+    assert {c.phase for c in project.items("consumer").values()} == {"3ph"}  # the file says nothing of phases
     # size-grid then connects every one of them (no streets here: straight cables, said so)
     result = planner("size-grid", project_path, "--json", "--no-hosting", "--no-year")
     assert result.returncode == 0, result.stderr
@@ -67,6 +68,7 @@ def test_points_and_buildings_come_in_with_their_demand_and_the_default_where_mi
     ({"annual_kwh": -5.0, "profile": "H0"}, "feature 1: annual_kwh must be a finite number of at least 0"),
     ({"annual_kwh": "lots", "profile": "H0"}, "feature 1: annual_kwh 'lots' is not a number"),
     ({"annual_kwh": 3000.0, "profile": "XX"}, "feature 1: profile 'XX' is not one of"),
+    ({"annual_kwh": 3000.0, "phase": "L4"}, "feature 1: phase 'L4' is not 3ph, L1, L2 or L3"),
 ])
 def test_a_bad_value_is_refused_by_feature_and_field_and_nothing_is_added(project_path, tmp_path, row, message):
     path = consumers_file(tmp_path, [dict(row, geometry=Point(X0, Y0))])
@@ -153,3 +155,14 @@ def test_every_household_is_a_member_and_a_member_column_groups_meters(project_p
     assert set(table.member_id) == set(project.items("member"))
     bakery = table[(table.member_id == "bakery") & (table.scheme == "grid_only")].demand_kwh.iloc[0]
     assert bakery == pytest.approx(40000.0, rel=1e-6)
+
+
+def test_phases_come_in_as_files_write_them(project_path, tmp_path):
+    from planner.io.consumers_import import import_consumers
+
+    rows = [{"annual_kwh": 3000.0, "phase": p, "name": f"h{k}", "geometry": Point(X0 + 10 * k, Y0)}
+            for k, p in enumerate(["L2", "3ph", "C", "1", None, "l3"])]
+    project = load_project(project_path)
+    import_consumers(project, consumers_file(tmp_path, rows))
+    phases = {c.name: c.phase for c in project.items("consumer").values()}
+    assert phases == {"h0": "L2", "h1": "3ph", "h2": "L3", "h3": "L1", "h4": "3ph", "h5": "L3"}
