@@ -69,6 +69,11 @@ class EditingTools(QObject):
                                      "undo step")
         self.share_action.triggered.connect(self.equip_households)
         menu.addAction(self.share_action)
+        self.phase_action = QAction("Assign &phases…", self)
+        self.phase_action.setToolTip("Put small inverters, batteries and wallboxes on one phase each (spread or the "
+                                     "worst case) for the three-phase power flow, as one undo step")
+        self.phase_action.triggered.connect(self.assign_phases)
+        menu.addAction(self.phase_action)
 
     def equip_households(self) -> bool:
         """Ask which devices for what share (the dialog); on OK add them as one undoable edit."""
@@ -103,6 +108,40 @@ class EditingTools(QObject):
         self.window.statusBar().showMessage(f"{len(added):,} {what} added: {round(share * homes)} of {homes} "
                                             f"households have one (seed {seed}); Undo takes them back", 20000)
         return len(added)
+
+    def assign_phases(self) -> bool:
+        """Ask how to assign phases (the dialog); on OK change them as one undoable edit."""
+        from planner.gui.phase_dialog import PhaseDialog
+
+        if self.window.project is None:
+            return False
+        project = self.window.project
+        members = project.items("member")
+        counts = {k: len(project.items(k)) for k in ("pv_unit", "battery", "charging_point", "heat_pump")}
+        counts["household"] = sum(1 for c in project.items("consumer").values()
+                                  if c.member_id in members and members[c.member_id].kind == "household")
+        self.phase_dialog = PhaseDialog(self.window, counts)
+        self.phase_dialog.accepted.connect(lambda: self.apply_phases(**self.phase_dialog.choice()))
+        self.phase_dialog.open()
+        return True
+
+    def apply_phases(self, mode: str, **options) -> int:
+        """Assign phases (see :func:`planner.grid.three_phase.assign_phases`); returns how many changed."""
+        from planner.grid.three_phase import assign_phases
+        from planner.model.commands import Batch, UpdateEntity
+
+        changes = assign_phases(self.window.project, mode, **options)
+        if not changes:
+            self.window.statusBar().showMessage("Every connection has that phase already: nothing changed", 15000)
+            return 0
+        if not self.window.execute(Batch(f"Assign phases ({mode})",
+                                         [UpdateEntity(kind, oid, phase=phase) for kind, oid, phase in changes])):
+            return 0
+        on = {p: sum(1 for *_, q in changes if q == p) for p in ("L1", "L2", "L3", "3ph")}
+        self.window.statusBar().showMessage(
+            f"{len(changes):,} connections changed (" + ", ".join(f"{n:,} to {p}" for p, n in on.items() if n)
+            + "); Undo takes them back", 20000)
+        return len(changes)
 
     def place_unit(self, kind: str, x: float, y: float) -> bool:
         """Place a unit of ``kind`` where the map was clicked, as one undoable edit."""
