@@ -135,32 +135,92 @@ def _series(project, gen, delivered_kw, battery_kw):
             yield "battery", battery.id, battery.id, -battery_kw[battery.id].to_numpy(dtype=float), battery.phase
 
 
-def injection_matrix(project, gen, ids, net, model, delivered_kw, battery_kw):
-    """Per step, every element's kW (columns) and how they add to the model's per-phase bus
-    injections [p.u.]: ``s_abc = (values @ spread).reshape(steps, 3, n_bus)``."""
+_ELEMENT_OF = {"consumer": ("consumer", "load"), "pv_unit": ("pv_unit", "sgen"), "wind_turbine": ("wind_turbine", "sgen"),
+               "chp_unit": ("chp_unit", "sgen"), "battery": ("battery", "storage"),
+               "heat_pump": ("consumer", "load"), "charging_point": ("consumer", "load")}
+
+
+def spread_matrix(places, ids, net, model):
+    """How each column's kW (``places``: (kind, the project id it is placed as, phase) per column,
+    injection positive) adds to the model's per-phase bus injections [p.u.]:
+    ``s_abc = (values @ spread).reshape(steps, 3, n_bus)``. Columns not connected to a bus add nothing."""
     import scipy.sparse as sp
 
-    element_of = {"consumer": ("consumer", "load"), "pv_unit": ("pv_unit", "sgen"),
-                  "wind_turbine": ("wind_turbine", "sgen"), "chp_unit": ("chp_unit", "sgen"),
-                  "battery": ("battery", "storage")}
-    columns, rows, cols, vals = [], [], [], []
-    for kind, oid, placed_as, kw, phase in _series(project, gen, delivered_kw, battery_kw):
-        where = element_of.get(kind, ("consumer", "load"))
-        index = ids[where[0]].get(placed_as)
+    rows, cols, vals = [], [], []
+    for column, (kind, placed_as, phase) in enumerate(places):
+        id_kind, element = _ELEMENT_OF[kind]
+        index = ids[id_kind].get(placed_as)
         if index is None:  # not connected to a bus
             continue
-        bus = int(model.bus_lookup[net.bus.index.get_loc(int(net[where[1]].at[index, "bus"]))])
+        bus = int(model.bus_lookup[net.bus.index.get_loc(int(net[element].at[index, "bus"]))])
         if bus < 0:
             continue
         phases = _PHASE_INDEX[phase]
         for p in phases:
             rows.append(p * model.n_bus + bus)
-            cols.append(len(columns))
+            cols.append(column)
             vals.append(1.0 / len(phases) / 1000.0 / model.base_mva)
+    return sp.csr_matrix((vals, (cols, rows)), shape=(len(places), 3 * model.n_bus))
+
+
+def injection_matrix(project, gen, ids, net, model, delivered_kw, battery_kw):
+    """Per step, every element's kW injected (columns) and :func:`spread_matrix` of them."""
+    places, columns = [], []
+    for kind, _, placed_as, kw, phase in _series(project, gen, delivered_kw, battery_kw):
+        places.append((kind, placed_as, phase))
         columns.append(kw)
     values = np.column_stack(columns) if columns else np.zeros((len(gen.units_kw.index), 0))
-    spread = sp.csr_matrix((vals, (cols, rows)), shape=(len(columns), 3 * model.n_bus))
-    return values, spread
+    return values, spread_matrix(places, ids, net, model)
+
+
+class StepSolver:
+    """One step at a time through the three-phase flow (the map's hour view): the project's net
+    with its three-phase data, factorised once; :meth:`solve` takes each consumer's, unit's and
+    battery's kW at the step (a consumer's heat pumps and charging points are in its demand and
+    count on its phase: the run's files keep their sum per consumer only)."""
+
+    def __init__(self, project, net, ids):
+        from planner.grid.powerflow3ph import build_model_3ph
+
+        self.net = copy.deepcopy(net)
+        add_three_phase_data(self.net, project)
+        self.model = build_model_3ph(self.net)
+        self.places = [("consumer", c.id, c.phase) for c in project.items("consumer").values()]
+        self.places += [(kind, u.id, u.phase) for kind in ("pv_unit", "wind_turbine", "chp_unit", "battery")
+                        for u in project.items(kind).values()]
+        self.spread = spread_matrix(self.places, ids, self.net, self.model).T.tocsr()
+        self.devices_elsewhere = sum(1 for kind in ("heat_pump", "charging_point")
+                                     for d in project.items(kind).values()
+                                     if d.phase != project.items("consumer").get(d.consumer_id, d).phase)
+
+    def solve(self, consumers_kw: dict, units_kw: dict, batteries_kw: dict) -> dict | None:
+        """Per bus (project ids) the lowest and highest phase voltage [p.u.] and the unbalance [%],
+        per cable the highest phase loading and the neutral current [A]; None where it does not converge."""
+        from planner.grid.powerflow3ph import bus_extremes, line_extremes, solve_batch
+
+        values = np.array([-consumers_kw.get(oid, 0.0) if kind == "consumer" else
+                           -batteries_kw.get(oid, 0.0) if kind == "battery" else units_kw.get(oid, 0.0)
+                           for kind, oid, _ in self.places], dtype=float)
+        model = self.model
+        s = (self.spread @ values).reshape(1, 3, model.n_bus).astype(complex)
+        solution, iterations = solve_batch(model, s)
+        if iterations[0] == 0:
+            return None
+        vm, vuf = bus_extremes(solution.v_012)
+        take = model.bus_lookup
+        valid = take >= 0
+        names = [str(n) for n in np.asarray(self.net.bus.name)[valid]]
+        i_phase, i_n = line_extremes(model, solution.v_012)
+        lines = model.lines
+        inside = np.isfinite(lines.kv_from)
+        cables = [str(n) for n in np.asarray(self.net.line.name)[inside]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            loading = i_phase[0] / lines.i_max_ka * 100.0
+        return {"vm_min": dict(zip(names, vm[0].min(axis=0)[take[valid]])),
+                "vm_max": dict(zip(names, vm[0].max(axis=0)[take[valid]])),
+                "unbalance_percent": dict(zip(names, vuf[0][take[valid]] * 100.0)),
+                "phase_loading": dict(zip(cables, loading[inside])),
+                "neutral_a": dict(zip(cables, i_n[0][inside] * 1000.0))}
 
 
 def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, details: bool = True,

@@ -157,15 +157,31 @@ class HourView(QWidget):
         top = max(hour.cable_loading.values(), default=0.0)
         low = min(hour.bus_vm.values(), default=float("nan"))
         high = max(hour.bus_vm.values(), default=float("nan"))
-        self.time.setText(f"{hour.time:%a %d %b %Y, %H:%M}: highest cable loading {top:.0f} %, voltage "
-                          f"{low:.3f}–{high:.3f} p.u.")
+        text = (f"{hour.time:%a %d %b %Y, %H:%M}: highest cable loading {top:.0f} %, voltage "
+                f"{low:.3f}–{high:.3f} p.u.")
+        three = hour.three_phase
+        if three:
+            worst = max(three["unbalance_percent"], key=three["unbalance_percent"].get, default=None)
+            text = (f"{hour.time:%a %d %b %Y, %H:%M}: highest phase loading "
+                    f"{max(three['phase_loading'].values(), default=0.0):.0f} %, phase voltages "
+                    f"{min(three['vm_min'].values(), default=float('nan')):.3f}–"
+                    f"{max(three['vm_max'].values(), default=float('nan')):.3f} p.u., unbalance up to "
+                    + (f"{three['unbalance_percent'][worst]:.2f} % ({worst})" if worst else "—"))
+            elsewhere = self.solver.three_phase.devices_elsewhere if self.solver is not None else 0
+            if elsewhere:
+                text += (f"; {elsewhere} heat pump(s) or charging point(s) on another phase than their meter's "
+                         f"count on the meter's here (the run puts them on their own)")
+        elif hour.converged and self.solver is not None and self.solver.three_phase is not None:
+            text += " (the three-phase flow did not converge at this step)"
+        self.time.setText(text)
         if self.show_on_map.isChecked():
             self._paint(hour)
 
     def _paint(self, hour) -> None:
         scene = self.window.canvas.map_scene
-        scene.colour_cables({k: loading_colour(v) for k, v in hour.cable_loading.items()})
-        vm = hour.bus_vm
+        loading = hour.three_phase["phase_loading"] if hour.three_phase else hour.cable_loading
+        scene.colour_cables({k: loading_colour(v) for k, v in loading.items()})
+        vm = hour.worst_phase_vm()
         scene.colour_buses(lambda bus: voltage_colour(vm[bus.id]) if bus.id in vm else "#9e9e9e")
         grid_tools = getattr(self.window, "grid_tools", None)
         if grid_tools is not None and grid_tools.colour_action.isChecked():

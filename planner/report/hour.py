@@ -36,6 +36,17 @@ class GridHour:
     trafo_loading: dict
     bus_vm: dict
     converged: bool
+    #: with one-phase connections, the three-phase flow of the step (see
+    #: planner.grid.three_phase.StepSolver.solve): per bus the lowest and highest phase voltage and
+    #: the unbalance, per cable the highest phase loading and the neutral current
+    three_phase: dict | None = None
+
+    def worst_phase_vm(self) -> dict:
+        """Per bus the phase voltage farthest from 1 p.u. (the balanced voltage without a three-phase flow)."""
+        if not self.three_phase:
+            return self.bus_vm
+        low, high = self.three_phase["vm_min"], self.three_phase["vm_max"]
+        return {b: (low[b] if 1.0 - low[b] > high[b] - 1.0 else high[b]) for b in low}
 
 
 class HourSolver:
@@ -48,6 +59,10 @@ class HourSolver:
         self.net, self.ids = to_pandapower(project)
         units, consumers = self.results.units_kw, self.results.consumers_kw
         self.index = units.index if units is not None else (consumers.index if consumers is not None else None)
+        from planner.grid.three_phase import StepSolver, single_phase_count
+
+        #: with one-phase connections each step also goes through the three-phase flow
+        self.three_phase = StepSolver(project, self.net, self.ids) if single_phase_count(project) else None
 
     @property
     def steps(self) -> int:
@@ -83,6 +98,9 @@ class HourSolver:
             pp.runpp(net, numba=True)
         except Exception:
             return GridHour(when, {}, {}, {}, False)
+        three = None
+        if self.three_phase is not None:
+            three = self.three_phase.solve(consumers.to_dict(), units.to_dict(), battery.to_dict())
         return GridHour(when, dict(zip(net.line.name, net.res_line.loading_percent.fillna(0.0))),
                         dict(zip(net.trafo.name, net.res_trafo.loading_percent.fillna(0.0))),
-                        dict(zip(net.bus.name, net.res_bus.vm_pu)), True)
+                        dict(zip(net.bus.name, net.res_bus.vm_pu)), True, three)

@@ -173,6 +173,15 @@ def test_a_run_reports_three_phase_figures(tmp_path):
     write_outputs(result, tmp_path)
     elements = pd.read_csv(tmp_path / "grid_elements.csv")
     assert {"max unbalance %", "max phase loading %", "max neutral current A"} <= set(elements.figure)
+    # the map's hour view solves the worst hour again from the run's files: the same unbalance
+    from planner.report.hour import HourSolver
+
+    solver = HourSolver(project, tmp_path)
+    step = int(solver.index.get_indexer([pd.Timestamp(three["max_unbalance_time"])])[0])
+    hour = solver.solve(step)
+    assert hour.three_phase["unbalance_percent"][three["max_unbalance_bus"]] == pytest.approx(
+        three["max_unbalance_percent"], rel=1e-6)
+    assert max(hour.worst_phase_vm().values()) >= max(hour.bus_vm.values()) - 1e-9
     # without one-phase connections there is no three-phase year
     plain = simulate(make_runnable_project(), details=False)
     assert "three_phase" not in plain.grid
