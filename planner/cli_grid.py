@@ -98,6 +98,20 @@ def cmd_size_grid(args) -> int:
               f"{num(y['transformer_losses_kwh'], ',.1f', scale=1e-3)} in transformers), upstream losses avoided "
               f"{num(y['upstream_losses_avoided_kwh'], ',.1f', scale=1e-3)} MWh; max line loading "
               f"{num(y['checks']['max_line_loading_percent'], '.1f', unit='%')}")
+    if out.get("unbalance"):
+        u = out["unbalance"]
+        moved = [m for m in u["moves"] if m["kind"] != "cable"]
+        cables = [m for m in u["moves"] if m["kind"] == "cable"]
+        print(f"unbalance (three-phase year, EN 50160 {num(u['limit_percent'], 'g', unit='%')}): worst "
+              f"{num((u['before'] or {}).get('max_unbalance_percent'), '.2f', unit='%')} before, "
+              f"{num((u['after'] or {}).get('max_unbalance_percent'), '.2f', unit='%')} after; "
+              f"{len(moved)} phase move(s), {len(cables)} stronger cable(s)")
+        for m in moved[:20]:
+            print(f"  {m['kind']} {m['element']}: {m['from']} -> {m['to']} (unbalance at {m['bus']}, {m['time']})")
+        if len(moved) > 20:
+            print(f"  ... {len(moved) - 20} more (--json lists them all)")
+        if u["unfixed"]:
+            print(f"cannot fix: {u['unfixed']}")
     if "hosting_capacity_kw" in out:
         h = out["hosting_capacity_kw"]
         print(f"hosting capacity: {h['buses']} buses, median {num(h['median'], ',.0f')} kW (from "

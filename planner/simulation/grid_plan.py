@@ -38,6 +38,17 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
     say("sizing by power flow" if layout else "checking and reinforcing the grid")
     table = year_table(project) if with_year and project.weather is not None else None
     result = size_grid(project, rules, ladder, year_table=table, new_grid=layout is not None, progress=say)
+    unbalance = None
+    from planner.grid.three_phase import single_phase_count
+
+    if table is not None and single_phase_count(project):
+        from planner.grid.unbalance import fix_unbalance
+
+        if not table.cache:
+            table({"consumer": {}, "pv_unit": {}, "wind_turbine": {}, "chp_unit": {}, "battery": {}})
+        unbalance = fix_unbalance(project, table.cache["gen"], table.cache["dispatched"], ladder, rules,
+                                  progress=say)
+        _count_cables(project, result, unbalance, ladder, rules, new_grid=layout is not None)
     capacity = None
     if hosting:
         say("hosting capacity of every bus")
@@ -58,6 +69,7 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
         "rules": {"vm_min_pu": rules.vm_min_pu, "vm_max_pu": rules.vm_max_pu,
                   "max_rise_percent": rules.max_rise_percent, "max_drop_percent": rules.max_drop_percent,
                   "max_loading_percent": rules.max_loading_percent},
+        "unbalance": unbalance,
         "notes": result.notes + ([] if with_year and project.weather is not None or not with_year else
                                  ["the project has no weather: the year's power flow was left out"]),
     }
@@ -83,6 +95,22 @@ def plan_grid(project, *, new_layout: bool = False, with_year: bool = True, host
                                       "median": round(float(capacity.median()), 1),
                                       "max": round(float(capacity.max()), 1)}
     return out
+
+
+def _count_cables(project, result, unbalance, ladder, rules, *, new_grid: bool) -> None:
+    """The unbalance rule's stronger cables join the sizing's changes and cost (phase moves cost
+    no equipment)."""
+    from planner.grid.grid_costs import grid_cost
+    from planner.grid.sizing import Change
+
+    cables = [m for m in unbalance["moves"] if m["kind"] == "cable"]
+    if not cables:
+        return
+    result.changes = [*result.changes, *(Change(m["element"], "cable", m["from"], m["to"], "unbalance", m["time"],
+                                               m["cost_eur"]) for m in cables)]
+    result.grid_cost_eur = grid_cost(project, ladder, rules)
+    result.cost_eur = result.grid_cost_eur if new_grid else result.cost_eur + sum(m["cost_eur"] for m in cables)
+    result.cable_km = sum(c.route_length_km() for c in project.items("cable").values())
 
 
 def _record_investment(project, result, layout, out) -> None:
@@ -143,4 +171,5 @@ def year_table(project):
             columns[f"storage.p_mw.{idx}"] = dispatched.battery_kw[bid].to_numpy() / 1000.0
         return pd.DataFrame(columns, index=gen.units_kw.index)
 
+    table.cache = cache  # the simulated year, for the unbalance rule after sizing
     return table
