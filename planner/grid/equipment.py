@@ -1,8 +1,9 @@
 """Standard equipment for laying out and sizing a low-voltage grid, and the planning rules.
 
 The ladder (``resources/grid/ladder.json``, installed as ``planner.resources``) holds the NAYY
-cable types 4x50 ... 4x240 and the 20/0.4 kV transformers 100 ... 1000 kVA with their electrical
-data and prices, each with its named source. A project overrides any of them, or adds types,
+cable types 4x50 ... 4x240 (with their zero-sequence data for the three-phase flow) and the
+20/0.4 kV transformers 100 ... 1000 kVA with their electrical data and prices, each with its
+named source. A project overrides any of them, or adds types,
 through its own cable and transformer types: a type with a price is on the ladder.
 
 Rules (DOMAIN section 4, all in :class:`Rules`): voltage band 0.90-1.10 p.u., voltage rise from
@@ -82,13 +83,28 @@ class Ladder:
         return math.sqrt(3.0) * vn_kv * self.cable(type_id).max_i_ka * 1000.0 * parallel
 
 
+def _ladder_data() -> dict:
+    return json.loads(files("planner.resources").joinpath(LADDER_FILE).read_text(encoding="utf-8"))
+
+
+def zero_sequence_ratios() -> tuple[float, float, float, str]:
+    """The ladder's zero- to positive-sequence ratios of a four-core cable (r0/r, x0/x, c0/c) and
+    their source: what a cable type without zero-sequence data of its own is given."""
+    z = _ladder_data()["cables"]["zero_sequence"]
+    return float(z["r0_per_r1"]), float(z["x0_per_x1"]), float(z["c0_per_c1"]), str(z["source"])
+
+
 def default_ladder() -> Ladder:
     """The shipped ladder (see the module docstring for its sources)."""
-    data = json.loads(files("planner.resources").joinpath(LADDER_FILE).read_text(encoding="utf-8"))
+    data = _ladder_data()
     c, t = data["cables"], data["transformers"]
-    cable_source = f"{c['source_electrical']} Price: {c['source_price']}"
+    r0, x0, c0, zero_source = zero_sequence_ratios()
+    cable_source = f"{c['source_electrical']} Price: {c['source_price']} Zero sequence: {zero_source}"
     cables = tuple(CableType(id=row["id"], r_ohm_per_km=row["r_ohm_per_km"], x_ohm_per_km=row["x_ohm_per_km"],
                              c_nf_per_km=row["c_nf_per_km"], max_i_ka=row["max_i_ka"], q_mm2=row["q_mm2"],
+                             r0_ohm_per_km=round(row["r_ohm_per_km"] * r0, 6),
+                             x0_ohm_per_km=round(row["x_ohm_per_km"] * x0, 6),
+                             c0_nf_per_km=round(row["c_nf_per_km"] * c0, 6),
                              price_eur_per_km=row["price_eur_per_km"], source=cable_source)
                    for row in c["types"])
     trafo_source = f"{t['source_electrical']} Price: {t['source_price']}"

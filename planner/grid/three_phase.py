@@ -5,11 +5,12 @@ What the balanced translation (:func:`planner.grid.translate.to_pandapower`) lac
 a copy of its net:
 
 - cables: their type's zero-sequence data (``r0_ohm_per_km``, ``x0_ohm_per_km``,
-  ``c0_nf_per_km``); a type without it gets the positive sequence times
-  :data:`R0_PER_R1` and :data:`X0_PER_X1`, the median ratios of the four-core cables of the IEEE
-  European LV Test Feeder (IEEE PES Distribution System Analysis Subcommittee, 2015, as
-  pandapower ships it: ``pandapower.networks.ieee_european_lv_asymmetric``), and ``c0 = c``
-  (a cable's charging current at 230 V is a few mA per km: it hardly matters);
+  ``c0_nf_per_km``; the ladder's NAYY types carry it); a type without it gets the positive
+  sequence times the ladder's ratios (:func:`planner.grid.equipment.zero_sequence_ratios`: the
+  median ratios of the four-core cables of the IEEE European LV Test Feeder, IEEE PES
+  Distribution System Analysis Subcommittee 2015, as pandapower ships it in
+  ``pandapower.networks.ieee_european_lv_asymmetric``; ``c0 = c``, a cable's charging current
+  at 230 V is a few mA per km);
 - transformers: the vector group of pandapower's library type (``Dyn5`` for a project's own
   type, the usual distribution transformer), zero-sequence short-circuit voltage equal to the
   positive sequence's, magnetising as the IEEE feeder's transformer (``mag0_percent`` 100,
@@ -34,12 +35,11 @@ import numpy as np
 import pandas as pd
 
 from planner.grid.annual3ph import UNBALANCE_LIMIT
+from planner.grid.equipment import zero_sequence_ratios
 
-#: Zero- to positive-sequence ratios of the four-core cables of the IEEE European LV Test Feeder
-#: (median of its types 4c_06, 4c_1, 4c_185, 4c_35 and 4c_70; tests/grid/test_three_phase.py
-#: reads them from the feeder pandapower ships).
-R0_PER_R1 = 3.49
-X0_PER_X1 = 1.15
+#: Zero- to positive-sequence ratios of a four-core cable (the ladder's: see the module docstring;
+#: tests/grid/test_three_phase.py reads them from the feeder pandapower ships).
+R0_PER_R1, X0_PER_X1, C0_PER_C1, _ = zero_sequence_ratios()
 #: Short-circuit power of the upstream grid at the transformer's high-voltage side [MVA].
 SOURCE_SC_MVA = 100.0
 #: The vector group of a transformer type pandapower's library does not hold.
@@ -71,7 +71,7 @@ def add_three_phase_data(net, project) -> list[str]:
             given = t is not None and t.r0_ohm_per_km is not None and t.x0_ohm_per_km is not None
             r0.append(t.r0_ohm_per_km if given else row.r_ohm_per_km * R0_PER_R1)
             x0.append(t.x0_ohm_per_km if given else row.x_ohm_per_km * X0_PER_X1)
-            c0.append(t.c0_nf_per_km if given and t.c0_nf_per_km is not None else row.c_nf_per_km)
+            c0.append(t.c0_nf_per_km if given and t.c0_nf_per_km is not None else row.c_nf_per_km * C0_PER_C1)
             if not given:
                 derived.add(row.std_type)
         net.line["r0_ohm_per_km"], net.line["x0_ohm_per_km"], net.line["c0_nf_per_km"] = r0, x0, c0
