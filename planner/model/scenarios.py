@@ -61,6 +61,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               0.0, 1.0),
     Parameter("ev_charging", "how every charging point charges", "choice",
               choices=("immediate", "reduced", "smart", "limit")),
+    Parameter("phases", "PV units, batteries and charging points of at most 4.6 kW on one phase each: spread "
+              "over L1-L3 (seeded), all on L1 (the worst case), or all three-phase", "choice",
+              choices=("spread", "worst", "three-phase")),
     Parameter("chp_kw", "the CHP units' electrical power in all (shared in proportion)", "number", "kW",
               0.0, 1e5, low_open=True),
     Parameter("benefit_scheme", "the settlement scheme whose savings count as the members' benefit", "choice",

@@ -215,6 +215,15 @@ def _ev_charging(variant: Variant, name: str, strategy: str) -> None:
     variant.notes.append(f"ev_charging {strategy}: {len(points)} charging point(s) charge '{strategy}'")
 
 
+def _phases(variant: Variant, name: str, mode: str) -> None:
+    from planner.grid.three_phase import assign_phases
+
+    changes = assign_phases(variant.project, mode)
+    for kind, oid, phase in changes:
+        variant.project._put(dataclasses.replace(variant.project.get(kind, oid), phase=phase))
+    variant.notes.append(f"phases {mode}: {len(changes)} connection(s) changed")
+
+
 def _tariffs(variant: Variant, name: str, value: float) -> None:
     for t in list(variant.project.items("tariff").values()):
         if name == "import_price_factor":
@@ -241,5 +250,5 @@ def _study_or_factor(variant: Variant, name: str, value) -> None:
 _APPLY: dict[str, Callable] = {
     "pv_share": _pv_share, "pv_scale": _pv_scale, "battery_kwh": _battery, "chp": _chp, "chp_kw": _chp_kw,
     "import_price_factor": _tariffs, "export_price_eur_per_kwh": _tariffs, "weather": _weather,
-    "heat_pump_share": _equip, "ev_share": _equip, "ev_charging": _ev_charging,
+    "heat_pump_share": _equip, "ev_share": _equip, "ev_charging": _ev_charging, "phases": _phases,
 }

@@ -27,7 +27,10 @@ COLUMNS: dict[str, str] = {
     "min_vm_pu": "lowest voltage of the year [p.u.]",
     "max_vm_pu": "highest voltage of the year [p.u.]",
     "non_converged_steps": "steps whose power flow did not converge",
-    "grid_ok": "loading at most 100 %, voltage within 0.90-1.10 p.u., every step converged",
+    "max_unbalance_percent": "worst voltage unbalance of the year, where units or consumers are on one phase "
+                             "[%] (EN 50160: 2 %)",
+    "grid_ok": "loading at most 100 %, voltage within 0.90-1.10 p.u., every step converged (with one-phase "
+               "connections: on every phase, unbalance at most 2 %)",
     "co2_avoided_t": "CO2 avoided a year [t]",
     "gini": "Gini coefficient of the members' savings",
     "savings_eur": "members' savings a year under the benefit scheme against grid only [EUR]",
@@ -46,7 +49,8 @@ LABELS: dict[str, str] = {
     "demand_kwh": "demand", "import_kwh": "import", "export_kwh": "export", "shared_kwh": "shared energy",
     "curtailed_kwh": "curtailed", "grid_losses_kwh": "grid losses", "max_line_loading_percent": "highest cable loading",
     "max_trafo_loading_percent": "highest transformer loading", "min_vm_pu": "lowest voltage",
-    "max_vm_pu": "highest voltage", "non_converged_steps": "steps not converged", "grid_ok": "grid holds",
+    "max_vm_pu": "highest voltage", "non_converged_steps": "steps not converged",
+    "max_unbalance_percent": "worst unbalance", "grid_ok": "grid holds",
     "co2_avoided_t": "CO2 avoided [t]", "gini": "Gini of the savings", "savings_eur": "members' savings",
     "capex_eur": "investment", "npv_eur": "NPV", "irr": "IRR", "simple_payback_years": "simple payback",
     "annual_cost_eur": "yearly cost of electricity",
@@ -99,6 +103,7 @@ def kpi_row(summary: dict) -> dict:
         "max_trafo_loading_percent": grid.get("max_trafo_loading_percent"),
         "min_vm_pu": grid.get("min_vm_pu"), "max_vm_pu": grid.get("max_vm_pu"),
         "non_converged_steps": grid.get("non_converged_steps"),
+        "max_unbalance_percent": (grid.get("three_phase") or {}).get("max_unbalance_percent"),
         "co2_avoided_t": indexes.get("co2_avoided_t"), "gini": indexes.get("gini"),
     }
     if grid:
@@ -106,6 +111,14 @@ def kpi_row(summary: dict) -> dict:
                       if x is not None)
         row["grid_ok"] = bool(loading <= rules.max_loading_percent and (row["min_vm_pu"] or 0) >= rules.vm_min_pu
                               and (row["max_vm_pu"] or 9) <= rules.vm_max_pu and not row["non_converged_steps"])
+        three = grid.get("three_phase")
+        if three:  # the phases' own band and loading, and the unbalance limit
+            low = min((three.get("min_vm_pu") or {}).values(), default=0.0)
+            high = max((three.get("max_vm_pu") or {}).values(), default=9.0)
+            row["grid_ok"] = bool(row["grid_ok"] and low >= rules.vm_min_pu and high <= rules.vm_max_pu
+                                  and (three.get("max_phase_loading_percent") or 0.0) <= rules.max_loading_percent
+                                  and (three.get("max_unbalance_percent") or 9.0) <= three["unbalance_limit_percent"]
+                                  and not three.get("non_converged_steps"))
     else:
         row["grid_ok"] = None
     baseline = schemes.get("grid_only", {}).get("members_net_cost_eur")

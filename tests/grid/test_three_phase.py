@@ -193,12 +193,14 @@ def _small_units():
 
     from planner.model import ChargingPoint
 
+    from tests.conftest import X0, Y0
+
     project = make_runnable_project()
+    here = Point(X0 + 10, Y0 + 10)
     for k in range(6):
-        project.add(PVUnit(id=f"roof{k}", owner_id="m1", bus_id="b1", peak_kw=4.4, dc_ac_ratio=1.1,
-                           geometry=Point(0, 0)))
-    project.add(PVUnit(id="roof-big", owner_id="m1", bus_id="b1", peak_kw=30.0, geometry=Point(0, 0)))
-    project.add(ChargingPoint(id="cp-small", consumer_id="c-bakery", power_kw=3.7, geometry=Point(0, 0)))
+        project.add(PVUnit(id=f"roof{k}", owner_id="m1", bus_id="b1", peak_kw=4.4, dc_ac_ratio=1.1, geometry=here))
+    project.add(PVUnit(id="roof-big", owner_id="m1", bus_id="b1", peak_kw=30.0, geometry=here))
+    project.add(ChargingPoint(id="cp-small", consumer_id="c-bakery", power_kw=3.7, geometry=here))
     return project
 
 
@@ -251,3 +253,23 @@ def test_planner_phases_command(tmp_path, capsys):
     assert worst.get("pv_unit", "pv2").phase == "3ph"  # the 250 kW field
     assert main(["phases", str(path), "--assign", "spread", "--kinds", "tree"]) == 2
     assert "cannot assign phases to 'tree'" in capsys.readouterr().err
+
+
+def test_phases_as_a_scenario_and_in_the_sweep_table():
+    from planner.simulation.overrides import apply
+    from planner.simulation.run import simulate
+    from planner.simulation.summary import summary_dict
+    from planner.sweep.table import kpi_row as row_of
+
+    base = _small_units()
+    variant = apply(base, {"phases": "worst"})
+    assert {variant.project.get("pv_unit", f"roof{k}").phase for k in range(6)} == {"L1"}
+    assert {u.phase for u in base.items("pv_unit").values()} == {"3ph"}  # the base is left as it was
+    assert variant.notes == ["phases worst: 7 connection(s) changed"]
+    summary = summary_dict(simulate(variant.project, details=False))
+    row = row_of(summary)
+    assert row["max_unbalance_percent"] == pytest.approx(summary["grid"]["three_phase"]["max_unbalance_percent"])
+    assert row["max_unbalance_percent"] > 0
+    # grid_ok now asks the unbalance too: a summary over the limit does not hold
+    summary["grid"]["three_phase"]["max_unbalance_percent"] = 2.5
+    assert row_of(summary)["grid_ok"] is False
