@@ -185,11 +185,14 @@ def powerflow_three_phase(args) -> int:
     with output_folder(out, "powerflow") as staging:
         (staging / "summary.json").write_text(json.dumps(result, indent=2, allow_nan=False))
         year.buses.to_csv(staging / "buses.csv", float_format="%.6f")
+        if year.lines is not None:
+            year.lines.to_csv(staging / "lines.csv", float_format="%.6f")
     band = ", ".join(f"{p} {num(result['min_vm_pu'][p], '.4f')}-{num(result['max_vm_pu'][p], '.4f')}" for p in "abc")
     print(f"{year.steps} steps in {year.seconds:.2f} s, three-phase: voltage per phase {band} p.u.; worst unbalance "
           f"{num(result['max_unbalance_percent'], '.2f', unit='%')} at bus {result['max_unbalance_bus']} "
           f"({result['max_unbalance_time']}), {result['steps_over_unbalance_limit']} step(s) over EN 50160's 2 %; "
-          f"wrote {out}")
+          f"highest phase loading {num(result.get('max_phase_loading_percent'), '.1f', unit='%')}, neutral current up "
+          f"to {num(result.get('max_neutral_current_a'), '.1f', unit='A')}; wrote {out}")
     if year.non_converged:
         print(f"planner: warning: {len(year.non_converged)} steps did not converge (first at {year.non_converged[0]}); "
               f"they are left out of the figures and listed in summary.json", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The year of an unbalanced pandapower net through the three-phase batch power flow
-(``planner powerflow NET --profiles FILE --three-phase``): profiles per phase, and per bus each
-phase's voltage band and the voltage unbalance against EN 50160's 2 %.
+(``planner powerflow NET --profiles FILE --three-phase``): profiles per phase; per bus each
+phase's voltage band and the voltage unbalance against EN 50160's 2 %, per line the highest phase
+current (and its loading) and the neutral current.
 
 Profile columns are ``<element>.<variable>.<index>``: ``load`` and ``sgen`` with ``p_mw`` and
 ``q_mvar`` (balanced: a third on each phase), ``asymmetric_load`` and ``asymmetric_sgen`` with
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.grid.powerflow3ph import Model3ph, PowerFlow3phError, solve_batch
+from planner.grid.powerflow3ph import Model3ph, PowerFlow3phError, bus_extremes, line_extremes, solve_batch
 
 #: EN 50160: the 10-minute mean of the negative-sequence unbalance stays within 2 %.
 UNBALANCE_LIMIT = 0.02
@@ -35,6 +36,7 @@ class Year3ph:
     buses: pd.DataFrame                      # per bus: min and max of each phase [p.u.], worst unbalance [%], its time
     non_converged: list = field(default_factory=list)
     steps_over_limit: int = 0                # steps where some bus's unbalance passes 2 %
+    lines: pd.DataFrame | None = None        # per line: highest phase current, loading and neutral current
 
     def as_dict(self) -> dict:
         b = self.buses
@@ -54,7 +56,19 @@ class Year3ph:
             "steps_over_unbalance_limit": self.steps_over_limit,
             "non_converged_steps": len(self.non_converged),
             "non_converged_times": [str(t) for t in self.non_converged[:100]],
+            **self._line_figures(clean),
         }
+
+    def _line_figures(self, clean) -> dict:
+        lines = self.lines
+        if lines is None or not len(lines) or not lines.max_neutral_current_a.notna().any():
+            return {}
+        loading, neutral = lines.max_phase_loading_percent.idxmax(), lines.max_neutral_current_a.idxmax()
+        return {"max_phase_loading_percent": clean(float(lines.max_phase_loading_percent.max())),
+                "max_phase_loading_line": int(loading),
+                "max_neutral_current_a": clean(float(lines.max_neutral_current_a.max())),
+                "max_neutral_current_line": int(neutral),
+                "max_neutral_current_time": str(lines.max_neutral_current_time[neutral])}
 
 
 def _columns(frame: pd.DataFrame, net, source: str) -> list[tuple]:
@@ -111,6 +125,9 @@ def run_year(model: Model3ph, net, frame: pd.DataFrame, *, source: str = "profil
     extremes.update({f"max_vm_{p}_pu": np.full(n_bus, -np.inf) for p in "abc"})
     worst = np.full(n_bus, -np.inf)
     worst_step = np.zeros(n_bus, dtype=np.int64)
+    n_line = len(model.lines.i_max_ka) if model.lines is not None else 0
+    line_top, neutral_top = np.full(n_line, -np.inf), np.full(n_line, -np.inf)
+    neutral_step = np.zeros(n_line, dtype=np.int64)
     failed, over = [], 0
     started = time.perf_counter()
     previous = None
@@ -128,17 +145,25 @@ def run_year(model: Model3ph, net, frame: pd.DataFrame, *, source: str = "profil
         ok = iterations > 0
         failed.extend(frame.index[rows][~ok])
         if ok.any():
-            vm = np.abs(solution.v_abc[ok])
+            v012 = solution.v_012 if ok.all() else solution.v_012[ok]
+            vm, vuf = bus_extremes(v012)
             for p, name in enumerate("abc"):
                 extremes[f"min_vm_{name}_pu"] = np.minimum(extremes[f"min_vm_{name}_pu"], vm[:, p].min(axis=0))
                 extremes[f"max_vm_{name}_pu"] = np.maximum(extremes[f"max_vm_{name}_pu"], vm[:, p].max(axis=0))
-            vuf = solution.unbalance[ok]
             over += int((vuf > UNBALANCE_LIMIT).any(axis=1).sum())
             at = vuf.argmax(axis=0)
             best = vuf[at, np.arange(n_bus)]
             better = best > worst
             worst[better] = best[better]
             worst_step[better] = np.flatnonzero(ok)[at[better]] + first
+            if n_line:
+                i_phase, i_n = line_extremes(model, v012)
+                line_top = np.maximum(line_top, i_phase.max(axis=0))
+                at = i_n.argmax(axis=0)
+                best = i_n[at, np.arange(n_line)]
+                better = best > neutral_top
+                neutral_top[better] = best[better]
+                neutral_step[better] = np.flatnonzero(ok)[at[better]] + first
             if ok[-1]:
                 previous = solution
     seconds = time.perf_counter() - started
@@ -156,4 +181,16 @@ def run_year(model: Model3ph, net, frame: pd.DataFrame, *, source: str = "profil
     when = pd.Series(frame.index[worst_step[np.where(valid, take, 0)]], index=model.bus_index)
     table["max_unbalance_time"] = when.where(table.max_unbalance_percent.notna())
     table.index.name = "bus"
-    return Year3ph(steps=len(frame), seconds=seconds, buses=table, non_converged=list(failed), steps_over_limit=over)
+    lines = None
+    if n_line:
+        inside = np.isfinite(model.lines.kv_from) & np.isfinite(line_top)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            loading = line_top / model.lines.i_max_ka * 100.0
+        lines = pd.DataFrame({"max_phase_current_ka": np.where(inside, line_top, np.nan),
+                              "max_phase_loading_percent": np.where(inside, loading, np.nan),
+                              "max_neutral_current_a": np.where(inside, neutral_top * 1000.0, np.nan),
+                              "max_neutral_current_time": pd.Series(frame.index[neutral_step]).where(inside).to_numpy()},
+                             index=model.lines.index)
+        lines.index.name = "line"
+    return Year3ph(steps=len(frame), seconds=seconds, buses=table, non_converged=list(failed), steps_over_limit=over,
+                   lines=lines)

@@ -164,6 +164,7 @@ def test_planner_powerflow_three_phase_runs_a_profile_year(tmp_path, capsys):
     # the same steps through runpp_3ph, one by one
     lowest = {p: np.inf for p in "abc"}
     worst = 0.0
+    neutral = np.zeros(len(net.line))
     for k, f in enumerate(factors):
         for idx, p in phase.items():
             net.asymmetric_load.at[idx, f"p_{p}_mw"] = columns[f"asymmetric_load.p_{p}_mw.{idx}"][k]
@@ -171,6 +172,11 @@ def test_planner_powerflow_three_phase_runs_a_profile_year(tmp_path, capsys):
         for p in "abc":
             lowest[p] = min(lowest[p], net.res_bus_3ph[f"vm_{p}_pu"].min())
         worst = max(worst, net.res_bus_3ph.unbalance_percent.max())
+        neutral = np.maximum(neutral, net.res_line_3ph.i_n_ka.to_numpy() * 1000.0)
+    lines = pd.read_csv(tmp_path / "out" / "lines.csv", index_col="line")
+    # the neutral currents as runpp_3ph's (within 0.1 A: its voltages' own tolerance over short segments)
+    assert np.abs(lines.max_neutral_current_a.to_numpy() - neutral).max() < 0.1
+    assert summary["max_neutral_current_a"] == pytest.approx(neutral.max(), abs=0.1) and neutral.max() > 10.0
     for p in "abc":
         assert summary["min_vm_pu"][p] == pytest.approx(lowest[p], abs=1e-5)
         assert buses[f"min_vm_{p}_pu"].min() == pytest.approx(lowest[p], abs=1e-5)
