@@ -46,8 +46,7 @@ KPIS = (
      lambda s: _fmt(_get(s, "electrification", "grid", "max_trafo_loading_percent", "without"), "%"),
      "the same year without heat pumps and charging points"),
     ("Worst voltage unbalance", lambda s: _fmt(_get(s, "grid", "three_phase", "max_unbalance_percent"), "%", 1, 2),
-     "negative- over positive-sequence voltage, any bus, any step (EN 50160: 2 %; — where every "
-     "connection is three-phase)"),
+     "|V2| / |V1| at any bus in any step (EN 50160: 2 %)"),
     ("Steps that did not converge", lambda s: "—" if _get(s, "grid", "non_converged_steps") is None else
      f"{_get(s, 'grid', 'non_converged_steps'):,}", "power flow steps without a solution (hours in "
                                                      "summary.json)"),
