@@ -153,17 +153,19 @@ def cmd_export(args) -> int:
 
 
 def _export_net(args, project, target) -> int:
-    from planner.grid.translate import to_pandapower
+    from planner.grid.three_phase import handover_net
     from planner.io.file_safety import atomic_write_text
 
     if not len(project.items("bus")):
         raise PlannerError(f"{args.project} has no grid to export (planner size-grid lays one out)")
     import pandapower as pp
 
-    net, _ = to_pandapower(project)
+    net = handover_net(project)
     atomic_write_text(target, pp.to_json(net))
+    one_phase = len(net.asymmetric_load) + len(net.asymmetric_sgen)
     print(f"wrote {target}: {len(net.bus)} buses, {len(net.line)} lines, {len(net.trafo)} transformers, "
-          f"{len(net.load)} loads, {len(net.sgen)} generators (pandapower JSON)")
+          f"{len(net.load) + len(net.asymmetric_load)} loads, {len(net.sgen) + len(net.asymmetric_sgen)} generators"
+          + (f" ({one_phase} on one phase)" if one_phase else "") + " (pandapower JSON; runpp and runpp_3ph run it)")
     return EXIT_OK
 
 

@@ -402,3 +402,41 @@ def assign_phases(project, mode: str, *, kinds=ASSIGNABLE, max_kw: float = SINGL
         phase = "L1" if mode == "worst" else "3ph"
         target = {(e.KIND, e.id): phase for e in chosen}
     return [(e.KIND, e.id, target[(e.KIND, e.id)]) for e in chosen if e.phase != target[(e.KIND, e.id)]]
+
+
+def handover_net(project):
+    """The project's grid as a pandapower net for other tools (``planner export NET.json``): the
+    balanced translation with its three-phase data, and each one-phase consumer or unit as an
+    asymmetric load or generator on its phase (pandapower's ``runpp`` takes their sum, so its
+    balanced results do not change; ``runpp_3ph`` sees the phases). Loads and generators are
+    ``wye`` (the technology of a generator in the column ``technology``): ``runpp_3ph`` leaves out
+    any other type. A one-phase battery stays a (balanced) storage: pandapower has no one-phase one."""
+    import pandapower as pp
+
+    from planner.grid.translate import to_pandapower
+
+    net, ids = to_pandapower(project)
+    add_three_phase_data(net, project)
+    net.load["type"] = "wye"
+    if len(net.sgen):
+        net.sgen["technology"] = net.sgen["type"]
+        net.sgen["type"] = "wye"
+    moved = {"load": [], "sgen": []}
+    for kind, element in (("consumer", "load"), ("pv_unit", "sgen"), ("wind_turbine", "sgen"), ("chp_unit", "sgen")):
+        for entity in project.items(kind).values():
+            index = ids[kind].get(entity.id)
+            if index is None or entity.phase == "3ph":
+                continue
+            row = net[element].loc[index]
+            name = "abc"[_PHASE_INDEX[entity.phase][0]]
+            if element == "load":
+                pp.create_asymmetric_load(net, int(row.bus), name=row["name"], type="wye",
+                                          **{f"p_{name}_mw": float(row.p_mw), f"q_{name}_mvar": float(row.q_mvar)})
+            else:
+                pp.create_asymmetric_sgen(net, int(row.bus), name=row["name"], type="wye", sn_mva=float(row.sn_mva),
+                                          **{f"p_{name}_mw": float(row.p_mw), f"q_{name}_mvar": float(row.q_mvar)})
+            moved[element].append(index)
+    for element, rows in moved.items():
+        if rows:
+            net[element] = net[element].drop(index=rows)
+    return net

@@ -262,12 +262,12 @@ class RunTools(QObject):
             if suffix == "json":
                 import pandapower as pp
 
-                from planner.grid.translate import to_pandapower
+                from planner.grid.three_phase import handover_net
                 from planner.io.file_safety import atomic_write_text
 
                 if not len(window.project.items("bus")):
                     raise PlannerError("the project has no grid to export")
-                atomic_write_text(target, pp.to_json(to_pandapower(window.project)[0]))
+                atomic_write_text(target, pp.to_json(handover_net(window.project)))
             elif suffix in ("xlsx", "geojson", "csv"):
                 if stored is None or self.panel.is_stale:
                     raise PlannerError("the results are not the project's as it is: Run it first (F5)")

@@ -273,3 +273,36 @@ def test_phases_as_a_scenario_and_in_the_sweep_table():
     # grid_ok now asks the unbalance too: a summary over the limit does not hold
     summary["grid"]["three_phase"]["max_unbalance_percent"] = 2.5
     assert row_of(summary)["grid_ok"] is False
+
+
+def test_the_exported_net_keeps_its_phases_and_runs_both_ways(tmp_path, capsys):
+    """planner export NET.json: one-phase consumers and units as pandapower's asymmetric elements,
+    the balanced runpp as before, runpp_3ph with the phases."""
+    from planner.cli import main
+    from planner.grid.translate import to_pandapower
+    from planner.io import save_project
+
+    project = make_runnable_project()
+    UpdateEntity("pv_unit", "pv1", phase="L3").do(project)
+    UpdateEntity("consumer", "c-anna", phase="L2").do(project)
+    path = tmp_path / "v.gpkg"
+    save_project(project, path)
+    assert main(["export", str(path), "-o", str(tmp_path / "net.json")]) == 0
+    assert "(2 on one phase)" in capsys.readouterr().out
+    net = pp.from_json(str(tmp_path / "net.json"))
+    assert list(net.asymmetric_load.name) == ["c-anna"] and list(net.asymmetric_sgen.name) == ["pv1"]
+    # give every load and generator a power, the same in the balanced translation
+    plain, _ = to_pandapower(project)
+    for table in (net, plain):
+        table.load["p_mw"] = 0.004
+        table.sgen["p_mw"] = 0.003
+    net.asymmetric_load["p_b_mw"] = 0.004
+    net.asymmetric_sgen["p_c_mw"] = 0.003
+    pp.runpp(net)
+    pp.runpp(plain)
+    assert np.abs(net.res_bus.vm_pu.to_numpy() - plain.res_bus.vm_pu.to_numpy()).max() < 1e-9
+    pp.runpp_3ph(net)
+    res = net.res_bus_3ph
+    b1 = int(net.bus.index[net.bus.name == "b1"][0])
+    assert res.at[b1, "unbalance_percent"] > 0.01  # the phases differ
+    assert set(net.sgen.type) == {"wye"} and set(net.sgen.technology) >= {"PV", "WP"}
