@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "three phases")
     p.add_argument("--kinds", default="pv_unit,battery,charging_point", metavar="K,K",
                    help="which objects (pv_unit, battery, charging_point, heat_pump, wind_turbine, chp_unit; "
-                        "default pv_unit,battery,charging_point)")
+                        "default pv_unit,battery,charging_point; heat pumps listed are all taken: their electric "
+                        "power is known only after the run)")
     p.add_argument("--max-kw", type=float, default=4.6, metavar="KW",
                    help="only those rated at most this, AC (default 4.6 kW: VDE-AR-N 4105's single-phase limit)")
     p.add_argument("--households", action="store_true", help="each household's own load on one phase too")

@@ -379,6 +379,9 @@ def assign_phases(project, mode: str, *, kinds=ASSIGNABLE, max_kw: float = SINGL
 
     if mode not in ASSIGN_MODES:
         raise ValueError(f"mode is one of {', '.join(ASSIGN_MODES)}, got {mode!r}")
+    if "consumer" in kinds:
+        raise ValueError("consumers go on one phase as households (households=True, --households): a business's "
+                         "load is taken as three-phase")
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"cannot assign phases to {unknown[0]!r}: kinds are {', '.join(KINDS)}")
@@ -388,7 +391,7 @@ def assign_phases(project, mode: str, *, kinds=ASSIGNABLE, max_kw: float = SINGL
     for kind in kinds:
         for entity in project.items(kind).values():
             rated = _rated_kw(entity)
-            if kind == "consumer" or (rated is not None and rated > max_kw + 1e-9):
+            if rated is not None and rated > max_kw + 1e-9:
                 continue
             chosen.append(entity)
     if households:

@@ -229,6 +229,8 @@ def test_assign_phases_spread_worst_and_back():
     assert len(back) == 7 and {p for *_, p in back} == {"3ph"}
     with pytest.raises(ValueError, match="cannot assign phases to 'tree'"):
         assign_phases(project, "spread", kinds=("tree",))
+    with pytest.raises(ValueError, match="consumers go on one phase as households"):
+        assign_phases(project, "spread", kinds=("consumer",))
     with pytest.raises(ValueError, match="mode is one of"):
         assign_phases(project, "random")
 
