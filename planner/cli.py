@@ -181,6 +181,9 @@ def cmd_info(args) -> int:
     lines.append(f"grid      {g['buses']} buses, {g['cable_length_km']:,.2f} km of cable, "
                  f"{g['transformers']} transformers, {g['upstream_connections']} upstream "
                  f"connections, {g['open_switches']} open switches")
+    if any(g["one_phase"].values()):
+        lines.append("phases    " + ", ".join(f"{n:,} on {p}" for p, n in g["one_phase"].items())
+                     + ", the rest three-phase (planner run adds the three-phase year)")
     if project.scenarios:
         lines.append(f"scenarios {', '.join(s.name for s in project.scenarios)} (planner scenarios PROJECT --run)")
     print("\n".join(lines))

@@ -316,5 +316,10 @@ def summarize(project: Project) -> dict:
             "transformers": len(grid.transformers),
             "upstream_connections": len(grid.external_grids),
             "open_switches": sum(1 for s in grid.switches if not s.closed),
+            # connections on one phase, per phase (the run adds the three-phase year where any is)
+            "one_phase": {phase: sum(1 for kind in ("consumer", "pv_unit", "wind_turbine", "chp_unit", "battery",
+                                                    "heat_pump", "charging_point")
+                                     for e in items(kind).values() if e.phase == phase)
+                          for phase in ("L1", "L2", "L3")},
         },
     }

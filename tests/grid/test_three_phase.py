@@ -246,6 +246,12 @@ def test_planner_phases_command(tmp_path, capsys):
     assert "7 connection(s) changed" in out and "planner run now adds the three-phase year" in out
     saved = load_project(path)
     assert sorted(u.phase for u in saved.items("pv_unit").values()).count("3ph") == 3
+    assert main(["info", str(path)]) == 0  # says how many are on each phase
+    from collections import Counter
+
+    on = Counter(e.phase for kind in ("pv_unit", "charging_point") for e in saved.items(kind).values())
+    assert (f"phases    {on['L1']} on L1, {on['L2']} on L2, {on['L3']} on L3, the rest three-phase"
+            in capsys.readouterr().out) and on["L1"] + on["L2"] + on["L3"] == 7
     assert main(["phases", str(path), "--assign", "worst", "--kinds", "pv_unit,heat_pump", "--max-kw", "50",
                  "-o", str(tmp_path / "w.gpkg")]) == 0
     worst = load_project(tmp_path / "w.gpkg")
