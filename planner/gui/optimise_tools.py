@@ -3,8 +3,11 @@
 A dialog asks for the goals (the cheapest plan or the least CO2, a minimum self-sufficiency, a
 budget, the typical days); a worker runs :mod:`planner.optimise` on a snapshot of the project
 while a progress dialog shows the stage and offers Cancel (the result is then dropped). The
-proposal comes back as a table of the units it would add beside today's totals; Apply adds them
-as one undo step and selects them on the map, where they are drawn like every unit.
+proposal comes back as a table of the units it would add beside today's totals and, with "Check
+by simulating the year" (on by default), the year simulated with them by ``planner run``'s chain
+beside the programme's figures (as ``planner optimise --apply`` checks them: a transformer the
+simulated year loads over 100 % has its limit lowered and the programme solved again); Apply adds
+them as one undo step and selects them on the map, where they are drawn like every unit.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QMessageBox, QProgressDialog,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QMessageBox, QProgressDialog,
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
@@ -47,6 +50,11 @@ class OptimiseDialog(QDialog):
         self.days.setValue(16)
         self.days.setToolTip("typical days standing for the year (plus each transformer area's extreme days)")
         form.addRow("Typical days", self.days)
+        self.check = QCheckBox("Check by simulating the year with the proposed units")
+        self.check.setChecked(True)
+        self.check.setToolTip("planner run's hourly year with the units added: its cost, import and grid beside the "
+                              "programme's (slower: one simulated year per round)")
+        form.addRow("", self.check)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -66,7 +74,7 @@ class ProposalDialog(QDialog):
 
     COLUMNS = ("unit", "kind", "size", "bus", "owner", "where")
 
-    def __init__(self, parent, project, optimum, units, baseline=None):
+    def __init__(self, parent, project, optimum, units, baseline=None, check=None):
         super().__init__(parent)
         self.setWindowTitle("Optimised plan")
         self.resize(760, 480)
@@ -97,6 +105,9 @@ class ProposalDialog(QDialog):
                 self.table.setItem(row, col, QTableWidgetItem(str(value)))
         self.table.resizeColumnsToContents()
         layout.addWidget(self.table)
+        self.check_table = None
+        if check is not None:
+            self._add_check(layout, check)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.apply_button = QPushButton("Apply (one undo step)")
         self.apply_button.setEnabled(bool(units))
@@ -104,6 +115,48 @@ class ProposalDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+    def _add_check(self, layout, check) -> None:
+        """The simulated year beside the programme's figures, and whether the grid held."""
+        def cell(value, figure):
+            if value is None or value != value:
+                return "—"
+            return f"{value:.1%}" if figure == "self_sufficiency" else f"{value:,.0f}"
+
+        names = {"cost_eur_per_year": "cost a year [EUR]", "energy_cost_eur": "energy a year [EUR]",
+                 "import_kwh": "import [kWh]", "self_sufficiency": "self-sufficiency"}
+        self.resize(self.width(), 640)
+        layout.addWidget(QLabel("<b>Checked by simulating the year</b> (planner run's chain, hourly, the units "
+                                "added; hover a reason to read it whole)"))
+        self.check_table = QTableWidget(len(check.rows), 5)
+        self.check_table.setHorizontalHeaderLabels(["Figure", "Programme", "Simulated", "Difference", "Why"])
+        for row, (figure, optimised, simulated, difference, why) in enumerate(check.rows):
+            for col, value in enumerate((names.get(figure, figure), cell(optimised, figure), cell(simulated, figure),
+                                         "—" if difference is None else f"{difference:+.1%}", why)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.check_table.setItem(row, col, item)
+        self.check_table.resizeColumnsToContents()
+        self.check_table.setColumnWidth(4, 420)
+        self.check_table.verticalHeader().setVisible(False)
+        self.check_table.setMinimumHeight(self.check_table.horizontalHeader().height()
+                                          + sum(self.check_table.rowHeight(r) for r in range(len(check.rows))) + 6)
+        layout.addWidget(self.check_table)
+        from planner.report.numbers import num
+
+        g = check.grid
+        if g:
+            text = (f"Grid in the simulated year: transformers at most "
+                    f"{num(g.get('max_trafo_loading_percent'), '.1f', unit='%')} "
+                    f"({'held' if g.get('trafo_limit_held') else '<b>over 100 %</b>'}), voltage "
+                    f"{num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u. "
+                    f"({'within the band' if g.get('voltage_band_held') else '<b>out of the band</b>'}).")
+        else:
+            text = "The project has no grid: the simulated year checks the energy and cost only."
+        self.grid_check = QLabel(text)
+        self.grid_check.setWordWrap(True)
+        layout.addWidget(self.grid_check)
 
 
 class OptimiseTools(QObject):
@@ -135,10 +188,10 @@ class OptimiseTools(QObject):
     def _start(self) -> None:
         from planner.optimise.inputs import gather, typical_days
         from planner.optimise.model import solve, today
-        from planner.optimise.proposal import proposed_units
+        from planner.optimise.proposal import optimise_checked, proposed_units
 
         window = self.window
-        goals, days = self.dialog.goals(), self.dialog.days.value()
+        goals, days, checking = self.dialog.goals(), self.dialog.days.value(), self.dialog.check.isChecked()
         snapshot = window.project.snapshot()
         job = {"stage": "starting", "result": None, "error": None, "done": False, "project": window.project}
 
@@ -147,9 +200,16 @@ class OptimiseTools(QObject):
                 job["stage"] = "simulating the year's demand and sun"
                 inputs = typical_days(gather(snapshot), days)
                 job["stage"] = f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups)"
-                optimum = solve(inputs, goals)
+                checked = None
+                if checking:
+                    optimum, units, checked, notes = optimise_checked(
+                        snapshot, inputs, goals, progress=lambda text: job.__setitem__("stage", text))
+                    optimum.notes.extend(notes)
+                else:
+                    optimum = solve(inputs, goals)
+                    units = proposed_units(snapshot, inputs, optimum)
                 job["stage"] = "the community as it is, on the same terms"
-                job["result"] = (optimum, proposed_units(snapshot, inputs, optimum), today(inputs))
+                job["result"] = (optimum, units, today(inputs), checked)
             except Exception as exc:  # shown to the user as one message, never a traceback
                 job["error"] = exc
             job["done"] = True
@@ -198,8 +258,8 @@ class OptimiseTools(QObject):
             return
         if window.project is not job["project"]:  # another project was opened meanwhile
             return
-        optimum, units, baseline = job["result"]
-        self.proposal = ProposalDialog(window, window.project, optimum, units, baseline)
+        optimum, units, baseline, checked = job["result"]
+        self.proposal = ProposalDialog(window, window.project, optimum, units, baseline, checked)
         self.proposal.accepted.connect(lambda: self.apply(units))
         self.proposal.open()
 

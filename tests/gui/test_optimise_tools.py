@@ -61,6 +61,13 @@ def test_optimise_from_the_tools_menu_is_one_undo_step(window, qtbot, roofs_proj
     assert "Today, nothing added" in proposal.summary.text() and "the plan saves" in proposal.summary.text()
     kinds = {proposal.table.item(r, 1).text() for r in range(rows)}
     assert "PV unit" in kinds
+    # checked by simulating the year (on by default): the programme's figures beside the simulated ones
+    check = proposal.check_table
+    assert check is not None and check.rowCount() == 4
+    figures = [check.item(r, 0).text() for r in range(4)]
+    assert figures[0] == "cost a year [EUR]" and "self-sufficiency" in figures
+    assert check.item(0, 2).text() != "—" and check.item(0, 3).text().endswith("%")
+    assert "no grid: the simulated year checks the energy and cost only" in proposal.grid_check.text()
     before = window.project.counts()
     proposal.apply_button.click()
     project = window.project
@@ -78,6 +85,7 @@ def test_cancel_leaves_the_project_as_it_was(window, qtbot, roofs_project):
     assert window.open_path(roofs_project)
     tools = window.optimise_tools
     tools.action.trigger()
+    tools.dialog.check.setChecked(False)  # the programme alone
     _ok(tools.dialog)
     assert tools.job is not None
     from PySide6.QtWidgets import QPushButton
