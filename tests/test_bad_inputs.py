@@ -61,6 +61,11 @@ def files(tmp_path_factory):
     points["vehicles"] = -2
     pyogrio.write_dataframe(points, d / "cars_negative.gpkg", layer="charging_points", driver="GPKG",
                             layer_options={"OVERWRITE": "YES"})
+    save_project(make_runnable_project(), d / "phase_l4.gpkg")
+    roofs = pyogrio.read_dataframe(d / "phase_l4.gpkg", layer="pv_units")
+    roofs["phase"] = "L4"
+    pyogrio.write_dataframe(roofs, d / "phase_l4.gpkg", layer="pv_units", driver="GPKG",
+                            layer_options={"OVERWRITE": "YES"})
     (d / "pvgis_no_location.json").write_text(json.dumps({"inputs": {}, "outputs": {"tmy_hourly": []}, "meta": {}}))
     (d / "pvgis_text_latitude.json").write_text(json.dumps(
         {"inputs": {"location": {"latitude": "north", "longitude": 8, "elevation": 1}},
@@ -170,6 +175,15 @@ CASES = {
                                   "ev_charging is one of immediate, reduced, smart, limit"),
     "scenario heat pump share 2": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "heat_pump_share=2"],
                                    "heat_pump_share must be at most 1"),
+    # three-phase grids
+    "a phase that is none": (["run", "{d}/phase_l4.gpkg", "-o", "{d}/out"],
+                             "connection (phase) must be one of 3ph, L1, L2, L3; got 'L4'"),
+    "phases of an unknown kind": (["phases", "{d}/village.gpkg", "--assign", "spread", "--kinds", "pv_unit,tree"],
+                                  "cannot assign phases to 'tree'"),
+    "phases with no power": (["phases", "{d}/village.gpkg", "--assign", "worst", "--max-kw", "0"],
+                             "the largest one-phase connection must be positive"),
+    "scenario phases unknown": (["scenarios", "{d}/village.gpkg", "--add", "x", "--set", "phases=random"],
+                                "phases is one of spread, worst, three-phase"),
     # optimal sizing: the goals are checked before the project is read
     "optimise project missing": (["optimise", "{d}/none.gpkg"], "none.gpkg"),
     "optimise negative budget": (["optimise", "{d}/village.gpkg", "--budget", "-5"],
