@@ -44,6 +44,10 @@ class HourView(QWidget):
         self.worst = QPushButton("Worst hour")
         self.worst.setEnabled(False)
         self.worst.clicked.connect(self.jump_to_worst)
+        self.worst_unbalance = QPushButton("Worst unbalance")
+        self.worst_unbalance.setToolTip("the hour of the year's worst voltage unbalance (three-phase year)")
+        self.worst_unbalance.setVisible(False)
+        self.worst_unbalance.clicked.connect(self.jump_to_worst_unbalance)
         self.time = QLabel("No grid results")
         self.legend = QLabel(_legend())
         self.legend.setWordWrap(True)
@@ -51,6 +55,7 @@ class HourView(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.worst)
+        row.addWidget(self.worst_unbalance)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(QLabel("<b>The grid at an hour</b>"))
@@ -82,6 +87,7 @@ class HourView(QWidget):
         has_grid = project is not None and folder is not None and len(project.items("bus")) > 0
         self.slider.setEnabled(False)
         self.worst.setEnabled(False)
+        self.worst_unbalance.setVisible(False)
         self.time.setText("Preparing the grid…" if has_grid else "No grid results")
         if not has_grid:
             return
@@ -124,6 +130,12 @@ class HourView(QWidget):
             self.slider.setValue(self.solver.worst_step())
             self.request(self.solver.worst_step())
 
+    def jump_to_worst_unbalance(self) -> None:
+        step = self.solver.worst_unbalance_step() if self.solver is not None else None
+        if step is not None:
+            self.slider.setValue(step)
+            self.request(step)
+
     def _check(self) -> None:
         outcome, self._outcome = self._outcome, None
         if outcome is None:
@@ -144,6 +156,7 @@ class HourView(QWidget):
             self.slider.blockSignals(False)
             self.slider.setEnabled(True)
             self.worst.setEnabled(True)
+            self.worst_unbalance.setVisible(payload.worst_unbalance_step() is not None)
         self._show(hour)
         if self._wanted is not None:
             self.request(self._wanted)

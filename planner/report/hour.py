@@ -79,6 +79,16 @@ class HourSolver:
                     return int(hits[0])
         return 0
 
+    def worst_unbalance_step(self) -> int | None:
+        """The step of the year's worst voltage unbalance (the run's three-phase year), or None
+        where every connection is three-phase."""
+        three = (self.results.summary.get("grid") or {}).get("three_phase") or {}
+        when = three.get("max_unbalance_time")
+        if when is None or self.index is None:
+            return None
+        hit = int(self.index.get_indexer([pd.Timestamp(when)])[0])
+        return hit if hit >= 0 else None
+
     def solve(self, step: int) -> GridHour:
         import pandapower as pp
 

@@ -1,6 +1,7 @@
-"""Phases in the app: Tools > Assign phases through its dialog as one undo step, and a consumer's
-or unit's phase edited in the tables with the model's checks."""
+"""Phases in the app: Tools > Assign phases through its dialog as one undo step, a consumer's phase
+chosen in the inspector, and the hour view at the year's worst unbalance."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from shapely.geometry import Point
@@ -46,3 +47,34 @@ def test_a_consumers_phase_is_chosen_in_the_inspector(window, small_project, tmp
     assert window.project.get("consumer", "c-anna").phase == "L2" and window.undo_stack.count() == 1
     window.undo_stack.undo()
     assert window.project.get("consumer", "c-anna").phase == "3ph"
+
+
+def test_the_hour_view_goes_to_the_worst_unbalance(window, tmp_path, qtbot):
+    """A run with a one-phase roof: the hour view's Worst unbalance shows that hour, its buses by
+    their worst phase and the unbalance said."""
+    import json
+
+    from planner.cli import main
+    from planner.model.commands import UpdateEntity
+    from planner.report.hour import voltage_colour
+    from tests.conftest import make_runnable_project
+
+    project = make_runnable_project()
+    UpdateEntity("pv_unit", "pv1", phase="L1").do(project)
+    path = tmp_path / "village.gpkg"
+    save_project(project, path)
+    assert main(["report", str(path), "-o", str(tmp_path / "report.pdf")]) == 0  # results beside the project
+    three = json.loads((tmp_path / "village.results" / "summary.json").read_text())["grid"]["three_phase"]
+    assert window.open_path(path)
+    hour = window.hour_view
+    qtbot.waitUntil(lambda: hour.solver is not None and hour.shown is not None, timeout=60_000)
+    assert not hour.worst_unbalance.isHidden()  # offered: the run has a three-phase year
+    assert hour.solver.worst_unbalance_step() is not None
+    hour.worst_unbalance.click()
+    qtbot.waitUntil(lambda: str(hour.shown.time) == three["max_unbalance_time"], timeout=30_000)
+    shown = hour.shown.three_phase
+    assert shown["unbalance_percent"][three["max_unbalance_bus"]] == pytest.approx(three["max_unbalance_percent"],
+                                                                                  rel=1e-6)
+    assert f"unbalance up to {three['max_unbalance_percent']:.2f} %" in hour.time.text()
+    item = window.canvas.map_scene.item_for("bus", "b1")
+    assert item.brush().color().name() == voltage_colour(hour.shown.worst_phase_vm()["b1"])
