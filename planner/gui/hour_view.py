@@ -27,7 +27,8 @@ def _legend() -> str:
         label = f"> {low:.2f}" if top == float("inf") else (f"&lt; {top:.2f}" if low == 0 else f"{low:.2f}–{top:.2f}")
         volts.append(f"<span style='color:{colour}'>●</span> {label}")
         low = top
-    return "Cable loading (%): " + " ".join(parts) + "<br>Bus voltage (p.u.): " + " ".join(volts)
+    return ("Cable loading (%; its highest phase where units are on one phase): " + " ".join(parts)
+            + "<br>Bus voltage (p.u.; its worst phase there): " + " ".join(volts))
 
 
 class HourView(QWidget):
