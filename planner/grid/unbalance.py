@@ -26,25 +26,21 @@ import numpy as np
 import pandas as pd
 
 from planner.grid.annual3ph import UNBALANCE_LIMIT
+from planner.grid.sizing import Change
 
 MAX_ROUNDS = 8
 
 
 @dataclass
-class Move:
-    """One change: a phase move (``kind`` the object's) or a cable upgrade (``kind`` "cable")."""
+class Move(Change):
+    """One change of the unbalance rule (the sizing's :class:`~planner.grid.sizing.Change` with the
+    bus whose unbalance asked for it): a phase move (``kind`` the object's) or a stronger cable
+    (``kind`` "cable")."""
 
-    kind: str
-    element: str
-    before: str
-    after: str
-    bus: str
-    time: str
-    cost_eur: float = 0.0
+    bus: str = ""
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "element": self.element, "from": self.before, "to": self.after,
-                "limit": "unbalance", "bus": self.bus, "time": self.time, "cost_eur": round(self.cost_eur, 2)}
+        return {**super().as_dict(), "bus": self.bus}
 
 
 def _feeders(net):
@@ -145,7 +141,7 @@ def fix_unbalance(project, gen, dispatched, ladder, rules, *, progress=None) -> 
             after = ("L1", "L2", "L3")[target]
             UpdateEntity(kind, oid, phase=after).do(project)
             owners[k] = (kind, oid, after)
-            moves.append(Move(kind, oid, before, after, bus_id, when))
+            moves.append(Move(oid, kind, before, after, "unbalance", when, bus=bus_id))
             changed = True
         if changed:
             continue
@@ -159,9 +155,9 @@ def fix_unbalance(project, gen, dispatched, ladder, rules, *, progress=None) -> 
         old = project.get("cable", cable)
         new = replace(old, std_type=upgrade[0], parallel=upgrade[1])
         project._put(new)
-        moves.append(Move("cable", cable, f"{old.std_type} x{old.parallel}", f"{new.std_type} x{new.parallel}",
-                          bus_id, when, cable_cost(ladder, new, rules) + trench_cost(ladder, new.route_length_km(),
-                                                                                      rules)))
+        moves.append(Move(cable, "cable", f"{old.std_type} x{old.parallel}", f"{new.std_type} x{new.parallel}",
+                          "unbalance", when, cable_cost(ladder, new, rules) + trench_cost(ladder, new.route_length_km(),
+                                                                                           rules), bus=bus_id))
     return {"before": first, "after": figures, "moves": [m.as_dict() for m in moves], "unfixed": unfixed,
             "limit_percent": UNBALANCE_LIMIT * 100.0}
 

@@ -106,7 +106,7 @@ def _count_cables(project, result, unbalance, ladder, rules, *, new_grid: bool) 
     cables = [m for m in unbalance["moves"] if m["kind"] == "cable"]
     if not cables:
         return
-    result.changes = [*result.changes, *(Change(m["element"], "cable", m["from"], m["to"], "unbalance", m["time"],
+    result.changes = [*result.changes, *(Change(m["element"], "cable", m["from"], m["to"], m["limit"], m["time"],
                                                m["cost_eur"]) for m in cables)]
     result.grid_cost_eur = grid_cost(project, ladder, rules)
     result.cost_eur = result.grid_cost_eur if new_grid else result.cost_eur + sum(m["cost_eur"] for m in cables)
