@@ -167,6 +167,18 @@ def describe(out: dict) -> str:
         y = out["year"]
         lines.append(f"The year: losses {y['losses_kwh'] / 1000:,.1f} MWh; upstream losses avoided "
                      f"{y['upstream_losses_avoided_kwh'] / 1000:,.1f} MWh.")
+    u = out.get("unbalance")
+    if u:
+        from planner.report.numbers import num
+
+        moved = sum(1 for m in u["moves"] if m["kind"] != "cable")
+        cables = len(u["moves"]) - moved
+        lines.append(f"Unbalance (three-phase year, limit {num(u['limit_percent'], 'g', unit='%')}): worst "
+                     f"{num((u['before'] or {}).get('max_unbalance_percent'), '.2f', unit='%')} before, "
+                     f"{num((u['after'] or {}).get('max_unbalance_percent'), '.2f', unit='%')} after; "
+                     f"{moved} unit(s) moved to another phase, {cables} cable(s) made stronger.")
+        if u["unfixed"]:
+            lines.append(f"Cannot fix: {u['unfixed']}")
     for text in out["unfixable"][:5]:
         lines.append(f"Cannot fix: {text}")
     for note in (out["layout"] or {}).get("notes", [])[:3] + out["notes"][:3]:

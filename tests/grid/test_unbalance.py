@@ -49,6 +49,12 @@ def test_a_phase_move_is_the_first_fix(tmp_path, capsys):
     assert all(c["limit"] != "unbalance" for c in out["changes"])
     moved = u["moves"][0]
     assert load_project(path).get("pv_unit", moved["element"]).phase == moved["to"] != "L1"
+    # the app's Size the grid says the same in its message
+    pytest.importorskip("PySide6")
+    from planner.gui.grid_tools import describe
+
+    assert (f"worst {u['before']['max_unbalance_percent']:.2f} % before, {u['after']['max_unbalance_percent']:.2f} % "
+            f"after; 1 unit(s) moved to another phase, 0 cable(s) made stronger") in describe(out)
     # the printed form says the same
     assert main(["size-grid", str(path), "--no-hosting", "--no-year"]) == 0  # no year: no unbalance rule
     assert "unbalance" not in capsys.readouterr().out
