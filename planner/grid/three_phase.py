@@ -242,6 +242,9 @@ def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, detai
     vuf_max, vuf_at = np.full(n_bus, -np.inf), np.zeros(n_bus, dtype=np.int64)
     load_max, load_at = np.full(n_line, -np.inf), np.zeros(n_line, dtype=np.int64)
     in_max, in_at = np.full(n_line, -np.inf), np.zeros(n_line, dtype=np.int64)
+    # each bus's lowest phase voltage (kept negated, to share better()) and highest, with their step
+    low_neg, low_at = np.full(n_bus, -np.inf), np.zeros(n_bus, dtype=np.int64)
+    high, high_at = np.full(n_bus, -np.inf), np.zeros(n_bus, dtype=np.int64)
     over, failed, previous = 0, [], None
     spread_t = spread.T.tocsr()
 
@@ -267,6 +270,8 @@ def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, detai
         vm_max = np.maximum(vm_max, vm.max(axis=0))
         over += int((vuf > UNBALANCE_LIMIT).any(axis=1).sum())
         better(vuf_max, vuf_at, vuf, first, ok_rows)
+        better(low_neg, low_at, -vm.min(axis=1), first, ok_rows)
+        better(high, high_at, vm.max(axis=1), first, ok_rows)
         if n_line:
             i_phase, i_n = line_extremes(model, v012)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -321,6 +326,13 @@ def run_year(project, gen, prepared_net, ids, delivered_kw, battery_kw, *, detai
         parts.append(pd.DataFrame({"kind": "bus", "id": [str(n) for n in names[keep][ok_bus]],
                                    "figure": "max unbalance %", "value": vuf_max[internal][ok_bus] * 100.0,
                                    "time": index[vuf_at[internal][ok_bus]]}))
+        ok_bus = np.isfinite(low_neg[internal])
+        parts.append(pd.DataFrame({"kind": "bus", "id": [str(n) for n in names[keep][ok_bus]],
+                                   "figure": "min phase voltage p.u.", "value": -low_neg[internal][ok_bus],
+                                   "time": index[low_at[internal][ok_bus]]}))
+        parts.append(pd.DataFrame({"kind": "bus", "id": [str(n) for n in names[keep][ok_bus]],
+                                   "figure": "max phase voltage p.u.", "value": high[internal][ok_bus],
+                                   "time": index[high_at[internal][ok_bus]]}))
         ok_line = np.flatnonzero(np.isfinite(load_max))
         line_names = [str(n) for n in np.asarray(net.line.name)[ok_line]]
         parts.append(pd.DataFrame({"kind": "cable", "id": line_names, "figure": "max phase loading %",

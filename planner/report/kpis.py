@@ -33,13 +33,11 @@ KPIS = (
      "cables and transformers over the year (power flow)"),
     ("Upstream losses avoided", lambda s: _fmt(_get(s, "indexes", "avoided_upstream_losses_kwh"), "MWh", 1e-3),
      "energy used locally times the upstream loss factor"),
-    ("Peak cable loading", lambda s: _fmt(_get(s, "grid", "max_line_loading_percent"), "%"),
-     "highest loading of any cable in any step"),
+    ("Peak cable loading", lambda s: _fmt(_cable_peak(s), "%") + (" (phase)" if _phase_peak(s) else ""),
+     "highest loading of any cable (any phase) in any step"),
     ("Peak transformer loading", lambda s: _fmt(_get(s, "grid", "max_trafo_loading_percent"), "%"),
      "highest loading of any transformer in any step"),
-    ("Voltage", lambda s: ("—" if is_missing(_get(s, "grid", "min_vm_pu")) else
-                           f"{num(_get(s, 'grid', 'min_vm_pu'), '.3f')} – {num(_get(s, 'grid', 'max_vm_pu'), '.3f')} p.u."),
-     "lowest and highest bus voltage in any step"),
+    ("Voltage", lambda s: _voltage_band(s), "lowest and highest bus voltage, any phase, any step"),
     ("Heat pumps and charging", lambda s: _fmt(_get(s, "electrification", "added_kwh"), "MWh", 1e-3),
      "electricity they add to the demand (— without them)"),
     ("Transformer peak without them",
@@ -56,6 +54,34 @@ KPIS = (
      "net present value over the horizon at the discount rate"),
     ("IRR", lambda s: _fmt(_get(s, "indexes", "finance", "irr"), "%", 100), "internal rate of return"),
 )
+
+
+def _phase_peak(summary: dict) -> bool:
+    """Whether a three-phase year's highest phase loading is above the balanced flow's cable loading."""
+    phase = _get(summary, "grid", "three_phase", "max_phase_loading_percent")
+    balanced = _get(summary, "grid", "max_line_loading_percent")
+    return not is_missing(phase) and (is_missing(balanced) or phase > balanced)
+
+
+def _cable_peak(summary: dict):
+    """The year's highest cable loading: the balanced flow's, or a three-phase year's most loaded phase."""
+    if _phase_peak(summary):
+        return _get(summary, "grid", "three_phase", "max_phase_loading_percent")
+    return _get(summary, "grid", "max_line_loading_percent")
+
+
+def _voltage_band(summary: dict) -> str:
+    """The year's voltage band: the balanced flow's, or the worst phases' where a three-phase year
+    exists (one-phase connections pull one phase below the balanced mean)."""
+    low, high = _get(summary, "grid", "min_vm_pu"), _get(summary, "grid", "max_vm_pu")
+    if is_missing(low):
+        return "—"
+    three = _get(summary, "grid", "three_phase") or {}
+    phases_low = [v for v in (three.get("min_vm_pu") or {}).values() if not is_missing(v)]
+    phases_high = [v for v in (three.get("max_vm_pu") or {}).values() if not is_missing(v)]
+    if phases_low and phases_high:
+        return f"{num(min(phases_low), '.3f')} – {num(max(phases_high), '.3f')} p.u. (phases)"
+    return f"{num(low, '.3f')} – {num(high, '.3f')} p.u."
 
 
 def three_phase_lines(t: dict | None) -> list[str]:

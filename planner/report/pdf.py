@@ -27,7 +27,8 @@ from planner.report.kpis import KPIS, _get, three_phase_lines
 from planner.report.results import Results
 
 LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage band", 0.90),
-          "max voltage p.u.": ("voltage band", 1.10), "max unbalance %": ("EN 50160", 2.0),
+          "max voltage p.u.": ("voltage band", 1.10), "min phase voltage p.u.": ("voltage band", 0.90),
+          "max phase voltage p.u.": ("voltage band", 1.10), "max unbalance %": ("EN 50160", 2.0),
           "max phase loading %": ("loading", 100.0), "max neutral loading %": ("loading", 100.0)}
 
 
@@ -234,8 +235,10 @@ def _grid(res, name) -> Figure:
     if elements is not None and len(elements):
         plan = (("max loading %", False, 10), ("min voltage p.u.", True, 4), ("max voltage p.u.", False, 4))
         if three:
-            plan = (("max loading %", False, 6), ("max phase loading %", False, 3), ("min voltage p.u.", True, 3),
-                    ("max voltage p.u.", False, 2), ("max unbalance %", False, 3), ("max neutral loading %", False, 2))
+            # each phase's voltage, not the balanced flow's: one-phase connections pull one phase past the mean
+            plan = (("max loading %", False, 6), ("max phase loading %", False, 3), ("min phase voltage p.u.", True, 3),
+                    ("max phase voltage p.u.", False, 2), ("max unbalance %", False, 3),
+                    ("max neutral loading %", False, 2))
         for figure_name, ascending, count in plan:
             part = elements[elements.figure == figure_name].sort_values("value", ascending=ascending).head(count)
             limit_name, limit = LIMITS[figure_name]

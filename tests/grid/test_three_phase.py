@@ -173,6 +173,12 @@ def test_a_run_reports_three_phase_figures(tmp_path):
     write_outputs(result, tmp_path)
     elements = pd.read_csv(tmp_path / "grid_elements.csv")
     assert {"max unbalance %", "max phase loading %", "max neutral current A"} <= set(elements.figure)
+    # each bus's lowest and highest phase voltage: their extremes are the phase band's
+    low = elements[elements.figure == "min phase voltage p.u."]
+    high = elements[elements.figure == "max phase voltage p.u."]
+    assert low.value.min() == pytest.approx(min(three["min_vm_pu"].values()), abs=1e-5)  # the file keeps 5 digits
+    assert high.value.max() == pytest.approx(max(three["max_vm_pu"].values()), abs=1e-5)
+    assert (low.set_index("id").value <= high.set_index("id").value.reindex(low.id).to_numpy() + 1e-12).all()
     # the map's hour view solves the worst hour again from the run's files: the same unbalance
     from planner.report.hour import HourSolver
 
