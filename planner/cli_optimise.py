@@ -36,12 +36,12 @@ def cmd_optimise(args) -> int:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     say("simulating the year's demand, today's units and PV per kWp of each roof orientation")
-    inputs = gather(project)
+    inputs = gather(project, chp=not args.no_chp)
     year = inputs
     if not args.hourly:
         inputs = typical_days(inputs, args.days or 16)
-    say(f"solving: {len(inputs.groups)} roof group(s) in {len(inputs.areas)} transformer area(s), "
-        f"{inputs.steps} steps")
+    say(f"solving: {len(inputs.groups)} roof group(s) and {len(inputs.clusters)} heat cluster(s) in "
+        f"{len(inputs.areas)} transformer area(s), {inputs.steps} steps")
     checked = None
     if args.apply:
         optimum, units, checked, notes = optimise_checked(project, inputs, goals, year=year if args.hourly else None,
@@ -57,6 +57,7 @@ def cmd_optimise(args) -> int:
                "optimum": optimum.as_dict(),
                "today": {"pv_kwp": round(sum(u.peak_kw for u in project.items("pv_unit").values()), 1),
                          "battery_kwh": round(sum(b.capacity_kwh for b in project.items("battery").values()), 1),
+                         "chp_kw": round(sum(u.p_el_kw for u in project.items("chp_unit").values()), 1),
                          "cost_eur_per_year": baseline.cost_eur_per_year, "import_kwh": baseline.import_kwh,
                          "co2_t": baseline.co2_t, "self_sufficiency": baseline.self_sufficiency},
                "savings_eur_per_year": baseline.cost_eur_per_year - optimum.cost_eur_per_year,
@@ -65,13 +66,18 @@ def cmd_optimise(args) -> int:
                           "new_battery_kwh": round(float(k), 1), "max_loading_share": _finite(s)}
                          for a, r, k, s in zip(inputs.areas, inputs.rating_kw, optimum.battery_kwh,
                                                optimum.max_flow_share)],
+               "heat_clusters": [{"cluster": c.id, "area": c.area, "consumers": len(c.consumers),
+                                  "annual_heat_kwh": round(c.annual_heat_kwh), "peak_heat_kw": round(c.peak_heat_kw, 1),
+                                  "radius_m": round(c.radius_m, 1), "new_chp_kw": round(float(k), 2)}
+                                 for c, k in zip(inputs.clusters, optimum.chp_kw)],
                "sources": inputs.sources}
     if args.pareto:
         say("the Pareto front: cost against CO2 (epsilon constraint, 10 points)")
         front = pareto(inputs, replace(goals, co2_cap_t=None))
         figures["pareto"] = [{"cost_eur_per_year": p.cost_eur_per_year, "co2_t": p.co2_t,
                               "self_sufficiency": p.self_sufficiency, "pv_kwp": float(p.pv_kwp.sum()),
-                              "battery_kwh": float(p.battery_kwh.sum())} for p in front]
+                              "battery_kwh": float(p.battery_kwh.sum()), "chp_kw": float(p.chp_kw.sum())}
+                             for p in front]
         if out_dir is not None:
             pd.DataFrame(figures["pareto"]).to_csv(out_dir / "pareto.csv", index=False)
             _plot_pareto(figures["pareto"], out_dir / "pareto.png")
@@ -101,6 +107,9 @@ def _unit_row(unit) -> dict:
            "y": unit.geometry.y if unit.geometry is not None else None}
     if unit.KIND == "pv_unit":
         row.update(peak_kw=unit.peak_kw, tilt_deg=unit.tilt_deg, azimuth_deg=unit.azimuth_deg)
+    elif unit.KIND == "chp_unit":
+        row.update(p_el_kw=unit.p_el_kw, store_kwh=unit.store_kwh, boiler_kw=unit.boiler_kw,
+                   heat_radius_m=unit.heat_radius_m)
     else:
         row.update(capacity_kwh=unit.capacity_kwh, power_kw=unit.power_kw)
     row["source"] = unit.source
@@ -129,7 +138,7 @@ def _plot_pareto(rows, path) -> None:
     left, right = fig.subplots(1, 2)
     cost = [r["cost_eur_per_year"] / 1000.0 for r in rows]
     left.plot([r["co2_t"] for r in rows], cost, "o-", color="#0072B2")
-    left.set_xlabel("CO2 of the year's import [t]")
+    left.set_xlabel("CO2 of the year's import and the new CHPs' net gas [t]")
     left.set_ylabel("annualised cost [kEUR a year]")
     right.plot([100.0 * r["self_sufficiency"] for r in rows], cost, "o-", color="#009E73")
     right.set_xlabel("self-sufficiency [%]")
@@ -144,7 +153,9 @@ def _print(figures, optimum, units, args, out_dir) -> None:
     o = figures["optimum"]
     print(f"optimum ({figures['resolution']}, goal {figures['goals']['goal']}): "
           f"{num(o['cost_eur_per_year'], ',.0f')} EUR a year ({num(o['annualised_capex_eur'], ',.0f')} capex and O&M, "
-          f"{num(o['energy_cost_eur'], ',.0f')} energy), capex {num(o['capex_eur'], ',.0f')} EUR")
+          f"{num(o['energy_cost_eur'], ',.0f')} energy" + (f", {num(o['heat_cost_eur'], ',.0f')} CHP gas less the "
+                                                           f"boilers' gas saved" if o["chp_kw"] else "")
+          + f"), capex {num(o['capex_eur'], ',.0f')} EUR")
     t = figures["today"]
     print(f"  today (nothing added, the same terms): {num(t['cost_eur_per_year'], ',.0f')} EUR a year, self-sufficiency "
           f"{num(t['self_sufficiency'], '.1%')}, CO2 {num(t['co2_t'], ',.1f')} t: the optimum saves "
@@ -152,6 +163,11 @@ def _print(figures, optimum, units, args, out_dir) -> None:
     print(f"  PV {num(o['pv_kwp'], ',.1f')} kWp on {sum(u.KIND == 'pv_unit' for u in units)} roof(s) (today "
           f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh in "
           f"{sum(u.KIND == 'battery' for u in units)} area(s) (today {figures['today']['battery_kwh']:,.1f} kWh)")
+    if figures["heat_clusters"]:
+        print(f"  CHP {num(o['chp_kw'], ',.1f')} kW electric in {sum(u.KIND == 'chp_unit' for u in units)} of "
+              f"{len(figures['heat_clusters'])} heat cluster(s) (today {figures['today']['chp_kw']:,.1f} kW): "
+              f"{num(o['chp_heat_kwh'], ',.0f', scale=1e-3)} MWh of heat in place of boilers, "
+              f"{num(o['chp_fuel_kwh'], ',.0f', scale=1e-3)} MWh of gas")
     print(f"  self-sufficiency {num(o['self_sufficiency'], '.1%')}, import {num(o['import_kwh'], ',.0f', scale=1e-3)} MWh, "
           f"export {num(o['export_kwh'], ',.0f', scale=1e-3)} MWh, CO2 {num(o['co2_t'], ',.1f')} t")
     print(f"  solved in {o['solve_s']:.1f} s (built in {o['build_s']:.1f} s): {o['variables']:,} variables, "

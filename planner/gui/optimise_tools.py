@@ -1,4 +1,4 @@
-"""Tools > Optimise PV and batteries: the same work as ``planner optimise``, in a worker thread.
+"""Tools > Optimise PV, batteries and CHP: the same work as ``planner optimise``, in a worker thread.
 
 A dialog asks for the goals (the cheapest plan or the least CO2, a minimum self-sufficiency, a
 budget, the typical days); a worker runs :mod:`planner.optimise` on a snapshot of the project
@@ -27,7 +27,7 @@ class OptimiseDialog(QDialog):
 
     def __init__(self, parent):
         super().__init__(parent)
-        self.setWindowTitle("Optimise PV and batteries")
+        self.setWindowTitle("Optimise PV, batteries and CHP")
         form = QFormLayout(self)
         self.goal = QComboBox()
         self.goal.addItem("the lowest annualised cost", "cost")
@@ -83,10 +83,16 @@ class ProposalDialog(QDialog):
         today_bat = sum(b.capacity_kwh for b in project.items("battery").values())
         o = optimum
         text = (f"<b>{len(units)} unit(s) proposed</b>: PV {o.pv_kwp.sum():,.1f} kWp (today {today_pv:,.1f} kWp), "
-                f"batteries {o.battery_kwh.sum():,.1f} kWh (today {today_bat:,.1f} kWh).<br>"
+                f"batteries {o.battery_kwh.sum():,.1f} kWh (today {today_bat:,.1f} kWh)"
+                + (f", CHP {o.chp_kw.sum():,.1f} kW electric for {len(o.chp_kw)} heat cluster(s) (today "
+                   f"{sum(u.p_el_kw for u in project.items('chp_unit').values()):,.1f} kW)" if len(o.chp_kw) else "")
+                + ".<br>"
                 f"Annualised cost {o.cost_eur_per_year:,.0f} EUR a year ({o.annualised_capex_eur:,.0f} capex and "
-                f"O&amp;M, {o.energy_cost_eur:,.0f} energy), capex {o.capex_eur:,.0f} EUR; self-sufficiency "
-                f"{o.self_sufficiency:.1%}, CO2 of the import {o.co2_t:,.1f} t.<br>"
+                f"O&amp;M, {o.energy_cost_eur:,.0f} energy"
+                + (f", {o.heat_cost_eur:,.0f} CHP gas less boilers' gas saved" if len(o.chp_kw) else "")
+                + f"), capex {o.capex_eur:,.0f} EUR; self-sufficiency "
+                f"{o.self_sufficiency:.1%}, CO2 {o.co2_t:,.1f} t (the import's"
+                + (", and the new CHPs' gas less the boilers' gas saved" if len(o.chp_kw) else "") + ").<br>"
                 + (f"Today, nothing added: {baseline.cost_eur_per_year:,.0f} EUR a year, self-sufficiency "
                    f"{baseline.self_sufficiency:.1%}, CO2 {baseline.co2_t:,.1f} t: <b>the plan saves "
                    f"{baseline.cost_eur_per_year - o.cost_eur_per_year:,.0f} EUR a year</b>.<br>"
@@ -99,7 +105,9 @@ class ProposalDialog(QDialog):
         self.table = QTableWidget(len(units), len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels([c.capitalize() for c in self.COLUMNS])
         for row, unit in enumerate(units):
-            size = f"{unit.peak_kw:g} kWp" if unit.KIND == "pv_unit" else f"{unit.capacity_kwh:g} kWh / {unit.power_kw:g} kW"
+            size = (f"{unit.peak_kw:g} kWp" if unit.KIND == "pv_unit" else
+                    f"{unit.p_el_kw:g} kW electric, store {unit.store_kwh:g} kWh" if unit.KIND == "chp_unit" else
+                    f"{unit.capacity_kwh:g} kWh / {unit.power_kw:g} kW")
             where = f"{unit.geometry.x:,.0f}, {unit.geometry.y:,.0f}" if unit.geometry is not None else ""
             for col, value in enumerate((unit.id, unit.LABEL, size, unit.bus_id or "", unit.owner_id or "", where)):
                 self.table.setItem(row, col, QTableWidgetItem(str(value)))
@@ -125,7 +133,8 @@ class ProposalDialog(QDialog):
             return f"{value:.1%}" if figure == "self_sufficiency" else f"{value:,.0f}"
 
         names = {"cost_eur_per_year": "cost a year [EUR]", "energy_cost_eur": "energy a year [EUR]",
-                 "import_kwh": "import [kWh]", "self_sufficiency": "self-sufficiency"}
+                 "heat_cost_eur": "CHP gas less boilers' [EUR]", "import_kwh": "import [kWh]",
+                 "self_sufficiency": "self-sufficiency"}
         self.resize(self.width(), 640)
         layout.addWidget(QLabel("<b>Checked by simulating the year</b> (planner run's chain, hourly, the units "
                                 "added; hover a reason to read it whole)"))
@@ -170,7 +179,7 @@ class OptimiseTools(QObject):
         self.proposal: ProposalDialog | None = None
 
     def make_actions(self, tools_menu) -> None:
-        self.action = QAction("&Optimise PV and batteries…", self)
+        self.action = QAction("&Optimise PV, batteries and CHP…", self)
         self.action.setToolTip("The cheapest PV per roof and battery per transformer area that meets the goals under "
                                "the grid's limits (planner optimise)")
         self.action.triggered.connect(self.optimise)
@@ -216,7 +225,7 @@ class OptimiseTools(QObject):
 
         self.job = job
         self.progress = QProgressDialog("Optimising…", "Cancel", 0, 0, window)
-        self.progress.setWindowTitle("Optimise PV and batteries")
+        self.progress.setWindowTitle("Optimise PV, batteries and CHP")
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(0)
         self.progress.canceled.connect(self.cancel)

@@ -40,6 +40,18 @@ FALLBACK_TILT_DEG = 30.0
 OWN_PV_M = 15.0
 #: A new shared battery's power per kWh of capacity [kW/kWh] (the placement rule's 10 kWh, 5 kW).
 BATTERY_POWER_PER_KWH = 0.5
+#: A heat cluster: the consumers with heat within this distance of its centre [m] (the CHP
+#: placement rule's heat network radius), none of them heated already by a CHP or a heat pump.
+HEAT_RADIUS_M = 300.0
+#: A cluster whose heat is below this [kWh a year] is offered no CHP: a 5 kW micro CHP's heat
+#: (12.3 kW thermal, DOMAIN section 6) for 4,000 full-load hours.
+MIN_CLUSTER_HEAT_KWH = 50_000.0
+#: At most this many heat clusters, the largest by heat.
+MAX_HEAT_CLUSTERS = 12
+#: A new CHP's efficiencies (LHV) and thermal store: the placement rule's (planner.generation.placement.place_chp).
+CHP_ETA_EL = 0.33
+CHP_ETA_TH = 0.55
+CHP_STORE_HOURS = 2.0
 
 
 class OptimiseError(PlannerError):
@@ -56,6 +68,21 @@ class RoofGroup:
     azimuth_deg: float
     roofs: tuple  # ((building or consumer id, max kWp, x, y, parcel id, owner id, bus id), ...), largest first
     max_kwp: float
+
+
+@dataclass(frozen=True)
+class HeatCluster:
+    """Consumers whose heat a new CHP at ``centre`` with a heat network of ``radius_m`` would serve
+    (exactly these: no other heated consumer lies within the radius)."""
+
+    id: str
+    area: str
+    bus: str | None
+    centre: tuple  # (x, y) of the consumer at its centre
+    radius_m: float
+    consumers: tuple  # consumer ids
+    annual_heat_kwh: float
+    peak_heat_kw: float
 
 
 @dataclass
@@ -92,6 +119,23 @@ class Inputs:
     weights: np.ndarray | None = None
     #: Steps of a period whose batteries end where they start (typical days: 24); None: the year.
     period: int | None = None
+    #: Heat clusters where a CHP may be built, their heat demand (T, C) [kW] and the terms.
+    clusters: list = field(default_factory=list)
+    heat_kw: np.ndarray | None = None
+    chp_eta_el: float = CHP_ETA_EL
+    chp_eta_th: float = CHP_ETA_TH
+    chp_store_hours: float = CHP_STORE_HOURS
+    chp_annual_eur_per_kw: float = 0.0
+    chp_capex_eur_per_kw: float = 0.0
+    #: The gas a CHP burns and the consumers' boilers would have burnt for its heat [EUR/kWh, LHV].
+    gas_eur_per_kwh: float = 0.10
+    boiler_efficiency: float = 0.9
+    gas_emission_kg_per_kwh: float = 0.202
+
+    @property
+    def heat(self) -> np.ndarray:
+        """The clusters' heat demand (T, C) [kW] (no columns without clusters)."""
+        return self.heat_kw if self.heat_kw is not None else np.zeros((self.steps, 0))
 
     @property
     def steps(self) -> int:
@@ -115,8 +159,8 @@ def typical_days(inputs: Inputs, days: int = 16, extreme: bool = True) -> Inputs
     if n_days <= days:
         return inputs
     cut = n_days * per_day
-    blocks = [inputs.demand_kw[:cut], inputs.existing_kw[:cut], inputs.pv_per_kwp[:cut]]
-    features = np.hstack([b.reshape(n_days, per_day * b.shape[1]) for b in blocks])
+    blocks = [inputs.demand_kw[:cut], inputs.existing_kw[:cut], inputs.pv_per_kwp[:cut], inputs.heat[:cut]]
+    features = np.hstack([b.reshape(n_days, per_day * b.shape[1]) for b in blocks if b.shape[1]])
     scale = np.abs(features).max(axis=0)
     features = features / np.where(scale > 0, scale, 1.0)
     chosen: list[int] = []
@@ -161,7 +205,8 @@ def typical_days(inputs: Inputs, days: int = 16, extreme: bool = True) -> Inputs
 
     return dataclasses.replace(
         inputs, index=inputs.index[steps], demand_kw=inputs.demand_kw[steps], existing_kw=inputs.existing_kw[steps],
-        pv_per_kwp=inputs.pv_per_kwp[steps], buy_eur_per_kwh=inputs.buy_eur_per_kwh[steps],
+        pv_per_kwp=inputs.pv_per_kwp[steps], heat_kw=inputs.heat_kw[steps] if inputs.heat_kw is not None else None,
+        buy_eur_per_kwh=inputs.buy_eur_per_kwh[steps],
         sell_eur_per_kwh=inputs.sell_eur_per_kwh[steps], weights=np.repeat(weights, per_day), period=per_day,
         notes=list(inputs.notes) + [f"the year as {len(picked)} typical days (k-medoids over demand and sun, "
                                     f"{len(chosen)} extreme days of their own), batteries cycling within each day"])
@@ -230,10 +275,72 @@ def candidate_roofs(project) -> list[tuple]:
     return out
 
 
-def gather(project, *, resolution_minutes: int = 60) -> Inputs:
+def heat_clusters(project, heat_kw: pd.DataFrame, area_of: dict, *, radius_m: float = HEAT_RADIUS_M,
+                  min_heat_kwh: float = MIN_CLUSTER_HEAT_KWH, most: int = MAX_HEAT_CLUSTERS) -> list[HeatCluster]:
+    """Where a new CHP could serve a local heat network: greedy disks over the consumers with heat.
+
+    The consumers with heat that no CHP and no heat pump heats yet are the candidates (a CHP
+    never serves a consumer a heat pump heats, so those do not bound a disk). The disk
+    of ``radius_m`` around the candidate whose disk holds the most heat is the first cluster;
+    the next disks shrink to leave out every consumer already in a cluster or already heated,
+    so that a CHP at each centre with its cluster's radius serves exactly its cluster (``planner
+    run`` serves every heated consumer within a CHP's radius). Clusters below ``min_heat_kwh``
+    a year are left out."""
+    from planner.generation.results import heat_served
+    from planner.generation.placement import nearest_bus
+
+    step_h = (heat_kw.index[1] - heat_kw.index[0]).total_seconds() / 3600.0 if len(heat_kw.index) > 1 else 1.0
+    annual = heat_kw.sum() * step_h
+    consumers = {c.id: c for c in project.items("consumer").values() if c.geometry is not None}
+    pumped = {hp.consumer_id for hp in project.items("heat_pump").values()}  # a CHP never serves them
+    with_heat = [cid for cid in heat_kw.columns if cid in consumers and annual[cid] > 0 and cid not in pumped]
+    taken: set = set()
+    for unit in project.items("chp_unit").values():
+        if unit.geometry is not None:
+            taken |= set(heat_served(unit, list(consumers.values()), with_heat))
+    free = [cid for cid in with_heat if cid not in taken]
+    if not free:
+        return []
+    from scipy.spatial import cKDTree
+
+    xy = np.array([(consumers[c].geometry.centroid.x, consumers[c].geometry.centroid.y) for c in with_heat])
+    heat = annual[with_heat].to_numpy(dtype=float)
+    blocked = np.array([cid in taken for cid in with_heat])
+    tree = cKDTree(xy)
+    pairs = tree.sparse_distance_matrix(tree, radius_m, output_type="ndarray")
+    rows, cols, dist = pairs["i"], pairs["j"], pairs["v"]
+    out: list[HeatCluster] = []
+    while len(out) < most and not blocked.all():
+        # each disk stops short of the nearest consumer that is heated or in a cluster already
+        reach = np.full(len(xy), radius_m)
+        if blocked.any():
+            nearest, _ = cKDTree(xy[blocked]).query(xy, k=1)
+            reach = np.minimum(reach, nearest - 0.5)
+        valid = ~blocked[rows] & ~blocked[cols] & (dist <= reach[rows])
+        totals = np.bincount(rows[valid], weights=heat[cols[valid]], minlength=len(xy))
+        i = int(np.argmax(totals))
+        if totals[i] < min_heat_kwh:
+            break
+        mine = valid & (rows == i)
+        members_ix = cols[mine]
+        members = tuple(with_heat[j] for j in members_ix)
+        centre = consumers[with_heat[i]]
+        bus = centre.bus_id or (getattr(nearest_bus(project, centre.geometry.centroid), "id", None) if area_of
+                                else None)
+        out.append(HeatCluster(
+            id=f"heat-{len(out) + 1}", area=area_of.get(bus, NO_AREA) if bus else NO_AREA, bus=bus,
+            centre=(float(xy[i, 0]), float(xy[i, 1])), radius_m=float(min(dist[mine].max() + 0.25, reach[i])),
+            consumers=members, annual_heat_kwh=float(totals[i]),
+            peak_heat_kw=float(heat_kw[list(members)].sum(axis=1).max())))
+        blocked[members_ix] = True
+    return out
+
+
+def gather(project, *, resolution_minutes: int = 60, chp: bool = True) -> Inputs:
     """The optimiser's inputs for ``project`` (see the module docstring)."""
     from planner.community.tariffs import member_prices
-    from planner.economics.costs import load_catalogue
+    from planner.economics.costs import GAS_PRICE_EUR_PER_KWH, load_catalogue
+    from planner.economics.indexes import AVOIDED_BOILER_EFFICIENCY, GAS_EMISSION_FACTOR_KG_PER_KWH
     from planner.generation.placement import nearest_bus
     from planner.generation.results import simulate_generation
     from planner.model import PVUnit
@@ -307,6 +414,8 @@ def gather(project, *, resolution_minutes: int = 60) -> Inputs:
     for tech in ("pv_roof", "battery"):
         if tech not in catalogue.index:
             raise OptimiseError(f"the cost catalogue has no technology '{tech}'")
+    no_chp_cost = chp and "chp" not in catalogue.index
+    chp = chp and not no_chp_cost
     pv_row, bat_row = catalogue.loc["pv_roof"], catalogue.loc["battery"]
 
     def annual(row) -> float:
@@ -321,6 +430,21 @@ def gather(project, *, resolution_minutes: int = 60) -> Inputs:
             bat_kwh[used.index(a)] += bat.capacity_kwh
             bat_kw[used.index(a)] += bat.power_kw
     notes = []
+    clusters = heat_clusters(project, gen.heat_kw, area_of) if chp else []
+    clusters = [c for c in clusters if c.area in used]
+    heat = np.column_stack([gen.heat_kw[list(c.consumers)].sum(axis=1).to_numpy() for c in clusters]) \
+        if clusters else None
+    chp_row = catalogue.loc["chp"] if chp else None
+    if clusters:
+        notes.append(f"{len(clusters)} heat cluster(s) offered a CHP (natural gas, {CHP_ETA_EL:.0%} electrical and "
+                     f"{CHP_ETA_TH:.0%} thermal efficiency, a store of {CHP_STORE_HOURS:g} hours of its heat): its heat "
+                     f"replaces the consumers' boilers' gas; minimum load and starts are left to the check's "
+                     f"heat-led dispatch")
+    elif no_chp_cost:
+        notes.append("no CHP offered: the cost catalogue has no technology 'chp'")
+    elif chp:
+        notes.append(f"no heat cluster offered a CHP: no {MIN_CLUSTER_HEAT_KWH / 1000:,.0f} MWh of heat a year "
+                     f"within {HEAT_RADIUS_M:g} m that a CHP or heat pump does not heat already")
     if fallback:
         notes.append(f"{fallback} consumer(s) stand in no building footprint: each is offered a roof of "
                      f"{FALLBACK_ROOF_KWP:g} kWp at {FALLBACK_TILT_DEG:g} deg facing the equator (the placement "
@@ -343,5 +467,9 @@ def gather(project, *, resolution_minutes: int = 60) -> Inputs:
         battery_annual_eur_per_kwh=annual(bat_row), battery_capex_eur_per_kwh=float(bat_row.capex_eur_per_unit),
         existing_battery_kwh=bat_kwh, existing_battery_kw=bat_kw,
         sources={"pv": str(pv_row.source), "battery": str(bat_row.source), "weather": gen.weather.name
-                 if hasattr(gen.weather, "name") else ""},
-        notes=notes)
+                 if hasattr(gen.weather, "name") else ""} | ({"chp": str(chp_row.source)} if clusters else {}),
+        notes=notes, clusters=clusters, heat_kw=heat,
+        chp_annual_eur_per_kw=annual(chp_row) if chp_row is not None else 0.0,
+        chp_capex_eur_per_kw=float(chp_row.capex_eur_per_unit) if chp_row is not None else 0.0,
+        gas_eur_per_kwh=GAS_PRICE_EUR_PER_KWH, boiler_efficiency=AVOIDED_BOILER_EFFICIENCY,
+        gas_emission_kg_per_kwh=GAS_EMISSION_FACTOR_KG_PER_KWH)

@@ -1,7 +1,8 @@
 """The sizing programme: a linear programme over the year, built with linopy, solved by HiGHS.
 
 Decision variables (all continuous): kWp of PV per roof group ``pv[g]`` (at most its roofs'
-peak power), new shared battery capacity per transformer area ``battery[a]`` [kWh]; per step
+peak power), new shared battery capacity per transformer area ``battery[a]`` [kWh], a CHP per
+heat cluster; per step
 and area the battery's charge, discharge and state of charge, curtailment and the exchange
 with the upstream grid through the area's transformer ``flow[t, a]`` (import positive); per
 step the community's import and export. With h the step [h], eta = sqrt(round-trip):
@@ -15,12 +16,19 @@ step the community's import and export. With h the step [h], eta = sqrt(round-tr
   charged only from generation and discharged only into demand, as ``planner run`` dispatches
   batteries (no arbitrage with the grid: a battery that would pay by trading is not proposed);
 * hosting capacity: the PV added at a bus <= its hosting capacity (where the project has one);
-* options: import <= (1 - minimum self-sufficiency) * demand over the year; import emissions
-  <= a CO2 cap; capex <= a budget.
+* a CHP per heat cluster ``chp[c]`` [kW electric] (:func:`planner.optimise.inputs.heat_clusters`):
+  its electricity chp_el(t, c) <= chp[c] joins its area's balance; its heat (eta_th / eta_el per
+  kWh) goes to the cluster's demand or its store (soc <= store hours * rated heat), never more
+  than the demand (no heat dumped; the consumers' boilers make the rest); where the area's
+  transformer is bounded, the export must hold with the CHP at full load (planner run's
+  heat-led rule runs it so at any hour); minimum load and starts are not modelled (linear);
+* options: import <= (1 - minimum self-sufficiency) * demand over the year; CO2 (the import's,
+  and the new CHPs' gas less the boilers' gas their heat saves) <= a CO2 cap; capex <= a budget.
 
 Objective (``goal="cost"``): the community's annualised cost, sum_g pv[g] * (annuity + O&M) +
-sum_a battery[a] * (annuity + O&M) + sum_t h (buy(t) import(t) - sell(t) export(t)).
-``goal="co2"`` minimises the import's emissions, the cost breaking ties.
+sum_a battery[a] * (annuity + O&M) + sum_c chp[c] * (annuity + O&M) + sum_t h (buy(t) import(t) -
+sell(t) export(t)) + gas price * (the CHPs' fuel - their heat used / the boilers' efficiency).
+``goal="co2"`` minimises the emissions (the import's and the CHPs' net gas), the cost breaking ties.
 """
 
 from __future__ import annotations
@@ -88,6 +96,10 @@ class Optimum:
     constraints: int
     gap: float
     notes: list = field(default_factory=list)
+    chp_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # new, electric, per heat cluster
+    chp_fuel_kwh: float = 0.0  # gas the new CHPs burn [kWh, LHV]
+    chp_heat_kwh: float = 0.0  # their heat used, in place of the consumers' boilers
+    heat_cost_eur: float = 0.0  # their gas less the boilers' gas their heat saves
 
     def as_dict(self) -> dict:
         return {"cost_eur_per_year": self.cost_eur_per_year, "capex_eur": self.capex_eur,
@@ -95,7 +107,9 @@ class Optimum:
                 "import_kwh": self.import_kwh, "export_kwh": self.export_kwh, "demand_kwh": self.demand_kwh,
                 "generation_kwh": self.generation_kwh, "curtailed_kwh": self.curtailed_kwh, "co2_t": self.co2_t,
                 "self_sufficiency": self.self_sufficiency, "pv_kwp": float(self.pv_kwp.sum()),
-                "battery_kwh": float(self.battery_kwh.sum()), "status": self.status,
+                "battery_kwh": float(self.battery_kwh.sum()), "chp_kw": float(self.chp_kw.sum()),
+                "chp_fuel_kwh": self.chp_fuel_kwh, "chp_heat_kwh": self.chp_heat_kwh,
+                "heat_cost_eur": self.heat_cost_eur, "status": self.status,
                 "solve_s": round(self.solve_s, 3), "build_s": round(self.build_s, 3), "variables": self.variables,
                 "constraints": self.constraints, "gap": self.gap, "notes": self.notes}
 
@@ -108,6 +122,33 @@ def _group_matrix(inputs: Inputs) -> np.ndarray:
     for g, group in enumerate(inputs.groups):
         out[g, area[group.area], orient[(group.tilt_deg, group.azimuth_deg)]] = 1.0
     return out
+
+
+def _cluster_matrix(inputs: Inputs) -> np.ndarray:
+    """(C, A) indicator: heat cluster c lies in area a."""
+    out = np.zeros((len(inputs.clusters), len(inputs.areas)))
+    for c, cluster in enumerate(inputs.clusters):
+        out[c, inputs.areas.index(cluster.area)] = 1.0
+    return out
+
+
+def _store(m, inputs: Inputs, soc, step, name: str) -> None:
+    """soc(t) = soc(t-1) + step(t): typical days cycle within each day, the year starts empty."""
+    import xarray as xr
+
+    T = inputs.steps
+    if inputs.period:  # typical days: each day's first step follows its own last one
+        prev = np.arange(T) - 1
+        prev[::inputs.period] += inputs.period
+        previous = soc.isel(time=xr.DataArray(prev, dims="time")).assign_coords(time=np.arange(T))
+        m.add_constraints(soc - previous - step == 0, name=f"{name}_step")
+        return
+    if T > 1:
+        later = {"time": slice(1, None)}
+        previous = soc.isel(time=slice(None, -1)).assign_coords(time=np.arange(1, T))
+        m.add_constraints(soc.isel(later) - previous - step.isel(later) == 0, name=f"{name}_step")
+    first = {"time": 0}
+    m.add_constraints(soc.isel(first) - step.isel(first) == 0, name=f"{name}_start")
 
 
 def build(inputs: Inputs, goals: Goals, *, extra=None):
@@ -141,6 +182,7 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     v["export"] = m.add_variables(lower=0.0, upper=export_upper, coords=coords_t, dims=["time"], name="export")
     demand = xr.DataArray(inputs.demand_kw, dims=dims_ta)
     existing = xr.DataArray(inputs.existing_kw, dims=dims_ta)
+    made = []  # what the new units make per step and area
     if G:
         # PV per area and orientation (a few variables), then its output per step
         v["pv_ao"] = m.add_variables(lower=0.0, coords=[np.arange(A), np.arange(O)], dims=["area", "orient"],
@@ -148,12 +190,41 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
         S = xr.DataArray(_group_matrix(inputs), dims=["group", "area", "orient"])
         m.add_constraints(v["pv_ao"] == (v["pv"] * S).sum("group"), name="pv_ao_sum")
         yield_ = xr.DataArray(inputs.pv_per_kwp, dims=["time", "orient"])
-        pv_out = (v["pv_ao"] * yield_).sum("orient")
-        m.add_constraints(v["charge"] + v["curtailed"] - pv_out <= existing, name="charge_and_curtail_from_generation")
-        m.add_constraints(pv_out + v["discharge"] - v["charge"] - v["curtailed"] + v["flow"] == demand - existing,
+        made.append((v["pv_ao"] * yield_).sum("orient"))
+    C = len(inputs.clusters)
+    ratio = inputs.chp_eta_th / inputs.chp_eta_el  # heat per kWh of electricity
+    if C:
+        # a CHP per heat cluster: its electricity, the heat the cluster uses of it (never more
+        # than its demand: no heat is dumped), its store (a fixed number of hours of its heat)
+        coords_tc, dims_tc = [np.arange(T), np.arange(C)], ["time", "cluster"]
+        v["chp"] = m.add_variables(lower=0.0, coords=[np.arange(C)], dims=["cluster"], name="chp")
+        v["chp_el"] = m.add_variables(lower=0.0, coords=coords_tc, dims=dims_tc, name="chp_el")
+        v["chp_heat"] = m.add_variables(lower=0.0, upper=xr.DataArray(inputs.heat, dims=dims_tc), coords=coords_tc,
+                                        dims=dims_tc, name="chp_heat")
+        v["heat_soc"] = m.add_variables(lower=0.0, coords=coords_tc, dims=dims_tc, name="heat_soc")
+        m.add_constraints(v["chp_el"] - v["chp"] <= 0, name="chp_power")
+        m.add_constraints(v["heat_soc"] - inputs.chp_store_hours * ratio * v["chp"] <= 0, name="heat_store_size")
+        heat_step = h * (ratio * v["chp_el"] - v["chp_heat"])
+        _store(m, inputs, v["heat_soc"], heat_step, "heat_soc")
+        M = _cluster_matrix(inputs)
+        made.append((v["chp_el"] * xr.DataArray(M, dims=["cluster", "area"])).sum("cluster"))
+        bounded = [j for j in range(A) if M[:, j].any() and math.isfinite(inputs.rating_kw[j])]
+        if bounded:
+            # planner run dispatches a CHP heat-led: at full load whenever its store runs low, at
+            # any hour; the export through the transformer must hold with the CHP at full load
+            Mb = xr.DataArray(M[:, bounded], dims=["cluster", "area"]).assign_coords(area=bounded)
+            spare = ((v["chp"] - v["chp_el"]) * Mb).sum("cluster")
+            m.add_constraints(v["flow"].sel(area=bounded) - spare
+                              >= xr.DataArray(-inputs.rating_kw[bounded], dims="area").assign_coords(area=bounded),
+                              name="chp_full_load_export")
+    if made:
+        new = made[0]
+        for more in made[1:]:
+            new = new + more
+        m.add_constraints(v["charge"] + v["curtailed"] - new <= existing, name="charge_and_curtail_from_generation")
+        m.add_constraints(new + v["discharge"] - v["charge"] - v["curtailed"] + v["flow"] == demand - existing,
                           name="balance")
     else:
-        pv_out = None
         m.add_constraints(v["charge"] + v["curtailed"] <= existing, name="charge_and_curtail_from_generation")
         m.add_constraints(v["discharge"] - v["charge"] - v["curtailed"] + v["flow"] == demand - existing,
                           name="balance")
@@ -170,19 +241,7 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     m.add_constraints(v["discharge"] - power <= 0, name="discharge_power")
     # soc: the energy stored above the minimum state of charge (the year starts there)
     m.add_constraints(v["soc"] - (inputs.battery_soc_max - inputs.battery_soc_min) * energy <= 0, name="soc_max")
-    step = eta * h * v["charge"] - h / eta * v["discharge"]
-    if inputs.period:  # typical days: each day's first step follows its own last one
-        prev = np.arange(T) - 1
-        prev[::inputs.period] += inputs.period
-        previous = v["soc"].isel(time=xr.DataArray(prev, dims="time")).assign_coords(time=np.arange(T))
-        m.add_constraints(v["soc"] - previous - step == 0, name="soc_step")
-    else:  # the year: it starts at the minimum state of charge
-        if T > 1:
-            later = {"time": slice(1, None)}
-            previous = v["soc"].isel(time=slice(None, -1)).assign_coords(time=np.arange(1, T))
-            m.add_constraints(v["soc"].isel(later) - previous - step.isel(later) == 0, name="soc_step")
-        first = {"time": 0}
-        m.add_constraints(v["soc"].isel(first) - step.isel(first) == 0, name="soc_start")
+    _store(m, inputs, v["soc"], eta * h * v["charge"] - h / eta * v["discharge"], "soc")
     # hosting capacity per bus
     if G and inputs.hosting_kw:
         buses = sorted({g.bus for g in inputs.groups if g.bus in inputs.hosting_kw})
@@ -200,10 +259,21 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     if G:
         capex = capex + inputs.pv_capex_eur_per_kwp * v["pv"].sum()
         annual = annual + inputs.pv_annual_eur_per_kwp * v["pv"].sum()
+    if C:
+        capex = capex + inputs.chp_capex_eur_per_kw * v["chp"].sum()
+        annual = annual + inputs.chp_annual_eur_per_kw * v["chp"].sum()
     e["capex"], e["annual"] = capex, annual
-    e["cost"] = annual + e["energy_cost"]
     e["import_kwh"] = (h * w * v["import"]).sum()
     e["co2_t"] = inputs.emission_kg_per_kwh / 1000.0 * e["import_kwh"]
+    e["cost"] = annual + e["energy_cost"]
+    if C:
+        # the CHPs' gas less the gas the consumers' boilers would have burnt for the heat used
+        # (DOMAIN section 3: CO2 avoided counts boiler heat x EF_gas / eta_boiler - CHP fuel x EF_gas)
+        fuel = (h * w * v["chp_el"]).sum() * (1.0 / inputs.chp_eta_el)
+        saved = (h * w * v["chp_heat"]).sum() * (1.0 / inputs.boiler_efficiency)
+        e["heat_cost"] = inputs.gas_eur_per_kwh * (fuel - saved)
+        e["cost"] = e["cost"] + e["heat_cost"]
+        e["co2_t"] = e["co2_t"] + inputs.gas_emission_kg_per_kwh / 1000.0 * (fuel - saved)
     demand_kwh = float((inputs.demand_kw.sum(axis=1) * inputs.weight).sum() * h)
     if goals.min_self_sufficiency is not None:
         m.add_constraints(e["import_kwh"] <= (1.0 - goals.min_self_sufficiency) * demand_kwh,
@@ -253,15 +323,27 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
         gap = 0.0
     if not math.isfinite(gap) or gap > 1e20:
         gap = 0.0
+    chp = v["chp"].solution.to_numpy() if "chp" in v else np.zeros(0)
+    fuel = heat = 0.0
+    if len(chp):
+        chp_el = v["chp_el"].solution.to_numpy()
+        generation += float(chp_el.sum(axis=1) @ wt * h)
+        fuel = float(chp_el.sum(axis=1) @ wt * h / inputs.chp_eta_el)
+        heat = float(v["chp_heat"].solution.to_numpy().sum(axis=1) @ wt * h)
+    heat_cost = inputs.gas_eur_per_kwh * (fuel - heat / inputs.boiler_efficiency)
     energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
-    annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum())
-    capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum())
+    annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum()
+                   + inputs.chp_annual_eur_per_kw * chp.sum())
+    capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum()
+                  + inputs.chp_capex_eur_per_kw * chp.sum())
     import_kwh = float(imp @ wt * h)
+    gas_co2 = inputs.gas_emission_kg_per_kwh / 1000.0 * (fuel - heat / inputs.boiler_efficiency)
     return Optimum(
-        pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost, capex_eur=capex,
+        chp_kw=chp, chp_fuel_kwh=fuel, chp_heat_kwh=heat, heat_cost_eur=heat_cost,
+        pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost + heat_cost, capex_eur=capex,
         annualised_capex_eur=annual, energy_cost_eur=energy_cost, import_kwh=import_kwh,
         export_kwh=float(exp @ wt * h), demand_kwh=demand_kwh, generation_kwh=generation, curtailed_kwh=curtailed,
-        co2_t=inputs.emission_kg_per_kwh / 1000.0 * import_kwh,
+        co2_t=inputs.emission_kg_per_kwh / 1000.0 * import_kwh + gas_co2,
         self_sufficiency=1.0 - import_kwh / demand_kwh if demand_kwh > 0 else float("nan"),
         max_flow_share=np.nanmax(np.abs(flow), axis=0) / rating if len(flow) else np.zeros(0), flow_kw=flow,
         status=str(condition), solve_s=solved - built, build_s=built - started, variables=int(m.nvars),
@@ -359,5 +441,7 @@ def today(inputs: Inputs, *, time_limit_s: float = 600.0) -> Optimum:
         if v["pv"] is not None:
             m.add_constraints(v["pv"] == 0, name="no_new_pv")
         m.add_constraints(v["battery"] == 0, name="no_new_battery")
+        if "chp" in v:
+            m.add_constraints(v["chp"] == 0, name="no_new_chp")
 
     return solve(inputs, Goals(), time_limit_s=time_limit_s, extra=nothing_added)

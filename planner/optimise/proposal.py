@@ -2,8 +2,10 @@
 
 :func:`proposed_units` fills each roof group's kWp onto its roofs, largest first (whole half
 kWp, at the group's orientation), owned by the member whose consumer stands there, at its bus;
-and puts each area's new battery at its transformer's low-voltage busbar as a shared community
-battery. :func:`check` simulates the project with them (``planner run``'s chain, hourly) and
+puts each area's new battery at its transformer's low-voltage busbar as a shared community
+battery; and each heat cluster's CHP at the cluster's centre with the cluster's radius as its heat
+network, feeding its area's station busbar, heat-led, its store the programme's hours of heat and a peak boiler for the cluster's
+highest hour. :func:`check` simulates the project with them (``planner run``'s chain, hourly) and
 sets the simulated year beside the programme's: the energy bought minus sold at the same
 prices, import, self-sufficiency, the grid's worst loading and voltages, and says where they
 differ and why.
@@ -23,6 +25,8 @@ PROPOSED = "derived: proposed by planner optimise"
 #: PV is placed in whole steps of this size [kWp]; a battery smaller than MIN_BATTERY_KWH is left out.
 KWP_STEP = 0.5
 MIN_BATTERY_KWH = 1.0
+#: A CHP below this electric power [kW] is left out (the smallest micro units are about 1 kW).
+MIN_CHP_KW = 1.0
 
 
 def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
@@ -30,7 +34,7 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
     from shapely.geometry import Point
 
     from planner.generation.placement import next_id
-    from planner.model import Battery, PVUnit
+    from planner.model import Battery, CHPUnit, PVUnit
 
     scratch = project.snapshot()
     out = []
@@ -49,6 +53,25 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
             scratch.add(unit)
             out.append(unit)
     stations = dict(project.items("transformer"))  # an area is named after its first transformer
+    for cluster, kw in zip(inputs.clusters, optimum.chp_kw):
+        if kw < MIN_CHP_KW:
+            continue
+        # a CHP for a whole heat network feeds its station's busbar (its own cable, not drawn),
+        # as the programme assumes: its area's balance, not one feeder's cables
+        bus = stations[cluster.area].lv_bus if cluster.area in stations else cluster.bus
+        p_el = math.floor(float(kw) / KWP_STEP + 1e-6) * KWP_STEP
+        q_th = p_el * inputs.chp_eta_th / inputs.chp_eta_el
+        unit = CHPUnit(id=next_id(scratch, "chp_unit", "chp-opt"), name=f"Proposed CHP ({cluster.id})",
+                       geometry=Point(*cluster.centre), bus_id=bus, p_el_kw=p_el, eta_el=inputs.chp_eta_el,
+                       eta_th=inputs.chp_eta_th, store_kwh=round(inputs.chp_store_hours * q_th, 1),
+                       # the peak boiler covers the cluster's highest hour: no heat is left unmet
+                       boiler_kw=float(math.ceil(cluster.peak_heat_kw)), mode="heat-led", fuel="natural_gas",
+                       heat_radius_m=round(cluster.radius_m, 2),
+                       source=f"{PROPOSED}: {p_el:g} kW electric for heat cluster {cluster.id} "
+                              f"({len(cluster.consumers)} consumers, {cluster.annual_heat_kwh / 1000:,.0f} MWh of "
+                              f"heat a year within {cluster.radius_m:,.0f} m)")
+        scratch.add(unit)
+        out.append(unit)
     for area, kwh in zip(inputs.areas, optimum.battery_kwh):
         if kwh < MIN_BATTERY_KWH:
             continue
@@ -102,8 +125,8 @@ class Check:
                             for r in self.rows], "grid": self.grid}
 
 
-def check(project, inputs: Inputs, optimum: Optimum) -> Check:
-    """Simulate ``project`` (with the proposed units in it) and compare with ``optimum``."""
+def check(project, inputs: Inputs, optimum: Optimum, units=()) -> Check:
+    """Simulate ``project`` (with the proposed ``units`` in it) and compare with ``optimum``."""
     from planner.simulation.run import simulate
 
     result = simulate(project, resolution_minutes=60, details=True)
@@ -117,14 +140,23 @@ def check(project, inputs: Inputs, optimum: Optimum) -> Check:
     n = min(len(imp), len(buy))
     energy = float((buy[:n] * imp[:n]).sum() - (sell[:n] * exp[:n]).sum())
     demand = float(b.load.sum()) - float(result.battery_kw.clip(lower=0).sum().sum() * result.step_h)
-    sim_cost = optimum.annualised_capex_eur + energy
+    heat_cost = _heat_cost([u for u in units if u.KIND == "chp_unit"], result, inputs)
+    sim_cost = optimum.annualised_capex_eur + energy + heat_cost
     why_energy = ("typical days stand for the year in the programme; " if inputs.period else "") + (
         "planner run dispatches each battery by its rule (charge from surplus, discharge into deficit) on the "
         "whole community's balance, the programme optimally on its transformer area's")
     rows = [
         ("cost_eur_per_year", optimum.cost_eur_per_year, sim_cost, _rel(sim_cost, optimum.cost_eur_per_year),
          "the annualised capex is the same; the energy cost differs as below"),
+    ]
+    rows += [
         ("energy_cost_eur", optimum.energy_cost_eur, energy, _rel(energy, optimum.energy_cost_eur), why_energy),
+    ]
+    if len(optimum.chp_kw):
+        rows.append(("heat_cost_eur", optimum.heat_cost_eur, heat_cost, _rel(heat_cost, optimum.heat_cost_eur),
+                     "planner run dispatches the CHP heat-led (full load from a low to a full store, stopping below "
+                     "its minimum load), the programme freely between zero and full load"))
+    rows += [
         ("import_kwh", optimum.import_kwh, float(imp.sum()), _rel(float(imp.sum()), optimum.import_kwh), why_energy),
         ("self_sufficiency", optimum.self_sufficiency, 1.0 - float(imp.sum()) / demand if demand > 0 else float("nan"),
          None, why_energy),
@@ -141,6 +173,20 @@ def check(project, inputs: Inputs, optimum: Optimum) -> Check:
         grid["why"] = ("the programme bounds each transformer's active power at its rating; the power flow adds "
                        "losses and reactive power and checks the cables and voltages the programme does not model")
     return Check(rows, grid)
+
+
+def _heat_cost(units, result, inputs: Inputs) -> float:
+    """The simulated year's gas of the proposed CHPs less the boilers' gas their heat saved, at the
+    programme's prices (the peak boiler stands in for the consumers' own boilers, as in the programme)."""
+    gen = result.generation
+    fuel = heat = 0.0
+    for unit in units:
+        d = gen.chp.get(unit.id) if gen.chp else None
+        if d is None:
+            continue
+        fuel += d.fuel_chp_kwh
+        heat += float((d.q_chp_kw - d.q_dumped_kw).sum() * d.step_h)
+    return inputs.gas_eur_per_kwh * (fuel - heat / inputs.boiler_efficiency)
 
 
 def _year_prices(project, result):
@@ -195,7 +241,7 @@ def optimise_checked(project, inputs: Inputs, goals: Goals, *, year: Inputs | No
         for unit in units:
             trial.add(unit)
         say(f"simulating the year with the {len(units)} proposed unit(s) (round {r + 1})")
-        result = check(trial, year if year is not None else inputs, optimum)
+        result = check(trial, year if year is not None else inputs, optimum, units)
         over = {a: x for a, x in result.grid.get("area_max_loading_percent", {}).items() if x > 100.0 + 1e-6}
         if not over or r == rounds - 1:
             if over:

@@ -1,4 +1,4 @@
-"""Tools > Optimise PV and batteries from the app: the goals dialog, a responsive window while the
+"""Tools > Optimise PV, batteries and CHP from the app: the goals dialog, a responsive window while the
 worker solves, the proposal's table, Apply as one undo step; Cancel leaves the project as it was;
 a goal that cannot be met is one message."""
 
@@ -109,3 +109,39 @@ def test_a_goal_that_cannot_be_met_is_one_message(window, qtbot, roofs_project, 
     qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
     assert shown and "self-sufficiency of 99% cannot be met" in shown[-1]
     assert not window.project.items("pv_unit")
+
+
+def test_a_proposed_chp_shows_in_the_proposal_with_its_gas_in_the_check(window, qtbot, tmp_path):
+    """Ten houses with heat and no CHP: the heat cluster gets one, its row says its size and store,
+    the check has the gas row, and Apply adds it as one undo step."""
+    from planner.io.project_setup import create_project
+    from planner.model import Consumer
+
+    project, _ = create_project("Heat street", 48.457, 7.884, tariff_preset="de-household-2025")
+    for k in range(10):
+        project.add(Consumer(id=f"c{k}", geometry=Point(X0 + 20.0 * k, Y0), annual_kwh=4000.0, heat_profile="EFH",
+                             annual_heat_kwh=20_000.0))
+    path = tmp_path / "heat.gpkg"
+    save_project(project, path)
+    assert window.open_path(path)
+    tools = window.optimise_tools
+    tools.action.trigger()
+    tools.dialog.days.setValue(4)
+    _ok(tools.dialog)
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    proposal = tools.proposal
+    rows = {proposal.table.item(r, 1).text(): proposal.table.item(r, 2).text() for r in range(proposal.table.rowCount())}
+    assert "CHP unit" in rows and "kW electric, store" in rows["CHP unit"]
+    assert "CHP" in proposal.summary.text() and "heat cluster" in proposal.summary.text()
+    check = proposal.check_table
+    figures = [check.item(r, 0).text() for r in range(check.rowCount())]
+    assert "CHP gas less boilers' [EUR]" in figures
+    from pathlib import Path
+
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    proposal.grab().save(str(artifacts / "optimise_chp_proposal.png"))  # to look at
+    proposal.apply_button.click()
+    assert len(window.project.items("chp_unit")) == 1
+    window.undo_stack.undo()
+    assert len(window.project.items("chp_unit")) == 0
