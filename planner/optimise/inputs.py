@@ -24,11 +24,11 @@ import pandas as pd
 
 from planner import PlannerError
 from planner.grid.areas import bus_areas
+from planner.optimise.chp import (CHP_ETA_EL, CHP_ETA_TH, CHP_SIZES_KW, CHP_STORE_HOURS, HEAT_RADIUS_M,
+                                  MIN_CLUSTER_HEAT_KWH, NO_AREA, heat_clusters)
 
 TILT_STEP_DEG = 5.0
 AZIMUTH_STEP_DEG = 15.0
-#: The area of consumers and units without a transformer above them (a project without a grid).
-NO_AREA = "community"
 #: The programme's exchange through a transformer stays within this share of its rating: the
 #: power flow adds the grid's losses and the loads' reactive power to the transformer's loading
 #: (the layout keeps the same headroom, planner.grid.layout.AREA_HEADROOM)
@@ -40,18 +40,6 @@ FALLBACK_TILT_DEG = 30.0
 OWN_PV_M = 15.0
 #: A new shared battery's power per kWh of capacity [kW/kWh] (the placement rule's 10 kWh, 5 kW).
 BATTERY_POWER_PER_KWH = 0.5
-#: A heat cluster: the consumers with heat within this distance of its centre [m] (the CHP
-#: placement rule's heat network radius), none of them heated already by a CHP or a heat pump.
-HEAT_RADIUS_M = 300.0
-#: A cluster whose heat is below this [kWh a year] is offered no CHP: a 5 kW micro CHP's heat
-#: (12.3 kW thermal, DOMAIN section 6) for 4,000 full-load hours.
-MIN_CLUSTER_HEAT_KWH = 50_000.0
-#: At most this many heat clusters, the largest by heat.
-MAX_HEAT_CLUSTERS = 12
-#: A new CHP's efficiencies (LHV) and thermal store: the placement rule's (planner.generation.placement.place_chp).
-CHP_ETA_EL = 0.33
-CHP_ETA_TH = 0.55
-CHP_STORE_HOURS = 2.0
 
 
 class OptimiseError(PlannerError):
@@ -68,21 +56,6 @@ class RoofGroup:
     azimuth_deg: float
     roofs: tuple  # ((building or consumer id, max kWp, x, y, parcel id, owner id, bus id), ...), largest first
     max_kwp: float
-
-
-@dataclass(frozen=True)
-class HeatCluster:
-    """Consumers whose heat a new CHP at ``centre`` with a heat network of ``radius_m`` would serve
-    (exactly these: no other heated consumer lies within the radius)."""
-
-    id: str
-    area: str
-    bus: str | None
-    centre: tuple  # (x, y) of the consumer at its centre
-    radius_m: float
-    consumers: tuple  # consumer ids
-    annual_heat_kwh: float
-    peak_heat_kw: float
 
 
 @dataclass
@@ -125,6 +98,9 @@ class Inputs:
     chp_eta_el: float = CHP_ETA_EL
     chp_eta_th: float = CHP_ETA_TH
     chp_store_hours: float = CHP_STORE_HOURS
+    chp_min_load: float = 0.5
+    #: The electric sizes a cluster's CHP may take [kW] (those whose heat fits its peak).
+    chp_sizes_kw: tuple = CHP_SIZES_KW
     chp_annual_eur_per_kw: float = 0.0
     chp_capex_eur_per_kw: float = 0.0
     #: The gas a CHP burns and the consumers' boilers would have burnt for its heat [EUR/kWh, LHV].
@@ -275,67 +251,6 @@ def candidate_roofs(project) -> list[tuple]:
     return out
 
 
-def heat_clusters(project, heat_kw: pd.DataFrame, area_of: dict, *, radius_m: float = HEAT_RADIUS_M,
-                  min_heat_kwh: float = MIN_CLUSTER_HEAT_KWH, most: int = MAX_HEAT_CLUSTERS) -> list[HeatCluster]:
-    """Where a new CHP could serve a local heat network: greedy disks over the consumers with heat.
-
-    The consumers with heat that no CHP and no heat pump heats yet are the candidates (a CHP
-    never serves a consumer a heat pump heats, so those do not bound a disk). The disk
-    of ``radius_m`` around the candidate whose disk holds the most heat is the first cluster;
-    the next disks shrink to leave out every consumer already in a cluster or already heated,
-    so that a CHP at each centre with its cluster's radius serves exactly its cluster (``planner
-    run`` serves every heated consumer within a CHP's radius). Clusters below ``min_heat_kwh``
-    a year are left out."""
-    from planner.generation.results import heat_served
-    from planner.generation.placement import nearest_bus
-
-    step_h = (heat_kw.index[1] - heat_kw.index[0]).total_seconds() / 3600.0 if len(heat_kw.index) > 1 else 1.0
-    annual = heat_kw.sum() * step_h
-    consumers = {c.id: c for c in project.items("consumer").values() if c.geometry is not None}
-    pumped = {hp.consumer_id for hp in project.items("heat_pump").values()}  # a CHP never serves them
-    with_heat = [cid for cid in heat_kw.columns if cid in consumers and annual[cid] > 0 and cid not in pumped]
-    taken: set = set()
-    for unit in project.items("chp_unit").values():
-        if unit.geometry is not None:
-            taken |= set(heat_served(unit, list(consumers.values()), with_heat))
-    free = [cid for cid in with_heat if cid not in taken]
-    if not free:
-        return []
-    from scipy.spatial import cKDTree
-
-    xy = np.array([(consumers[c].geometry.centroid.x, consumers[c].geometry.centroid.y) for c in with_heat])
-    heat = annual[with_heat].to_numpy(dtype=float)
-    blocked = np.array([cid in taken for cid in with_heat])
-    tree = cKDTree(xy)
-    pairs = tree.sparse_distance_matrix(tree, radius_m, output_type="ndarray")
-    rows, cols, dist = pairs["i"], pairs["j"], pairs["v"]
-    out: list[HeatCluster] = []
-    while len(out) < most and not blocked.all():
-        # each disk stops short of the nearest consumer that is heated or in a cluster already
-        reach = np.full(len(xy), radius_m)
-        if blocked.any():
-            nearest, _ = cKDTree(xy[blocked]).query(xy, k=1)
-            reach = np.minimum(reach, nearest - 0.5)
-        valid = ~blocked[rows] & ~blocked[cols] & (dist <= reach[rows])
-        totals = np.bincount(rows[valid], weights=heat[cols[valid]], minlength=len(xy))
-        i = int(np.argmax(totals))
-        if totals[i] < min_heat_kwh:
-            break
-        mine = valid & (rows == i)
-        members_ix = cols[mine]
-        members = tuple(with_heat[j] for j in members_ix)
-        centre = consumers[with_heat[i]]
-        bus = centre.bus_id or (getattr(nearest_bus(project, centre.geometry.centroid), "id", None) if area_of
-                                else None)
-        out.append(HeatCluster(
-            id=f"heat-{len(out) + 1}", area=area_of.get(bus, NO_AREA) if bus else NO_AREA, bus=bus,
-            centre=(float(xy[i, 0]), float(xy[i, 1])), radius_m=float(min(dist[mine].max() + 0.25, reach[i])),
-            consumers=members, annual_heat_kwh=float(totals[i]),
-            peak_heat_kw=float(heat_kw[list(members)].sum(axis=1).max())))
-        blocked[members_ix] = True
-    return out
-
-
 def gather(project, *, resolution_minutes: int = 60, chp: bool = True) -> Inputs:
     """The optimiser's inputs for ``project`` (see the module docstring)."""
     from planner.community.tariffs import member_prices
@@ -436,10 +351,10 @@ def gather(project, *, resolution_minutes: int = 60, chp: bool = True) -> Inputs
         if clusters else None
     chp_row = catalogue.loc["chp"] if chp else None
     if clusters:
-        notes.append(f"{len(clusters)} heat cluster(s) offered a CHP (natural gas, {CHP_ETA_EL:.0%} electrical and "
-                     f"{CHP_ETA_TH:.0%} thermal efficiency, a store of {CHP_STORE_HOURS:g} hours of its heat): its heat "
-                     f"replaces the consumers' boilers' gas; minimum load and starts are left to the check's "
-                     f"heat-led dispatch")
+        notes.append(f"{len(clusters)} heat cluster(s) offered a CHP of one of {len(CHP_SIZES_KW)} sizes (natural gas, "
+                     f"{CHP_ETA_EL:.0%} electrical and {CHP_ETA_TH:.0%} thermal efficiency, a store of "
+                     f"{CHP_STORE_HOURS:g} hours of its heat), each dispatched heat-led as planner run does: its heat "
+                     f"replaces the consumers' boilers' gas")
     elif no_chp_cost:
         notes.append("no CHP offered: the cost catalogue has no technology 'chp'")
     elif chp:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from planner.optimise.chp import options as chp_options
 from planner.optimise.inputs import Inputs, OptimiseError
 
 #: HiGHS's options (planner.optimise.model._run).
@@ -124,14 +125,6 @@ def _group_matrix(inputs: Inputs) -> np.ndarray:
     return out
 
 
-def _cluster_matrix(inputs: Inputs) -> np.ndarray:
-    """(C, A) indicator: heat cluster c lies in area a."""
-    out = np.zeros((len(inputs.clusters), len(inputs.areas)))
-    for c, cluster in enumerate(inputs.clusters):
-        out[c, inputs.areas.index(cluster.area)] = 1.0
-    return out
-
-
 def _store(m, inputs: Inputs, soc, step, name: str) -> None:
     """soc(t) = soc(t-1) + step(t): typical days cycle within each day, the year starts empty."""
     import xarray as xr
@@ -191,32 +184,27 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
         m.add_constraints(v["pv_ao"] == (v["pv"] * S).sum("group"), name="pv_ao_sum")
         yield_ = xr.DataArray(inputs.pv_per_kwp, dims=["time", "orient"])
         made.append((v["pv_ao"] * yield_).sum("orient"))
-    C = len(inputs.clusters)
-    ratio = inputs.chp_eta_th / inputs.chp_eta_el  # heat per kWh of electricity
-    if C:
-        # a CHP per heat cluster: its electricity, the heat the cluster uses of it (never more
-        # than its demand: no heat is dumped), its store (a fixed number of hours of its heat)
-        coords_tc, dims_tc = [np.arange(T), np.arange(C)], ["time", "cluster"]
-        v["chp"] = m.add_variables(lower=0.0, coords=[np.arange(C)], dims=["cluster"], name="chp")
-        v["chp_el"] = m.add_variables(lower=0.0, coords=coords_tc, dims=dims_tc, name="chp_el")
-        v["chp_heat"] = m.add_variables(lower=0.0, upper=xr.DataArray(inputs.heat, dims=dims_tc), coords=coords_tc,
-                                        dims=dims_tc, name="chp_heat")
-        v["heat_soc"] = m.add_variables(lower=0.0, coords=coords_tc, dims=dims_tc, name="heat_soc")
-        m.add_constraints(v["chp_el"] - v["chp"] <= 0, name="chp_power")
-        m.add_constraints(v["heat_soc"] - inputs.chp_store_hours * ratio * v["chp"] <= 0, name="heat_store_size")
-        heat_step = h * (ratio * v["chp_el"] - v["chp_heat"])
-        _store(m, inputs, v["heat_soc"], heat_step, "heat_soc")
-        M = _cluster_matrix(inputs)
-        made.append((v["chp_el"] * xr.DataArray(M, dims=["cluster", "area"])).sum("cluster"))
-        bounded = [j for j in range(A) if M[:, j].any() and math.isfinite(inputs.rating_kw[j])]
-        if bounded:
-            # planner run dispatches a CHP heat-led: at full load whenever its store runs low, at
-            # any hour; the export through the transformer must hold with the CHP at full load
-            Mb = xr.DataArray(M[:, bounded], dims=["cluster", "area"]).assign_coords(area=bounded)
-            spare = ((v["chp"] - v["chp_el"]) * Mb).sum("cluster")
-            m.add_constraints(v["flow"].sel(area=bounded) - spare
-                              >= xr.DataArray(-inputs.rating_kw[bounded], dims="area").assign_coords(area=bounded),
-                              name="chp_full_load_export")
+    opts = chp_options(inputs) if inputs.clusters else []
+    J = len(opts)
+    if J:
+        # a CHP per heat cluster, one of its sizes or none (binary): its electricity is the
+        # heat-led dispatch planner run gives that size, its gas and heat served are fixed by it
+        v["chp_pick"] = m.add_variables(binary=True, coords=[np.arange(J)], dims=["option"], name="chp_pick")
+        for c in range(len(inputs.clusters)):
+            mine = [j for j, o in enumerate(opts) if o.cluster == c]
+            if mine:
+                m.add_constraints(v["chp_pick"].isel(option=mine).sum() <= 1, name=f"one_chp_{c}")
+        out_upper = np.zeros(A)
+        for o in opts:
+            out_upper[inputs.areas.index(inputs.clusters[o.cluster].area)] = np.inf
+        v["chp_el"] = m.add_variables(lower=0.0, upper=xr.DataArray(out_upper, dims="area"), coords=coords_ta,
+                                      dims=dims_ta, name="chp_el")
+        for a in np.flatnonzero(np.isinf(out_upper)):
+            mine = [j for j, o in enumerate(opts) if inputs.clusters[o.cluster].area == inputs.areas[a]]
+            profile = xr.DataArray(np.column_stack([opts[j].el_kw for j in mine]), dims=["time", "option"])
+            m.add_constraints(v["chp_el"].isel(area=int(a)) - (v["chp_pick"].isel(option=mine) * profile).sum("option")
+                              == 0, name=f"chp_el_{a}")
+        made.append(v["chp_el"])
     if made:
         new = made[0]
         for more in made[1:]:
@@ -251,7 +239,7 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     # the year's figures as expressions
     buy = xr.DataArray(inputs.buy_eur_per_kwh, dims="time")
     sell = xr.DataArray(inputs.sell_eur_per_kwh, dims="time")
-    e = {}
+    e = {"chp_options": opts}
     w = xr.DataArray(inputs.weight, dims="time")
     e["energy_cost"] = (h * w * buy * v["import"]).sum() - (h * w * sell * v["export"]).sum()
     capex = inputs.battery_capex_eur_per_kwh * v["battery"].sum()
@@ -259,21 +247,22 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     if G:
         capex = capex + inputs.pv_capex_eur_per_kwp * v["pv"].sum()
         annual = annual + inputs.pv_annual_eur_per_kwp * v["pv"].sum()
-    if C:
-        capex = capex + inputs.chp_capex_eur_per_kw * v["chp"].sum()
-        annual = annual + inputs.chp_annual_eur_per_kw * v["chp"].sum()
+    if J:
+        size = xr.DataArray([o.size_kw for o in opts], dims="option")
+        capex = capex + inputs.chp_capex_eur_per_kw * (v["chp_pick"] * size).sum()
+        annual = annual + inputs.chp_annual_eur_per_kw * (v["chp_pick"] * size).sum()
     e["capex"], e["annual"] = capex, annual
     e["import_kwh"] = (h * w * v["import"]).sum()
     e["co2_t"] = inputs.emission_kg_per_kwh / 1000.0 * e["import_kwh"]
     e["cost"] = annual + e["energy_cost"]
-    if C:
-        # the CHPs' gas less the gas the consumers' boilers would have burnt for the heat used
+    if J:
+        # the CHPs' gas less the gas the consumers' boilers would have burnt for the heat served
         # (DOMAIN section 3: CO2 avoided counts boiler heat x EF_gas / eta_boiler - CHP fuel x EF_gas)
-        fuel = (h * w * v["chp_el"]).sum() * (1.0 / inputs.chp_eta_el)
-        saved = (h * w * v["chp_heat"]).sum() * (1.0 / inputs.boiler_efficiency)
-        e["heat_cost"] = inputs.gas_eur_per_kwh * (fuel - saved)
+        net_gas = (v["chp_pick"] * xr.DataArray([o.fuel_kwh - o.heat_kwh / inputs.boiler_efficiency for o in opts],
+                                                dims="option")).sum()
+        e["heat_cost"] = inputs.gas_eur_per_kwh * net_gas
         e["cost"] = e["cost"] + e["heat_cost"]
-        e["co2_t"] = e["co2_t"] + inputs.gas_emission_kg_per_kwh / 1000.0 * (fuel - saved)
+        e["co2_t"] = e["co2_t"] + inputs.gas_emission_kg_per_kwh / 1000.0 * net_gas
     demand_kwh = float((inputs.demand_kw.sum(axis=1) * inputs.weight).sum() * h)
     if goals.min_self_sufficiency is not None:
         m.add_constraints(e["import_kwh"] <= (1.0 - goals.min_self_sufficiency) * demand_kwh,
@@ -323,13 +312,17 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
         gap = 0.0
     if not math.isfinite(gap) or gap > 1e20:
         gap = 0.0
-    chp = v["chp"].solution.to_numpy() if "chp" in v else np.zeros(0)
+    chp = np.zeros(len(inputs.clusters))
     fuel = heat = 0.0
-    if len(chp):
-        chp_el = v["chp_el"].solution.to_numpy()
-        generation += float(chp_el.sum(axis=1) @ wt * h)
-        fuel = float(chp_el.sum(axis=1) @ wt * h / inputs.chp_eta_el)
-        heat = float(v["chp_heat"].solution.to_numpy().sum(axis=1) @ wt * h)
+    if "chp_pick" in v:
+        opts = e["chp_options"]
+        picked = np.round(v["chp_pick"].solution.to_numpy())
+        for j in np.flatnonzero(picked > 0.5):
+            o = opts[j]
+            chp[o.cluster] = o.size_kw
+            fuel += o.fuel_kwh
+            heat += o.heat_kwh
+            generation += float(o.el_kw @ wt * h)
     heat_cost = inputs.gas_eur_per_kwh * (fuel - heat / inputs.boiler_efficiency)
     energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
     annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum()
@@ -441,7 +434,7 @@ def today(inputs: Inputs, *, time_limit_s: float = 600.0) -> Optimum:
         if v["pv"] is not None:
             m.add_constraints(v["pv"] == 0, name="no_new_pv")
         m.add_constraints(v["battery"] == 0, name="no_new_battery")
-        if "chp" in v:
-            m.add_constraints(v["chp"] == 0, name="no_new_chp")
+        if "chp_pick" in v:
+            m.add_constraints(v["chp_pick"] == 0, name="no_new_chp")
 
     return solve(inputs, Goals(), time_limit_s=time_limit_s, extra=nothing_added)

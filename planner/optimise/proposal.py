@@ -25,8 +25,7 @@ PROPOSED = "derived: proposed by planner optimise"
 #: PV is placed in whole steps of this size [kWp]; a battery smaller than MIN_BATTERY_KWH is left out.
 KWP_STEP = 0.5
 MIN_BATTERY_KWH = 1.0
-#: A CHP below this electric power [kW] is left out (the smallest micro units are about 1 kW).
-MIN_CHP_KW = 1.0
+
 
 
 def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
@@ -34,7 +33,8 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
     from shapely.geometry import Point
 
     from planner.generation.placement import next_id
-    from planner.model import Battery, CHPUnit, PVUnit
+    from planner.model import Battery, PVUnit
+    from planner.optimise.chp import cluster_unit
 
     scratch = project.snapshot()
     out = []
@@ -54,22 +54,17 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
             out.append(unit)
     stations = dict(project.items("transformer"))  # an area is named after its first transformer
     for cluster, kw in zip(inputs.clusters, optimum.chp_kw):
-        if kw < MIN_CHP_KW:
+        if kw <= 0:
             continue
         # a CHP for a whole heat network feeds its station's busbar (its own cable, not drawn),
         # as the programme assumes: its area's balance, not one feeder's cables
         bus = stations[cluster.area].lv_bus if cluster.area in stations else cluster.bus
-        p_el = math.floor(float(kw) / KWP_STEP + 1e-6) * KWP_STEP
-        q_th = p_el * inputs.chp_eta_th / inputs.chp_eta_el
-        unit = CHPUnit(id=next_id(scratch, "chp_unit", "chp-opt"), name=f"Proposed CHP ({cluster.id})",
-                       geometry=Point(*cluster.centre), bus_id=bus, p_el_kw=p_el, eta_el=inputs.chp_eta_el,
-                       eta_th=inputs.chp_eta_th, store_kwh=round(inputs.chp_store_hours * q_th, 1),
-                       # the peak boiler covers the cluster's highest hour: no heat is left unmet
-                       boiler_kw=float(math.ceil(cluster.peak_heat_kw)), mode="heat-led", fuel="natural_gas",
-                       heat_radius_m=round(cluster.radius_m, 2),
-                       source=f"{PROPOSED}: {p_el:g} kW electric for heat cluster {cluster.id} "
-                              f"({len(cluster.consumers)} consumers, {cluster.annual_heat_kwh / 1000:,.0f} MWh of "
-                              f"heat a year within {cluster.radius_m:,.0f} m)")
+        unit = cluster_unit(cluster, float(kw), eta_el=inputs.chp_eta_el, eta_th=inputs.chp_eta_th,
+                            store_hours=inputs.chp_store_hours, min_load=inputs.chp_min_load,
+                            unit_id=next_id(scratch, "chp_unit", "chp-opt"), bus=bus,
+                            source=f"{PROPOSED}: {kw:g} kW electric for heat cluster {cluster.id} "
+                                   f"({len(cluster.consumers)} consumers, {cluster.annual_heat_kwh / 1000:,.0f} MWh "
+                                   f"of heat a year within {cluster.radius_m:,.0f} m)")
         scratch.add(unit)
         out.append(unit)
     for area, kwh in zip(inputs.areas, optimum.battery_kwh):
@@ -154,8 +149,9 @@ def check(project, inputs: Inputs, optimum: Optimum, units=()) -> Check:
     ]
     if len(optimum.chp_kw):
         rows.append(("heat_cost_eur", optimum.heat_cost_eur, heat_cost, _rel(heat_cost, optimum.heat_cost_eur),
-                     "planner run dispatches the CHP heat-led (full load from a low to a full store, stopping below "
-                     "its minimum load), the programme freely between zero and full load"))
+                     "the programme gives each CHP size the heat-led dispatch planner run gives it, over its own "
+                     "steps" + (" (the typical days one after the other, the store carried from day to day)"
+                                if inputs.period else "")))
     rows += [
         ("import_kwh", optimum.import_kwh, float(imp.sum()), _rel(float(imp.sum()), optimum.import_kwh), why_energy),
         ("self_sufficiency", optimum.self_sufficiency, 1.0 - float(imp.sum()) / demand if demand > 0 else float("nan"),
