@@ -36,12 +36,12 @@ def cmd_optimise(args) -> int:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     say("simulating the year's demand, today's units and PV per kWp of each roof orientation")
-    inputs = gather(project, chp=not args.no_chp)
+    inputs = gather(project, chp=not args.no_chp, wind=not args.no_wind)
     year = inputs
     if not args.hourly:
         inputs = typical_days(inputs, args.days or 16)
-    say(f"solving: {len(inputs.groups)} roof group(s) and {len(inputs.clusters)} heat cluster(s) in "
-        f"{len(inputs.areas)} transformer area(s), {inputs.steps} steps")
+    say(f"solving: {len(inputs.groups)} roof group(s), {len(inputs.clusters)} heat cluster(s) and "
+        f"{len(inputs.sites)} wind site(s) in {len(inputs.areas)} transformer area(s), {inputs.steps} steps")
     checked = None
     if args.apply:
         optimum, units, checked, notes = optimise_checked(project, inputs, goals, year=year if args.hourly else None,
@@ -58,6 +58,7 @@ def cmd_optimise(args) -> int:
                "today": {"pv_kwp": round(sum(u.peak_kw for u in project.items("pv_unit").values()), 1),
                          "battery_kwh": round(sum(b.capacity_kwh for b in project.items("battery").values()), 1),
                          "chp_kw": round(sum(u.p_el_kw for u in project.items("chp_unit").values()), 1),
+                         "wind_kw": round(sum(u.rated_kw for u in project.items("wind_turbine").values()), 1),
                          "cost_eur_per_year": baseline.cost_eur_per_year, "import_kwh": baseline.import_kwh,
                          "co2_t": baseline.co2_t, "self_sufficiency": baseline.self_sufficiency},
                "savings_eur_per_year": baseline.cost_eur_per_year - optimum.cost_eur_per_year,
@@ -70,13 +71,21 @@ def cmd_optimise(args) -> int:
                                   "annual_heat_kwh": round(c.annual_heat_kwh), "peak_heat_kw": round(c.peak_heat_kw, 1),
                                   "radius_m": round(c.radius_m, 1), "new_chp_kw": round(float(k), 2)}
                                  for c, k in zip(inputs.clusters, optimum.chp_kw)],
+               "wind_sites": [{"site": sid, "area": area, "bus_id": bus,
+                               "choices": sum(o.site == s for o in inputs.wind_options),
+                               "turbine_type": o.type_name if o else None, "turbines": o.count if o else 0,
+                               "rated_kw": o.rated_kw * o.count if o else 0.0,
+                               "energy_kwh": float(o.el_kw @ inputs.weight * inputs.step_h) if o else 0.0}
+                              for s, ((sid, area, bus), o) in enumerate(zip(inputs.sites, optimum.wind
+                                                                              or [None] * len(inputs.sites)))],
                "sources": inputs.sources}
     if args.pareto:
         say("the Pareto front: cost against CO2 (epsilon constraint, 10 points)")
         front = pareto(inputs, replace(goals, co2_cap_t=None))
         figures["pareto"] = [{"cost_eur_per_year": p.cost_eur_per_year, "co2_t": p.co2_t,
                               "self_sufficiency": p.self_sufficiency, "pv_kwp": float(p.pv_kwp.sum()),
-                              "battery_kwh": float(p.battery_kwh.sum()), "chp_kw": float(p.chp_kw.sum())}
+                              "battery_kwh": float(p.battery_kwh.sum()), "chp_kw": float(p.chp_kw.sum()),
+                              "wind_kw": p.wind_kw}
                              for p in front]
         if out_dir is not None:
             pd.DataFrame(figures["pareto"]).to_csv(out_dir / "pareto.csv", index=False)
@@ -107,6 +116,8 @@ def _unit_row(unit) -> dict:
            "y": unit.geometry.y if unit.geometry is not None else None}
     if unit.KIND == "pv_unit":
         row.update(peak_kw=unit.peak_kw, tilt_deg=unit.tilt_deg, azimuth_deg=unit.azimuth_deg)
+    elif unit.KIND == "wind_turbine":
+        row.update(turbine_type=unit.turbine_type, rated_kw=unit.rated_kw, hub_height_m=unit.hub_height_m)
     elif unit.KIND == "chp_unit":
         row.update(p_el_kw=unit.p_el_kw, store_kwh=unit.store_kwh, boiler_kw=unit.boiler_kw,
                    heat_radius_m=unit.heat_radius_m)
@@ -163,6 +174,12 @@ def _print(figures, optimum, units, args, out_dir) -> None:
     print(f"  PV {num(o['pv_kwp'], ',.1f')} kWp on {sum(u.KIND == 'pv_unit' for u in units)} roof(s) (today "
           f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh in "
           f"{sum(u.KIND == 'battery' for u in units)} area(s) (today {figures['today']['battery_kwh']:,.1f} kWh)")
+    if figures["wind_sites"]:
+        picked = [w for w in figures["wind_sites"] if w["turbines"]]
+        print(f"  wind {num(o['wind_kw'], ',.0f')} kW: " + ("; ".join(
+            f"{w['turbines']} x {w['turbine_type']} at {w['site']} ({num(w['energy_kwh'], ',.0f', scale=1e-3)} MWh a "
+            f"year)" for w in picked) if picked else "no turbine pays") +
+              f" ({len(figures['wind_sites'])} site(s), today {figures['today']['wind_kw']:,.0f} kW)")
     if figures["heat_clusters"]:
         print(f"  CHP {num(o['chp_kw'], ',.1f')} kW electric in {sum(u.KIND == 'chp_unit' for u in units)} of "
               f"{len(figures['heat_clusters'])} heat cluster(s) (today {figures['today']['chp_kw']:,.1f} kW): "

@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the order of --assign spread (default 0)")
     p.add_argument("-o", "--output", metavar="OUT.gpkg", help="write the project here instead")
 
-    p = sub.add_parser("optimise", help="the cheapest PV, batteries and CHP that meet the goals under the grid's "
-                                        "limits (a linear programme, HiGHS)")
+    p = sub.add_parser("optimise", help="the cheapest PV, batteries, CHP and wind turbines that meet the goals under "
+                                        "the grid's limits (a mixed-integer linear programme, HiGHS)")
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--goal", choices=("cost", "co2"), default="cost", help="minimise the annualised cost (default) "
                    "or the CO2 (the import's and the new CHPs' net gas)")
@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "not imported (0..1)")
     p.add_argument("--co2-cap", type=float, metavar="T", help="the year's import and the new CHPs' gas (less "
                    "the boilers' gas their heat saves) emit at most this [t CO2]")
-    p.add_argument("--no-chp", action="store_true", help="offer no CHP to the heat clusters (PV and batteries only)")
+    p.add_argument("--no-chp", action="store_true", help="offer no CHP to the heat clusters")
+    p.add_argument("--no-wind", action="store_true", help="build no turbines at the drawn wind sites")
     p.add_argument("--budget", type=float, metavar="EUR", help="the capex of what is added at most this")
     p.add_argument("--days", type=int, metavar="N", help="typical days standing for the year (default 16)")
     p.add_argument("--hourly", action="store_true", help="every hour of the year (slow: see the README)")

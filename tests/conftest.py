@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point, Polygon
 from planner.model import (
     Battery, Building, Bus, Cable, CableType, ChargingPoint, CHPUnit, Consumer, Contract, EfficiencyMeasure, ExternalGrid,
     HeatPump, LoadProfile, Member, OwnershipShare, Parcel,
-    Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindTurbine,
+    Project, PVUnit, Site, Street, Switch, Tariff, Transformer, TransformerType, WindSite, WindTurbine,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +90,9 @@ def make_small_project() -> Project:
                    geometry=Point(X0 + 11, Y0 + 9)))
     p.add(ChargingPoint(id="cp1", name="Anna's wallbox", consumer_id="c-anna", strategy="smart",
                         geometry=Point(X0 + 9, Y0 + 9)))
+    # schema 10: a place drawn for wind turbines the optimiser may build
+    p.add(WindSite(id="ws1", name="Hill", geometry=Point(X0 + 900, Y0 + 900), turbine_types="E-53/800;E48/800",
+                   max_turbines=2, source="assumed: a test site"))
     return p
 
 
@@ -111,7 +114,7 @@ def make_runnable_project() -> Project:
 
 #: The schema version that introduced each kind (kinds not named here were in version 1).
 KIND_ADDED_IN = {"cable_type": 2, "transformer_type": 2, "ownership_share": 3, "efficiency_measure": 3,
-                 "load_profile": 7, "heat_pump": 8, "charging_point": 8}
+                 "load_profile": 7, "heat_pump": 8, "charging_point": 8, "wind_site": 10}
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ import math
 from shapely.geometry import Point
 
 from planner.generation.pv import MODULE_W_PER_M2
-from planner.model import Battery, CHPUnit, Consumer, Project, PVUnit, WindTurbine
+from planner.model import Battery, CHPUnit, Consumer, Project, PVUnit, WindSite, WindTurbine
 
 FLAT_ROOF_TILT_DEG = 15.0
 PITCHED_ROOF_TILT_DEG = 35.0
@@ -282,5 +282,29 @@ def place_charging_point(project: Project, point: Point):
     return [_derived(meter, notes), _derived(unit, notes)], notes
 
 
+def place_wind_site(project: Project, point: Point, max_turbines: int = 1) -> tuple[WindSite, list[str]]:
+    """A place for wind turbines the optimiser may build: the nearest bus within 2 km, the
+    library's types up to 2,500 kW; a warning when a dwelling is inside the setback of the
+    tallest type offered."""
+    from planner.optimise.wind import DEFAULT_MAX_RATED_KW
+
+    parcel = _containing(project, "parcel", point)
+    bus = nearest_bus(project, point, within_m=2000.0)
+    notes = [f"planner optimise may build up to {max_turbines} turbine(s) here, of windpowerlib's types up to "
+             f"{DEFAULT_MAX_RATED_KW:,.0f} kW (edit the turbine types to choose)"]
+    dwellings = [b.geometry for b in project.items("building").values() if b.use == "residential"] + \
+        [c.geometry for c in project.items("consumer").values()]
+    if dwellings:
+        distance = min(g.distance(point) for g in dwellings)
+        notes.append(f"the nearest dwelling is {distance:,.0f} m away (a setback of {SETBACK_TIP_HEIGHTS:g} tip "
+                     f"heights: about {SETBACK_TIP_HEIGHTS * 100:,.0f} m for a 100 m tip)")
+    notes.append(f"connected to {bus.describe()}" if bus else "no grid bus within 2,000 m")
+    site = WindSite(id=next_id(project, "wind_site", "wind-site"), name="Wind site", geometry=point,
+                    parcel_id=parcel.id if parcel else None, bus_id=bus.id if bus else None,
+                    max_turbines=max_turbines)
+    return _derived(site, notes), notes
+
+
 PLACERS = {"pv_unit": place_pv, "wind_turbine": place_wind, "chp_unit": place_chp, "battery": place_battery,
-           "consumer": place_consumer, "heat_pump": place_heat_pump, "charging_point": place_charging_point}
+           "consumer": place_consumer, "heat_pump": place_heat_pump, "charging_point": place_charging_point,
+           "wind_site": place_wind_site}

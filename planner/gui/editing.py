@@ -28,7 +28,7 @@ class EditingTools(QObject):
     TOOLS = (("select", "Select", "S"), ("pv_unit", "Place PV", "P"), ("wind_turbine", "Place wind turbine", "W"),
              ("chp_unit", "Place CHP", "C"), ("battery", "Place battery", "B"), ("consumer", "Place consumer", "N"),
              ("heat_pump", "Place heat pump", "H"), ("charging_point", "Place charging point", "E"),
-             ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
+             ("wind_site", "Mark wind site", "Shift+W"), ("draw_parcel", "Draw parcel", "Shift+P"), ("draw_building", "Draw building", "Shift+B"),
              ("draw_street", "Draw street", "Shift+S"))
 
     def __init__(self, window):

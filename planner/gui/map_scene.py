@@ -50,6 +50,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "bus": LayerStyle("Buses", 4, "#17375e", "#17375e", 1.0, "circle", 3.5),
     "consumer": LayerStyle("Consumers", 5, "#6a3d9a", "#cab2d6", 1.0, "circle", 5.0),
     "pv_unit": LayerStyle("PV units", 6, "#8a6d00", "#f5c400", 1.0, "square", 8.0),
+    "wind_site": LayerStyle("Wind sites", 5.5, "#005f73", "#4048cae4", 1.5, "diamond", 15.0),
     "wind_turbine": LayerStyle("Wind turbines", 6, "#005f73", "#48cae4", 1.0, "diamond", 11.0),
     "chp_unit": LayerStyle("CHP units", 6, "#7f1d1d", "#ef4444", 1.0, "circle", 10.0),
     "battery": LayerStyle("Batteries", 6, "#14532d", "#4ade80", 1.0, "square", 9.0),

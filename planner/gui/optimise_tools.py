@@ -1,4 +1,4 @@
-"""Tools > Optimise PV, batteries and CHP: the same work as ``planner optimise``, in a worker thread.
+"""Tools > Optimise PV, batteries, CHP and wind: the same work as ``planner optimise``, in a worker thread.
 
 A dialog asks for the goals (the cheapest plan or the least CO2, a minimum self-sufficiency, a
 budget, the typical days); a worker runs :mod:`planner.optimise` on a snapshot of the project
@@ -27,7 +27,7 @@ class OptimiseDialog(QDialog):
 
     def __init__(self, parent):
         super().__init__(parent)
-        self.setWindowTitle("Optimise PV, batteries and CHP")
+        self.setWindowTitle("Optimise PV, batteries, CHP and wind")
         form = QFormLayout(self)
         self.goal = QComboBox()
         self.goal.addItem("the lowest annualised cost", "cost")
@@ -86,6 +86,8 @@ class ProposalDialog(QDialog):
                 f"batteries {o.battery_kwh.sum():,.1f} kWh (today {today_bat:,.1f} kWh)"
                 + (f", CHP {o.chp_kw.sum():,.1f} kW electric for {len(o.chp_kw)} heat cluster(s) (today "
                    f"{sum(u.p_el_kw for u in project.items('chp_unit').values()):,.1f} kW)" if len(o.chp_kw) else "")
+                + (f", wind {o.wind_kw:,.0f} kW at {sum(w is not None for w in o.wind)} of {len(o.wind)} site(s) (today "
+                   f"{sum(u.rated_kw for u in project.items('wind_turbine').values()):,.0f} kW)" if o.wind else "")
                 + ".<br>"
                 f"Annualised cost {o.cost_eur_per_year:,.0f} EUR a year ({o.annualised_capex_eur:,.0f} capex and "
                 f"O&amp;M, {o.energy_cost_eur:,.0f} energy"
@@ -107,6 +109,8 @@ class ProposalDialog(QDialog):
         for row, unit in enumerate(units):
             size = (f"{unit.peak_kw:g} kWp" if unit.KIND == "pv_unit" else
                     f"{unit.p_el_kw:g} kW electric, store {unit.store_kwh:g} kWh" if unit.KIND == "chp_unit" else
+                    f"{unit.turbine_type}, {unit.rated_kw:g} kW, hub {unit.hub_height_m:g} m"
+                    if unit.KIND == "wind_turbine" else
                     f"{unit.capacity_kwh:g} kWh / {unit.power_kw:g} kW")
             where = f"{unit.geometry.x:,.0f}, {unit.geometry.y:,.0f}" if unit.geometry is not None else ""
             for col, value in enumerate((unit.id, unit.LABEL, size, unit.bus_id or "", unit.owner_id or "", where)):
@@ -179,7 +183,7 @@ class OptimiseTools(QObject):
         self.proposal: ProposalDialog | None = None
 
     def make_actions(self, tools_menu) -> None:
-        self.action = QAction("&Optimise PV, batteries and CHP…", self)
+        self.action = QAction("&Optimise PV, batteries, CHP and wind…", self)
         self.action.setToolTip("The cheapest PV per roof and battery per transformer area that meets the goals under "
                                "the grid's limits (planner optimise)")
         self.action.triggered.connect(self.optimise)
@@ -225,7 +229,7 @@ class OptimiseTools(QObject):
 
         self.job = job
         self.progress = QProgressDialog("Optimising…", "Cancel", 0, 0, window)
-        self.progress.setWindowTitle("Optimise PV, batteries and CHP")
+        self.progress.setWindowTitle("Optimise PV, batteries, CHP and wind")
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(0)
         self.progress.canceled.connect(self.cancel)

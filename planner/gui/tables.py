@@ -19,7 +19,7 @@ from planner.model.base import value_from_text
 #: The kinds edited in tables, in tab order, with their tab titles.
 TABLE_KINDS = (("member", "Members"), ("ownership_share", "Ownership shares"), ("tariff", "Tariffs"),
                ("contract", "Contracts"), ("load_profile", "Load profiles"), ("heat_pump", "Heat pumps"),
-               ("charging_point", "Charging points"))
+               ("charging_point", "Charging points"), ("wind_site", "Wind sites"))
 #: Fields too long for a cell, shown as a summary and not edited here (load profiles' year of values).
 SUMMARISED = {("load_profile", "values")}
 

@@ -49,6 +49,9 @@ History
     ``batteries``, ``heat_pumps`` and ``charging_points`` (``3ph``, ``L1``, ``L2``, ``L3``; older
     files: ``3ph``, the balanced connection they were computed with), and the zero-sequence data
     ``r0_ohm_per_km``, ``x0_ohm_per_km``, ``c0_nf_per_km`` of ``cable_types`` (empty: derived).
+10
+    Layer ``wind_sites`` (places drawn for wind turbines that ``planner optimise`` may build;
+    empty in older files).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 @dataclass
@@ -160,9 +163,17 @@ def _v8_to_v9(tables: Tables) -> Tables:
     return tables
 
 
+def _v9_to_v10(tables: Tables) -> Tables:
+    # The columns as version 10 defined them (kept here, not taken from today's model).
+    tables.layers["wind_sites"] = _empty_points([
+        "id", "name", "source", "parcel_id", "owner_id", "bus_id", "turbine_types", "max_turbines", "hub_height_m"],
+        tables.settings.get("crs"))
+    return tables
+
+
 #: ``MIGRATIONS[v]`` turns the tables of version ``v`` into those of version ``v + 1``.
 MIGRATIONS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6,
-                                                    6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9}
+                                                    6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9, 9: _v9_to_v10}
 
 
 def migrate(tables: Tables, version: int, *, migrations: dict | None = None,

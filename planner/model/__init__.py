@@ -10,12 +10,12 @@ from planner.model.people import (Consumer, Contract, EfficiencyMeasure, LoadPro
 from planner.model.project import ENTITY_BY_KIND, ENTITY_TYPES, Change, Project
 from planner.model.sharing import PRESETS as SHARED_ENERGY_PRESETS, SharedEnergy
 from planner.model.site import Site, timezone_at, utm_crs
-from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
+from planner.model.units import Battery, CHPUnit, PVUnit, WindSite, WindTurbine
 
 __all__ = [
     "Battery", "Building", "Bus", "CHPUnit", "Cable", "ChargingPoint", "HeatPump", "CableType", "TransformerType",
     "EfficiencyMeasure", "OwnershipShare", "Change", "Consumer", "Contract", "LoadProfile",
     "ENTITY_BY_KIND", "ENTITY_TYPES", "Entity", "ExternalGrid", "FieldSpec", "GridInvestment", "GridLayout",
     "Member", "PVUnit", "Parcel", "Project", "SHARED_ENERGY_PRESETS", "SharedEnergy", "Site", "Street", "Switch", "Tariff",
-    "Transformer", "ValidationError", "ValidationIssue", "WindTurbine", "timezone_at", "utm_crs",
+    "Transformer", "ValidationError", "ValidationIssue", "WindSite", "WindTurbine", "timezone_at", "utm_crs",
 ]

@@ -16,14 +16,14 @@ from planner.model.sharing import SharedEnergy
 from planner.model.people import (Consumer, Contract, EfficiencyMeasure, LoadProfile, Member, OwnershipShare,
                                    Tariff)
 from planner.model.site import Site
-from planner.model.units import Battery, CHPUnit, PVUnit, WindTurbine
+from planner.model.units import Battery, CHPUnit, PVUnit, WindSite, WindTurbine
 from planner.model.electrification import ChargingPoint, HeatPump
 
 #: Every kind of object a project holds, in the order files and views list them.
 ENTITY_TYPES: tuple[type[Entity], ...] = (
     Parcel, Building, Street,
     Member, Tariff, Contract, LoadProfile, Consumer,
-    PVUnit, WindTurbine, CHPUnit, Battery, HeatPump, ChargingPoint,
+    PVUnit, WindTurbine, CHPUnit, Battery, HeatPump, ChargingPoint, WindSite,
     Bus, Cable, Transformer, ExternalGrid, Switch,
     CableType, TransformerType,
     OwnershipShare, EfficiencyMeasure,

@@ -118,3 +118,27 @@ class Battery(Unit):
             return [("soc_max", f"maximum state of charge must be above the minimum "
                                 f"({self.soc_max:g} <= {self.soc_min:g})")]
         return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindSite(Entity):
+    """A place drawn for wind turbines that are not built yet: ``planner optimise`` decides how
+    many of which type stand there (none, or 1 to ``max_turbines``)."""
+
+    KIND: ClassVar[str] = "wind_site"
+    LABEL: ClassVar[str] = "Wind site"
+    GEOMETRY: ClassVar[str | None] = "Point"
+
+    geometry: BaseGeometry | None = None
+    parcel_id: str | None = quantity(None, label="parcel", ref="parcel")
+    owner_id: str | None = quantity(None, label="owner", ref="member")
+    bus_id: str | None = quantity(None, label="grid bus", ref="bus",
+                                  doc="where its turbines would feed in; empty: the nearest bus within 2 km")
+    turbine_types: str | None = quantity(
+        None, label="turbine types", doc="windpowerlib types to choose from, separated by ';' "
+                                         "(empty: the library's types up to 2,500 kW)")
+    max_turbines: int = quantity(1, label="at most turbines", min=1, max=20,
+                                 doc="more than one stand in a row across the prevailing wind, four rotor "
+                                     "diameters apart, their wakes computed")
+    hub_height_m: float | None = quantity(None, label="hub height", unit="m", min=0, min_exclusive=True,
+                                          doc="empty: each type's highest hub height in the library")

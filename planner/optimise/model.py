@@ -101,6 +101,12 @@ class Optimum:
     chp_fuel_kwh: float = 0.0  # gas the new CHPs burn [kWh, LHV]
     chp_heat_kwh: float = 0.0  # their heat used, in place of the consumers' boilers
     heat_cost_eur: float = 0.0  # their gas less the boilers' gas their heat saves
+    wind: list = field(default_factory=list)  # per wind site: the WindOption picked, or None
+
+    @property
+    def wind_kw(self) -> float:
+        """Rated power of the turbines picked [kW]."""
+        return float(sum(o.rated_kw * o.count for o in self.wind if o is not None))
 
     def as_dict(self) -> dict:
         return {"cost_eur_per_year": self.cost_eur_per_year, "capex_eur": self.capex_eur,
@@ -110,7 +116,8 @@ class Optimum:
                 "self_sufficiency": self.self_sufficiency, "pv_kwp": float(self.pv_kwp.sum()),
                 "battery_kwh": float(self.battery_kwh.sum()), "chp_kw": float(self.chp_kw.sum()),
                 "chp_fuel_kwh": self.chp_fuel_kwh, "chp_heat_kwh": self.chp_heat_kwh,
-                "heat_cost_eur": self.heat_cost_eur, "status": self.status,
+                "heat_cost_eur": self.heat_cost_eur, "wind_kw": self.wind_kw,
+                "wind_turbines": int(sum(o.count for o in self.wind if o is not None)), "status": self.status,
                 "solve_s": round(self.solve_s, 3), "build_s": round(self.build_s, 3), "variables": self.variables,
                 "constraints": self.constraints, "gap": self.gap, "notes": self.notes}
 
@@ -122,6 +129,30 @@ def _group_matrix(inputs: Inputs) -> np.ndarray:
     out = np.zeros((len(inputs.groups), len(inputs.areas), len(inputs.orientations)))
     for g, group in enumerate(inputs.groups):
         out[g, area[group.area], orient[(group.tilt_deg, group.azimuth_deg)]] = 1.0
+    return out
+
+
+def _choices(m, v, inputs: Inputs, name: str, options: list, group: list, area: list):
+    """Binary ``{name}_pick`` per option, at most one per group, and ``{name}_el`` (time, area):
+    the output of the options picked in each area (each option's ``el_kw`` over the steps)."""
+    import xarray as xr
+
+    T, A = inputs.steps, len(inputs.areas)
+    pick = m.add_variables(binary=True, coords=[np.arange(len(options))], dims=["option"], name=f"{name}_pick")
+    for g in sorted(set(group)):
+        mine = [j for j, k in enumerate(group) if k == g]
+        m.add_constraints(pick.isel(option=mine).sum() <= 1, name=f"one_{name}_{g}")
+    upper = np.zeros(A)
+    for a in area:
+        upper[inputs.areas.index(a)] = np.inf
+    out = m.add_variables(lower=0.0, upper=xr.DataArray(upper, dims="area"), coords=[np.arange(T), np.arange(A)],
+                          dims=["time", "area"], name=f"{name}_el")
+    for j in np.flatnonzero(np.isinf(upper)):
+        mine = [k for k, a in enumerate(area) if a == inputs.areas[j]]
+        profile = xr.DataArray(np.column_stack([options[k].el_kw for k in mine]), dims=["time", "option"])
+        m.add_constraints(out.isel(area=int(j)) - (pick.isel(option=mine) * profile).sum("option") == 0,
+                          name=f"{name}_el_{j}")
+    v[f"{name}_pick"], v[f"{name}_el"] = pick, out
     return out
 
 
@@ -189,22 +220,14 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     if J:
         # a CHP per heat cluster, one of its sizes or none (binary): its electricity is the
         # heat-led dispatch planner run gives that size, its gas and heat served are fixed by it
-        v["chp_pick"] = m.add_variables(binary=True, coords=[np.arange(J)], dims=["option"], name="chp_pick")
-        for c in range(len(inputs.clusters)):
-            mine = [j for j, o in enumerate(opts) if o.cluster == c]
-            if mine:
-                m.add_constraints(v["chp_pick"].isel(option=mine).sum() <= 1, name=f"one_chp_{c}")
-        out_upper = np.zeros(A)
-        for o in opts:
-            out_upper[inputs.areas.index(inputs.clusters[o.cluster].area)] = np.inf
-        v["chp_el"] = m.add_variables(lower=0.0, upper=xr.DataArray(out_upper, dims="area"), coords=coords_ta,
-                                      dims=dims_ta, name="chp_el")
-        for a in np.flatnonzero(np.isinf(out_upper)):
-            mine = [j for j, o in enumerate(opts) if inputs.clusters[o.cluster].area == inputs.areas[a]]
-            profile = xr.DataArray(np.column_stack([opts[j].el_kw for j in mine]), dims=["time", "option"])
-            m.add_constraints(v["chp_el"].isel(area=int(a)) - (v["chp_pick"].isel(option=mine) * profile).sum("option")
-                              == 0, name=f"chp_el_{a}")
-        made.append(v["chp_el"])
+        made.append(_choices(m, v, inputs, "chp", opts, [o.cluster for o in opts],
+                             [inputs.clusters[o.cluster].area for o in opts]))
+    wind = inputs.wind_options
+    if wind:
+        # turbines at a drawn site: one type in one count, or none (binary: an integer count),
+        # their output with the wakes between them as planner run computes it
+        made.append(_choices(m, v, inputs, "wind", wind, [o.site for o in wind],
+                             [inputs.sites[o.site][1] for o in wind]))
     if made:
         new = made[0]
         for more in made[1:]:
@@ -247,6 +270,9 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     if G:
         capex = capex + inputs.pv_capex_eur_per_kwp * v["pv"].sum()
         annual = annual + inputs.pv_annual_eur_per_kwp * v["pv"].sum()
+    if wind:
+        capex = capex + (v["wind_pick"] * xr.DataArray([o.capex_eur for o in wind], dims="option")).sum()
+        annual = annual + (v["wind_pick"] * xr.DataArray([o.annual_eur for o in wind], dims="option")).sum()
     if J:
         size = xr.DataArray([o.size_kw for o in opts], dims="option")
         capex = capex + inputs.chp_capex_eur_per_kw * (v["chp_pick"] * size).sum()
@@ -323,16 +349,25 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
             fuel += o.fuel_kwh
             heat += o.heat_kwh
             generation += float(o.el_kw @ wt * h)
+    wind_choice: list = [None] * len(inputs.sites)
+    wind_capex = wind_annual = 0.0
+    if "wind_pick" in v:
+        for j in np.flatnonzero(np.round(v["wind_pick"].solution.to_numpy()) > 0.5):
+            o = inputs.wind_options[j]
+            wind_choice[o.site] = o
+            wind_capex += o.capex_eur
+            wind_annual += o.annual_eur
+            generation += float(o.el_kw @ wt * h)
     heat_cost = inputs.gas_eur_per_kwh * (fuel - heat / inputs.boiler_efficiency)
     energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
     annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum()
-                   + inputs.chp_annual_eur_per_kw * chp.sum())
+                   + inputs.chp_annual_eur_per_kw * chp.sum() + wind_annual)
     capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum()
-                  + inputs.chp_capex_eur_per_kw * chp.sum())
+                  + inputs.chp_capex_eur_per_kw * chp.sum() + wind_capex)
     import_kwh = float(imp @ wt * h)
     gas_co2 = inputs.gas_emission_kg_per_kwh / 1000.0 * (fuel - heat / inputs.boiler_efficiency)
     return Optimum(
-        chp_kw=chp, chp_fuel_kwh=fuel, chp_heat_kwh=heat, heat_cost_eur=heat_cost,
+        chp_kw=chp, chp_fuel_kwh=fuel, chp_heat_kwh=heat, heat_cost_eur=heat_cost, wind=wind_choice,
         pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost + heat_cost, capex_eur=capex,
         annualised_capex_eur=annual, energy_cost_eur=energy_cost, import_kwh=import_kwh,
         export_kwh=float(exp @ wt * h), demand_kwh=demand_kwh, generation_kwh=generation, curtailed_kwh=curtailed,
@@ -434,7 +469,8 @@ def today(inputs: Inputs, *, time_limit_s: float = 600.0) -> Optimum:
         if v["pv"] is not None:
             m.add_constraints(v["pv"] == 0, name="no_new_pv")
         m.add_constraints(v["battery"] == 0, name="no_new_battery")
-        if "chp_pick" in v:
-            m.add_constraints(v["chp_pick"] == 0, name="no_new_chp")
+        for name in ("chp_pick", "wind_pick"):
+            if name in v:
+                m.add_constraints(v[name] == 0, name=f"no_new_{name}")
 
     return solve(inputs, Goals(), time_limit_s=time_limit_s, extra=nothing_added)

@@ -33,7 +33,7 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
     from shapely.geometry import Point
 
     from planner.generation.placement import next_id
-    from planner.model import Battery, PVUnit
+    from planner.model import Battery, PVUnit, WindTurbine
     from planner.optimise.chp import cluster_unit
 
     scratch = project.snapshot()
@@ -67,6 +67,19 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
                                    f"of heat a year within {cluster.radius_m:,.0f} m)")
         scratch.add(unit)
         out.append(unit)
+    for (site_id, _, bus), option in zip(inputs.sites, optimum.wind or [None] * len(inputs.sites)):
+        if option is None:
+            continue
+        site = project.get("wind_site", site_id)
+        for k, (x, y) in enumerate(option.points):
+            unit = WindTurbine(id=next_id(scratch, "wind_turbine", "wind-opt"),
+                               name=f"Proposed {option.type_name} ({site.display_name}{f' {k + 1}' if option.count > 1 else ''})",
+                               geometry=Point(x, y), parcel_id=site.parcel_id, owner_id=site.owner_id, bus_id=bus,
+                               turbine_type=option.type_name, hub_height_m=option.hub_m, rated_kw=option.rated_kw,
+                               rotor_diameter_m=option.rotor_m,
+                               source=f"{PROPOSED}: {option.count} x {option.type_name} at wind site {site_id}")
+            scratch.add(unit)
+            out.append(unit)
     for area, kwh in zip(inputs.areas, optimum.battery_kwh):
         if kwh < MIN_BATTERY_KWH:
             continue

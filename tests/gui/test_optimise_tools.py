@@ -1,4 +1,4 @@
-"""Tools > Optimise PV, batteries and CHP from the app: the goals dialog, a responsive window while the
+"""Tools > Optimise PV, batteries, CHP and wind from the app: the goals dialog, a responsive window while the
 worker solves, the proposal's table, Apply as one undo step; Cancel leaves the project as it was;
 a goal that cannot be met is one message."""
 
