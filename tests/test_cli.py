@@ -94,7 +94,7 @@ def test_validate_lists_problems(tmp_path, small_project, capsys):
     assert main(["validate", str(path)]) == 2
     captured = capsys.readouterr()
     assert "PV unit 'Roof 12': peak power must be positive, got -5 kW" in captured.out
-    assert captured.err.strip() == f"planner: error: {path}: 1 problem in 34 objects"
+    assert captured.err.strip() == f"planner: error: {path}: 1 problem in 35 objects"
 
 
 @pytest.mark.parametrize("argv", [["gui"], []])

@@ -145,3 +145,52 @@ def test_a_proposed_chp_shows_in_the_proposal_with_its_gas_in_the_check(window, 
     assert len(window.project.items("chp_unit")) == 1
     window.undo_stack.undo()
     assert len(window.project.items("chp_unit")) == 0
+
+
+def test_mark_a_wind_site_by_a_click_and_the_optimiser_builds_its_turbines(window, qtbot, tmp_path):
+    """A works that uses 3 GWh a year; Mark wind site (Shift+W) and a click 1 km away, its types and
+    count typed in the inspector; the proposal has the turbines in a row; Apply is one undo step."""
+    from pyproj import Transformer
+    from PySide6.QtCore import QPointF, Qt
+
+    from planner.io.project_setup import create_project
+
+    project, _ = create_project("Works", 52.39, 13.06, tariff_preset="de-household-2025")
+    x0, y0 = Transformer.from_crs("EPSG:4326", project.site.crs, always_xy=True).transform(13.06, 52.39)
+    project.add(Consumer(id="works", geometry=Point(x0, y0), annual_kwh=3_000_000.0, profile="G0"))
+    path = tmp_path / "works.gpkg"
+    save_project(project, path)
+    assert window.open_path(path)
+    canvas = window.canvas
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
+    assert window.tool_actions["wind_site"].isChecked()
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=canvas.mapFromScene(QPointF(x0 + 1000.0, -y0)))
+    site = window.inspector.entity
+    assert site is not None and site.KIND == "wind_site"
+    assert abs(site.geometry.x - (x0 + 1000.0)) < 50 and canvas.map_scene.item_count("wind_site") == 1
+    for field, text in (("turbine_types", "E-53/800;E48/800"), ("max_turbines", "2")):
+        editor = window.inspector.editor(field)
+        editor.selectAll()
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    site = window.project.get("wind_site", site.id)
+    assert site.turbine_types == "E-53/800;E48/800" and site.max_turbines == 2
+    tools = window.optimise_tools
+    tools.action.trigger()
+    tools.dialog.days.setValue(4)
+    _ok(tools.dialog)
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    proposal = tools.proposal
+    rows = [(proposal.table.item(r, 1).text(), proposal.table.item(r, 2).text())
+            for r in range(proposal.table.rowCount())]
+    turbines = [size for kind, size in rows if kind == "Wind turbine"]
+    assert turbines and all(size.startswith("E-53/800") or size.startswith("E48/800") for size in turbines)
+    assert "wind" in proposal.summary.text()
+    proposal.apply_button.click()
+    assert len(window.project.items("wind_turbine")) == len(turbines)
+    from pathlib import Path
+
+    proposal.grab().save(str(Path(__file__).resolve().parents[1] / "artifacts" / "optimise_wind_proposal.png"))
+    window.undo_stack.undo()
+    assert len(window.project.items("wind_turbine")) == 0
