@@ -49,6 +49,9 @@ class HeatCluster:
     consumers: tuple  # consumer ids
     annual_heat_kwh: float
     peak_heat_kw: float
+    #: Where its CHP feeds in: its area's station busbar (a CHP for a whole heat network has a
+    #: cable of its own to the station), else the centre's bus.
+    feed_bus: str | None = None
 
 
 def heat_clusters(project, heat_kw: pd.DataFrame, area_of: dict, *, radius_m: float = HEAT_RADIUS_M,
@@ -103,8 +106,10 @@ def heat_clusters(project, heat_kw: pd.DataFrame, area_of: dict, *, radius_m: fl
         centre = consumers[with_heat[i]]
         bus = centre.bus_id or (getattr(nearest_bus(project, centre.geometry.centroid), "id", None) if area_of
                                 else None)
+        area = area_of.get(bus, NO_AREA) if bus else NO_AREA
+        station = project.items("transformer").get(area)  # an area is named after its first transformer
         out.append(HeatCluster(
-            id=f"heat-{len(out) + 1}", area=area_of.get(bus, NO_AREA) if bus else NO_AREA, bus=bus,
+            id=f"heat-{len(out) + 1}", area=area, bus=bus, feed_bus=station.lv_bus if station is not None else bus,
             centre=(float(xy[i, 0]), float(xy[i, 1])), radius_m=float(min(dist[mine].max() + 0.25, reach[i])),
             consumers=members, annual_heat_kwh=float(totals[i]),
             peak_heat_kw=float(heat_kw[list(members)].sum(axis=1).max())))

@@ -1,8 +1,9 @@
-"""The sizing programme: a linear programme over the year, built with linopy, solved by HiGHS.
+"""The sizing programme: a (mixed-integer) linear programme over the year, built with linopy,
+solved by HiGHS.
 
-Decision variables (all continuous): kWp of PV per roof group ``pv[g]`` (at most its roofs'
-peak power), new shared battery capacity per transformer area ``battery[a]`` [kWh], a CHP per
-heat cluster; per step
+Decision variables: kWp of PV per roof group ``pv[g]`` (at most its roofs' peak power), new
+shared battery capacity per transformer area ``battery[a]`` [kWh] (continuous), a CHP size per
+heat cluster and turbines per wind site (binary choices); per step
 and area the battery's charge, discharge and state of charge, curtailment and the exchange
 with the upstream grid through the area's transformer ``flow[t, a]`` (import positive); per
 step the community's import and export. With h the step [h], eta = sqrt(round-trip):
@@ -15,19 +16,20 @@ step the community's import and export. With h the step [h], eta = sqrt(round-tr
   soc_min E <= soc <= soc_max E, charge and discharge <= power per kWh * E (plus today's);
   charged only from generation and discharged only into demand, as ``planner run`` dispatches
   batteries (no arbitrage with the grid: a battery that would pay by trading is not proposed);
-* hosting capacity: the PV added at a bus <= its hosting capacity (where the project has one);
-* a CHP per heat cluster ``chp[c]`` [kW electric] (:func:`planner.optimise.inputs.heat_clusters`):
-  its electricity chp_el(t, c) <= chp[c] joins its area's balance; its heat (eta_th / eta_el per
-  kWh) goes to the cluster's demand or its store (soc <= store hours * rated heat), never more
-  than the demand (no heat dumped; the consumers' boilers make the rest); where the area's
-  transformer is bounded, the export must hold with the CHP at full load (planner run's
-  heat-led rule runs it so at any hour); minimum load and starts are not modelled (linear);
+* hosting capacity: the PV, CHP and turbines added at a bus <= its hosting capacity (where the
+  project has one);
+* turbines at a drawn wind site: one type in one count or none (binary), each choice's output
+  simulated as planner run simulates it (:mod:`planner.optimise.wind`);
+* a CHP per heat cluster (:mod:`planner.optimise.chp`): one of its sizes or none (binary), each
+  size's electricity, gas and heat served by the heat-led rule planner run dispatches it with
+  (minimum load, store, peak boiler), its electricity in its area's balance;
 * options: import <= (1 - minimum self-sufficiency) * demand over the year; CO2 (the import's,
   and the new CHPs' gas less the boilers' gas their heat saves) <= a CO2 cap; capex <= a budget.
 
 Objective (``goal="cost"``): the community's annualised cost, sum_g pv[g] * (annuity + O&M) +
-sum_a battery[a] * (annuity + O&M) + sum_c chp[c] * (annuity + O&M) + sum_t h (buy(t) import(t) -
-sell(t) export(t)) + gas price * (the CHPs' fuel - their heat used / the boilers' efficiency).
+sum_a battery[a] * (annuity + O&M) + the CHPs' and turbines' picked (annuity + O&M) + sum_t h
+(buy(t) import(t) - sell(t) export(t)) + gas price * (the CHPs' fuel - their heat served / the
+boilers' efficiency).
 ``goal="co2"`` minimises the emissions (the import's and the CHPs' net gas), the cost breaking ties.
 """
 
@@ -254,11 +256,27 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     m.add_constraints(v["soc"] - (inputs.battery_soc_max - inputs.battery_soc_min) * energy <= 0, name="soc_max")
     _store(m, inputs, v["soc"], eta * h * v["charge"] - h / eta * v["discharge"], "soc")
     # hosting capacity per bus
-    if G and inputs.hosting_kw:
-        buses = sorted({g.bus for g in inputs.groups if g.bus in inputs.hosting_kw})
-        for k, bus in enumerate(buses):
+    if inputs.hosting_kw:
+        # what is added at a bus, PV, CHP and turbines together, within its hosting capacity
+        chp_bus = [inputs.clusters[o.cluster].feed_bus for o in opts]
+        wind_bus = [inputs.sites[o.site][2] for o in wind]
+        buses = sorted({g.bus for g in inputs.groups} | set(chp_bus) | set(wind_bus))
+        for k, bus in enumerate(b for b in buses if b in inputs.hosting_kw):
+            terms = []
             members = [i for i, g in enumerate(inputs.groups) if g.bus == bus]
-            m.add_constraints(v["pv"].isel(group=members).sum() <= inputs.hosting_kw[bus], name=f"hosting_{k}")
+            if members:
+                terms.append(v["pv"].isel(group=members).sum())
+            for name, at, rated in (("chp", chp_bus, [o.size_kw for o in opts]),
+                                    ("wind", wind_bus, [o.rated_kw * o.count for o in wind])):
+                mine = [j for j, b in enumerate(at) if b == bus]
+                if mine:
+                    terms.append((v[f"{name}_pick"].isel(option=mine)
+                                  * xr.DataArray([rated[j] for j in mine], dims="option")).sum())
+            if terms:
+                total = terms[0]
+                for more in terms[1:]:
+                    total = total + more
+                m.add_constraints(total <= inputs.hosting_kw[bus], name=f"hosting_{k}")
     # the year's figures as expressions
     buy = xr.DataArray(inputs.buy_eur_per_kwh, dims="time")
     sell = xr.DataArray(inputs.sell_eur_per_kwh, dims="time")

@@ -58,7 +58,7 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
             continue
         # a CHP for a whole heat network feeds its station's busbar (its own cable, not drawn),
         # as the programme assumes: its area's balance, not one feeder's cables
-        bus = stations[cluster.area].lv_bus if cluster.area in stations else cluster.bus
+        bus = cluster.feed_bus
         unit = cluster_unit(cluster, float(kw), eta_el=inputs.chp_eta_el, eta_th=inputs.chp_eta_th,
                             store_hours=inputs.chp_store_hours, min_load=inputs.chp_min_load,
                             unit_id=next_id(scratch, "chp_unit", "chp-opt"), bus=bus,

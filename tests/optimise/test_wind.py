@@ -115,3 +115,9 @@ def test_an_unknown_turbine_type_is_one_line_naming_the_site(works, tmp_path):
     assert done.returncode != 0
     assert "Wind site 'Field': turbine type 'E-53/801' is not in windpowerlib's library" in done.stderr
     assert "E-53/800" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_bus_s_hosting_capacity_bounds_the_turbines():
+    """Two turbines would pay (c = 0.02) but the site's bus takes 1.5 kW more: one is built."""
+    inputs = dataclasses.replace(wind_inputs(0.02), sites=[("ws", "a", "b1")], hosting_kw={"b1": 1.5})
+    assert solve(inputs).wind[0].count == 1
