@@ -35,6 +35,16 @@ def _ok(dialog):
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
+def _optimise(window, qtbot, days: int = 4):
+    """Tools > Optimise with ``days`` typical days, OK, wait for the worker: the proposal dialog."""
+    tools = window.optimise_tools
+    tools.action.trigger()
+    tools.dialog.days.setValue(days)
+    _ok(tools.dialog)
+    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
+    return tools.proposal
+
+
 def test_optimise_from_the_tools_menu_is_one_undo_step(window, qtbot, roofs_project):
     assert window.open_path(roofs_project)
     tools = window.optimise_tools
@@ -124,12 +134,7 @@ def test_a_proposed_chp_shows_in_the_proposal_with_its_gas_in_the_check(window, 
     path = tmp_path / "heat.gpkg"
     save_project(project, path)
     assert window.open_path(path)
-    tools = window.optimise_tools
-    tools.action.trigger()
-    tools.dialog.days.setValue(4)
-    _ok(tools.dialog)
-    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
-    proposal = tools.proposal
+    proposal = _optimise(window, qtbot)
     rows = {proposal.table.item(r, 1).text(): proposal.table.item(r, 2).text() for r in range(proposal.table.rowCount())}
     assert "CHP unit" in rows and "kW electric, store" in rows["CHP unit"]
     assert "CHP" in proposal.summary.text() and "heat cluster" in proposal.summary.text()
@@ -176,12 +181,7 @@ def test_mark_a_wind_site_by_a_click_and_the_optimiser_builds_its_turbines(windo
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     site = window.project.get("wind_site", site.id)
     assert site.turbine_types == "E-53/800;E48/800" and site.max_turbines == 2
-    tools = window.optimise_tools
-    tools.action.trigger()
-    tools.dialog.days.setValue(4)
-    _ok(tools.dialog)
-    qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
-    proposal = tools.proposal
+    proposal = _optimise(window, qtbot)
     rows = [(proposal.table.item(r, 1).text(), proposal.table.item(r, 2).text())
             for r in range(proposal.table.rowCount())]
     turbines = [size for kind, size in rows if kind == "Wind turbine"]
