@@ -286,7 +286,7 @@ def place_wind_site(project: Project, point: Point, max_turbines: int = 1) -> tu
     """A place for wind turbines the optimiser may build: the nearest bus within 2 km, the
     library's types up to 2,500 kW; a warning when a dwelling is inside the setback of the
     tallest type offered."""
-    from planner.optimise.wind import DEFAULT_MAX_RATED_KW
+    from planner.generation.wind import DEFAULT_MAX_RATED_KW
 
     parcel = _containing(project, "parcel", point)
     bus = nearest_bus(project, point, within_m=2000.0)

@@ -41,6 +41,9 @@ ROUGHNESS_BY_LAND_USE = {
     "other": 0.1,
 }
 DEFAULT_ROUGHNESS_M = 0.1
+#: A wind site that lists no types offers windpowerlib's types with a power curve up to this
+#: rating [kW] (planner optimise): community-scale turbines, not offshore ones.
+DEFAULT_MAX_RATED_KW = 2500.0
 
 
 class WindError(PlannerError):

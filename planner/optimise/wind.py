@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: A site that lists no types offers windpowerlib's types with a power curve up to this rating [kW].
-DEFAULT_MAX_RATED_KW = 2500.0
+from planner.generation.wind import DEFAULT_MAX_RATED_KW
+
 #: Turbines of one site stand this many rotor diameters apart, across the prevailing wind.
 ROW_SPACING_DIAMETERS = 4.0
 #: A site with a wind turbine this close [m] is built already and offers nothing.
