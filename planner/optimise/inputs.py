@@ -194,7 +194,9 @@ def typical_days(inputs: Inputs, days: int = 16, extreme: bool = True) -> Inputs
     import dataclasses
 
     return dataclasses.replace(
-        inputs, index=inputs.index[steps], demand_kw=inputs.demand_kw[steps], existing_kw=inputs.existing_kw[steps],
+        inputs, index=inputs.index[steps], demand_kw=inputs.demand_kw[steps],
+        existing_kw=np.column_stack([_keep_energy(inputs.existing_kw[:, j], steps, np.repeat(weights, per_day))
+                                     for j in range(inputs.existing_kw.shape[1])]),
         wind_options=[dataclasses.replace(o, el_kw=_keep_energy(o.el_kw, steps, np.repeat(weights, per_day)))
                       for o in inputs.wind_options],
         pv_per_kwp=inputs.pv_per_kwp[steps], heat_kw=inputs.heat_kw[steps] if inputs.heat_kw is not None else None,
@@ -202,14 +204,15 @@ def typical_days(inputs: Inputs, days: int = 16, extreme: bool = True) -> Inputs
         sell_eur_per_kwh=inputs.sell_eur_per_kwh[steps], weights=np.repeat(weights, per_day), period=per_day,
         notes=list(inputs.notes) + [f"the year as {len(picked)} typical days (k-medoids over demand and sun, "
                                     f"{len(chosen)} extreme days of their own), batteries cycling within each day"
-                                    + ("; the wind choices' output scaled to their year's energy"
-                                       if inputs.wind_options else "")])
+                                    + "; today's units' output (and the wind choices') scaled to their year's "
+                                      "energy"])
 
 
 def _keep_energy(year: np.ndarray, steps: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The typical days' steps of ``year``, scaled so that their weighted sum is the year's (as
     tsam rescales its cluster periods), never above the year's highest value: wind does not
-    follow the days, and its medoid days missed a tenth of its energy in a test here."""
+    follow the days, and its medoid days missed a tenth of its energy in a test here (the wind
+    village's turbine: the same)."""
     out = year[steps].astype(float)
     target, top = float(year.sum()), float(year.max())
     for _ in range(5):
