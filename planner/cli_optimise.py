@@ -90,6 +90,7 @@ def cmd_optimise(args) -> int:
         if out_dir is not None:
             pd.DataFrame(figures["pareto"]).to_csv(out_dir / "pareto.csv", index=False)
             _plot_pareto(figures["pareto"], out_dir / "pareto.png")
+    before = project.snapshot()  # the map shows the project as it was, the proposal on it
     if args.apply:
         for unit in units:
             project.add(unit)
@@ -102,6 +103,9 @@ def cmd_optimise(args) -> int:
     if out_dir is not None:
         (out_dir / "optimum.json").write_text(json.dumps(figures, indent=2, default=_json), encoding="utf-8")
         pd.DataFrame(figures["proposed"]).to_csv(out_dir / "proposed_units.csv", index=False)
+        from planner.report.figures import proposal_map
+
+        proposal_map(before, units).savefig(out_dir / "proposed_map.png", dpi=120)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(figures, indent=2, default=_json))
@@ -205,7 +209,8 @@ def _print(figures, optimum, units, args, out_dir) -> None:
                   f"voltage {num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u.")
         print(f"  why they differ: {figures['check']['figures'][1]['why']}")
     if out_dir is not None:
-        print(f"wrote {out_dir}/optimum.json and proposed_units.csv" + (" and pareto.csv/.png" if args.pareto else ""))
+        print(f"wrote {out_dir}/optimum.json, proposed_units.csv, proposed_map.png"
+              + (" and pareto.csv/.png" if args.pareto else ""))
     if not args.apply:
         print("nothing changed in the project: --apply adds the proposed units")
     print(f"in {figures['seconds']:.1f} s")

@@ -7,7 +7,8 @@ proposal comes back as a table of the units it would add beside today's totals a
 by simulating the year" (on by default), the year simulated with them by ``planner run``'s chain
 beside the programme's figures (as ``planner optimise --apply`` checks them: a transformer the
 simulated year loads over 100 % has its limit lowered and the programme solved again); Apply adds
-them as one undo step and selects them on the map, where they are drawn like every unit.
+them as one undo step and selects them on the map, where they are drawn like every unit; before
+that, the proposal's "Where they go" tab draws them on a map of the project as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QMessageBox, QProgressDialog,
-    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 
@@ -116,7 +117,15 @@ class ProposalDialog(QDialog):
             for col, value in enumerate((unit.id, unit.LABEL, size, unit.bus_id or "", unit.owner_id or "", where)):
                 self.table.setItem(row, col, QTableWidgetItem(str(value)))
         self.table.resizeColumnsToContents()
-        layout.addWidget(self.table)
+        # the units as a table, and where they go on a map (drawn when first shown: a town's
+        # buildings take a moment)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Units")
+        self.map_canvas = None
+        self._map_args = (project, units)
+        self.tabs.addTab(QWidget(), "Where they go")
+        self.tabs.currentChanged.connect(self._show_map)
+        layout.addWidget(self.tabs, 3)  # the map takes the room the window gives
         self.check_table = None
         if check is not None:
             self._add_check(layout, check)
@@ -128,6 +137,23 @@ class ProposalDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+
+    def _show_map(self, index: int) -> None:
+        """Draw the map of the proposed units the first time its tab is shown."""
+        if index != 1 or self.map_canvas is not None:
+            return
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        from planner.report.figures import proposal_map
+
+        figure = proposal_map(*self._map_args, fig=Figure(figsize=(7.0, 4.5), layout="constrained"))
+        self.map_canvas = FigureCanvasQTAgg(figure)
+        self.map_canvas.setMinimumHeight(420)
+        self.resize(self.width(), max(self.height(), 900))
+        self.tabs.removeTab(1)
+        self.tabs.insertTab(1, self.map_canvas, "Where they go")
+        self.tabs.setCurrentIndex(1)
 
     def _add_check(self, layout, check) -> None:
         """The simulated year beside the programme's figures, and whether the grid held."""
@@ -155,7 +181,7 @@ class ProposalDialog(QDialog):
         self.check_table.verticalHeader().setVisible(False)
         self.check_table.setMinimumHeight(self.check_table.horizontalHeader().height()
                                           + sum(self.check_table.rowHeight(r) for r in range(len(check.rows))) + 6)
-        layout.addWidget(self.check_table)
+        layout.addWidget(self.check_table, 1)
         from planner.report.numbers import num
 
         g = check.grid

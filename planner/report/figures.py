@@ -257,4 +257,39 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
                 transform=ax.transAxes, fontsize="xx-small", color="#444")
     return fig
 
+def proposal_map(project, units, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
+    """Where proposed ``units`` go (``planner optimise``): the project as it is, and on it the
+    proposed PV, batteries, CHP (with the heat network it serves) and wind turbines, larger and
+    outlined, and the drawn wind sites."""
+    from matplotlib.patches import Circle
+
+    fig = project_map(project, fig, size=size)
+    ax = fig.axes[0]
+    homes = [c.geometry.centroid for c in project.items("consumer").values() if c.geometry is not None]
+    if homes:
+        ax.scatter([p.x for p in homes], [p.y for p in homes], s=6, c="#9e9e9e", marker="o", linewidths=0, zorder=2,
+                   label="consumer")
+    styles = {"pv_unit": ("proposed PV", "#f2c200", "s", 36), "battery": ("proposed battery", "#43a047", "s", 70),
+              "chp_unit": ("proposed CHP", "#e53935", "o", 90), "wind_turbine": ("proposed turbine", "#4fc3f7", "D", 90)}
+    for kind, (label, colour, marker, size_) in styles.items():
+        points = [u.geometry for u in units if u.KIND == kind and u.geometry is not None]
+        if points:
+            ax.scatter([p.x for p in points], [p.y for p in points], s=size_, c=colour, marker=marker,
+                       edgecolors="black", linewidths=1.2, zorder=5, label=label)
+    for unit in units:
+        if unit.KIND == "chp_unit" and unit.geometry is not None and unit.heat_radius_m:
+            ax.add_patch(Circle((unit.geometry.x, unit.geometry.y), unit.heat_radius_m, fill=False, linestyle="--",
+                                edgecolor="#e53935", linewidth=0.8, zorder=4))
+    sites = [w.geometry for w in project.items("wind_site").values() if w.geometry is not None]
+    if sites:
+        ax.scatter([p.x for p in sites], [p.y for p in sites], s=150, facecolors="none", edgecolors="#005f73",
+                   marker="D", linewidths=1.2, zorder=4, label="wind site")
+    ax.update_datalim([(u.geometry.x, u.geometry.y) for u in units if u.geometry is not None] or [(0, 0)])
+    ax.autoscale_view()
+    ax.legend(frameon=True, fontsize="x-small", loc="upper right")
+    ax.set_title(f"Where the {len(units)} proposed unit(s) go (outlined; dashed: a CHP's heat network)",
+                 fontsize="small")
+    return fig
+
+
 from planner.report import electrification as _electrification  # noqa: E402,F401  (registers its figure)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from shapely.geometry import Point, box
 
@@ -146,6 +146,13 @@ def test_a_proposed_chp_shows_in_the_proposal_with_its_gas_in_the_check(window, 
     artifacts = Path(__file__).resolve().parents[1] / "artifacts"
     artifacts.mkdir(exist_ok=True)
     proposal.grab().save(str(artifacts / "optimise_chp_proposal.png"))  # to look at
+    # the map of where they go, drawn when its tab is clicked: the CHP with its heat network
+    bar = proposal.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert proposal.map_canvas is not None and proposal.tabs.currentWidget() is proposal.map_canvas
+    labels = proposal.map_canvas.figure.axes[0].get_legend_handles_labels()[1]
+    assert "proposed CHP" in labels
+    proposal.grab().save(str(artifacts / "optimise_chp_map.png"))
     proposal.apply_button.click()
     assert len(window.project.items("chp_unit")) == 1
     window.undo_stack.undo()
