@@ -32,7 +32,7 @@ class OptimiseDialog(QDialog):
         form = QFormLayout(self)
         self.goal = QComboBox()
         self.goal.addItem("the lowest annualised cost", "cost")
-        self.goal.addItem("the least CO2 of the import", "co2")
+        self.goal.addItem("the least CO2 (the import's, and new CHPs' net gas)", "co2")
         form.addRow("Goal", self.goal)
         self.min_self_sufficiency = QDoubleSpinBox()
         self.min_self_sufficiency.setRange(0.0, 100.0)
@@ -51,6 +51,17 @@ class OptimiseDialog(QDialog):
         self.days.setValue(16)
         self.days.setToolTip("typical days standing for the year (plus each transformer area's extreme days)")
         form.addRow("Typical days", self.days)
+        self.chp = QCheckBox("Offer a CHP to each heat cluster")
+        self.chp.setChecked(True)
+        self.chp.setToolTip("consumers with heat that no CHP or heat pump heats yet, grouped into local heat networks "
+                            "of 300 m; each may get a gas CHP of one of 20 sizes (planner optimise --no-chp leaves "
+                            "it out)")
+        form.addRow("", self.chp)
+        self.wind = QCheckBox("Build turbines at the wind sites marked")
+        self.wind.setChecked(True)
+        self.wind.setToolTip("Tools > Mark wind site: each site's types and count are choices (planner optimise "
+                             "--no-wind leaves them out)")
+        form.addRow("", self.wind)
         self.check = QCheckBox("Check by simulating the year with the proposed units")
         self.check.setChecked(True)
         self.check.setToolTip("planner run's hourly year with the units added: its cost, import and grid beside the "
@@ -210,8 +221,8 @@ class OptimiseTools(QObject):
 
     def make_actions(self, tools_menu) -> None:
         self.action = QAction("&Optimise PV, batteries, CHP and wind…", self)
-        self.action.setToolTip("The cheapest PV per roof and battery per transformer area that meets the goals under "
-                               "the grid's limits (planner optimise)")
+        self.action.setToolTip("The cheapest PV per roof, battery per transformer area, CHP per heat cluster and "
+                               "turbines per wind site that meet the goals under the grid's limits (planner optimise)")
         self.action.triggered.connect(self.optimise)
         tools_menu.addAction(self.action)
 
@@ -231,14 +242,16 @@ class OptimiseTools(QObject):
 
         window = self.window
         goals, days, checking = self.dialog.goals(), self.dialog.days.value(), self.dialog.check.isChecked()
+        chp, wind = self.dialog.chp.isChecked(), self.dialog.wind.isChecked()
         snapshot = window.project.snapshot()
         job = {"stage": "starting", "result": None, "error": None, "done": False, "project": window.project}
 
         def work():
             try:
                 job["stage"] = "simulating the year's demand and sun"
-                inputs = typical_days(gather(snapshot), days)
-                job["stage"] = f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups)"
+                inputs = typical_days(gather(snapshot, chp=chp, wind=wind), days)
+                job["stage"] = (f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups, "
+                                f"{len(inputs.clusters)} heat clusters, {len(inputs.sites)} wind sites)")
                 checked = None
                 if checking:
                     optimum, units, checked, notes = optimise_checked(

@@ -35,11 +35,14 @@ def _ok(dialog):
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
-def _optimise(window, qtbot, days: int = 4):
+def _optimise(window, qtbot, days: int = 4, chp: bool = True):
     """Tools > Optimise with ``days`` typical days, OK, wait for the worker: the proposal dialog."""
     tools = window.optimise_tools
     tools.action.trigger()
     tools.dialog.days.setValue(days)
+    if not chp:
+        qtbot.mouseClick(tools.dialog.chp, Qt.MouseButton.LeftButton)
+        assert not tools.dialog.chp.isChecked()
     _ok(tools.dialog)
     qtbot.waitUntil(lambda: tools.job is None, timeout=180_000)
     return tools.proposal
@@ -157,6 +160,11 @@ def test_a_proposed_chp_shows_in_the_proposal_with_its_gas_in_the_check(window, 
     assert len(window.project.items("chp_unit")) == 1
     window.undo_stack.undo()
     assert len(window.project.items("chp_unit")) == 0
+    # the box unticked: no CHP offered
+    proposal = _optimise(window, qtbot, chp=False)
+    kinds = {proposal.table.item(r, 1).text() for r in range(proposal.table.rowCount())}
+    assert "CHP unit" not in kinds and "heat cluster" not in proposal.summary.text()
+    proposal.reject()
 
 
 def test_mark_a_wind_site_by_a_click_and_the_optimiser_builds_its_turbines(window, qtbot, tmp_path):
