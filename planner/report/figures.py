@@ -189,6 +189,21 @@ def lorenz(res, fig: Figure | None = None) -> Figure:
     return fig
 
 
+def _frame(ax) -> None:
+    """Fit the view to what is drawn, with a margin for the markers at its edge; a long, thin
+    plan is widened so that the map is not a sliver."""
+    ax.margins(0.06)
+    ax.autoscale_view()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width, height = x1 - x0, y1 - y0
+    if width < height / 1.5:
+        mid = (x0 + x1) / 2.0
+        ax.set_xlim(mid - height / 3.0, mid + height / 3.0)
+    elif height < width / 1.5:
+        mid = (y0 + y1) / 2.0
+        ax.set_ylim(mid - width / 3.0, mid + width / 3.0)
+
+
 def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
     """The project on a map (its CRS, metres): parcels, buildings, streets, cables and units."""
     from matplotlib.collections import LineCollection, PatchCollection
@@ -236,15 +251,7 @@ def project_map(project, fig: Figure | None = None, size=(7.5, 6.0)) -> Figure:
         if points:
             ax.scatter([p.x for p in points], [p.y for p in points], s=size_, c=colour, marker=marker,
                        edgecolors="#333", linewidths=0.4, zorder=3, label=kind.replace("_", " "))
-    ax.autoscale_view()
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    width, height = x1 - x0, y1 - y0
-    if width < height / 1.5:  # a long, thin plan: widen the view so the map is not a sliver
-        mid = (x0 + x1) / 2.0
-        ax.set_xlim(mid - height / 3.0, mid + height / 3.0)
-    elif height < width / 1.5:
-        mid = (y0 + y1) / 2.0
-        ax.set_ylim(mid - width / 3.0, mid + width / 3.0)
+    _frame(ax)
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.tick_params(labelsize="x-small")
     ax.set_xlabel(f"{project.site.crs}, m", fontsize="x-small")
@@ -284,9 +291,8 @@ def proposal_map(project, units, fig: Figure | None = None, size=(7.5, 6.0)) -> 
     if sites:
         ax.scatter([p.x for p in sites], [p.y for p in sites], s=150, facecolors="none", edgecolors="#005f73",
                    marker="D", linewidths=1.2, zorder=4, label="wind site")
-    ax.update_datalim([(u.geometry.x, u.geometry.y) for u in units if u.geometry is not None] or [(0, 0)])
-    ax.autoscale_view()
-    ax.legend(frameon=True, fontsize="x-small", loc="upper right")
+    _frame(ax)  # again: the proposed units and heat networks may reach past the project as it was
+    ax.legend(frameon=True, framealpha=0.85, fontsize="x-small", loc="best")
     ax.set_title(f"Where the {len(units)} proposed unit(s) go (outlined; dashed: a CHP's heat network)",
                  fontsize="small")
     return fig
