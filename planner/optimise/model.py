@@ -48,6 +48,10 @@ from planner.optimise.inputs import Inputs, OptimiseError
 #: Simplex: on typical days (a few thousand steps) several times faster than the interior point
 #: method here, and its answer is a vertex (exact sizes on the bounds the hand cases check).
 SOLVER_OPTIONS = {"solver": "simplex"}
+#: More for a mixed-integer programme (a CHP or turbines to choose): no restart of the root node
+#: after presolve fixes most choices (the sample without its CHP: 9.1 s -> 6.6 s in HiGHS alone,
+#: the same optimum; the restarts solved the root LP again twice).
+MIP_OPTIONS = {"mip_allow_restart": False}
 #: Objective weight of the cost when the goal is CO2 (a tie-breaker, per EUR against kg).
 TIE_BREAK = 1e-6
 
@@ -469,8 +473,11 @@ def _run(m, time_limit_s: float):
     try:
         os.dup2(quiet, 1)
         logger.setLevel(logging.ERROR)
+        options = dict(SOLVER_OPTIONS)
+        if len(m.binaries):
+            options.update(MIP_OPTIONS)
         return m.solve(solver_name="highs", io_api="direct", progress=False, output_flag=False,
-                       time_limit=time_limit_s, **SOLVER_OPTIONS)
+                       time_limit=time_limit_s, **options)
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
