@@ -64,9 +64,10 @@ def cmd_optimise(args) -> int:
                "savings_eur_per_year": baseline.cost_eur_per_year - optimum.cost_eur_per_year,
                "proposed": [_unit_row(u) for u in units],
                "areas": [{"area": a, "limit_kw": None if r == float("inf") else r,
-                          "new_battery_kwh": round(float(k), 1), "max_loading_share": _finite(s)}
-                         for a, r, k, s in zip(inputs.areas, inputs.rating_kw, optimum.battery_kwh,
-                                               optimum.max_flow_share)],
+                          "new_battery_kwh": round(float(k), 1), "new_battery_kw": round(float(w), 1),
+                          "max_loading_share": _finite(s)}
+                         for a, r, k, w, s in zip(inputs.areas, inputs.rating_kw, optimum.battery_kwh,
+                                                  optimum.battery_kw, optimum.max_flow_share)],
                "heat_clusters": [{"cluster": c.id, "area": c.area, "consumers": len(c.consumers),
                                   "annual_heat_kwh": round(c.annual_heat_kwh), "peak_heat_kw": round(c.peak_heat_kw, 1),
                                   "radius_m": round(c.radius_m, 1), "new_chp_kw": round(float(k), 2)}
@@ -84,7 +85,8 @@ def cmd_optimise(args) -> int:
         front = pareto(inputs, replace(goals, co2_cap_t=None))
         figures["pareto"] = [{"cost_eur_per_year": p.cost_eur_per_year, "co2_t": p.co2_t,
                               "self_sufficiency": p.self_sufficiency, "pv_kwp": float(p.pv_kwp.sum()),
-                              "battery_kwh": float(p.battery_kwh.sum()), "chp_kw": float(p.chp_kw.sum()),
+                              "battery_kwh": float(p.battery_kwh.sum()), "battery_kw": float(p.battery_kw.sum()),
+                              "chp_kw": float(p.chp_kw.sum()),
                               "wind_kw": p.wind_kw}
                              for p in front]
         if out_dir is not None:
@@ -176,7 +178,7 @@ def _print(figures, optimum, units, args, out_dir) -> None:
           f"{num(t['self_sufficiency'], '.1%')}, CO2 {num(t['co2_t'], ',.1f')} t: the optimum saves "
           f"{num(figures['savings_eur_per_year'], ',.0f')} EUR a year")
     print(f"  PV {num(o['pv_kwp'], ',.1f')} kWp on {sum(u.KIND == 'pv_unit' for u in units)} roof(s) (today "
-          f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh in "
+          f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh, {num(o['battery_kw'], ',.1f')} kW in "
           f"{sum(u.KIND == 'battery' for u in units)} area(s) (today {figures['today']['battery_kwh']:,.1f} kWh)")
     if figures["wind_sites"]:
         picked = [w for w in figures["wind_sites"] if w["turbines"]]

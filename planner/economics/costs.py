@@ -142,6 +142,18 @@ def technology_of(unit, land_use: str | None = None) -> tuple[str, float]:
     raise ValueError(f"no cost technology for {unit.describe()}")
 
 
+#: The catalogue's ``battery`` price per kWh covers this much power per kWh of capacity [kW/kWh]
+#: (home storage's usual two hours: 10 kWh with 5 kW, the placement rule's battery).
+BATTERY_INCLUDED_KW_PER_KWH = 0.5
+
+
+def battery_extra_kw(unit) -> float:
+    """The power of a battery beyond what its kWh price includes (:data:`BATTERY_INCLUDED_KW_PER_KWH`),
+    priced by the catalogue's optional ``battery_power`` row per kW (REopt prices a battery's kW and
+    kWh apart; the catalogue's home-storage price per kWh has its inverter in it)."""
+    return max(0.0, float(unit.power_kw) - BATTERY_INCLUDED_KW_PER_KWH * float(unit.capacity_kwh))
+
+
 #: The columns of :func:`unit_costs`, there even for a community without units.
 UNIT_COST_COLUMNS = ("unit_id", "kind", "technology", "size", "size_basis", "capex_eur", "opex_eur_per_year",
                      "fuel_eur_per_year", "heat_credit_eur_per_year", "energy_kwh_per_year", "lifetime_years",
@@ -153,7 +165,9 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
     """Capex, opex, fuel, heat credit and LCOE per unit.
 
     ``rows``: dicts with ``unit_id``, ``kind``, ``technology``, ``size``, ``energy_kwh`` (a year),
-    and for CHP ``fuel_kwh`` and ``heat_kwh``. A CHP's LCOE subtracts a heat credit: its heat
+    and for CHP ``fuel_kwh`` and ``heat_kwh``; for a battery ``extra_kw``, its power beyond what its
+    kWh price includes, priced by the ``battery_power`` row where the catalogue has one (with the
+    battery's upkeep and lifetime: one unit). A CHP's LCOE subtracts a heat credit: its heat
     valued at the gas a boiler would have burnt for it (``gas_price / boiler_efficiency``).
     Batteries get no LCOE (they store, they do not produce).
     """
@@ -165,6 +179,8 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
             raise PlannerError(f"the cost catalogue has no technology '{r['technology']}' (unit '{r['unit_id']}')")
         c = catalogue.loc[r["technology"]]
         capex = float(c.capex_eur_per_unit) * r["size"]
+        if r.get("extra_kw", 0.0) > 0 and "battery_power" in catalogue.index:
+            capex += float(catalogue.loc["battery_power"].capex_eur_per_unit) * r["extra_kw"]
         opex = capex * float(c.opex_share_per_year)
         fuel = r.get("fuel_kwh", 0.0) * gas_price
         credit = r.get("heat_kwh", 0.0) * gas_price / boiler_efficiency

@@ -95,7 +95,7 @@ class ProposalDialog(QDialog):
         today_bat = sum(b.capacity_kwh for b in project.items("battery").values())
         o = optimum
         text = (f"<b>{len(units)} unit(s) proposed</b>: PV {o.pv_kwp.sum():,.1f} kWp (today {today_pv:,.1f} kWp), "
-                f"batteries {o.battery_kwh.sum():,.1f} kWh (today {today_bat:,.1f} kWh)"
+                f"batteries {o.battery_kwh.sum():,.1f} kWh, {o.battery_kw.sum():,.1f} kW (today {today_bat:,.1f} kWh)"
                 + (f", CHP {o.chp_kw.sum():,.1f} kW electric for {len(o.chp_kw)} heat cluster(s) (today "
                    f"{sum(u.p_el_kw for u in project.items('chp_unit').values()):,.1f} kW)" if len(o.chp_kw) else "")
                 + (f", wind {o.wind_kw:,.0f} kW at {sum(w is not None for w in o.wind)} of {len(o.wind)} site(s) (today "

@@ -82,7 +82,7 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
 )}
 
 #: The cost catalogue's technologies each capex factor scales.
-CAPEX_TECHNOLOGIES = {"capex_factor_pv": ("pv_roof", "pv_ground"), "capex_factor_battery": ("battery",),
+CAPEX_TECHNOLOGIES = {"capex_factor_pv": ("pv_roof", "pv_ground"), "capex_factor_battery": ("battery", "battery_power"),
                       "capex_factor_chp": ("chp",), "capex_factor_wind": ("wind", "wind_small")}
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner import PlannerError
+from planner.economics.costs import BATTERY_INCLUDED_KW_PER_KWH
 from planner.grid.areas import bus_areas
 from planner.optimise.chp import (CHP_ETA_EL, CHP_ETA_TH, CHP_SIZES_KW, CHP_STORE_HOURS, HEAT_RADIUS_M,
                                   MIN_CLUSTER_HEAT_KWH, NO_AREA, heat_clusters)
@@ -38,8 +39,13 @@ FALLBACK_ROOF_KWP = 10.0
 FALLBACK_TILT_DEG = 30.0
 #: A consumer with a PV unit this close [m] (or at its bus) has its roof in use.
 OWN_PV_M = 15.0
-#: A new shared battery's power per kWh of capacity [kW/kWh] (the placement rule's 10 kWh, 5 kW).
-BATTERY_POWER_PER_KWH = 0.5
+#: A new shared battery's power per kWh of capacity that its kWh price includes [kW/kWh] (the
+#: placement rule's 10 kWh, 5 kW); more power is a decision of its own where the catalogue prices
+#: it (``battery_power``), up to BATTERY_MAX_POWER_PER_KWH in all.
+BATTERY_POWER_PER_KWH = BATTERY_INCLUDED_KW_PER_KWH
+#: The most power per kWh a new battery may have [kW/kWh]: stationary lithium-ion batteries are
+#: built for up to about two charges an hour (2 C); REopt leaves the ratio to its min/max kW inputs.
+BATTERY_MAX_POWER_PER_KWH = 2.0
 
 
 class OptimiseError(PlannerError):
@@ -84,6 +90,10 @@ class Inputs:
     battery_soc_min: float = 0.1
     battery_soc_max: float = 0.9
     battery_power_per_kwh: float = BATTERY_POWER_PER_KWH
+    # power beyond battery_power_per_kwh, per kW (None: the catalogue has no battery_power row, no such choice)
+    battery_power_capex_eur_per_kw: float | None = None
+    battery_power_annual_eur_per_kw: float | None = None
+    battery_max_power_per_kwh: float = BATTERY_MAX_POWER_PER_KWH
     existing_battery_kwh: np.ndarray | None = None  # per area, today's batteries (kept)
     existing_battery_kw: np.ndarray | None = None
     sources: dict = field(default_factory=dict)
@@ -368,9 +378,14 @@ def gather(project, *, resolution_minutes: int = 60, chp: bool = True, wind: boo
     chp = chp and not no_chp_cost
     pv_row, bat_row = catalogue.loc["pv_roof"], catalogue.loc["battery"]
 
-    def annual(row) -> float:
+    def annual(row, upkeep=None) -> float:
+        """A row's capex a year (with ``upkeep``'s lifetime and upkeep: a battery's power is the battery's)."""
+        upkeep = row if upkeep is None else upkeep
         capex = float(row.capex_eur_per_unit)
-        return capex * (annuity_factor(study.discount_rate, int(row.lifetime_years)) + float(row.opex_share_per_year))
+        return capex * (annuity_factor(study.discount_rate, int(upkeep.lifetime_years))
+                        + float(upkeep.opex_share_per_year))
+
+    power_row = catalogue.loc["battery_power"] if "battery_power" in catalogue.index else None
 
     bat_kwh = np.zeros(len(used))
     bat_kw = np.zeros(len(used))
@@ -420,6 +435,8 @@ def gather(project, *, resolution_minutes: int = 60, chp: bool = True, wind: boo
         pv_annual_eur_per_kwp=annual(pv_row), pv_capex_eur_per_kwp=float(pv_row.capex_eur_per_unit),
         battery_annual_eur_per_kwh=annual(bat_row), battery_capex_eur_per_kwh=float(bat_row.capex_eur_per_unit),
         existing_battery_kwh=bat_kwh, existing_battery_kw=bat_kw,
+        battery_power_capex_eur_per_kw=float(power_row.capex_eur_per_unit) if power_row is not None else None,
+        battery_power_annual_eur_per_kw=annual(power_row, bat_row) if power_row is not None else None,
         sources={"pv": str(pv_row.source), "battery": str(bat_row.source), "weather": gen.weather.name
                  if hasattr(gen.weather, "name") else ""} | ({"chp": str(chp_row.source)} if clusters else {}),
         notes=notes, clusters=clusters, heat_kw=heat, sites=sites, wind_options=wind_options,

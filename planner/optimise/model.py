@@ -2,8 +2,9 @@
 solved by HiGHS.
 
 Decision variables: kWp of PV per roof group ``pv[g]`` (at most its roofs' peak power), new
-shared battery capacity per transformer area ``battery[a]`` [kWh] (continuous), a CHP size per
-heat cluster and turbines per wind site (binary choices); per step
+shared battery capacity per transformer area ``battery[a]`` [kWh] and its power beyond 0.5 kW
+per kWh ``battery_kw[a]`` [kW] (continuous), a CHP size per heat cluster and turbines per wind
+site (binary choices); per step
 and area the battery's charge, discharge and state of charge, curtailment and the exchange
 with the upstream grid through the area's transformer ``flow[t, a]`` (import positive); per
 step the community's import and export. With h the step [h], eta = sqrt(round-trip):
@@ -13,7 +14,9 @@ step the community's import and export. With h the step [h], eta = sqrt(round-tr
 * the community: import(t) - export(t) = sum_a flow(t, a); export(t) <= the export limit;
 * the transformer: -rating_a <= flow(t, a) <= rating_a (loading at most 100 %, cos phi 1);
 * battery: soc(t) = soc(t-1) + eta charge h - discharge h / eta, starting at soc_min;
-  soc_min E <= soc <= soc_max E, charge and discharge <= power per kWh * E (plus today's);
+  soc_min E <= soc <= soc_max E, charge and discharge <= P = power per kWh * E + ``battery_kw[a]``
+  (plus today's): the power the kWh price includes (0.5 kW per kWh) and, where the catalogue
+  prices it (``battery_power``), more bought per kW, P <= 2 kW per kWh;
   charged only from generation and discharged only into demand, as ``planner run`` dispatches
   batteries (no arbitrage with the grid: a battery that would pay by trading is not proposed);
 * hosting capacity: the PV, CHP and turbines added at a bus <= its hosting capacity (where the
@@ -27,7 +30,7 @@ step the community's import and export. With h the step [h], eta = sqrt(round-tr
   and the new CHPs' gas less the boilers' gas their heat saves) <= a CO2 cap; capex <= a budget.
 
 Objective (``goal="cost"``): the community's annualised cost, sum_g pv[g] * (annuity + O&M) +
-sum_a battery[a] * (annuity + O&M) + the CHPs' and turbines' picked (annuity + O&M) + sum_t h
+sum_a (battery[a] and battery_kw[a]) * (annuity + O&M) + the CHPs' and turbines' picked (annuity + O&M) + sum_t h
 (buy(t) import(t) - sell(t) export(t)) + gas price * (the CHPs' fuel - their heat served / the
 boilers' efficiency).
 ``goal="co2"`` minimises the emissions (the import's and the CHPs' net gas), the cost breaking ties.
@@ -108,6 +111,7 @@ class Optimum:
     chp_heat_kwh: float = 0.0  # their heat used, in place of the consumers' boilers
     heat_cost_eur: float = 0.0  # their gas less the boilers' gas their heat saves
     wind: list = field(default_factory=list)  # per wind site: the WindOption picked, or None
+    battery_kw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the new batteries' power, per area
 
     @property
     def wind_kw(self) -> float:
@@ -120,7 +124,7 @@ class Optimum:
                 "import_kwh": self.import_kwh, "export_kwh": self.export_kwh, "demand_kwh": self.demand_kwh,
                 "generation_kwh": self.generation_kwh, "curtailed_kwh": self.curtailed_kwh, "co2_t": self.co2_t,
                 "self_sufficiency": self.self_sufficiency, "pv_kwp": float(self.pv_kwp.sum()),
-                "battery_kwh": float(self.battery_kwh.sum()), "chp_kw": float(self.chp_kw.sum()),
+                "battery_kwh": float(self.battery_kwh.sum()), "battery_kw": float(self.battery_kw.sum()), "chp_kw": float(self.chp_kw.sum()),
                 "chp_fuel_kwh": self.chp_fuel_kwh, "chp_heat_kwh": self.chp_heat_kwh,
                 "heat_cost_eur": self.heat_cost_eur, "wind_kw": self.wind_kw,
                 "wind_turbines": int(sum(o.count for o in self.wind if o is not None)), "status": self.status,
@@ -254,6 +258,13 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
                           dims="area")
     energy = v["battery"] + old_kwh
     power = inputs.battery_power_per_kwh * v["battery"] + old_kw
+    if inputs.battery_power_annual_eur_per_kw is not None:
+        # power beyond what the kWh price includes, bought per kW (REopt's kW and kWh apart), up to
+        # the most power per kWh a battery is built for
+        v["battery_kw"] = m.add_variables(lower=0.0, coords=[np.arange(A)], dims=["area"], name="battery_kw")
+        power = power + v["battery_kw"]
+        room = max(inputs.battery_max_power_per_kwh - inputs.battery_power_per_kwh, 0.0)
+        m.add_constraints(v["battery_kw"] - room * v["battery"] <= 0, name="battery_kw_max")
     m.add_constraints(v["charge"] - power <= 0, name="charge_power")
     m.add_constraints(v["discharge"] - power <= 0, name="discharge_power")
     # soc: the energy stored above the minimum state of charge (the year starts there)
@@ -289,6 +300,9 @@ def build(inputs: Inputs, goals: Goals, *, extra=None):
     e["energy_cost"] = (h * w * buy * v["import"]).sum() - (h * w * sell * v["export"]).sum()
     capex = inputs.battery_capex_eur_per_kwh * v["battery"].sum()
     annual = inputs.battery_annual_eur_per_kwh * v["battery"].sum()
+    if "battery_kw" in v:
+        capex = capex + inputs.battery_power_capex_eur_per_kw * v["battery_kw"].sum()
+        annual = annual + inputs.battery_power_annual_eur_per_kw * v["battery_kw"].sum()
     if G:
         capex = capex + inputs.pv_capex_eur_per_kwp * v["pv"].sum()
         annual = annual + inputs.pv_annual_eur_per_kwp * v["pv"].sum()
@@ -344,6 +358,7 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
     wt = inputs.weight
     pv = v["pv"].solution.to_numpy() if v["pv"] is not None else np.zeros(0)
     battery = v["battery"].solution.to_numpy()
+    extra_kw = v["battery_kw"].solution.to_numpy() if "battery_kw" in v else np.zeros(len(battery))
     flow = v["flow"].solution.to_numpy()
     imp, exp = v["import"].solution.to_numpy(), v["export"].solution.to_numpy()
     curtailed = float(v["curtailed"].solution.to_numpy().sum(axis=1) @ wt * h)
@@ -383,14 +398,17 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
     heat_cost = inputs.gas_eur_per_kwh * (fuel - heat / inputs.boiler_efficiency)
     energy_cost = float(h * (wt * inputs.buy_eur_per_kwh * imp).sum() - h * (wt * inputs.sell_eur_per_kwh * exp).sum())
     annual = float(inputs.battery_annual_eur_per_kwh * battery.sum() + inputs.pv_annual_eur_per_kwp * pv.sum()
-                   + inputs.chp_annual_eur_per_kw * chp.sum() + wind_annual)
+                   + inputs.chp_annual_eur_per_kw * chp.sum() + wind_annual
+                   + (inputs.battery_power_annual_eur_per_kw or 0.0) * extra_kw.sum())
     capex = float(inputs.battery_capex_eur_per_kwh * battery.sum() + inputs.pv_capex_eur_per_kwp * pv.sum()
-                  + inputs.chp_capex_eur_per_kw * chp.sum() + wind_capex)
+                  + inputs.chp_capex_eur_per_kw * chp.sum() + wind_capex
+                  + (inputs.battery_power_capex_eur_per_kw or 0.0) * extra_kw.sum())
     import_kwh = float(imp @ wt * h)
     gas_co2 = inputs.gas_emission_kg_per_kwh / 1000.0 * (fuel - heat / inputs.boiler_efficiency)
     return Optimum(
         chp_kw=chp, chp_fuel_kwh=fuel, chp_heat_kwh=heat, heat_cost_eur=heat_cost, wind=wind_choice,
-        pv_kwp=pv, battery_kwh=battery, cost_eur_per_year=annual + energy_cost + heat_cost, capex_eur=capex,
+        pv_kwp=pv, battery_kwh=battery, battery_kw=inputs.battery_power_per_kwh * battery + extra_kw,
+        cost_eur_per_year=annual + energy_cost + heat_cost, capex_eur=capex,
         annualised_capex_eur=annual, energy_cost_eur=energy_cost, import_kwh=import_kwh,
         export_kwh=float(exp @ wt * h), demand_kwh=demand_kwh, generation_kwh=generation, curtailed_kwh=curtailed,
         co2_t=inputs.emission_kg_per_kwh / 1000.0 * import_kwh + gas_co2,
@@ -494,6 +512,8 @@ def today(inputs: Inputs, *, time_limit_s: float = 600.0) -> Optimum:
         if v["pv"] is not None:
             m.add_constraints(v["pv"] == 0, name="no_new_pv")
         m.add_constraints(v["battery"] == 0, name="no_new_battery")
+        if "battery_kw" in v:
+            m.add_constraints(v["battery_kw"] == 0, name="no_new_battery_kw")
         for name in ("chp_pick", "wind_pick"):
             if name in v:
                 m.add_constraints(v[name] == 0, name=f"no_new_{name}")

@@ -80,10 +80,12 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
                                source=f"{PROPOSED}: {option.count} x {option.type_name} at wind site {site_id}")
             scratch.add(unit)
             out.append(unit)
-    for area, kwh in zip(inputs.areas, optimum.battery_kwh):
+    power = optimum.battery_kw if len(optimum.battery_kw) else optimum.battery_kwh * inputs.battery_power_per_kwh
+    for area, kwh, kw in zip(inputs.areas, optimum.battery_kwh, power):
         if kwh < MIN_BATTERY_KWH:
             continue
         kwh = round(float(kwh), 1)
+        kw = round(max(float(kw), kwh * inputs.battery_power_per_kwh), 1)
         if area != NO_AREA and area in stations:
             trafo = stations[area]
             bus = trafo.lv_bus
@@ -94,9 +96,9 @@ def proposed_units(project, inputs: Inputs, optimum: Optimum) -> list:
             where = Point(np.mean([p.x for p in points]), np.mean([p.y for p in points])) if points else None
         unit = Battery(id=next_id(scratch, "battery", "battery-opt"), name=f"Proposed community battery ({area})",
                        geometry=where, bus_id=bus, capacity_kwh=kwh,
-                       power_kw=round(kwh * inputs.battery_power_per_kwh, 1), round_trip_efficiency=inputs.battery_round_trip,
+                       power_kw=kw, round_trip_efficiency=inputs.battery_round_trip,
                        soc_min=inputs.battery_soc_min, soc_max=inputs.battery_soc_max, shared=True,
-                       source=f"{PROPOSED}: {kwh:g} kWh for transformer area {area}")
+                       source=f"{PROPOSED}: {kwh:g} kWh, {kw:g} kW for transformer area {area}")
         scratch.add(unit)
         out.append(unit)
     return out

@@ -302,7 +302,7 @@ def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
                   subsidy_eur_per_kwh: float, catalogue):
     """Unit costs and LCOE; each member's and the community's investment over the study's horizon
     at its discount rate (:func:`planner.economics.investments.plan_finance`)."""
-    from planner.economics.costs import technology_of, unit_costs
+    from planner.economics.costs import battery_extra_kw, technology_of, unit_costs
     from planner.economics.investments import plan_finance
 
     h = gen.step_h
@@ -317,6 +317,8 @@ def finance_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
             if kind == "chp_unit" and u.id in gen.chp:
                 row["fuel_kwh"] = gen.chp[u.id].fuel_chp_kwh
                 row["heat_kwh"] = float(gen.chp[u.id].q_chp_kw.sum() * h)
+            if kind == "battery":
+                row["extra_kw"] = battery_extra_kw(u)
             rows.append(row)
             owners[u.id] = d.shares.get(u.id, {_owner(project, u.owner_id): 1.0})
     costs = unit_costs(rows, catalogue, rate=project.study.discount_rate)

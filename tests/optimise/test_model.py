@@ -112,3 +112,47 @@ def test_today_is_the_community_without_additions():
     assert base.pv_kwp.sum() == pytest.approx(0.0, abs=1e-9) and base.battery_kwh.sum() == pytest.approx(0.0, abs=1e-9)
     assert base.cost_eur_per_year == pytest.approx(N * 2 * 0.30, rel=1e-9)  # every kWh imported
     assert base.cost_eur_per_year >= solve(hand_inputs()).cost_eur_per_year
+
+
+@pytest.mark.parametrize("p_per_day, kwh, extra_kw", [(0.03, 1.0, 0.5), (0.05, 2.0, 0.0), (None, 2.0, 0.0)])
+def test_a_battery_s_power_is_bought_where_it_is_cheaper_than_capacity(p_per_day, kwh, extra_kw):
+    """The hand case with the kWh price covering 0.5 kW per kWh (round trip 1): the night's 1 kWh
+    needs E >= 1 kWh and P >= 1 kW (charged in the one day step, discharged in the night step).
+    E kWh with 1 - 0.5 E kW bought on top cost b E + p (1 - 0.5 E) a day, linear in E from 1 to 2:
+    p < 2 b buys 1 kWh and 0.5 kW, p > 2 b buys 2 kWh (its own 1 kW); without a price per kW
+    (a catalogue without ``battery_power``) capacity is the only way to power."""
+    from dataclasses import replace
+
+    b = 0.02
+    inputs = replace(hand_inputs(b_per_day=b, power_per_kwh=0.5),
+                     battery_power_annual_eur_per_kw=None if p_per_day is None else p_per_day * N,
+                     battery_power_capex_eur_per_kw=None if p_per_day is None else 900.0)
+    out = solve(inputs)
+    assert out.battery_kwh.sum() == pytest.approx(kwh, rel=1e-6)
+    assert out.battery_kw.sum() == pytest.approx(1.0, rel=1e-6)  # 0.5 E + what is bought
+    assert out.battery_kw.sum() - 0.5 * out.battery_kwh.sum() == pytest.approx(extra_kw, abs=1e-6)
+    battery = b * kwh + (p_per_day or 0.0) * extra_kw
+    assert out.cost_eur_per_year == pytest.approx(N * (0.2 * 2.0 + battery), rel=1e-6)
+    assert out.capex_eur == pytest.approx(2.0 * 1000.0 + 500.0 * kwh + 900.0 * extra_kw, rel=1e-6)
+    assert out.import_kwh == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_battery_s_power_stays_within_two_kw_per_kwh():
+    """Power at 0.001 EUR a day per kW, far cheaper than capacity. In hour steps the night's 1 kWh
+    needs 1 kWh and 1 kW: 0.5 kW bought, no more. In quarter-hour steps (PV at 0.02 a day per kWp)
+    the night's 0.25 kWh needs 1 kW, 4 kW per kWh: the cap of 2 kW per kWh binds, so the battery
+    is 0.5 kWh (not 0.25) with 0.75 kW bought beyond its own 0.25 kW."""
+    from dataclasses import replace
+
+    inputs = replace(hand_inputs(b_per_day=0.02, power_per_kwh=0.5), battery_power_annual_eur_per_kw=0.001 * N,
+                     battery_power_capex_eur_per_kw=10.0)
+    out = solve(inputs)
+    assert out.battery_kwh.sum() == pytest.approx(1.0, rel=1e-6)
+    assert out.battery_kw.sum() == pytest.approx(1.0, rel=1e-6)
+    quarter = replace(hand_inputs(c_per_day=0.02, b_per_day=0.02, power_per_kwh=0.5), step_h=0.25,
+                      battery_power_annual_eur_per_kw=0.001 * N, battery_power_capex_eur_per_kw=10.0)
+    out = solve(quarter)
+    assert out.pv_kwp.sum() == pytest.approx(2.0, rel=1e-6)
+    assert out.battery_kwh.sum() == pytest.approx(0.5, rel=1e-6)
+    assert out.battery_kw.sum() == pytest.approx(1.0, rel=1e-6)
+    assert out.cost_eur_per_year == pytest.approx(N * (0.02 * 2.0 + 0.02 * 0.5 + 0.001 * 0.75), rel=1e-6)
