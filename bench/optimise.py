@@ -6,11 +6,13 @@ under 60 s; run with a time limit, and said loudly when it is not met), each wit
 variables, constraints, gap and the optimum's cost; then the check as ``planner optimise --apply``
 makes it: the typical-day optimum applied and the year simulated by planner run's chain (an area's
 limit lowered where the year overloads its transformer), its cost against the programme's; and
-the same on the sample with its CHP taken away, where a heat cluster is offered a CHP.
+the same on the sample with its CHP taken away, where a heat cluster is offered a CHP (a
+mixed-integer programme; its solve time is the last round's, after any limit was lowered; issue
+25's 10 s for typical days holds for it too).
 
 Run: .venv/bin/python bench/optimise.py [--days 16] [--hourly-limit 120]
 Ends with one JSON line: inputs_s, days, days_solve_s, days_build_s, days_variables,
-days_constraints, days_gap, days_cost_eur, hourly_solve_s (null when the limit was hit),
+days_constraints, days_gap, days_cost_eur, days_battery_kwh, days_battery_kw, hourly_solve_s (null when the limit was hit),
 hourly_variables, hourly_constraints, hourly_gap, hourly_cost_eur, check_cost_difference,
 check_max_trafo_loading_percent, chp_clusters, chp_days_solve_s, chp_days_variables, chp_days_gap,
 chp_kw, chp_check_cost_difference, chp_check_max_trafo_loading_percent, chp_apply_s, targets, met.
@@ -27,7 +29,7 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_projects" / "schutterwald.gpkg"
-TARGETS = {"days_solve_s": 10.0, "hourly_solve_s": 60.0}
+TARGETS = {"days_solve_s": 10.0, "hourly_solve_s": 60.0, "chp_days_solve_s": 10.0}
 
 
 def _without_chp(project):
@@ -63,10 +65,12 @@ def main() -> None:
     best = solve(days)
     figures.update(days=days.steps // 24, days_solve_s=round(best.solve_s, 2), days_build_s=round(best.build_s, 2),
                    days_variables=best.variables, days_constraints=best.constraints, days_gap=best.gap,
-                   days_cost_eur=round(best.cost_eur_per_year))
+                   days_cost_eur=round(best.cost_eur_per_year), days_battery_kwh=round(float(best.battery_kwh.sum()), 1),
+                   days_battery_kw=round(float(best.battery_kw.sum()), 1))
     print(f"{figures['days']} typical days: solved in {best.solve_s:.2f} s (built in {best.build_s:.2f} s), "
           f"{best.variables:,} variables, {best.constraints:,} constraints, gap {best.gap:g}, "
-          f"{best.cost_eur_per_year:,.0f} EUR a year, {best.pv_kwp.sum():,.0f} kWp, {best.battery_kwh.sum():,.0f} kWh")
+          f"{best.cost_eur_per_year:,.0f} EUR a year, {best.pv_kwp.sum():,.0f} kWp, {best.battery_kwh.sum():,.0f} kWh, "
+          f"{best.battery_kw.sum():,.0f} kW")
     try:
         hourly = solve(year, time_limit_s=args.hourly_limit)
         figures.update(hourly_solve_s=round(hourly.solve_s, 2), hourly_variables=hourly.variables,
@@ -109,6 +113,7 @@ def main() -> None:
           f"({figures['chp_apply_s']} s with the inputs)")
     met = {"days_solve_s": figures["days_solve_s"] < TARGETS["days_solve_s"],
            "hourly_solve_s": figures["hourly_solve_s"] is not None and figures["hourly_solve_s"] < TARGETS["hourly_solve_s"],
+           "chp_days_solve_s": figures["chp_days_solve_s"] < TARGETS["chp_days_solve_s"],
            "check_within_2_percent": abs(figures["check_cost_difference"]) <= 0.02,
            "chp_check_within_2_percent": abs(figures["chp_check_cost_difference"]) <= 0.02}
     for key, ok in met.items():

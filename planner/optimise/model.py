@@ -51,10 +51,13 @@ from planner.optimise.inputs import Inputs, OptimiseError
 #: Simplex: on typical days (a few thousand steps) several times faster than the interior point
 #: method here, and its answer is a vertex (exact sizes on the bounds the hand cases check).
 SOLVER_OPTIONS = {"solver": "simplex"}
-#: More for a mixed-integer programme (a CHP or turbines to choose): no restart of the root node
-#: after presolve fixes most choices (the sample without its CHP: 9.1 s -> 6.6 s in HiGHS alone,
-#: the same optimum; the restarts solved the root LP again twice).
-MIP_OPTIONS = {"mip_allow_restart": False}
+#: More for a mixed-integer programme (a CHP or turbines to choose): its few binaries (one choice
+#: of sizes per cluster or site) are settled at the root node, where HiGHS otherwise restarts after
+#: presolve (solving the root LP again) and spends most of the time in sub-MIP heuristics (RINS,
+#: RENS, root reduced cost: 8.8 of 15 s on the sample without its CHP, second round). Without
+#: them, 5.3-6.3 s in HiGHS alone for both rounds, the same optima (bench/optimise.py).
+MIP_OPTIONS = {"mip_allow_restart": False, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+               "mip_heuristic_run_root_reduced_cost": False}
 #: Objective weight of the cost when the goal is CO2 (a tie-breaker, per EUR against kg).
 TIE_BREAK = 1e-6
 
