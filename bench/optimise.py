@@ -12,8 +12,8 @@ mixed-integer programme; its solve time is the last round's, after any limit was
 
 Run: .venv/bin/python bench/optimise.py [--days 16] [--hourly-limit 120]
 Ends with one JSON line: inputs_s, days, days_solve_s, days_build_s, days_variables,
-days_constraints, days_gap, days_cost_eur, days_battery_kwh, days_battery_kw, hourly_solve_s (null when the limit was hit),
-hourly_variables, hourly_constraints, hourly_gap, hourly_cost_eur, check_cost_difference,
+days_constraints, days_gap, days_cost_eur, days_battery_kwh, days_battery_kw, hourly_solve_s
+(null when the limit was hit), hourly_variables, hourly_constraints, hourly_gap, hourly_cost_eur, check_cost_difference,
 check_max_trafo_loading_percent, chp_clusters, chp_days_solve_s, chp_days_variables, chp_days_gap,
 chp_kw, chp_check_cost_difference, chp_check_max_trafo_loading_percent, chp_apply_s, targets, met.
 """
@@ -65,7 +65,8 @@ def main() -> None:
     best = solve(days)
     figures.update(days=days.steps // 24, days_solve_s=round(best.solve_s, 2), days_build_s=round(best.build_s, 2),
                    days_variables=best.variables, days_constraints=best.constraints, days_gap=best.gap,
-                   days_cost_eur=round(best.cost_eur_per_year), days_battery_kwh=round(float(best.battery_kwh.sum()), 1),
+                   days_cost_eur=round(best.cost_eur_per_year),
+                   days_battery_kwh=round(float(best.battery_kwh.sum()), 1),
                    days_battery_kw=round(float(best.battery_kw.sum()), 1))
     print(f"{figures['days']} typical days: solved in {best.solve_s:.2f} s (built in {best.build_s:.2f} s), "
           f"{best.variables:,} variables, {best.constraints:,} constraints, gap {best.gap:g}, "

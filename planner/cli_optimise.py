@@ -178,7 +178,8 @@ def _print(figures, optimum, units, args, out_dir) -> None:
           f"{num(t['self_sufficiency'], '.1%')}, CO2 {num(t['co2_t'], ',.1f')} t: the optimum saves "
           f"{num(figures['savings_eur_per_year'], ',.0f')} EUR a year")
     print(f"  PV {num(o['pv_kwp'], ',.1f')} kWp on {sum(u.KIND == 'pv_unit' for u in units)} roof(s) (today "
-          f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh, {num(o['battery_kw'], ',.1f')} kW in "
+          f"{figures['today']['pv_kwp']:,.1f} kWp), batteries {num(o['battery_kwh'], ',.1f')} kWh, "
+          f"{num(o['battery_kw'], ',.1f')} kW in "
           f"{sum(u.KIND == 'battery' for u in units)} area(s) (today {figures['today']['battery_kwh']:,.1f} kWh)")
     if figures["wind_sites"]:
         picked = [w for w in figures["wind_sites"] if w["turbines"]]

@@ -30,9 +30,9 @@ step the community's import and export. With h the step [h], eta = sqrt(round-tr
   and the new CHPs' gas less the boilers' gas their heat saves) <= a CO2 cap; capex <= a budget.
 
 Objective (``goal="cost"``): the community's annualised cost, sum_g pv[g] * (annuity + O&M) +
-sum_a (battery[a] and battery_kw[a]) * (annuity + O&M) + the CHPs' and turbines' picked (annuity + O&M) + sum_t h
-(buy(t) import(t) - sell(t) export(t)) + gas price * (the CHPs' fuel - their heat served / the
-boilers' efficiency).
+sum_a (battery[a] and battery_kw[a]) * (annuity + O&M) + the CHPs' and turbines' picked
+(annuity + O&M) + sum_t h (buy(t) import(t) - sell(t) export(t)) + gas price * (the CHPs' fuel -
+their heat served / the boilers' efficiency).
 ``goal="co2"`` minimises the emissions (the import's and the CHPs' net gas), the cost breaking ties.
 """
 
@@ -127,7 +127,8 @@ class Optimum:
                 "import_kwh": self.import_kwh, "export_kwh": self.export_kwh, "demand_kwh": self.demand_kwh,
                 "generation_kwh": self.generation_kwh, "curtailed_kwh": self.curtailed_kwh, "co2_t": self.co2_t,
                 "self_sufficiency": self.self_sufficiency, "pv_kwp": float(self.pv_kwp.sum()),
-                "battery_kwh": float(self.battery_kwh.sum()), "battery_kw": float(self.battery_kw.sum()), "chp_kw": float(self.chp_kw.sum()),
+                "battery_kwh": float(self.battery_kwh.sum()), "battery_kw": float(self.battery_kw.sum()),
+                "chp_kw": float(self.chp_kw.sum()),
                 "chp_fuel_kwh": self.chp_fuel_kwh, "chp_heat_kwh": self.chp_heat_kwh,
                 "heat_cost_eur": self.heat_cost_eur, "wind_kw": self.wind_kw,
                 "wind_turbines": int(sum(o.count for o in self.wind if o is not None)), "status": self.status,

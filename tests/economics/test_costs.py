@@ -39,4 +39,5 @@ def test_the_battery_capex_factor_scales_its_power_too():
     scaled = variant.catalogue(load_catalogue())
     base = load_catalogue()
     for technology in ("battery", "battery_power"):
-        assert scaled.loc[technology, "capex_eur_per_unit"] == pytest.approx(2.0 * base.loc[technology, "capex_eur_per_unit"])
+        assert scaled.loc[technology, "capex_eur_per_unit"] == pytest.approx(
+            2.0 * base.loc[technology, "capex_eur_per_unit"])
