@@ -179,8 +179,11 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
             raise PlannerError(f"the cost catalogue has no technology '{r['technology']}' (unit '{r['unit_id']}')")
         c = catalogue.loc[r["technology"]]
         capex = float(c.capex_eur_per_unit) * r["size"]
+        source = c.source
         if r.get("extra_kw", 0.0) > 0 and "battery_power" in catalogue.index:
-            capex += float(catalogue.loc["battery_power"].capex_eur_per_unit) * r["extra_kw"]
+            power = catalogue.loc["battery_power"]
+            capex += float(power.capex_eur_per_unit) * r["extra_kw"]
+            source = f"{c.source}; power beyond {BATTERY_INCLUDED_KW_PER_KWH:g} kW per kWh: {power.source}"
         opex = capex * float(c.opex_share_per_year)
         fuel = r.get("fuel_kwh", 0.0) * gas_price
         credit = r.get("heat_kwh", 0.0) * gas_price / boiler_efficiency
@@ -189,5 +192,5 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
         out.append({"unit_id": r["unit_id"], "kind": r["kind"], "technology": r["technology"], "size": r["size"],
                     "size_basis": c.size_basis, "capex_eur": capex, "opex_eur_per_year": opex,
                     "fuel_eur_per_year": fuel, "heat_credit_eur_per_year": credit, "energy_kwh_per_year": r["energy_kwh"],
-                    "lifetime_years": years, "lcoe_eur_per_kwh": value, "source": c.source})
+                    "lifetime_years": years, "lcoe_eur_per_kwh": value, "source": source})
     return pd.DataFrame(out, columns=UNIT_COST_COLUMNS)  # the columns even where there is no unit

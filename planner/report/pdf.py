@@ -469,7 +469,8 @@ def _assumptions(project, res, name, when) -> Figure:
     units = res.unit_finance
     if units is not None and len(units):
         lines += ["## Cost catalogue entries used", f"Catalogue: {(s.get('study') or {}).get('cost_catalogue', 'the shipped one')}."]
-        for technology, source in units.drop_duplicates("technology")[["technology", "source"]].itertuples(index=False):
+        for technology, source in units.drop_duplicates(["technology", "source"])[["technology", "source"]].itertuples(
+                index=False):
             lines.append(f"{technology}: {source}")
     if project.grid_investment is not None:
         g = project.grid_investment

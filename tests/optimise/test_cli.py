@@ -48,7 +48,9 @@ def test_the_proposal_sits_on_the_roofs_and_the_simulated_year_agrees(hamlet, tm
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     optimum = figures["optimum"]
-    assert optimum["status"] == "optimal" and optimum["gap"] == 0.0
+    # a year of hours goes to PDLP for the sizes (its primal-dual gap), then to the simplex for their dispatch
+    assert optimum["status"] == "optimal" and 0.0 <= optimum["gap"] <= 1e-3
+    assert any("first-order" in note for note in optimum["notes"])
     assert figures["savings_eur_per_year"] == pytest.approx(
         figures["today"]["cost_eur_per_year"] - optimum["cost_eur_per_year"])
     assert figures["savings_eur_per_year"] >= 0.0

@@ -156,3 +156,26 @@ def test_a_battery_s_power_stays_within_two_kw_per_kwh():
     assert out.battery_kwh.sum() == pytest.approx(0.5, rel=1e-6)
     assert out.battery_kw.sum() == pytest.approx(1.0, rel=1e-6)
     assert out.cost_eur_per_year == pytest.approx(N * (0.02 * 2.0 + 0.02 * 0.5 + 0.001 * 0.75), rel=1e-6)
+
+
+@pytest.mark.parametrize("round_trip", [1.0, 0.81])
+def test_the_first_order_path_finds_the_closed_form_too(monkeypatch, round_trip):
+    """A year of many steps goes to PDLP for the sizes (to 1e-4), then to the simplex for their
+    dispatch: the hand case's closed form within that tolerance, its cost that of the sizes found
+    (exact for them), and the path said in the notes."""
+    from planner.optimise import model
+
+    monkeypatch.setattr(model, "FIRST_ORDER_STEPS", 10)
+    eta = math.sqrt(round_trip)
+    out = solve(hand_inputs(round_trip=round_trip))
+    assert any("first-order" in note for note in out.notes)
+    assert 0.0 <= out.gap <= model.FIRST_ORDER_GAP
+    assert out.pv_kwp.sum() == pytest.approx(1.0 + 1.0 / eta**2, rel=1e-3)
+    assert out.battery_kwh.sum() == pytest.approx(1.0 / eta, rel=1e-3)
+    expected = N * (0.2 * (1.0 + 1.0 / eta**2) + 0.02 / eta)
+    assert out.cost_eur_per_year == pytest.approx(expected, rel=1e-3)
+    # the cost is the sizes' own: their annuities plus the energy their exact dispatch buys and sells
+    own = N * (0.2 * out.pv_kwp.sum() + 0.02 * out.battery_kwh.sum()) + out.energy_cost_eur
+    assert out.cost_eur_per_year == pytest.approx(own, rel=1e-9)
+    # a goal the sizes must meet exactly goes to the simplex, however long the year
+    assert not any("first-order" in note for note in solve(hand_inputs(), Goals(budget_eur=5000.0)).notes)

@@ -280,3 +280,20 @@ def test_the_study_settings_are_what_the_run_computes_with(village_result, tmp_p
     local = before["energy"]["demand_kwh"] - base.grid_import_kwh
     assert summary["indexes"]["co2_avoided_t"] - before["indexes"]["co2_avoided_t"] == pytest.approx(
         local * (0.5 - 0.38) / 1000.0, rel=1e-6)
+
+
+def test_a_battery_s_power_beyond_what_its_kwh_price_includes_is_priced(village_result):
+    """The village battery (100 kWh) at 80 kW: 30 kW beyond the 0.5 kW per kWh of its kWh price,
+    priced per kW by the catalogue's battery_power row (as planner optimise prices it)."""
+    from planner.economics.costs import load_catalogue
+
+    project, base = village_result
+    fast = project.snapshot()
+    UpdateEntity("battery", "bat1", power_kw=80.0).do(fast)
+    catalogue = load_catalogue()
+    costs = simulate(fast).unit_finance.set_index("unit_id")
+    expected = 100.0 * catalogue.loc["battery", "capex_eur_per_unit"] + 30.0 * catalogue.loc["battery_power",
+                                                                                              "capex_eur_per_unit"]
+    assert costs.loc["bat1", "capex_eur"] == pytest.approx(expected)
+    assert base.unit_finance.set_index("unit_id").loc["bat1", "capex_eur"] == pytest.approx(
+        100.0 * catalogue.loc["battery", "capex_eur_per_unit"])
