@@ -2,15 +2,17 @@
 
 Issue 25 asks for the hourly year of Schutterwald within 60 s. This script builds that programme
 once (about 630,000 variables) and hands it to each method HiGHS has here, each with a time
-limit: the dual simplex (what the planner uses), IPX (interior point), PDLP (first-order, to a
-tolerance of 1e-4) and HiPO (the newer interior point; only where the ``highspy-extras`` wheel
-is installed, said loudly otherwise). Then the typical-day optimum's sizes are fixed and
-dispatched over every hour (a far smaller problem once presolve has the sizes), and their
-year's cost is set against the best hourly optimum found: how much the typical days lose.
+limit: the dual simplex, IPX (interior point), the two first-order PDLP codes (cuPDLP-C and HiGHS's
+own HiPDLP, to a tolerance of 1e-4) and HiPO (the newer interior point; only where the
+``highspy-extras`` wheel is installed, said loudly otherwise). Then the planner's own way
+(planner.optimise.model.solve: HiPDLP for the sizes, then their year's dispatch exactly by the
+simplex), and the typical-day optimum's sizes dispatched over every hour; both costs are set
+against the best hourly optimum found (or a first-order method's last objective).
 
 Run: .venv/bin/python bench/optimise_hourly.py [--limit 300] [--days 16]
 Ends with one JSON line: variables, constraints, <method>_s, <method>_status and <method>_ran_s per method
-(null seconds unless HiGHS calls the answer optimal), best_cost_eur, days_sizes_hourly_cost_eur,
+(null seconds unless HiGHS calls the answer optimal), planner_s, planner_cost_eur, planner_excess,
+best_cost_eur, days_sizes_hourly_cost_eur,
 days_sizes_hourly_s, days_sizes_excess (the typical-day sizes' cost over the best hourly optimum,
 or over the last objective of a method that ended near one, said in days_sizes_against).
 """
@@ -31,6 +33,8 @@ SAMPLE = ROOT / "sample_projects" / "schutterwald.gpkg"
 METHODS = {"simplex": {"solver": "simplex"}, "ipx": {"solver": "ipx", "run_crossover": "off"},
            "pdlp": {"solver": "pdlp", "pdlp_optimality_tolerance": 1e-4, "primal_feasibility_tolerance": 1e-4,
                     "dual_feasibility_tolerance": 1e-4},
+           "hipdlp": {"solver": "hipdlp", "pdlp_optimality_tolerance": 1e-4, "primal_feasibility_tolerance": 1e-4,
+                      "dual_feasibility_tolerance": 1e-4},
            "hipo": {"solver": "hipo", "run_crossover": "off"}}
 
 
@@ -78,6 +82,9 @@ def main() -> None:
         said = f"{seconds:.1f} s, {value:,.0f} EUR a year" if seconds is not None else (
             f"NO OPTIMUM, ended after {ran:.1f} s at {value:,.0f} EUR a year" if name in near else "NO OPTIMUM")
         print(f"  {name}: {said} ({status})")
+    started = time.perf_counter()
+    planner = solve(year, time_limit_s=args.limit)
+    figures.update(planner_s=round(time.perf_counter() - started, 1), planner_cost_eur=round(planner.cost_eur_per_year))
     days_inputs = typical_days(year, args.days)
     days = solve(days_inputs)
     highs = model.to_highspy()
@@ -97,6 +104,10 @@ def main() -> None:
     figures["days_sizes_excess"] = round(value / reference - 1.0, 5) if seconds is not None and np.isfinite(
         reference) else None
     figures["days_sizes_against"] = against if figures["days_sizes_excess"] is not None else None
+    figures["planner_excess"] = round(planner.cost_eur_per_year / reference - 1.0, 6) if np.isfinite(reference) else None
+    print(f"the planner's way (HiPDLP's sizes, their dispatch by the simplex): {figures['planner_s']:.1f} s with the "
+          f"build, {planner.cost_eur_per_year:,.0f} EUR a year"
+          + (f", {figures['planner_excess']:+.4%} against {against}" if figures["planner_excess"] is not None else ""))
     print(f"the {days_inputs.steps // 24} typical days' sizes dispatched over every hour: "
           + (f"{seconds:.1f} s, {value:,.0f} EUR a year" if seconds is not None else f"NO OPTIMUM ({status})")
           + (f", {figures['days_sizes_excess']:+.2%} against {against}" if figures["days_sizes_excess"]

@@ -21,7 +21,7 @@ def cmd_optimise(args) -> int:
     from planner.io import load_project, save_project
     from planner.optimise.inputs import gather, typical_days
     from planner.optimise.model import Goals, solve, today
-    from planner.optimise.proposal import optimise_checked, pareto, proposed_units
+    from planner.optimise.proposal import optimise_checked, pareto, pareto_self_sufficiency, proposed_units
 
     started = time.perf_counter()
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else (
@@ -83,15 +83,17 @@ def cmd_optimise(args) -> int:
     if args.pareto:
         say("the Pareto front: cost against CO2 (epsilon constraint, 10 points)")
         front = pareto(inputs, replace(goals, co2_cap_t=None))
-        figures["pareto"] = [{"cost_eur_per_year": p.cost_eur_per_year, "co2_t": p.co2_t,
-                              "self_sufficiency": p.self_sufficiency, "pv_kwp": float(p.pv_kwp.sum()),
-                              "battery_kwh": float(p.battery_kwh.sum()), "battery_kw": float(p.battery_kw.sum()),
-                              "chp_kw": float(p.chp_kw.sum()),
-                              "wind_kw": p.wind_kw}
-                             for p in front]
+        figures["pareto"] = [_pareto_row(p) for p in front]
+        say("the Pareto front: cost against self-sufficiency (epsilon constraint, 10 points)")
+        by_share = pareto_self_sufficiency(inputs, replace(goals, co2_cap_t=None))
+        figures["pareto_self_sufficiency"] = figures["pareto"] if by_share is None else [_pareto_row(p)
+                                                                                         for p in by_share]
         if out_dir is not None:
             pd.DataFrame(figures["pareto"]).to_csv(out_dir / "pareto.csv", index=False)
-            _plot_pareto(figures["pareto"], out_dir / "pareto.png")
+            if by_share is not None:
+                pd.DataFrame(figures["pareto_self_sufficiency"]).to_csv(out_dir / "pareto_self_sufficiency.csv",
+                                                                        index=False)
+            _plot_pareto(figures["pareto"], figures["pareto_self_sufficiency"], out_dir / "pareto.png")
     before = project.snapshot()  # the map shows the project as it was, the proposal on it
     if args.apply:
         for unit in units:
@@ -148,16 +150,24 @@ def _json(x):
     return str(x)
 
 
-def _plot_pareto(rows, path) -> None:
+def _pareto_row(p) -> dict:
+    return {"cost_eur_per_year": p.cost_eur_per_year, "co2_t": p.co2_t, "self_sufficiency": p.self_sufficiency,
+            "pv_kwp": float(p.pv_kwp.sum()), "battery_kwh": float(p.battery_kwh.sum()),
+            "battery_kw": float(p.battery_kw.sum()), "chp_kw": float(p.chp_kw.sum()), "wind_kw": p.wind_kw}
+
+
+def _plot_pareto(rows, by_share, path) -> None:
+    """Cost against CO2 (left) and against self-sufficiency (right), each its own epsilon front
+    (the same points where no CHP is to choose)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 4))
     left, right = fig.subplots(1, 2)
-    cost = [r["cost_eur_per_year"] / 1000.0 for r in rows]
-    left.plot([r["co2_t"] for r in rows], cost, "o-", color="#0072B2")
+    left.plot([r["co2_t"] for r in rows], [r["cost_eur_per_year"] / 1000.0 for r in rows], "o-", color="#0072B2")
     left.set_xlabel("CO2 of the year's import and the new CHPs' net gas [t]")
     left.set_ylabel("annualised cost [kEUR a year]")
-    right.plot([100.0 * r["self_sufficiency"] for r in rows], cost, "o-", color="#009E73")
+    right.plot([100.0 * r["self_sufficiency"] for r in by_share], [r["cost_eur_per_year"] / 1000.0 for r in by_share],
+               "o-", color="#009E73")
     right.set_xlabel("self-sufficiency [%]")
     for ax in (left, right):
         ax.grid(alpha=0.3)
@@ -201,6 +211,10 @@ def _print(figures, optimum, units, args, out_dir) -> None:
     for row in figures.get("pareto", []):
         print(f"  pareto: {row['cost_eur_per_year']:,.0f} EUR a year, {row['co2_t']:,.1f} t CO2, "
               f"self-sufficiency {row['self_sufficiency']:.1%}")
+    if figures.get("pareto_self_sufficiency") not in (None, figures.get("pareto")):
+        for row in figures["pareto_self_sufficiency"]:
+            print(f"  pareto (self-sufficiency): {row['cost_eur_per_year']:,.0f} EUR a year, self-sufficiency "
+                  f"{row['self_sufficiency']:.1%}, {row['co2_t']:,.1f} t CO2")
     if "check" in figures:
         print("check by simulation (planner run's chain, hourly):")
         for r in figures["check"]["figures"]:

@@ -51,6 +51,13 @@ class OptimiseDialog(QDialog):
         self.days.setValue(16)
         self.days.setToolTip("typical days standing for the year (plus each transformer area's extreme days)")
         form.addRow("Typical days", self.days)
+        self.hourly = QCheckBox("Every hour of the year instead (about a minute on a village)")
+        self.hourly.setToolTip("the programme over all 8,760 hours (planner optimise --hourly): the sizes by HiGHS's "
+                               "first-order method, their dispatch exactly; with a CHP or turbines to choose, a "
+                               "minimum self-sufficiency or a budget it takes the simplex, which can take many "
+                               "minutes: typical days are the quick way there")
+        self.hourly.toggled.connect(lambda on: self.days.setEnabled(not on))
+        form.addRow("", self.hourly)
         self.chp = QCheckBox("Offer a CHP to each heat cluster")
         self.chp.setChecked(True)
         self.chp.setToolTip("consumers with heat that no CHP or heat pump heats yet, grouped into local heat networks "
@@ -88,6 +95,7 @@ class ProposalDialog(QDialog):
 
     def __init__(self, parent, project, optimum, units, baseline=None, check=None):
         super().__init__(parent)
+        self.optimum = optimum
         self.setWindowTitle("Optimised plan")
         self.resize(760, 480)
         layout = QVBoxLayout(self)
@@ -242,6 +250,7 @@ class OptimiseTools(QObject):
 
         window = self.window
         goals, days, checking = self.dialog.goals(), self.dialog.days.value(), self.dialog.check.isChecked()
+        hourly = self.dialog.hourly.isChecked()
         chp, wind = self.dialog.chp.isChecked(), self.dialog.wind.isChecked()
         snapshot = window.project.snapshot()
         job = {"stage": "starting", "result": None, "error": None, "done": False, "project": window.project}
@@ -249,7 +258,9 @@ class OptimiseTools(QObject):
         def work():
             try:
                 job["stage"] = "simulating the year's demand and sun"
-                inputs = typical_days(gather(snapshot, chp=chp, wind=wind), days)
+                inputs = gather(snapshot, chp=chp, wind=wind)
+                if not hourly:
+                    inputs = typical_days(inputs, days)
                 job["stage"] = (f"solving ({inputs.steps} steps, {len(inputs.groups)} roof groups, "
                                 f"{len(inputs.clusters)} heat clusters, {len(inputs.sites)} wind sites)")
                 checked = None

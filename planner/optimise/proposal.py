@@ -123,6 +123,31 @@ def pareto(inputs: Inputs, goals: Goals | None = None, points: int = 10) -> list
     return front
 
 
+def pareto_self_sufficiency(inputs: Inputs, goals: Goals | None = None, points: int = 10) -> list[Optimum] | None:
+    """Cost against self-sufficiency by the epsilon-constraint method: the cheapest plan, then the
+    cheapest under minimum self-sufficiencies evenly up to the most the grid's limits and the
+    roofs allow (``points`` in all). None where it is the CO2 front (:func:`pareto`) already: the
+    CO2 is then the import's alone, and a cap on it is a minimum self-sufficiency. A CHP to
+    choose breaks that: its gas adds CO2 while its electricity raises the self-sufficiency."""
+    from dataclasses import replace
+
+    from planner.optimise.model import _best
+
+    if not inputs.clusters:
+        return None
+    goals = replace(goals or Goals(), goal="cost", co2_cap_t=None, min_self_sufficiency=None)
+    cheapest = solve(inputs, goals)
+    demand = float(inputs.demand_kw.sum(axis=1) @ inputs.weight)
+    best = _best(inputs, goals)
+    most = 1.0 - best[0] / demand if best is not None and demand > 0 else cheapest.self_sufficiency
+    lo = cheapest.self_sufficiency
+    hi = max(lo, most - 1e-6)  # the very most, less the solver's tolerance
+    front = [cheapest]
+    for k in range(1, points):
+        front.append(solve(inputs, replace(goals, min_self_sufficiency=lo + (hi - lo) * k / (points - 1))))
+    return front
+
+
 @dataclass
 class Check:
     """The programme's year beside the simulated one."""

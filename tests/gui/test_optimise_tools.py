@@ -35,11 +35,15 @@ def _ok(dialog):
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
-def _optimise(window, qtbot, days: int = 4, chp: bool = True):
-    """Tools > Optimise with ``days`` typical days, OK, wait for the worker: the proposal dialog."""
+def _optimise(window, qtbot, days: int = 4, chp: bool = True, hourly: bool = False):
+    """Tools > Optimise with ``days`` typical days (or every hour), OK, wait for the worker: the
+    proposal dialog."""
     tools = window.optimise_tools
     tools.action.trigger()
     tools.dialog.days.setValue(days)
+    if hourly:
+        qtbot.mouseClick(tools.dialog.hourly, Qt.MouseButton.LeftButton)
+        assert tools.dialog.hourly.isChecked() and not tools.dialog.days.isEnabled()
     if not chp:
         qtbot.mouseClick(tools.dialog.chp, Qt.MouseButton.LeftButton)
         assert not tools.dialog.chp.isChecked()
@@ -209,3 +213,18 @@ def test_mark_a_wind_site_by_a_click_and_the_optimiser_builds_its_turbines(windo
     proposal.grab().save(str(Path(__file__).resolve().parents[1] / "artifacts" / "optimise_wind_proposal.png"))
     window.undo_stack.undo()
     assert len(window.project.items("wind_turbine")) == 0
+
+
+def test_every_hour_of_the_year_from_the_dialog(window, qtbot, roofs_project):
+    """The box for every hour: the programme over 8,760 steps (sizes by the first-order method,
+    their dispatch exact), its notes say so, and the check simulates the same year within 2 %."""
+    assert window.open_path(roofs_project)
+    proposal = _optimise(window, qtbot, hourly=True)
+    assert proposal is not None and proposal.isVisible()
+    assert proposal.optimum.flow_kw.shape[0] == 8760
+    assert any("first-order" in note for note in proposal.optimum.notes)
+    assert "first-order" in proposal.summary.text()
+    check = proposal.check_table
+    cost = next(r for r in range(check.rowCount()) if check.item(r, 0).text().startswith("cost"))
+    assert abs(float(check.item(cost, 3).text().rstrip("%"))) < 2.0
+    proposal.close()

@@ -168,3 +168,26 @@ def test_planner_optimise_proposes_a_chp_for_the_heat_cluster_and_applies_it(tmp
     plain = planner("optimise", path, "--no-chp", "--json")
     assert plain.returncode == 0, plain.stderr
     assert json.loads(plain.stdout)["heat_clusters"] == []
+
+
+def test_with_a_chp_to_choose_self_sufficiency_has_a_front_of_its_own():
+    """A CHP dear enough that the cheapest plan has none: its gas adds CO2 (0.222 kg per kWh of its
+    electricity against 0.4 imported) while its electricity is self-sufficiency, so the two fronts
+    differ. The self-sufficiency front runs from the cheapest plan (none, 0 %) to the most the
+    sizes allow (0.5 kW making half the 1 kW demand: 50 %), each point non-dominated in cost and
+    self-sufficiency."""
+    from planner.optimise.proposal import pareto_self_sufficiency
+
+    inputs = chp_inputs(1.0, 1.0, store_hours=0.0, chp_per_day=2 * SAVING * 3)
+    assert pareto_self_sufficiency(hand_inputs(), points=4) is None  # no CHP to choose: the CO2 front is it
+    front = pareto_self_sufficiency(inputs, points=4)
+    assert len(front) == 4
+    shares = [p.self_sufficiency for p in front]
+    assert shares[0] == pytest.approx(0.0, abs=1e-9) and front[0].chp_kw.sum() == 0.0
+    assert shares[-1] == pytest.approx(0.5, rel=1e-4) and front[-1].chp_kw.sum() == pytest.approx(0.5)
+    costs = [p.cost_eur_per_year for p in front]
+    assert costs == sorted(costs) and shares == sorted(shares)
+    for a in front:
+        for b in front:
+            assert not (b.cost_eur_per_year < a.cost_eur_per_year - 1e-6 and b.self_sufficiency >= a.self_sufficiency
+                        - 1e-9), (a.cost_eur_per_year, b.cost_eur_per_year)
