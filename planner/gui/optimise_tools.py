@@ -136,6 +136,7 @@ class ProposalDialog(QDialog):
             for col, value in enumerate((unit.id, unit.LABEL, size, unit.bus_id or "", unit.owner_id or "", where)):
                 self.table.setItem(row, col, QTableWidgetItem(str(value)))
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)  # no empty band at the right
         # the units as a table, and where they go on a map (drawn when first shown: a town's
         # buildings take a moment)
         self.tabs = QTabWidget()
