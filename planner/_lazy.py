@@ -8,11 +8,21 @@
 the package's ``__path__``), and the first attribute anyone reads from the package itself runs
 the package's real ``__init__`` into the stand-in, so code that does use it gets the whole
 package, only later. Nothing is changed on disk, and a package already imported is left alone.
+
+A whole namespace can wait the same way: ``pandapower``'s ``__init__`` imports every subpackage
+(controllers, converters, the toolbox: about 0.9 s), so the package itself is a stand-in and the
+planner's grid code imports the modules it calls (``planner.grid._pp``); a child of a stand-in
+loads its parent first, as an import would. Two narrower tools serve the rest:
+:data:`ANNOTATIONS_ONLY` (a module whose annotations alone name a heavy package) and
+:data:`CALLED_LATE` (a function imported on every call and called only for deprecated input).
+``bench/run.py`` measures what the command's imports take with and without all this.
 """
 
 from __future__ import annotations
 
+import __future__
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -32,7 +42,34 @@ UNUSED = {
     # deepdiff (pandapower.io_utils) imports it to hash polars frames; linopy reads it when it
     # optimises, which then imports it whole (about 0.25 s of every command otherwise)
     "polars": "polars data frames: only linopy (planner optimise) uses them",
+    # pandapower's transformer functions import one function from it on every call, and call it
+    # only for deprecated arguments; it imports pandapower.control (controllers, scipy's
+    # interpolation, networkx, matplotlib: 0.8 s): see CALLED_LATE
+    "pandapower.convert_format": "conversion of nets saved by older pandapower versions",
+    # its children above are deferred before it: pandapower's own __init__ imports every
+    # subpackage (controllers, converters, toolbox, file formats: 0.9 s); a run imports the
+    # modules it uses (pandapower.create, .run, .std_types, .topology), and the package's
+    # namespace (``pp.to_json``) loads whole on the first read
+    "pandapower": "pandapower's namespace package: the modules a run uses import on their own",
+    # pandapower.auxiliary imports pandera's typing for its annotations alone (0.35-0.45 s):
+    # compiled with postponed annotations (PEP 563, see ANNOTATIONS_ONLY) it never reads them
+    "pandera.typing": "pandera's typing: pandapower.auxiliary's annotations name it",
+    "pandera": "pandera's data frame validation, which pandapower's network schemas use",
+    # the holidays package imports all of its 250 countries (0.15-0.2 s); a run needs one
+    "holidays.countries": "holidays' countries package: each country module imports on its own",
 }
+
+#: Modules compiled with postponed evaluation of annotations (``from __future__ import
+#: annotations``) when imported after :func:`defer_unused`: their annotations stay strings, so
+#: the deferred package they name only there is never loaded. A module that reads its
+#: annotations at run time (dataclasses' ``ClassVar``, pydantic) must not be listed.
+ANNOTATIONS_ONLY = {"pandapower.auxiliary": "pandera"}
+
+#: Functions that a deferred module hands out before it is loaded: ``from module import name``
+#: binds a stand-in function that loads the module when it is called (pandapower's
+#: ``create_transformer`` imports ``convert_trafo_pst_logic`` on every call and calls it only for
+#: the deprecated ``tap_phase_shifter`` argument).
+CALLED_LATE = {"pandapower.convert_format": ("convert_trafo_pst_logic",)}
 
 
 class _Deferred(types.ModuleType):
@@ -50,21 +87,58 @@ class _Deferred(types.ModuleType):
         self.__dict__["_deferred_loaded"] = False
 
     def __getattr__(self, attribute: str):
-        if attribute.startswith("_deferred_"):
-            raise AttributeError(attribute)
-        with self.__dict__["_deferred_lock"]:
-            if not self.__dict__["_deferred_loaded"]:
-                self.__dict__["_deferred_loaded"] = True
-                self.__spec__.loader.exec_module(self)  # the package's own __init__, now
+        if attribute.startswith("_deferred_") or attribute == "__path__":  # a module, not a package
+            raise AttributeError(attribute)  # (``from module import name`` asks for it first)
+        if attribute in CALLED_LATE.get(self.__name__, ()) and not self.__dict__["_deferred_loaded"]:
+            return self._deferred_function(attribute)
+        self._deferred_load()
         try:
             return self.__dict__[attribute]
         except KeyError:
             raise AttributeError(f"module {self.__name__!r} has no attribute {attribute!r}") from None
 
 
+    def _deferred_function(self, name: str):
+        """A function that loads the module and calls the module's own ``name``."""
+        module = self
+
+        def called_late(*args, **kwargs):
+            module._deferred_load()
+            return module.__dict__[name](*args, **kwargs)
+
+        called_late.__name__ = called_late.__qualname__ = name
+        return called_late
+
+    def _deferred_load(self) -> None:
+        """Run the module's own code into it, once; a deferred parent's first, as an import
+        would have (the parent's ``__init__`` may import this one, which then loads inside it)."""
+        parent = self.__name__.rpartition(".")[0]
+        if _unloaded_stand_in(parent):
+            sys.modules[parent]._deferred_load()
+        with self.__dict__["_deferred_lock"]:
+            if not self.__dict__["_deferred_loaded"]:
+                self.__dict__["_deferred_loaded"] = True
+                self.__spec__.loader.exec_module(self)  # the package's own __init__, now
+                _bind_children(self)
+
+
+def _bind_children(module) -> None:
+    """Bind the submodules already in ``sys.modules`` as the package's attributes, as their imports
+    would have (an import finds a deferred child in ``sys.modules`` and binds nothing)."""
+    prefix = module.__name__ + "."
+    for name, child in list(sys.modules.items()):
+        if name.startswith(prefix) and "." not in name[len(prefix):] and name[len(prefix):] not in module.__dict__:
+            setattr(module, name[len(prefix):], child)
+
+
+def _unloaded_stand_in(name: str) -> bool:
+    module = sys.modules.get(name)
+    return isinstance(module, _Deferred) and not module.__dict__["_deferred_loaded"]
+
+
 def defer(name: str) -> bool:
-    """Defer the package ``name`` (``"parent.child"``, its parent not imported yet, or a top-level
-    package); True if done."""
+    """Defer the package ``name`` (``"parent.child"``, its parent not imported yet or a stand-in
+    itself, or a top-level package); True if done."""
     if name in sys.modules:
         return False
     parent, _, child = name.rpartition(".")
@@ -73,9 +147,17 @@ def defer(name: str) -> bool:
         if spec is None or spec.loader is None or not spec.submodule_search_locations \
                 or not (spec.origin or "").endswith("__init__.py"):
             return False  # only a package of Python source can run its __init__ into a stand-in
-        sys.modules[name] = _Deferred(name, spec)
+        sys.modules[name] = module = _Deferred(name, spec)
+        _bind_children(module)  # children deferred before it
         return True
-    if not parent or parent in sys.modules:
+    if _unloaded_stand_in(parent):  # ``import parent.child as c`` reads the child from the parent
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return False
+        sys.modules[name] = module = _Deferred(name, spec)
+        setattr(sys.modules[parent], child, module)
+        return True
+    if parent in sys.modules:
         return False  # the parent's __init__ has run (or runs now): the package is imported already
     parent_spec = importlib.util.find_spec(parent)  # a top-level package: found, not imported
     if parent_spec is None or not parent_spec.submodule_search_locations:
@@ -140,6 +222,33 @@ class _BindChildren(importlib.abc.MetaPathFinder):
 _BINDER = _BindChildren()
 
 
+class _PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a module's source as if it began with ``from __future__ import annotations``
+    (from the source each time: its cached bytecode evaluates the annotations)."""
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        return compile(self.get_data(path), path, "exec", dont_inherit=True,
+                       flags=__future__.annotations.compiler_flag)
+
+
+class _PostponedAnnotations(importlib.abc.MetaPathFinder):
+    """Finds the modules of :data:`ANNOTATIONS_ONLY` with :class:`_PostponedAnnotationsLoader`
+    while the package their annotations name is still deferred."""
+
+    def find_spec(self, fullname, path, target=None):
+        if not _unloaded_stand_in(ANNOTATIONS_ONLY.get(fullname, "")):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or not (spec.origin or "").endswith(".py"):
+            return spec
+        spec.loader = _PostponedAnnotationsLoader(fullname, spec.origin)
+        return spec
+
+
+_ANNOTATIONS = _PostponedAnnotations()
+
+
 def defer_unused() -> list[str]:
     """Defer every package of :data:`UNUSED` that can still be deferred; returns their names."""
     done = [name for name in UNUSED if defer(name)]
@@ -149,7 +258,9 @@ def defer_unused() -> list[str]:
         _BINDER.parents.setdefault(name.rpartition(".")[0], []).append(name)
     if done and _BINDER not in sys.meta_path:
         sys.meta_path.insert(0, _BINDER)
+    if any(_unloaded_stand_in(name) for name in ANNOTATIONS_ONLY.values()) and _ANNOTATIONS not in sys.meta_path:
+        sys.meta_path.insert(0, _ANNOTATIONS)
     return done
 
 
-__all__ = ["UNUSED", "defer", "defer_unused"]
+__all__ = ["ANNOTATIONS_ONLY", "CALLED_LATE", "UNUSED", "defer", "defer_unused"]

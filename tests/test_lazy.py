@@ -34,6 +34,25 @@ def test_a_run_s_grid_and_pv_never_load_the_deferred_packages():
     assert "loaded: []" in out
 
 
+def test_the_planner_run_command_loads_none_of_them(tmp_path):
+    """The whole ``planner run`` (grid, hosting capacity, demand with holidays, PV) uses
+    pandapower's own modules, not its namespace; pandera and the other countries stay unloaded."""
+    out = _fresh(f"""
+        import sys
+        from planner._lazy import UNUSED, defer_unused
+        defer_unused()
+        from planner.io import save_project
+        from tests.conftest import make_runnable_project
+        save_project(make_runnable_project(), {str(tmp_path / "p.gpkg")!r})
+        from planner.cli import main
+        assert main(["run", {str(tmp_path / "p.gpkg")!r}, "-o", {str(tmp_path / "out")!r}, "--no-report"]) == 0
+        loaded = [n for n in UNUSED if sys.modules[n].__dict__.get("_deferred_loaded", True)]
+        print("loaded:", loaded, "control" if "pandapower.control" in sys.modules else "")
+    """)
+    assert "loaded: [] \n" in out
+    assert (tmp_path / "out" / "summary.json").is_file()
+
+
 def test_a_deferred_package_is_whole_once_touched():
     out = _fresh("""
         from planner._lazy import defer_unused
@@ -59,11 +78,54 @@ def test_a_deferred_package_is_whole_once_touched():
     assert "whole" in out
 
 
+def test_deferred_modules_before_their_namespace():
+    """pandapower's modules without its namespace, pandera's typing without pandera, one
+    country's holidays without the others, a function handed out before its module loads: each
+    whole on first use, the namespace after them."""
+    out = _fresh("""
+        import sys
+        from planner._lazy import defer_unused
+        defer_unused()
+        from pandapower.create import create_empty_network, create_bus, create_ext_grid, create_load
+        from pandapower.create import create_transformer
+        from pandapower.run import runpp
+        net = create_empty_network()
+        hv, lv = create_bus(net, 20.0), create_bus(net, 0.4)
+        create_ext_grid(net, hv)
+        create_transformer(net, hv, lv, std_type="0.4 MVA 20/0.4 kV")  # imports convert_format's function
+        create_load(net, lv, p_mw=0.1)
+        runpp(net)
+        assert 0.9 < net.res_bus.vm_pu[lv] < 1.0
+        assert not sys.modules["pandapower"]._deferred_loaded and "pandapower.control" not in sys.modules
+        import pandapower.auxiliary                    # compiled with postponed annotations
+        assert isinstance(pandapower.auxiliary.ets_to_element_types.__annotations__["return"], str)
+        assert not sys.modules["pandera"]._deferred_loaded
+        from pandapower.convert_format import convert_trafo_pst_logic
+        assert not sys.modules["pandapower.convert_format"]._deferred_loaded
+        convert_trafo_pst_logic(net)                   # the stand-in function loads the module
+        assert "pandapower.control" in sys.modules and list(net.trafo.tap_changer_type) == ["Ratio"]
+        import pandera.typing as pdt                   # the child first: its parent loads before it
+        assert pdt.Series.__module__ == "pandera.typing.pandas"
+        import pandera
+        assert callable(pandera.DataFrameSchema)
+        import holidays
+        assert "2019-10-03" in [str(d) for d in holidays.country_holidays("DE", years=[2019])]
+        assert "holidays.countries.france" not in sys.modules
+        assert holidays.countries.France.__name__ == "France"  # the package, whole when touched
+        import pandapower as pp                        # the namespace last, with its children bound
+        assert pp.runpp is runpp and callable(pp.convert_format)  # the function, as in pandapower
+        assert pp.create is sys.modules["pandapower.create"] and callable(pp.to_json)
+        print("whole")
+    """)
+    assert "whole" in out
+
+
 def test_an_imported_package_is_left_alone():
     out = _fresh("""
         import pandapower
         from planner._lazy import defer, defer_unused
-        assert defer_unused() == ["pvlib.spectrum"]  # pandapower brought matplotlib, so not its pyplot
+        # pandapower brought matplotlib and pandera, so not their parts
+        assert sorted(defer_unused()) == ["holidays.countries", "pvlib.spectrum"]
         assert not defer("pandapower.plotting") and not defer("nosuchpackage.child") and not defer("json")
         print(type(__import__("sys").modules["pandapower.plotting"]).__name__)
     """)

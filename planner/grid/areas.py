@@ -16,7 +16,7 @@ def transformer_kva(project, trafo) -> float | None:
     for t in default_ladder().transformers:
         if t.id == trafo.std_type:
             return t.sn_mva * 1000.0 * trafo.parallel
-    import pandapower as pp
+    from planner.grid import _pp as pp
 
     std = pp.create_empty_network().std_types["trafo"].get(trafo.std_type)
     return std["sn_mva"] * 1000.0 * trafo.parallel if std else None

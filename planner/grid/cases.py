@@ -58,7 +58,7 @@ def planning_cases(project, net, ids, rules: Rules) -> dict[str, dict[str, pd.Se
 
 
 def _solve(net, case) -> dict | None:
-    import pandapower as pp
+    from planner.grid import _pp as pp
 
     net.load["p_mw"] = case["load"].reindex(net.load.index, fill_value=0.0).to_numpy()
     net.load["q_mvar"] = 0.0

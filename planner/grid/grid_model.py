@@ -86,7 +86,7 @@ class GridModel:
 
 def build_model(net) -> GridModel:
     """Check a pandapower net and build its internal model with one ``runpp``."""
-    import pandapower as pp
+    from planner.grid import _pp as pp
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
     from pandapower.pypower.idx_brch import F_BUS, T_BUS

@@ -142,7 +142,7 @@ class _Sizer:
         """The cheapest set of ``n`` parallel cables of one ladder type that beats the current one:
         a higher rating for a loading problem; a lower resistance (and no lower rating) for a
         voltage problem. False when none is left on the ladder."""
-        import pandapower as pp
+        from planner.grid import _pp as pp
 
         line = self.net.line
         parallel = int(line.at[idx, "parallel"])
@@ -164,7 +164,7 @@ class _Sizer:
         return True
 
     def _upgrade_trafo(self, idx, limit, time) -> bool:
-        import pandapower as pp
+        from planner.grid import _pp as pp
 
         names = [t.id for t in self.ladder.transformers]
         current = self.net.trafo.at[idx, "std_type"]

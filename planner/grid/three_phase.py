@@ -426,7 +426,7 @@ def handover_net(project):
     balanced results do not change; ``runpp_3ph`` sees the phases). Loads and generators are
     ``wye`` (the technology of a generator in the column ``technology``): ``runpp_3ph`` leaves out
     any other type. A one-phase battery stays a (balanced) storage: pandapower has no one-phase one."""
-    import pandapower as pp
+    from planner.grid import _pp as pp
 
     from planner.grid.translate import to_pandapower
 

@@ -138,7 +138,7 @@ def import_grid(project: Project, net, *, source_crs: str | None = None, prefix:
     max_distance_km : float, optional
         Refuse a net whose buses' middle lies farther from the site [km].
     """
-    import pandapower as pp
+    from planner.grid import _pp as pp
     import shapely
     from pyproj import Transformer as CrsTransformer
 
@@ -348,7 +348,7 @@ def to_pandapower(project: Project):
     ``cable``, ``transformer``, ``consumer`` (loads), ``pv_unit``, ``wind_turbine``, ``chp_unit``
     (static generators) and ``battery`` (storage).
     """
-    import pandapower as pp
+    from planner.grid import _pp as pp
     from pyproj import Transformer as CrsTransformer
 
     net = pp.create_empty_network(name=project.name)

@@ -90,7 +90,7 @@ class HourSolver:
         return hit if hit >= 0 else None
 
     def solve(self, step: int) -> GridHour:
-        import pandapower as pp
+        from planner.grid import _pp as pp
 
         net, res = self.net, self.results
         when = self.index[step]
