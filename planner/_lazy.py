@@ -36,6 +36,14 @@ UNUSED = {
     "pandapower.grid_equivalents": "grid equivalents",
     "pandapower.shortcircuit": "short-circuit calculation",
     "pvlib.spectrum": "spectral mismatch models (scipy.integrate); PVWatts needs none",
+    # pvlib's readers of weather files and services (requests, urllib3: 0.1-0.25 s); the planner
+    # reads DWD's test reference years itself and touches them only for EPW, TMY and PVGIS files
+    "pvlib.iotools": "pvlib's readers of weather files and web services",
+    # fitting of single-diode models; its __init__ would import pvlib.pvsystem back while
+    # pvsystem imports pvlib.singlediode, which needs pvlib.ivtools.utils alone
+    "pvlib.ivtools": "pvlib's fitting of single-diode models to measured curves",
+    # pvlib's __init__ imports every module (bifacial, ivtools, scaling, ...): see SUBMODULES_ON_READ
+    "pvlib": "pvlib's namespace package: a module loads when it is read from it",
     # pandapower's controllers import it to plot characteristics; the planner draws with
     # matplotlib's object API only (planner.report.figures)
     "matplotlib.pyplot": "matplotlib's state machine, which the planner never uses",
@@ -55,6 +63,13 @@ UNUSED = {
     # compiled with postponed annotations (PEP 563, see ANNOTATIONS_ONLY) it never reads them
     "pandera.typing": "pandera's typing: pandapower.auxiliary's annotations name it",
     "pandera": "pandera's data frame validation, which pandapower's network schemas use",
+    # scipy's copy of array-api-compat reads every public name of numpy (``from numpy import *``),
+    # which runs numpy's lazy imports of these two (0.1 s); no run compiles Fortran or tests numpy
+    "numpy.f2py": "numpy's Fortran wrapper generator",
+    "numpy.testing": "numpy's test helpers",
+    # windpowerlib.data imports it to download turbine data from the oedb, which the planner never
+    # does (it reads the data windpowerlib ships); 0.1 s with urllib3
+    "requests": "HTTP requests: windpowerlib's download of turbine data",
     # the holidays package imports all of its 250 countries (0.15-0.2 s); a run needs one
     "holidays.countries": "holidays' countries package: each country module imports on its own",
 }
@@ -64,6 +79,11 @@ UNUSED = {
 #: the deferred package they name only there is never loaded. A module that reads its
 #: annotations at run time (dataclasses' ``ClassVar``, pydantic) must not be listed.
 ANNOTATIONS_ONLY = {"pandapower.auxiliary": "pandera"}
+
+#: Deferred packages whose ``__init__`` only imports their modules: reading a module from the
+#: package (``pvlib.irradiance``, ``from pvlib import atmosphere``) imports that module alone,
+#: as the package would have had it; any other attribute loads the package whole.
+SUBMODULES_ON_READ = {"pvlib"}
 
 #: Functions that a deferred module hands out before it is loaded: ``from module import name``
 #: binds a stand-in function that loads the module when it is called (pandapower's
@@ -89,8 +109,12 @@ class _Deferred(types.ModuleType):
     def __getattr__(self, attribute: str):
         if attribute.startswith("_deferred_") or attribute == "__path__":  # a module, not a package
             raise AttributeError(attribute)  # (``from module import name`` asks for it first)
-        if attribute in CALLED_LATE.get(self.__name__, ()) and not self.__dict__["_deferred_loaded"]:
-            return self._deferred_function(attribute)
+        if not self.__dict__["_deferred_loaded"]:
+            if attribute in CALLED_LATE.get(self.__name__, ()):
+                return self._deferred_function(attribute)
+            if self.__name__ in SUBMODULES_ON_READ and not attribute.startswith("__") and \
+                    importlib.machinery.PathFinder.find_spec(f"{self.__name__}.{attribute}", self.__path__):
+                return importlib.import_module(f"{self.__name__}.{attribute}")  # bound to the package
         self._deferred_load()
         try:
             return self.__dict__[attribute]
@@ -177,8 +201,10 @@ def defer(name: str) -> bool:
 
 
 class _Loader(importlib.abc.Loader):
-    """The parent package's own loader, which afterwards binds the deferred children as its
-    attributes (``pandapower.plotting``), as an import would have."""
+    """The parent package's own loader, which binds the deferred children as its attributes
+    (``pandapower.plotting``), as an import would have: before its ``__init__`` runs (a package
+    whose module ``__getattr__`` imports a child, as numpy's does, would otherwise ask for it
+    again and again) and after it, where the ``__init__`` replaced one."""
 
     def __init__(self, loader, children: list[str]):
         self._loader, self._children = loader, children
@@ -186,13 +212,18 @@ class _Loader(importlib.abc.Loader):
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
+    def _bind(self, module) -> None:
+        for name in self._children:
+            child = name.rpartition(".")[2]
+            if name in sys.modules and child not in module.__dict__:
+                setattr(module, child, sys.modules[name])
+
     def exec_module(self, module) -> None:
+        self._bind(module)
         try:
             self._loader.exec_module(module)
         finally:
-            for name in self._children:
-                if name in sys.modules and not hasattr(module, name.rpartition(".")[2]):
-                    setattr(module, name.rpartition(".")[2], sys.modules[name])
+            self._bind(module)
 
     def __getattr__(self, attribute):  # get_resource_reader, get_data, ...: the real loader's
         return getattr(self._loader, attribute)
@@ -263,4 +294,4 @@ def defer_unused() -> list[str]:
     return done
 
 
-__all__ = ["ANNOTATIONS_ONLY", "CALLED_LATE", "UNUSED", "defer", "defer_unused"]
+__all__ = ["ANNOTATIONS_ONLY", "CALLED_LATE", "SUBMODULES_ON_READ", "UNUSED", "defer", "defer_unused"]

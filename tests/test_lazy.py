@@ -112,6 +112,17 @@ def test_deferred_modules_before_their_namespace():
         assert "2019-10-03" in [str(d) for d in holidays.country_holidays("DE", years=[2019])]
         assert "holidays.countries.france" not in sys.modules
         assert holidays.countries.France.__name__ == "France"  # the package, whole when touched
+        import numpy, scipy.sparse                     # scipy reads every name of numpy's
+        assert not sys.modules["numpy.f2py"]._deferred_loaded and numpy.f2py is sys.modules["numpy.f2py"]
+        from numpy.testing import assert_allclose      # a deferred child of numpy, whole when used
+        assert_allclose(1.0, 1.0)
+        import pvlib                                   # modules load one by one when read
+        assert pvlib.irradiance.aoi(0, 0, 0, 0) == 0 and not sys.modules["pvlib"]._deferred_loaded
+        from pvlib import atmosphere
+        assert atmosphere.alt2pres(0) > 100000 and "pvlib.bifacial" not in sys.modules
+        assert pvlib.__version__ and "pvlib.bifacial" in sys.modules  # any other name: the whole package
+        import requests
+        assert not requests._deferred_loaded and requests.__version__
         import pandapower as pp                        # the namespace last, with its children bound
         assert pp.runpp is runpp and callable(pp.convert_format)  # the function, as in pandapower
         assert pp.create is sys.modules["pandapower.create"] and callable(pp.to_json)
@@ -124,8 +135,9 @@ def test_an_imported_package_is_left_alone():
     out = _fresh("""
         import pandapower
         from planner._lazy import defer, defer_unused
-        # pandapower brought matplotlib and pandera, so not their parts
-        assert sorted(defer_unused()) == ["holidays.countries", "pvlib.spectrum"]
+        # pandapower brought matplotlib, pandera and numpy, so not their parts
+        assert sorted(defer_unused()) == ["holidays.countries", "pvlib", "pvlib.iotools", "pvlib.ivtools",
+                                          "pvlib.spectrum", "requests"]
         assert not defer("pandapower.plotting") and not defer("nosuchpackage.child") and not defer("json")
         print(type(__import__("sys").modules["pandapower.plotting"]).__name__)
     """)

@@ -16,15 +16,9 @@ from planner.grid.equipment import Rules, coincidence, installed_kw
 
 def _islands(net) -> dict[int, int]:
     """pandapower bus index -> the index of its transformer area (buses joined without transformers)."""
-    import networkx as nx
-    import pandapower.topology as top
+    from planner.grid.topology import components
 
-    graph = top.create_nxgraph(net, include_trafos=False, respect_switches=True)
-    out = {}
-    for number, members in enumerate(nx.connected_components(graph)):
-        for b in members:
-            out[int(b)] = number
-    return out
+    return components(net, include_trafos=False)
 
 
 def planning_cases(project, net, ids, rules: Rules) -> dict[str, dict[str, pd.Series]]:

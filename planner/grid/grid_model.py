@@ -191,7 +191,7 @@ def _copy(net):
 
 
 def _check_net(net) -> None:
-    import pandapower.topology as top
+    from planner.grid.topology import unsupplied_buses
 
     if not len(net.ext_grid) or not net.ext_grid.in_service.astype(bool).any():
         raise PowerFlowError("the net has no external grid in service: nothing sets the voltage")
@@ -206,7 +206,7 @@ def _check_net(net) -> None:
             raise PowerFlowError(f"{what} are not supported by the batch power flow, which solves fixed "
                                  f"P and Q at every bus ({label(net, element, first)} is one); model them "
                                  f"as sgen or load with fixed P and Q, or use pandapower's run_timeseries")
-    unsupplied = top.unsupplied_buses(net)
+    unsupplied = unsupplied_buses(net)
     if unsupplied:
         for element in ELEMENTS:
             table = net[element]

@@ -24,12 +24,11 @@ def hosting_capacity(project, rules: Rules | None = None, *, upper_kw: float = U
     """Extra PV [kW] per low-voltage bus (project ids), up to ``upper_kw`` (a bus that holds
     ``upper_kw`` is given that value: "at least"). A bus whose limits already break without
     extra PV gets 0."""
-    import pandapower.topology as top
-
     from planner.grid import _pp as pp
     from planner.grid.cases import _solve, planning_cases
     from planner.grid.grid_model import build_model
     from planner.grid.powerflow import parse_profiles, run
+    from planner.grid.topology import unsupplied_buses
     from planner.grid.translate import to_pandapower
 
     rules = rules or Rules()
@@ -43,7 +42,7 @@ def hosting_capacity(project, rules: Rules | None = None, *, upper_kw: float = U
     net.load["p_mw"] = feed["load"].reindex(net.load.index, fill_value=0.0).to_numpy()
     net.sgen["p_mw"] = feed["sgen"].reindex(net.sgen.index, fill_value=0.0).to_numpy()
     bus_id = {v: k for k, v in ids["bus"].items()}
-    reached = top.unsupplied_buses(net)
+    reached = unsupplied_buses(net)
     buses = [b for b in net.bus.index[(net.bus.vn_kv < 1.0) & net.bus.in_service] if b not in reached]
     if not buses:
         return pd.Series(dtype=float)

@@ -46,17 +46,10 @@ class Move(Change):
 def _feeders(net):
     """Per bus (the net's index) the feeder it lies on: the connected part of the low-voltage grid
     once every transformer's busbar is taken out (the busbar itself: none)."""
-    import networkx as nx
-    import pandapower.topology as top
+    from planner.grid.topology import components
 
-    graph = top.create_nxgraph(net, include_trafos=False, respect_switches=True, multi=False)
     busbars = set(int(b) for b in net.trafo.lv_bus)
-    graph.remove_nodes_from(busbars)
-    out = {}
-    for k, part in enumerate(nx.connected_components(graph)):
-        for b in part:
-            out[int(b)] = k
-    return out, busbars
+    return components(net, include_trafos=False, without=busbars), busbars
 
 
 def _moves(objects: list, sums: np.ndarray, enough: float = 0.0) -> list[tuple[int, int]]:
