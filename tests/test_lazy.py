@@ -142,3 +142,26 @@ def test_an_imported_package_is_left_alone():
         print(type(__import__("sys").modules["pandapower.plotting"]).__name__)
     """)
     assert out.strip().endswith("module")
+
+
+def test_weather_files_read_by_pvlib_are_the_same_deferred():
+    """pvlib's readers (TMY3, TMY2) load its deferred iotools, and pvlib whole, on first use:
+    the weather read in a deferring interpreter equals the one read here."""
+    from pathlib import Path
+
+    import pvlib
+
+    from planner.weather.readers import read_weather
+
+    files = [Path(pvlib.__file__).parent / "data" / name for name in ("723170TYA.CSV", "12839.tm2")]
+    out = _fresh(f"""
+        import sys
+        from planner._lazy import defer_unused
+        defer_unused()
+        from planner.weather.readers import read_weather
+        for path in {[str(f) for f in files]!r}:
+            weather, _ = read_weather(path)
+            print(repr(float(weather.to_numpy().sum())))
+        assert sys.modules["pvlib.iotools"]._deferred_loaded
+    """)
+    assert [float(x) for x in out.split()] == [float(read_weather(f)[0].to_numpy().sum()) for f in files]

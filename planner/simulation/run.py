@@ -201,6 +201,9 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None
     task.stage("power flow")
+    finance_done = None
+    if flow is not None:  # the finance needs no grid: done here while the power flow's thread works
+        finance_done = stages.finance_stage(project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)
     without = None
@@ -212,8 +215,8 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
         project, gen, dispatched, settlement, grid, grid_emission_factor=grid_emission_factor,
         upstream_loss_factor=upstream_loss_factor, phi=phi)
     task.stage("finance")
-    unit_finance, member_finance, finance = stages.finance_stage(project, gen, dispatched, settlement,
-                                                                 subsidy_eur_per_kwh, catalogue)
+    unit_finance, member_finance, finance = finance_done or stages.finance_stage(
+        project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
     notes = [grid.note] if grid.note else []
     notes.extend(gen.notes)
     if dispatched.curtailed_kwh:
