@@ -183,7 +183,10 @@ def unit_costs(rows: list[dict], catalogue: pd.DataFrame, rate: float = DISCOUNT
         if r.get("extra_kw", 0.0) > 0 and "battery_power" in catalogue.index:
             power = catalogue.loc["battery_power"]
             capex += float(power.capex_eur_per_unit) * r["extra_kw"]
-            source = f"{c.source}; power beyond {BATTERY_INCLUDED_KW_PER_KWH:g} kW per kWh: {power.source}"
+            lead = f"power beyond {BATTERY_INCLUDED_KW_PER_KWH:g} kW per kWh: "
+            # the shipped row's source says so itself; a user's row may not
+            said = str(power.source).lower().startswith("power beyond")
+            source = f"{c.source}; {'' if said else lead}{power.source}"
         opex = capex * float(c.opex_share_per_year)
         fuel = r.get("fuel_kwh", 0.0) * gas_price
         credit = r.get("heat_kwh", 0.0) * gas_price / boiler_efficiency

@@ -131,7 +131,10 @@ def _units_and_contracts(project, summary) -> list[str]:
         label = items[0].count_label(len(items))
         sources = sorted({kind_of_source for e in items for kind_of_source in _source_kinds(e.source)})
         shown = "; ".join(sources[:4]) + (f"; and {len(sources) - 4} more" if len(sources) > 4 else "")
-        lines.append(f"{label}, {sum(getattr(e, field) for e in items):,.1f} {unit} in all: {shown}.")
+        total = f"{sum(getattr(e, field) for e in items):,.1f} {unit}"
+        if kind == "battery":  # its power is a choice of its own (priced per kW beyond what the kWh include)
+            total += f" and {sum(e.power_kw for e in items):,.1f} kW"
+        lines.append(f"{label}, {total} in all: {shown}.")
     pumps = list(project.items("heat_pump").values())
     if pumps:
         sources = ", ".join(sorted({h.heat_source for h in pumps}))

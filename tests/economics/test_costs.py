@@ -25,6 +25,7 @@ def test_power_beyond_half_a_kw_per_kwh_is_priced_per_kw():
     assert costs.loc["fast", "capex_eur"] == pytest.approx(10.0 * per_kwh + 7.0 * per_kw)
     assert costs.loc["home", "source"] == catalogue.loc["battery", "source"]
     assert catalogue.loc["battery_power", "source"] in costs.loc["fast", "source"]  # the report lists both
+    assert costs.loc["fast", "source"].lower().count("power beyond") == 1  # said once, not twice
     # upkeep and lifetime are the battery's, on the whole price
     assert costs.loc["fast", "opex_eur_per_year"] == pytest.approx(
         costs.loc["fast", "capex_eur"] * catalogue.loc["battery", "opex_share_per_year"])

@@ -61,6 +61,10 @@ def test_the_report_has_every_section_and_its_pages_render(village):
     for needle in ("Weather", summary["weather"]["name"].split(":")[0], "H0", "EUR/kWh all in",
                    "kg CO2/kWh", "Cost catalogue entries used", "Fraunhofer ISE", "Discount rate"):
         assert needle in assumptions, needle
+    project = load_project(village[1])
+    batteries = project.items("battery").values()
+    assert (f"{sum(b.capacity_kwh for b in batteries):,.1f} kWh and {sum(b.power_kw for b in batteries):,.1f} kW "
+            f"in all") in " ".join(assumptions.split())  # a battery's power is a choice of its own
     assert "The worst elements of the year against their limits" in texts[3]
 
 
