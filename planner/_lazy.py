@@ -121,7 +121,6 @@ class _Deferred(types.ModuleType):
         except KeyError:
             raise AttributeError(f"module {self.__name__!r} has no attribute {attribute!r}") from None
 
-
     def _deferred_function(self, name: str):
         """A function that loads the module and calls the module's own ``name``."""
         module = self
