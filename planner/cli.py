@@ -419,6 +419,8 @@ def _run_and_write(args, project, started, helper) -> int:
     from planner.simulation.task import Task
 
     show = _stage_printer()
+    when = time.time()  # the report's time of the run
+    early = None
 
     def on_stage(name: str, index: int, count: int) -> None:
         show(name, index, count)
@@ -427,19 +429,34 @@ def _run_and_write(args, project, started, helper) -> int:
 
             warm_up()
 
-    result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
-                      subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage))
-    global _progress_line_open
-    if _progress_line_open:
-        print()
-        _progress_line_open = False
-    with output_folder(args.output, "run") as staging:
-        write_outputs(result, staging)
-        if not args.no_report:
-            from planner.report.pdf import build_report
+    def on_settled(settled) -> None:  # the helper draws the pages that need no grid meanwhile
+        nonlocal early
+        from datetime import datetime
 
-            print("writing the report (report.pdf; --no-report leaves it out)", flush=True)
-            build_report(project, staging, staging / "report.pdf", run_record={"started": time.time()}, helper=helper)
+        from planner.report.helper import draw_early
+
+        early = draw_early(project, settled, staging, datetime.fromtimestamp(when), helper)
+
+    global _progress_line_open
+    with output_folder(args.output, "run") as staging:
+        try:
+            result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
+                              subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage),
+                              on_settled=on_settled if helper is not None else None)
+            if _progress_line_open:
+                print()
+                _progress_line_open = False
+            write_outputs(result, staging)
+            if not args.no_report:
+                from planner.report.pdf import build_report
+
+                print("writing the report (report.pdf; --no-report leaves it out)", flush=True)
+                build_report(project, staging, staging / "report.pdf", run_record={"started": when}, helper=helper,
+                             early=early)
+        except BaseException:
+            if helper is not None:  # ended before the staging folder, where it may be drawing, is removed
+                helper.close()
+            raise
     s = summary_dict(result)
     for line in run_lines(project.name, s):
         print(line)

@@ -18,8 +18,11 @@ from planner.simulation.run import ScenarioResult
 from planner.simulation.summary import summary_dict
 
 
-def members_table(result: ScenarioResult) -> pd.DataFrame:
+def members_table(result) -> pd.DataFrame:
     """One row per member and scheme: energy [kWh], bill and savings against grid only [EUR].
+
+    ``result`` is a :class:`ScenarioResult` or a run's :class:`~planner.simulation.stages.Settlement`
+    (the balance and the schemes are all it reads).
 
     Shared energy is zero under the schemes where members trade only with the grid (grid only,
     net billing, net metering): nothing passes between members there.

@@ -42,12 +42,7 @@ def _nothing(fig: Figure, text: str) -> Figure:
 
 
 def _totals(res):
-    units, consumers = res.units_kw, res.consumers_kw
-    if units is None or consumers is None:
-        return None, None
-    generation = units.sum(axis=1) if len(units.columns) else pd.Series(0.0, index=consumers.index)
-    demand = consumers.sum(axis=1) if len(consumers.columns) else pd.Series(0.0, index=units.index)
-    return generation, demand
+    return res.totals
 
 
 @figure("Monthly energy balance")

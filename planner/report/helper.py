@@ -1,9 +1,11 @@
 """A second process that draws some of the report's pages while this one draws the others.
 
 ``planner run`` starts a :class:`ReportHelper` before it simulates: the helper's interpreter
-imports matplotlib and the report and loads the fonts on the second core meanwhile. When the
-results are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` and
-draws the rest here; pypdf joins the two parts in page order. A helper that failed or died is
+imports matplotlib and the report and loads the fonts on the second core meanwhile. While the
+power flow's thread finishes the year, :func:`draw_early` has it draw the pages that need no
+grid (:data:`~planner.report.pdf.EARLY_PAGES`, from the settled run in memory). When the results
+are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` of the rest
+and draws the others here; pypdf joins the parts in page order. A helper that failed or died is
 noticed and its pages are drawn here instead, so the report never depends on it.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import queue
+from dataclasses import dataclass
 from pathlib import Path
 
 #: How long the report waits for the helper's pages before drawing them itself [s].
@@ -64,9 +67,11 @@ class ReportHelper:
         self._closed = False
         self.error: str | None = None
 
-    def submit(self, project, folder, names, numbers, total, when, target) -> int:
+    def submit(self, project, results, names, numbers, total, when, target) -> int:
+        """Ask for the pages ``names`` of ``results`` (a folder or a :class:`~planner.report.results.Results`)."""
         job_id = next(self._ids)
-        self._jobs.put((job_id, (project, Path(folder), list(names), list(numbers), total, when, Path(target))))
+        results = results if hasattr(results, "summary") else Path(results)
+        self._jobs.put((job_id, (project, results, list(names), list(numbers), total, when, Path(target))))
         return job_id
 
     def result(self, job_id: int, timeout: float = HELPER_TIMEOUT_S) -> bool:
@@ -114,36 +119,77 @@ class ReportHelper:
         self.close()
 
 
-def write_in_two(project, folder, plan, when, target, helper) -> None:
-    """The helper's pages in its process, the others here at the same time, then one PDF."""
+@dataclass
+class EarlyPages:
+    """Pages a helper was asked to draw before the results were written (:func:`draw_early`)."""
+
+    job: int
+    plan: list[str]  # the report's pages as they were numbered
+    names: list[str]
+    target: Path
+
+
+def draw_early(project, settled, folder, when, helper: ReportHelper) -> EarlyPages:
+    """Have ``helper`` draw the pages of :data:`~planner.report.pdf.EARLY_PAGES` from ``settled``
+    (a :class:`~planner.simulation.run.Settled` run, the power flow not yet done) into a part
+    beside the report in ``folder``; :func:`write_in_two` joins it when the plan is unchanged."""
+    from planner.report.pdf import EARLY_PAGES, page_plan
+    from planner.report.results import Results
+
+    results = Results.settled(settled, folder)
+    plan = page_plan(project, results)
+    names = [n for n in plan if n in EARLY_PAGES]
+    target = Path(folder) / ".report.pdf.early"
+    job = helper.submit(project, results, names, [plan.index(n) + 1 for n in names], len(plan), when, target)
+    return EarlyPages(job, plan, names, target)
+
+
+def write_in_two(project, results, plan, when, target, helper, early: EarlyPages | None = None) -> None:
+    """The helper's pages in its process, the others here at the same time, then one PDF; with
+    ``early`` (numbered in the same ``plan``), its pages join from the part the helper drew."""
     from pypdf import PdfReader, PdfWriter
 
-    from planner.report.pdf import HELPER_PAGES, TITLE, write_pages
+    from planner.report.pdf import HELPER_PAGES, HELPER_PAGES_AFTER_EARLY, TITLE, write_pages
 
+    if early is not None and early.plan != plan:  # numbered otherwise: drawn again, once the helper is done with it
+        helper.result(early.job)
+        early.target.unlink(missing_ok=True)
+        early = None
     numbers = {name: k for k, name in enumerate(plan, start=1)}
-    theirs = [n for n in plan if n in HELPER_PAGES]
-    ours = [n for n in plan if n not in HELPER_PAGES]
-    part_ours = target.with_name(target.name + ".ours")
-    part_theirs = target.with_name(target.name + ".theirs")
+    drawn = list(early.names) if early is not None else []
+    rest = [n for n in plan if n not in drawn]
+    helper_pages = HELPER_PAGES_AFTER_EARLY if early is not None else HELPER_PAGES
+    theirs = [n for n in rest if n in helper_pages]
+    ours = [n for n in rest if n not in helper_pages]
+    parts = {"ours": target.with_name(target.name + ".ours"), "theirs": target.with_name(target.name + ".theirs"),
+             "early": early.target if early is not None else None}
+    folder = results.folder
     try:
-        job = helper.submit(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
-        write_pages(project, folder, ours, [numbers[n] for n in ours], len(plan), when, part_ours)
-        if not helper.result(job):  # the helper failed, died or hangs: ended, its pages drawn here
+        job = helper.submit(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
+        write_pages(project, results, ours, [numbers[n] for n in ours], len(plan), when, parts["ours"])
+        # the helper answers in order: the early pages first
+        if early is not None and not helper.result(early.job):  # failed, died or hangs: all its pages here
             helper.close()
-            write_pages(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, part_theirs)
-        readers = {"ours": PdfReader(part_ours), "theirs": PdfReader(part_theirs)}
+            write_pages(project, results, early.names, [numbers[n] for n in early.names], len(plan), when,
+                        parts["early"])
+            write_pages(project, results, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
+        elif not helper.result(job):  # the helper failed, died or hangs: ended, its pages drawn here
+            helper.close()
+            write_pages(project, results, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
+        readers = {side: PdfReader(path) for side, path in parts.items() if path is not None}
         writer = PdfWriter()
-        taken = {"ours": 0, "theirs": 0}
+        taken = dict.fromkeys(readers, 0)
         for name in plan:
-            side = "theirs" if name in HELPER_PAGES else "ours"
+            side = "early" if name in drawn else "theirs" if name in theirs else "ours"
             writer.add_page(readers[side].pages[taken[side]])
             taken[side] += 1
         writer.add_metadata({"/Title": f"{TITLE}: {project.name}", "/Creator": "Peergrid Planner"})
         with open(target, "wb") as out:
             writer.write(out)
     finally:
-        for part in (part_ours, part_theirs):
-            part.unlink(missing_ok=True)
+        for part in parts.values():
+            if part is not None:
+                part.unlink(missing_ok=True)
 
 
-__all__ = ["HELPER_TIMEOUT_S", "ReportHelper", "warm_up", "write_in_two"]
+__all__ = ["EarlyPages", "HELPER_TIMEOUT_S", "ReportHelper", "draw_early", "warm_up", "write_in_two"]

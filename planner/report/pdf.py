@@ -32,30 +32,35 @@ LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage ban
           "max phase loading %": ("loading", 100.0), "max neutral loading %": ("loading", 100.0)}
 
 
-def build_report(project, results_folder, target, *, run_record: dict | None = None, helper=None) -> Path:
+def build_report(project, results_folder, target, *, run_record: dict | None = None, helper=None,
+                 early=None) -> Path:
     """Write the PDF report of ``project``'s results in ``results_folder`` to ``target``
     (written whole: a temporary beside it, then renamed).
 
-    ``helper``, a started :class:`~planner.report.helper.ReportHelper`, draws the later half of
-    the pages in its own process while this one draws the rest, and the two parts are joined;
-    should the helper fail, this process draws its pages too (the report is never lost to it).
+    ``helper``, a started :class:`~planner.report.helper.ReportHelper`, draws about half of the
+    pages in its own process while this one draws the rest, and the parts are joined; should the
+    helper fail, this process draws its pages too (the report is never lost to it). ``early``
+    (:func:`~planner.report.helper.draw_early`) are the pages the helper drew while the power flow
+    ran, used where the report's plan of pages is the one they were numbered in.
     """
     res = Results(results_folder)
     target = Path(target)
     tmp = target.with_name(f".{target.name}.writing-{os.getpid()}")
     when = datetime.fromtimestamp((run_record or {}).get("started", os.path.getmtime(res.folder / "summary.json")))
-    plan = page_plan(project, res.folder)
+    plan = page_plan(project, res)
     try:
         if helper is None or len(plan) < 4:
-            write_pages(project, res.folder, plan, range(1, len(plan) + 1), len(plan), when, tmp)
+            write_pages(project, res, plan, range(1, len(plan) + 1), len(plan), when, tmp)
         else:
             from planner.report.helper import write_in_two
 
-            write_in_two(project, res.folder, plan, when, tmp, helper)
+            write_in_two(project, res, plan, when, tmp, helper, early=early)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+        if early is not None:
+            early.target.unlink(missing_ok=True)
     return target
 
 
@@ -75,23 +80,31 @@ PAGES = {
 #: helper also reads the results and the project first, so it takes the short assumptions page
 #: where finance went before: the report 0.25 s sooner on the sample, bench/run.py).
 HELPER_PAGES = ("grid", "members", "scenarios", "assumptions")
+#: The pages that need no grid (``Results.settled`` has what they show): ``planner run``'s helper
+#: draws them while the power flow's thread finishes the year (planner.report.helper.draw_early).
+EARLY_PAGES = ("cover", "energy", "members", "finance")
+#: The helper's pages of those left when the early ones are drawn (the grid page is the slowest).
+HELPER_PAGES_AFTER_EARLY = ("grid", "scenarios")
 
 
-def page_plan(project, results_folder) -> list[str]:
-    """The report's pages in order (the scenarios page where scenario results are the project's)."""
+def page_plan(project, results) -> list[str]:
+    """The report's pages in order (the scenarios page where scenario results are the project's);
+    ``results`` a results folder or :class:`Results`."""
+    res = results if isinstance(results, Results) else Results(results)
     plan = ["cover", "key figures", "energy", "grid", "members", "finance"]
-    if Results(results_folder).summary.get("electrification"):
+    if res.summary.get("electrification"):
         plan.insert(4, "electrification")
-    if _stored_scenarios(project, Path(results_folder)) is not None:
+    if _stored_scenarios(project, res.folder) is not None:
         plan.append("scenarios")
     return plan + ["assumptions"]
 
 
-def write_pages(project, results_folder, names, numbers, total: int, when, target) -> Path:
-    """Draw the pages ``names`` (numbered ``numbers`` of ``total``) into the PDF ``target``."""
+def write_pages(project, results, names, numbers, total: int, when, target) -> Path:
+    """Draw the pages ``names`` (numbered ``numbers`` of ``total``) into the PDF ``target``;
+    ``results`` a results folder or :class:`Results`."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    res = Results(results_folder)
+    res = results if isinstance(results, Results) else Results(results)
     with warnings.catch_warnings(), PdfPages(target, metadata={"Title": f"{TITLE}: {project.name}",
                                                               "Creator": "Peergrid Planner"}) as pdf:
         warnings.filterwarnings("ignore", message="There are no gridspecs with layoutgrids")

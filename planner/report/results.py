@@ -74,6 +74,62 @@ class Results:
     def charging_points(self) -> pd.DataFrame | None:
         return self._csv("charging_points.csv")
 
+    @cached_property
+    def totals(self) -> tuple[pd.Series | None, pd.Series | None]:
+        """The community's generation and demand per step [kW] (None, None without time series)."""
+        return totals_of(self.units_kw, self.consumers_kw)
+
     @property
     def step_h(self) -> float:
         return self.summary.get("resolution_minutes", 60) / 60.0
+
+    @classmethod
+    def settled(cls, settled, folder: str | Path) -> "Results":
+        """A run's results before its power flow ends, in memory (``settled``, a
+        :class:`~planner.simulation.run.Settled`): the part of the summary it knows, the members'
+        and finance tables as their files will read back (written to CSV and read again) and the
+        totals per step. ``folder`` is where the run's files will be. Asking it for anything else
+        (the grid's files) is an error, never an empty answer."""
+        from planner.io.run_outputs import members_table
+        from planner.simulation.summary import settled_summary
+
+        out = _Settled.__new__(_Settled)
+        out.folder = Path(folder)
+        out.summary = json.loads(json.dumps(settled_summary(settled), ensure_ascii=False))  # as the file reads
+        gen = settled.generation
+        # the Parquet files keep float32: the sums as the files give them
+        out.__dict__.update(members=_as_read(members_table(settled.settlement), decimals=4),
+                            unit_finance=_as_read(settled.unit_finance, significant=6),
+                            member_finance=_as_read(settled.member_finance, significant=6),
+                            totals=totals_of(gen.units_kw.astype("float32"), gen.consumers_kw.astype("float32")))
+        return out
+
+
+class _Settled(Results):
+    """:meth:`Results.settled`: what it was not given is not known yet."""
+
+    def _csv(self, name: str):
+        raise PlannerError(f"{name} is not known before the run's power flow ends")
+
+    _parquet = _csv
+
+
+def totals_of(units: pd.DataFrame | None, consumers: pd.DataFrame | None):
+    """The sum of the units' and of the consumers' columns per step (zeros where there are none)."""
+    if units is None or consumers is None:
+        return None, None
+    generation = units.sum(axis=1) if len(units.columns) else pd.Series(0.0, index=consumers.index)
+    demand = consumers.sum(axis=1) if len(consumers.columns) else pd.Series(0.0, index=units.index)
+    return generation, demand
+
+
+def _as_read(frame: pd.DataFrame, **rounding) -> pd.DataFrame:
+    """``frame`` as its CSV file reads back (:func:`planner.io.table_files.write_csv`'s rounding)."""
+    import io
+
+    from planner.io.table_files import write_csv
+
+    buffer = io.BytesIO()
+    write_csv(frame, buffer, **rounding)
+    buffer.seek(0)
+    return pd.read_csv(buffer)

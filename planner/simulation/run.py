@@ -49,7 +49,8 @@ from planner.simulation.task import Task
 #: delivered (DOMAIN.md: typically 5-8 %; Germany about 5 %). Editable.
 UPSTREAM_LOSS_FACTOR = 0.05
 
-__all__ = ["COMMUNITY", "HORIZON_YEARS", "ScenarioResult", "UPSTREAM_LOSS_FACTOR", "ownership", "simulate"]
+__all__ = ["COMMUNITY", "HORIZON_YEARS", "ScenarioResult", "Settled", "UPSTREAM_LOSS_FACTOR", "ownership",
+           "simulate"]
 
 
 @dataclass
@@ -89,6 +90,25 @@ class ScenarioResult:
         return self.generation.step_h
 
 
+@dataclass
+class Settled:
+    """What a run knows before its power flow ends: generation, dispatch, settlement, how the
+    benefit is shared and the finance (:func:`simulate` hands it to ``on_settled``)."""
+
+    project: Project
+    generation: GenerationResult
+    dispatched: stages.Dispatch
+    settlement: stages.Settlement
+    fairness: dict  # gini, jain, benefit_scheme, benefits_by_group (stages.fairness_indexes)
+    unit_finance: pd.DataFrame
+    member_finance: pd.DataFrame
+    finance: dict
+
+    @property
+    def step_h(self) -> float:
+        return self.generation.step_h
+
+
 class _Background:
     """``fn(*args)`` in a daemon thread (numpy and the compiled power flow release the GIL, so it
     uses the second core); :meth:`result` waits for it, checking the task's cancel."""
@@ -118,7 +138,8 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
-             generation_cache=None, overlap: bool = True, details: bool = True) -> ScenarioResult:
+             generation_cache=None, overlap: bool = True, details: bool = True,
+             on_settled=None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -153,6 +174,10 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     details : bool
         Keep each transformer's loading per step and each grid element's worst value of the
         year (the report's load-duration curves and grid check; a sweep's variants do without).
+    on_settled : callable, optional
+        Called with a :class:`Settled` while the power flow's thread finishes the year (only when
+        it runs in a thread of its own): ``planner run`` has the report's helper process draw the
+        pages that need no grid meanwhile.
     """
     task = task or Task()
     keep_freed_memory()
@@ -204,6 +229,9 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     finance_done = None
     if flow is not None:  # the finance needs no grid: done here while the power flow's thread works
         finance_done = stages.finance_stage(project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
+        if on_settled is not None:
+            on_settled(Settled(project, gen, dispatched, settlement, stages.fairness_indexes(project, settlement),
+                               *finance_done))
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)
     without = None

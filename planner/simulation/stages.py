@@ -236,6 +236,24 @@ def shapley_stage(s: Settlement, samples: int) -> ShapleyResult:
     return shapley(len(s.balance.members), value, samples=samples, marginal=marginal)
 
 
+def fairness_indexes(project: Project, s: Settlement) -> dict:
+    """How the benefit is shared (DOMAIN.md section 3): the Gini and Jain indexes of the members'
+    savings under the study's benefit scheme against grid only, and the savings by member group
+    (the settlement alone gives them: ``planner run``'s report draws the members' page from them
+    while the power flow still runs)."""
+    scheme = project.study.benefit_scheme
+    schemes = s.schemes
+    savings = (schemes["grid_only"].member_bills() - schemes[scheme].member_bills()).drop(COMMUNITY, errors="ignore")
+    groups: dict[str, list[float]] = {}
+    for member_id, saving in savings.items():
+        member = project.items("member").get(member_id)
+        key = (member.group or member.kind) if member is not None else COMMUNITY
+        groups.setdefault(key, []).append(float(saving))
+    return {"gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()), "benefit_scheme": scheme,
+            "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
+                                  for k, v in groups.items()}}
+
+
 def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settlement, grid: GridOutcome, *,
                   grid_emission_factor: float | None, upstream_loss_factor: float,
                   phi: ShapleyResult | None) -> tuple[dict, pd.DataFrame | None]:
@@ -243,8 +261,7 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
     Shapley values (``phi``, from :func:`shapley_stage`) and governance (DOMAIN.md section 3)."""
     h = gen.step_h
     balance, schemes, prices = s.balance, s.schemes, s.plan.prices
-    scheme = project.study.benefit_scheme
-    savings = (schemes["grid_only"].member_bills() - schemes[scheme].member_bills()).drop(COMMUNITY, errors="ignore")
+    fair = fairness_indexes(project, s)
     chp_fuel = sum(x.fuel_chp_kwh for x in gen.chp.values())
     chp_heat = sum(float(x.q_chp_kw.sum() * h) for x in gen.chp.values())
     demand = float(balance.load.sum() - d.battery_kw.clip(lower=0).sum().sum() * h)
@@ -253,22 +270,16 @@ def indexes_stage(project: Project, gen: GenerationResult, d: Dispatch, s: Settl
     # energy served locally (generation used inside the community) no longer travels the upstream grid
     local_kwh = float(np.minimum(balance.generation.sum(axis=1), balance.load.sum(axis=1)).sum())
     own_losses = (grid.figures.get("losses_mwh") or 0.0) * 1000.0 if grid.figures else 0.0
-    groups: dict[str, list[float]] = {}
-    for member_id, saving in savings.items():
-        member = project.items("member").get(member_id)
-        key = (member.group or member.kind) if member is not None else COMMUNITY
-        groups.setdefault(key, []).append(float(saving))
     indexes = {
-        "co2_avoided_t": co2 / 1000.0, "gini": gini(savings.to_numpy()), "jain": jain(savings.to_numpy()),
+        "co2_avoided_t": co2 / 1000.0, "gini": fair["gini"], "jain": fair["jain"],
         "grid_emission_factor_kg_per_kwh": factor.get("grid_factor", GRID_EMISSION_FACTOR_KG_PER_KWH),
         "gas_emission_factor_kg_per_kwh": GAS_EMISSION_FACTOR_KG_PER_KWH,
-        "benefit_scheme": scheme,
+        "benefit_scheme": fair["benefit_scheme"],
         "avoided_upstream_losses_kwh": local_kwh * upstream_loss_factor,
         "community_grid_losses_kwh": own_losses,
         "net_avoided_losses_kwh": local_kwh * upstream_loss_factor - own_losses,
         "upstream_loss_factor": upstream_loss_factor,
-        "benefits_by_group": {k: {"members": len(v), "savings_eur": sum(v), "mean_savings_eur": sum(v) / len(v)}
-                              for k, v in groups.items()},
+        "benefits_by_group": fair["benefits_by_group"],
     }
     # what members pay for the energy they take under the SDR pool, and the part of it that
     # leaves the community (grid imports on their tariffs, charges on shared energy)

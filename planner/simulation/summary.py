@@ -14,8 +14,7 @@ def summary_dict(result: ScenarioResult) -> dict:
     """The run's ``summary.json`` object: energy, KPIs, grid, schemes, indexes, tariffs, weather, notes."""
     b = result.balance
     h = result.step_h
-    generation = float(result.generation.units_kw.sum().sum() * h)
-    demand = float(result.generation.consumers_kw.sum().sum() * h)
+    generation, demand = _energy_totals(result.generation)
     grid = result.grid or {}
     kwh = 1000.0
     losses = (grid.get("losses_mwh") or 0.0) * kwh
@@ -60,11 +59,7 @@ def summary_dict(result: ScenarioResult) -> dict:
         "tariffs": result.tariffs,
         "default_tariff": result.default_tariff,
         "shared_energy": result.shared_energy,
-        "weather": {"name": result.generation.weather.name, "source": result.generation.weather.source,
-                    "station_id": result.generation.weather.station_id,
-                    "path": result.generation.weather.path,
-                    "repairs": list(result.generation.weather.repairs),
-                    "warnings": list(result.generation.weather.notes)},
+        "weather": _weather(result.generation.weather),
         "wind_farms": result.generation.wind_farms,
         "electrification": electrification(result),
         "resolution_minutes": int(round(h * 60)),
@@ -72,6 +67,30 @@ def summary_dict(result: ScenarioResult) -> dict:
         "notes": result.notes,
     }
     return _clean(summary)
+
+
+def settled_summary(settled) -> dict:
+    """The part of ``summary.json`` that a :class:`~planner.simulation.run.Settled` run (the power
+    flow not yet done) already knows, as :func:`summary_dict` will write it: the energy totals,
+    weather, step, the finance and the fairness indexes. Of ``electrification`` only the energy
+    added is known (its grid figures need the power flow)."""
+    gen = settled.generation
+    generation, demand = _energy_totals(gen)
+    added = None if gen.added_kw is None else {"added_kwh": float(gen.added_kw.sum().sum() * gen.step_h)}
+    return _clean({"energy": {"generation_kwh": generation, "demand_kwh": demand},
+                   "indexes": {**settled.fairness, "finance": settled.finance},
+                   "weather": _weather(gen.weather), "electrification": added,
+                   "resolution_minutes": int(round(gen.step_h * 60))})
+
+
+def _energy_totals(gen) -> tuple[float, float]:
+    """The year's generation and demand [kWh]."""
+    return float(gen.units_kw.sum().sum() * gen.step_h), float(gen.consumers_kw.sum().sum() * gen.step_h)
+
+
+def _weather(weather) -> dict:
+    return {"name": weather.name, "source": weather.source, "station_id": weather.station_id, "path": weather.path,
+            "repairs": list(weather.repairs), "warnings": list(weather.notes)}
 
 
 _GRID_KEYS = ("max_line_loading_percent", "max_trafo_loading_percent", "min_vm_pu", "max_vm_pu", "losses_mwh")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,111 @@ def test_planner_run_draws_its_report_with_the_helper_and_every_page_is_there(vi
     for number, (section, text) in enumerate(zip(SECTIONS, texts), start=1):
         assert section in text and f"page {number} of {len(SECTIONS)}" in text
     assert not any(p.name.startswith(".") for p in (tmp_path / "out").iterdir() if p.suffix == ".pdf")
+
+
+@pytest.fixture(scope="module")
+def settled_run(tmp_path_factory):
+    """The village simulated in this process as planner run does it: the Settled handed over while
+    the power flow ran, and the run's files written afterwards."""
+    from tests.conftest import make_runnable_project
+
+    from planner.io.run_outputs import write_outputs
+    from planner.simulation.run import simulate
+
+    project = make_runnable_project()
+    got = []
+    result = simulate(project, on_settled=got.append)
+    assert len(got) == 1  # the power flow ran in its thread, the settled run was handed over once
+    folder = write_outputs(result, tmp_path_factory.mktemp("settled") / "results")
+    return project, got[0], folder
+
+
+def test_what_a_settled_run_knows_is_what_its_files_say(settled_run):
+    """Results.settled (in memory, before the power flow ends) against the run's files read back:
+    the summary's part, the members' and finance tables, the totals per step."""
+    import numpy as np
+    import pandas as pd
+
+    from planner.report.results import Results
+
+    project, settled, folder = settled_run
+    early, files = Results.settled(settled, folder), Results(folder)
+    summary = files.summary
+    for key in ("weather", "resolution_minutes"):
+        assert early.summary[key] == summary[key]
+    for key in ("generation_kwh", "demand_kwh"):
+        assert early.summary["energy"][key] == pytest.approx(summary["energy"][key], rel=1e-12)
+    for key, value in early.summary["indexes"].items():  # the same computation: the same numbers
+        assert value == summary["indexes"][key], key
+    assert bool(early.summary["electrification"]) == bool(summary["electrification"])
+    for name in ("members", "unit_finance", "member_finance"):
+        pd.testing.assert_frame_equal(getattr(early, name), getattr(files, name))
+    for mine, theirs in zip(early.totals, files.totals):  # the Parquet file names its UTC offset as pytz does
+        np.testing.assert_array_equal(mine.to_numpy(), theirs.to_numpy())
+        np.testing.assert_array_equal(mine.index.asi8, theirs.index.asi8)
+        assert mine.index[0].utcoffset() == theirs.index[0].utcoffset()
+    from planner import PlannerError
+
+    with pytest.raises(PlannerError, match="not known before the run's power flow ends"):
+        early.grid_elements  # noqa: B018 - the grid's files are not there to be read as empty
+
+
+def test_pages_drawn_while_the_power_flow_ran_are_the_pages_drawn_afterwards(settled_run, tmp_path):
+    """planner run's early pages (the helper draws the pages that need no grid from the settled run)
+    joined into the report: every page the same image as one process draws from the files."""
+    pdfium = pytest.importorskip("pypdfium2")
+    import numpy as np
+
+    from planner.report.helper import ReportHelper, draw_early
+    from planner.report.pdf import EARLY_PAGES, build_report
+
+    project, settled, folder = settled_run
+    when = 1_700_000_000.0
+    with ReportHelper() as helper:
+        early = draw_early(project, settled, folder, datetime.fromtimestamp(when), helper)
+        both = build_report(project, folder, tmp_path / "both.pdf", run_record={"started": when}, helper=helper,
+                            early=early)
+        assert helper.error is None
+    assert early.names == [n for n in early.plan if n in EARLY_PAGES] and len(early.names) == len(EARLY_PAGES)
+    assert not early.target.exists()  # joined, then removed
+    alone = build_report(project, folder, tmp_path / "alone.pdf", run_record={"started": when})
+    drawn = [pdfium.PdfDocument(str(p)) for p in (both, alone)]
+    assert len(drawn[0]) == len(drawn[1]) == len(early.plan)
+    for number, (mine, theirs) in enumerate(zip(*drawn), start=1):
+        images = [np.asarray(page.render(scale=1.0).to_pil().convert("L"), dtype=int) for page in (mine, theirs)]
+        assert np.array_equal(*images), f"page {number} ({early.plan[number - 1]}) differs"
+
+
+def test_early_pages_numbered_in_another_plan_are_drawn_again(settled_run, tmp_path):
+    """Should the report's pages differ from those the early pages were numbered in, they are
+    drawn again (after the helper finished them, so no part is left in the results folder)."""
+    from planner.report.helper import ReportHelper, draw_early
+    from planner.report.pdf import build_report
+
+    project, settled, folder = settled_run
+    record = {"started": 1_700_000_000.0}
+    with ReportHelper() as helper:
+        early = draw_early(project, settled, folder, datetime.fromtimestamp(record["started"]), helper)
+        early.plan = early.plan[:-1] + ["scenarios", early.plan[-1]]  # one page more than the report has
+        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=early)
+    assert _page_texts(both) == _page_texts(build_report(project, folder, tmp_path / "alone.pdf", run_record=record))
+    assert not list(folder.glob(".*"))
+
+
+def test_a_helper_that_died_before_its_early_pages_costs_the_report_nothing(settled_run, tmp_path):
+    from planner.report.helper import ReportHelper, draw_early
+    from planner.report.pdf import build_report
+
+    project, settled, folder = settled_run
+    record = {"started": 1_700_000_000.0}
+    helper = ReportHelper()
+    try:
+        helper._process.kill()
+        helper._process.join(10)
+        early = draw_early(project, settled, folder, datetime.fromtimestamp(record["started"]), helper)
+        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=early)
+    finally:
+        helper.close()
+    assert "ended" in helper.error
+    assert _page_texts(both) == _page_texts(build_report(project, folder, tmp_path / "alone.pdf", run_record=record))
+    assert not list(folder.glob(".*"))
