@@ -14,7 +14,7 @@ A whole namespace can wait the same way: ``pandapower``'s ``__init__`` imports e
 planner's grid code imports the modules it calls (``planner.grid._pp``); a child of a stand-in
 loads its parent first, as an import would. Two narrower tools serve the rest:
 :data:`ANNOTATIONS_ONLY` (a module whose annotations alone name a heavy package) and
-:data:`CALLED_LATE` (a function imported on every call and called only for deprecated input).
+:data:`CALLED_LATE` (a function imported by name and called rarely, or found in a module of its own).
 ``bench/run.py`` measures what the command's imports take with and without all this.
 """
 
@@ -72,6 +72,11 @@ UNUSED = {
     "requests": "HTTP requests: windpowerlib's download of turbine data",
     # the holidays package imports all of its 250 countries (0.15-0.2 s); a run needs one
     "holidays.countries": "holidays' countries package: each country module imports on its own",
+    # pvlib's solar position, irradiance, IAM and single-diode modules import it (linear programming,
+    # global optimisers, least squares: 0.15-0.3 s) for functions a run never calls; the run's
+    # IRR and pvlib's single-diode model call root finders from their own module (CALLED_LATE);
+    # hplib's fit of a heat pump (scipy.optimize.leastsq) loads it whole
+    "scipy.optimize": "scipy's optimisers: pvlib's modules import them for functions a run does not call",
 }
 
 #: Modules compiled with postponed evaluation of annotations (``from __future__ import
@@ -83,13 +88,20 @@ ANNOTATIONS_ONLY = {"pandapower.auxiliary": "pandera"}
 #: Deferred packages whose ``__init__`` only imports their modules: reading a module from the
 #: package (``pvlib.irradiance``, ``from pvlib import atmosphere``) imports that module alone,
 #: as the package would have had it; any other attribute loads the package whole.
-SUBMODULES_ON_READ = {"pvlib"}
+SUBMODULES_ON_READ = {"pvlib", "scipy.optimize"}
 
 #: Functions that a deferred module hands out before it is loaded: ``from module import name``
-#: binds a stand-in function that loads the module when it is called (pandapower's
-#: ``create_transformer`` imports ``convert_trafo_pst_logic`` on every call and calls it only for
-#: the deprecated ``tap_phase_shifter`` argument).
-CALLED_LATE = {"pandapower.convert_format": ("convert_trafo_pst_logic",)}
+#: binds a stand-in function that, when called, calls the function of the submodule named here
+#: (the very function the package re-exports), or with None loads the module whole and calls its
+#: own (pandapower's ``create_transformer`` imports ``convert_trafo_pst_logic`` on every call and
+#: calls it only for the deprecated ``tap_phase_shifter`` argument).
+CALLED_LATE = {"pandapower.convert_format": {"convert_trafo_pst_logic": None},
+               # pvlib.irradiance, .iam, .singlediode, hplib and scipy.interpolate import these by
+               # name. The root finders (the IRR's, the single-diode model's) come from their module
+               # alone, which imports none of the package's names (test_lazy); the others load the
+               # package whole when called, as a module of theirs may import names from it
+               "scipy.optimize": {"bisect": "_zeros_py", "brentq": "_zeros_py", "newton": "_zeros_py",
+                                  "minimize": None, "minimize_scalar": None, "curve_fit": None}}
 
 
 class _Deferred(types.ModuleType):
@@ -122,10 +134,13 @@ class _Deferred(types.ModuleType):
             raise AttributeError(f"module {self.__name__!r} has no attribute {attribute!r}") from None
 
     def _deferred_function(self, name: str):
-        """A function that loads the module and calls the module's own ``name``."""
-        module = self
+        """A function that calls ``name`` of its submodule in :data:`CALLED_LATE`, or else loads
+        the module and calls the module's own."""
+        module, home = self, CALLED_LATE[self.__name__][name]
 
         def called_late(*args, **kwargs):
+            if home is not None and not module.__dict__["_deferred_loaded"]:
+                return getattr(importlib.import_module(f"{module.__name__}.{home}"), name)(*args, **kwargs)
             module._deferred_load()
             return module.__dict__[name](*args, **kwargs)
 

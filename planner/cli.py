@@ -377,21 +377,21 @@ def cmd_run(args) -> int:
     """``planner run``: the whole simulation, its files written whole into the output folder."""
     import time
 
-    from planner.io import load_project
-    from planner.io.run_folder import check_output_folder
-
     started = time.perf_counter()
-    check_output_folder(args.output)
-    project = load_project(args.project)
     helper = None
     if not args.no_report and REPORT_HELPER and not os.environ.get("PEERGRID_NO_REPORT_HELPER"):
         from planner.report.helper import ReportHelper
 
-        try:  # warms up on the other core while the year is simulated, then draws half the pages
+        try:  # warms up on the other core while this one imports, reads the project and simulates
             helper = ReportHelper()
         except OSError:  # no second process to be had: the report is drawn here alone
             helper = None
     try:
+        from planner.io import load_project
+        from planner.io.run_folder import check_output_folder
+
+        check_output_folder(args.output)
+        project = load_project(args.project)
         return _run_and_write(args, project, started, helper)
     finally:
         if helper is not None:

@@ -22,7 +22,7 @@ def npv(rate: float, cash_flows: Sequence[float]) -> float:
 def irr(cash_flows: Sequence[float], low: float = -0.99, high: float = 10.0, tol: float = 1e-12) -> float | None:
     """Internal rate of return: the rate with NPV = 0 (Brent's method, to ``tol``); ``None`` where no
     sign change brackets one (all money in, all money out, or no root in [low, high])."""
-    from scipy.optimize import brentq
+    from scipy.optimize import brentq  # under planner._lazy, from its own module alone
 
     cf = [float(x) for x in np.asarray(cash_flows, dtype=float)]
 
