@@ -77,6 +77,10 @@ UNUSED = {
     # IRR and pvlib's single-diode model call root finders from their own module (CALLED_LATE);
     # hplib's fit of a heat pump (scipy.optimize.leastsq) loads it whole
     "scipy.optimize": "scipy's optimisers: pvlib's modules import them for functions a run does not call",
+    # pvlib.irradiance imports splev for the DIRINDEX model, pvlib.iam two interpolators for its
+    # interpolated IAM: scipy.interpolate brings scipy.spatial and scipy.special (docstrings parsed
+    # at import: 0.3-0.7 s); a run's PV model calls neither (CALLED_LATE)
+    "scipy.interpolate": "scipy's interpolators: pvlib's modules import them for models a run does not use",
 }
 
 #: Modules compiled with postponed evaluation of annotations (``from __future__ import
@@ -101,7 +105,9 @@ CALLED_LATE = {"pandapower.convert_format": {"convert_trafo_pst_logic": None},
                # alone, which imports none of the package's names (test_lazy); the others load the
                # package whole when called, as a module of theirs may import names from it
                "scipy.optimize": {"bisect": "_zeros_py", "brentq": "_zeros_py", "newton": "_zeros_py",
-                                  "minimize": None, "minimize_scalar": None, "curve_fit": None}}
+                                  "minimize": None, "minimize_scalar": None, "curve_fit": None},
+               # pvlib.irradiance and pvlib.iam import these (interp1d a class, only ever called there)
+               "scipy.interpolate": {"splev": None, "make_interp_spline": None, "interp1d": None}}
 
 
 class _Deferred(types.ModuleType):

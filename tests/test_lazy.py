@@ -59,7 +59,8 @@ def test_the_planner_run_command_loads_none_of_them(tmp_path):
 def test_root_finders_come_from_their_module_and_scipy_optimize_stays_unloaded():
     """A run's IRR (Brent) and pvlib's single-diode model (Newton) call scipy's root finders
     from scipy.optimize._zeros_py alone (the same functions the package hands out); the package
-    is whole once anything else of it is used, the root finders' module bound in it."""
+    is whole once anything else of it is used, the root finders' module bound in it. pvlib's
+    interpolators wait in scipy.interpolate until called."""
     out = _fresh("""
         import sys
         from planner._lazy import defer_unused
@@ -75,6 +76,10 @@ def test_root_finders_come_from_their_module_and_scipy_optimize_stays_unloaded()
         newton_mpp = pvlib.pvsystem.max_power_point(*params, method="newton")["p_mp"]
         assert not sys.modules["scipy.optimize"]._deferred_loaded
         assert "scipy.optimize._linprog" not in sys.modules
+        import pvlib.iam                               # imports two interpolators by name
+        assert not sys.modules["scipy.interpolate"]._deferred_loaded and "scipy.spatial" not in sys.modules
+        iam = pvlib.iam.interp(np.array([0.0, 45.0]), [0.0, 60.0, 90.0], [1.0, 0.9, 0.0])  # interp1d, whole
+        assert np.allclose(iam, [1.0, 0.925]) and sys.modules["scipy.interpolate"]._deferred_loaded
         import scipy.optimize
         assert callable(scipy.optimize.linprog) and sys.modules["scipy.optimize"]._deferred_loaded  # now whole
         assert scipy.optimize.brentq is sys.modules["scipy.optimize._zeros_py"].brentq

@@ -167,17 +167,18 @@ def electricity_kw(consumers: Sequence[Consumer], index: pd.DatetimeIndex, timez
             if is_full_year(index):  # exactly 1 kWh over the simulated year
                 values = values / (values.sum() * (per_step / 4.0))
             shapes[kind] = values
-    columns = {}
-    for consumer in consumers:
+    # one (consumers, steps) block, each row written in place, handed to pandas as its transpose
+    # (the frame is a view of it): no array per consumer stacked again (0.1-0.4 s for 1,500)
+    block = np.empty((len(consumers), len(index)))
+    for row, consumer in zip(block, consumers):
         if consumer.profile == "measured":
             series = (measured or {}).get(consumer.id)
             if series is None:
                 raise DemandError(f"{consumer.describe()}: profile 'measured' but no measured series given")
-            columns[consumer.id] = _resample_to(series, index, consumer.describe())
+            row[:] = _resample_to(series, index, consumer.describe())
         else:
-            columns[consumer.id] = shapes[consumer.profile] * consumer.annual_kwh
-    # one (consumers, steps) block handed to pandas as its transpose: the frame is a view of it
-    return pd.DataFrame(np.stack(list(columns.values())).T, index=index, columns=list(columns), copy=False)
+            np.multiply(shapes[consumer.profile], consumer.annual_kwh, out=row)
+    return pd.DataFrame(block.T, index=index, columns=[c.id for c in consumers], copy=False)
 
 
 def heat_kw(consumers: Sequence[Consumer], temp_air: pd.Series, timezone: str, *,
