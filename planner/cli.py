@@ -420,7 +420,7 @@ def _run_and_write(args, project, started, helper) -> int:
 
     show = _stage_printer()
     when = time.time()  # the report's time of the run
-    early = None
+    early = []
 
     def on_stage(name: str, index: int, count: int) -> None:
         show(name, index, count)
@@ -429,20 +429,22 @@ def _run_and_write(args, project, started, helper) -> int:
 
             warm_up()
 
-    def on_settled(settled) -> None:  # the helper draws the pages that need no grid meanwhile
-        nonlocal early
+    def on_partial(partial) -> None:  # the helper draws the pages that need no more meanwhile
         from datetime import datetime
 
         from planner.report.helper import draw_early
 
-        early = draw_early(project, settled, staging, datetime.fromtimestamp(when), helper)
+        part = draw_early(project, partial, staging, datetime.fromtimestamp(when), helper,
+                          drawn=[name for done in early for name in done.names])
+        if part is not None:
+            early.append(part)
 
     global _progress_line_open
     with output_folder(args.output, "run") as staging:
         try:
             result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
                               subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage),
-                              on_settled=on_settled if helper is not None else None)
+                              on_partial=on_partial if helper is not None else None)
             if _progress_line_open:
                 print()
                 _progress_line_open = False

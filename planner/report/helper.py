@@ -2,9 +2,9 @@
 
 ``planner run`` starts a :class:`ReportHelper` before it simulates: the helper's interpreter
 imports matplotlib and the report and loads the fonts on the second core meanwhile. While the
-power flow's thread finishes the year, :func:`draw_early` has it draw the pages that need no
-grid (:data:`~planner.report.pdf.EARLY_PAGES`, from the settled run in memory). When the results
-are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` of the rest
+year is still simulated, :func:`draw_early` has it draw the pages that need no grid
+(:data:`~planner.report.pdf.EARLY_PAGES`, from what the run knows so far, in memory). When the
+results are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` of the rest
 and draws the others here; pypdf joins the parts in page order. A helper that failed or died is
 noticed and its pages are drawn here instead, so the report never depends on it.
 """
@@ -109,6 +109,9 @@ class ReportHelper:
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(2.0)
+        # nobody reads the jobs now: a job still in the pipe (a project is larger than the pipe
+        # holds) must not keep this process from exiting, as its queue's thread would wait for it
+        self._jobs.cancel_join_thread()
         self._jobs.close()
         self._done.close()
 
@@ -129,67 +132,79 @@ class EarlyPages:
     target: Path
 
 
-def draw_early(project, settled, folder, when, helper: ReportHelper) -> EarlyPages:
-    """Have ``helper`` draw the pages of :data:`~planner.report.pdf.EARLY_PAGES` from ``settled``
-    (a :class:`~planner.simulation.run.Settled` run, the power flow not yet done) into a part
-    beside the report in ``folder``; :func:`write_in_two` joins it when the plan is unchanged."""
+def draw_early(project, partial, folder, when, helper: ReportHelper, drawn=()) -> EarlyPages | None:
+    """Have ``helper`` draw those of :data:`~planner.report.pdf.EARLY_PAGES` that ``partial`` (a
+    :class:`~planner.simulation.run.Generated` or :class:`~planner.simulation.run.Settled` run)
+    knows enough for, ``drawn`` left out, into a part beside the report in ``folder``;
+    :func:`write_in_two` joins it when the plan is unchanged. None: no page to draw yet."""
     from planner.report.pdf import EARLY_PAGES, page_plan
     from planner.report.results import Results
 
-    results = Results.settled(settled, folder)
+    settled = getattr(partial, "settlement", None) is not None
+    wanted = [n for n, needs in EARLY_PAGES.items() if n not in drawn and (settled or needs == "generation")]
+    if not wanted:
+        return None
+    results = Results.partial(partial, folder)
     plan = page_plan(project, results)
-    names = [n for n in plan if n in EARLY_PAGES]
-    target = Path(folder) / ".report.pdf.early"
+    names = [n for n in plan if n in wanted]
+    target = Path(folder) / f".report.pdf.early{len(drawn)}"
     job = helper.submit(project, results, names, [plan.index(n) + 1 for n in names], len(plan), when, target)
     return EarlyPages(job, plan, names, target)
 
 
-def write_in_two(project, results, plan, when, target, helper, early: EarlyPages | None = None) -> None:
-    """The helper's pages in its process, the others here at the same time, then one PDF; with
-    ``early`` (numbered in the same ``plan``), its pages join from the part the helper drew."""
+def write_in_two(project, results, plan, when, target, helper, early=()) -> None:
+    """The helper's pages in its process, the others here at the same time, then one PDF; the
+    pages of ``early`` (:class:`EarlyPages`, numbered in the same ``plan``) join from the parts
+    the helper drew before."""
     from pypdf import PdfReader, PdfWriter
 
     from planner.report.pdf import HELPER_PAGES, HELPER_PAGES_AFTER_EARLY, TITLE, write_pages
 
-    if early is not None and early.plan != plan:  # numbered otherwise: drawn again, once the helper is done with it
-        helper.result(early.job)
-        early.target.unlink(missing_ok=True)
-        early = None
+    early = list(early)
+    if any(part.plan != plan for part in early):  # numbered otherwise: drawn again, once the helper is done
+        for part in early:
+            helper.result(part.job)
+            part.target.unlink(missing_ok=True)
+        early = []
     numbers = {name: k for k, name in enumerate(plan, start=1)}
-    drawn = list(early.names) if early is not None else []
-    rest = [n for n in plan if n not in drawn]
-    helper_pages = HELPER_PAGES_AFTER_EARLY if early is not None else HELPER_PAGES
+    sides = {name: k for k, part in enumerate(early) for name in part.names}
+    rest = [n for n in plan if n not in sides]
+    helper_pages = HELPER_PAGES_AFTER_EARLY if early else HELPER_PAGES
     theirs = [n for n in rest if n in helper_pages]
     ours = [n for n in rest if n not in helper_pages]
     parts = {"ours": target.with_name(target.name + ".ours"), "theirs": target.with_name(target.name + ".theirs"),
-             "early": early.target if early is not None else None}
-    folder = results.folder
+             **{k: part.target for k, part in enumerate(early)}}
+
+    def draw_here(names, path):
+        write_pages(project, results, names, [numbers[n] for n in names], len(plan), when, path)
+
     try:
-        job = helper.submit(project, folder, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
-        write_pages(project, results, ours, [numbers[n] for n in ours], len(plan), when, parts["ours"])
-        # the helper answers in order: the early pages first
-        if early is not None and not helper.result(early.job):  # failed, died or hangs: all its pages here
+        job = helper.submit(project, results.folder, theirs, [numbers[n] for n in theirs], len(plan), when,
+                            parts["theirs"])
+        draw_here(ours, parts["ours"])
+        failed = False  # the helper answers in order: the early pages first
+        for part in early:
+            if failed or not helper.result(part.job):  # failed, died or hangs: ended, its pages drawn here
+                if not failed:
+                    helper.close()
+                    failed = True
+                draw_here(part.names, part.target)
+        if failed or not helper.result(job):
             helper.close()
-            write_pages(project, results, early.names, [numbers[n] for n in early.names], len(plan), when,
-                        parts["early"])
-            write_pages(project, results, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
-        elif not helper.result(job):  # the helper failed, died or hangs: ended, its pages drawn here
-            helper.close()
-            write_pages(project, results, theirs, [numbers[n] for n in theirs], len(plan), when, parts["theirs"])
-        readers = {side: PdfReader(path) for side, path in parts.items() if path is not None}
+            draw_here(theirs, parts["theirs"])
+        readers = {side: PdfReader(path) for side, path in parts.items()}
         writer = PdfWriter()
         taken = dict.fromkeys(readers, 0)
         for name in plan:
-            side = "early" if name in drawn else "theirs" if name in theirs else "ours"
+            side = sides.get(name, "theirs" if name in theirs else "ours")
             writer.add_page(readers[side].pages[taken[side]])
             taken[side] += 1
         writer.add_metadata({"/Title": f"{TITLE}: {project.name}", "/Creator": "Peergrid Planner"})
         with open(target, "wb") as out:
             writer.write(out)
     finally:
-        for part in parts.values():
-            if part is not None:
-                part.unlink(missing_ok=True)
+        for path in parts.values():
+            path.unlink(missing_ok=True)
 
 
 __all__ = ["EarlyPages", "HELPER_TIMEOUT_S", "ReportHelper", "draw_early", "warm_up", "write_in_two"]

@@ -33,15 +33,15 @@ LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage ban
 
 
 def build_report(project, results_folder, target, *, run_record: dict | None = None, helper=None,
-                 early=None) -> Path:
+                 early=()) -> Path:
     """Write the PDF report of ``project``'s results in ``results_folder`` to ``target``
     (written whole: a temporary beside it, then renamed).
 
     ``helper``, a started :class:`~planner.report.helper.ReportHelper`, draws about half of the
     pages in its own process while this one draws the rest, and the parts are joined; should the
     helper fail, this process draws its pages too (the report is never lost to it). ``early``
-    (:func:`~planner.report.helper.draw_early`) are the pages the helper drew while the power flow
-    ran, used where the report's plan of pages is the one they were numbered in.
+    (each from :func:`~planner.report.helper.draw_early`) are pages the helper drew while the year
+    was simulated, used where the report's plan of pages is the one they were numbered in.
     """
     res = Results(results_folder)
     target = Path(target)
@@ -59,8 +59,8 @@ def build_report(project, results_folder, target, *, run_record: dict | None = N
     finally:
         if tmp.exists():
             tmp.unlink()
-        if early is not None:
-            early.target.unlink(missing_ok=True)
+        for part in early:
+            part.target.unlink(missing_ok=True)
     return target
 
 
@@ -80,11 +80,12 @@ PAGES = {
 #: helper also reads the results and the project first, so it takes the short assumptions page
 #: where finance went before: the report 0.25 s sooner on the sample, bench/run.py).
 HELPER_PAGES = ("grid", "members", "scenarios", "assumptions")
-#: The pages that need no grid (``Results.settled`` has what they show): ``planner run``'s helper
-#: draws them while the power flow's thread finishes the year (planner.report.helper.draw_early).
-EARLY_PAGES = ("cover", "energy", "members", "finance")
+#: The pages that need no grid, with what they need of the run (``Results.partial`` has what they
+#: show): ``planner run``'s helper draws them while the year is still simulated
+#: (planner.report.helper.draw_early), where the second core has time (bench/run.py).
+EARLY_PAGES = {"cover": "generation", "energy": "generation"}
 #: The helper's pages of those left when the early ones are drawn (the grid page is the slowest).
-HELPER_PAGES_AFTER_EARLY = ("grid", "scenarios")
+HELPER_PAGES_AFTER_EARLY = ("grid", "members", "scenarios")
 
 
 def page_plan(project, results) -> list[str]:

@@ -84,29 +84,32 @@ class Results:
         return self.summary.get("resolution_minutes", 60) / 60.0
 
     @classmethod
-    def settled(cls, settled, folder: str | Path) -> "Results":
-        """A run's results before its power flow ends, in memory (``settled``, a
-        :class:`~planner.simulation.run.Settled`): the part of the summary it knows, the members'
-        and finance tables as their files will read back (written to CSV and read again) and the
-        totals per step. ``folder`` is where the run's files will be. Asking it for anything else
-        (the grid's files) is an error, never an empty answer."""
-        from planner.io.run_outputs import members_table
-        from planner.simulation.summary import settled_summary
+    def partial(cls, partial, folder: str | Path) -> "Results":
+        """A run's results before it ends, in memory (``partial``, a
+        :class:`~planner.simulation.run.Generated` or :class:`~planner.simulation.run.Settled`
+        run): the part of the summary it knows, the totals per step and, once settled, the members'
+        and finance tables as their files will read back (written to CSV and read again).
+        ``folder`` is where the run's files will be. Asking it for anything else (the grid's
+        files) is an error, never an empty answer."""
+        from planner.simulation.summary import partial_summary
 
-        out = _Settled.__new__(_Settled)
+        out = _Partial.__new__(_Partial)
         out.folder = Path(folder)
-        out.summary = json.loads(json.dumps(settled_summary(settled), ensure_ascii=False))  # as the file reads
-        gen = settled.generation
+        out.summary = json.loads(json.dumps(partial_summary(partial), ensure_ascii=False))  # as the file reads
+        gen = partial.generation
         # the Parquet files keep float32: the sums as the files give them
-        out.__dict__.update(members=_as_read(members_table(settled.settlement), decimals=4),
-                            unit_finance=_as_read(settled.unit_finance, significant=6),
-                            member_finance=_as_read(settled.member_finance, significant=6),
-                            totals=totals_of(gen.units_kw.astype("float32"), gen.consumers_kw.astype("float32")))
+        out.__dict__["totals"] = totals_of(gen.units_kw.astype("float32"), gen.consumers_kw.astype("float32"))
+        if getattr(partial, "settlement", None) is not None:
+            from planner.io.run_outputs import members_table
+
+            out.__dict__.update(members=_as_read(members_table(partial.settlement), decimals=4),
+                                unit_finance=_as_read(partial.unit_finance, significant=6),
+                                member_finance=_as_read(partial.member_finance, significant=6))
         return out
 
 
-class _Settled(Results):
-    """:meth:`Results.settled`: what it was not given is not known yet."""
+class _Partial(Results):
+    """:meth:`Results.partial`: what it was not given is not known yet."""
 
     def _csv(self, name: str):
         raise PlannerError(f"{name} is not known before the run's power flow ends")

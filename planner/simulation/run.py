@@ -49,8 +49,8 @@ from planner.simulation.task import Task
 #: delivered (DOMAIN.md: typically 5-8 %; Germany about 5 %). Editable.
 UPSTREAM_LOSS_FACTOR = 0.05
 
-__all__ = ["COMMUNITY", "HORIZON_YEARS", "ScenarioResult", "Settled", "UPSTREAM_LOSS_FACTOR", "ownership",
-           "simulate"]
+__all__ = ["COMMUNITY", "Generated", "HORIZON_YEARS", "ScenarioResult", "Settled", "UPSTREAM_LOSS_FACTOR",
+           "ownership", "simulate"]
 
 
 @dataclass
@@ -91,22 +91,29 @@ class ScenarioResult:
 
 
 @dataclass
-class Settled:
-    """What a run knows before its power flow ends: generation, dispatch, settlement, how the
-    benefit is shared and the finance (:func:`simulate` hands it to ``on_settled``)."""
+class Generated:
+    """What a run knows once its generation and demand are simulated (:func:`simulate` hands it
+    to ``on_partial``)."""
 
     project: Project
     generation: GenerationResult
-    dispatched: stages.Dispatch
-    settlement: stages.Settlement
-    fairness: dict  # gini, jain, benefit_scheme, benefits_by_group (stages.fairness_indexes)
-    unit_finance: pd.DataFrame
-    member_finance: pd.DataFrame
-    finance: dict
 
     @property
     def step_h(self) -> float:
         return self.generation.step_h
+
+
+@dataclass
+class Settled(Generated):
+    """What a run knows before its power flow ends: besides generation, the dispatch, settlement,
+    how the benefit is shared and the finance (:func:`simulate` hands it to ``on_partial``)."""
+
+    dispatched: stages.Dispatch | None = None
+    settlement: stages.Settlement | None = None
+    fairness: dict = field(default_factory=dict)  # gini, jain, benefit_scheme, benefits_by_group
+    unit_finance: pd.DataFrame | None = None
+    member_finance: pd.DataFrame | None = None
+    finance: dict = field(default_factory=dict)
 
 
 class _Background:
@@ -139,7 +146,7 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
              generation_cache=None, overlap: bool = True, details: bool = True,
-             on_settled=None) -> ScenarioResult:
+             on_partial=None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -174,10 +181,11 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     details : bool
         Keep each transformer's loading per step and each grid element's worst value of the
         year (the report's load-duration curves and grid check; a sweep's variants do without).
-    on_settled : callable, optional
-        Called with a :class:`Settled` while the power flow's thread finishes the year (only when
-        it runs in a thread of its own): ``planner run`` has the report's helper process draw the
-        pages that need no grid meanwhile.
+    on_partial : callable, optional
+        Called with what the run knows so far: a :class:`Generated` once generation and demand
+        are simulated, and a :class:`Settled` while the power flow's thread finishes the year
+        (only when it runs in a thread of its own). ``planner run`` has the report's helper
+        process draw the pages that need no more meanwhile.
     """
     task = task or Task()
     keep_freed_memory()
@@ -217,6 +225,8 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
         areas = bus_areas(project)
     gen = simulate_generation(project, resolution_minutes=resolution_minutes, cache=generation_cache,
                               transformer_areas=areas)
+    if on_partial is not None:
+        on_partial(Generated(project, gen))
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
@@ -229,8 +239,8 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     finance_done = None
     if flow is not None:  # the finance needs no grid: done here while the power flow's thread works
         finance_done = stages.finance_stage(project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
-        if on_settled is not None:
-            on_settled(Settled(project, gen, dispatched, settlement, stages.fairness_indexes(project, settlement),
+        if on_partial is not None:
+            on_partial(Settled(project, gen, dispatched, settlement, stages.fairness_indexes(project, settlement),
                                *finance_done))
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)

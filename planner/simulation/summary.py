@@ -69,18 +69,20 @@ def summary_dict(result: ScenarioResult) -> dict:
     return _clean(summary)
 
 
-def settled_summary(settled) -> dict:
-    """The part of ``summary.json`` that a :class:`~planner.simulation.run.Settled` run (the power
-    flow not yet done) already knows, as :func:`summary_dict` will write it: the energy totals,
-    weather, step, the finance and the fairness indexes. Of ``electrification`` only the energy
-    added is known (its grid figures need the power flow)."""
-    gen = settled.generation
+def partial_summary(partial) -> dict:
+    """The part of ``summary.json`` that a run not yet done already knows, as :func:`summary_dict`
+    will write it: from a :class:`~planner.simulation.run.Generated` run the energy totals,
+    weather and step, from a :class:`~planner.simulation.run.Settled` one the finance and the
+    fairness indexes too. Of ``electrification`` only the energy added is known (its grid
+    figures need the power flow)."""
+    gen = partial.generation
     generation, demand = _energy_totals(gen)
     added = None if gen.added_kw is None else {"added_kwh": float(gen.added_kw.sum().sum() * gen.step_h)}
-    return _clean({"energy": {"generation_kwh": generation, "demand_kwh": demand},
-                   "indexes": {**settled.fairness, "finance": settled.finance},
-                   "weather": _weather(gen.weather), "electrification": added,
-                   "resolution_minutes": int(round(gen.step_h * 60))})
+    summary = {"energy": {"generation_kwh": generation, "demand_kwh": demand}, "weather": _weather(gen.weather),
+               "electrification": added, "resolution_minutes": int(round(gen.step_h * 60))}
+    if getattr(partial, "settlement", None) is not None:
+        summary["indexes"] = {**partial.fairness, "finance": partial.finance}
+    return _clean(summary)
 
 
 def _energy_totals(gen) -> tuple[float, float]:

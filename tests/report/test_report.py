@@ -180,75 +180,88 @@ def test_planner_run_draws_its_report_with_the_helper_and_every_page_is_there(vi
 
 @pytest.fixture(scope="module")
 def settled_run(tmp_path_factory):
-    """The village simulated in this process as planner run does it: the Settled handed over while
-    the power flow ran, and the run's files written afterwards."""
+    """The village simulated in this process as planner run does it: what the run knew once
+    generated and once settled (the power flow still running), and its files written afterwards."""
     from tests.conftest import make_runnable_project
 
     from planner.io.run_outputs import write_outputs
-    from planner.simulation.run import simulate
+    from planner.simulation.run import Generated, Settled, simulate
 
     project = make_runnable_project()
     got = []
-    result = simulate(project, on_settled=got.append)
-    assert len(got) == 1  # the power flow ran in its thread, the settled run was handed over once
+    result = simulate(project, on_partial=got.append)
+    # generated, then settled while the power flow ran in its thread
+    assert [type(p) for p in got] == [Generated, Settled]
     folder = write_outputs(result, tmp_path_factory.mktemp("settled") / "results")
-    return project, got[0], folder
+    return project, got, folder
 
 
-def test_what_a_settled_run_knows_is_what_its_files_say(settled_run):
-    """Results.settled (in memory, before the power flow ends) against the run's files read back:
-    the summary's part, the members' and finance tables, the totals per step."""
+def test_what_a_run_knows_before_it_ends_is_what_its_files_say(settled_run):
+    """Results.partial (in memory, before the run ends) against the run's files read back: the
+    summary's part, the members' and finance tables once settled, the totals per step."""
     import numpy as np
     import pandas as pd
 
+    from planner import PlannerError
     from planner.report.results import Results
 
-    project, settled, folder = settled_run
-    early, files = Results.settled(settled, folder), Results(folder)
+    project, (generated, settled), folder = settled_run
+    files = Results(folder)
     summary = files.summary
-    for key in ("weather", "resolution_minutes"):
-        assert early.summary[key] == summary[key]
-    for key in ("generation_kwh", "demand_kwh"):
-        assert early.summary["energy"][key] == pytest.approx(summary["energy"][key], rel=1e-12)
+    for partial in (generated, settled):
+        early = Results.partial(partial, folder)
+        for key in ("weather", "resolution_minutes"):
+            assert early.summary[key] == summary[key]
+        for key in ("generation_kwh", "demand_kwh"):
+            assert early.summary["energy"][key] == pytest.approx(summary["energy"][key], rel=1e-12)
+        assert bool(early.summary["electrification"]) == bool(summary["electrification"])
+        for mine, theirs in zip(early.totals, files.totals):  # the Parquet file names its UTC offset as pytz does
+            np.testing.assert_array_equal(mine.to_numpy(), theirs.to_numpy())
+            np.testing.assert_array_equal(mine.index.asi8, theirs.index.asi8)
+            assert mine.index[0].utcoffset() == theirs.index[0].utcoffset()
+        with pytest.raises(PlannerError, match="not known before the run's power flow ends"):
+            early.grid_elements  # noqa: B018 - the grid's files are not there to be read as empty
+    early = Results.partial(settled, folder)
     for key, value in early.summary["indexes"].items():  # the same computation: the same numbers
         assert value == summary["indexes"][key], key
-    assert bool(early.summary["electrification"]) == bool(summary["electrification"])
     for name in ("members", "unit_finance", "member_finance"):
         pd.testing.assert_frame_equal(getattr(early, name), getattr(files, name))
-    for mine, theirs in zip(early.totals, files.totals):  # the Parquet file names its UTC offset as pytz does
-        np.testing.assert_array_equal(mine.to_numpy(), theirs.to_numpy())
-        np.testing.assert_array_equal(mine.index.asi8, theirs.index.asi8)
-        assert mine.index[0].utcoffset() == theirs.index[0].utcoffset()
-    from planner import PlannerError
-
-    with pytest.raises(PlannerError, match="not known before the run's power flow ends"):
-        early.grid_elements  # noqa: B018 - the grid's files are not there to be read as empty
+    assert "indexes" not in Results.partial(generated, folder).summary
+    with pytest.raises(PlannerError, match="members.csv is not known"):
+        Results.partial(generated, folder).members  # noqa: B018
 
 
-def test_pages_drawn_while_the_power_flow_ran_are_the_pages_drawn_afterwards(settled_run, tmp_path):
-    """planner run's early pages (the helper draws the pages that need no grid from the settled run)
-    joined into the report: every page the same image as one process draws from the files."""
+def test_pages_drawn_while_the_year_ran_are_the_pages_drawn_afterwards(settled_run, tmp_path, monkeypatch):
+    """planner run's early pages (the helper draws the pages that need no grid from what the run
+    knows so far: here also those that need the settlement) joined into the report: every page
+    the same image as one process draws from the files."""
     pdfium = pytest.importorskip("pypdfium2")
     import numpy as np
 
+    from planner.report import pdf
     from planner.report.helper import ReportHelper, draw_early
-    from planner.report.pdf import EARLY_PAGES, build_report
 
-    project, settled, folder = settled_run
+    monkeypatch.setattr(pdf, "EARLY_PAGES", {"cover": "generation", "energy": "generation",
+                                             "members": "settlement", "finance": "settlement"})
+    project, partials, folder = settled_run
     when = 1_700_000_000.0
+    early = []
     with ReportHelper() as helper:
-        early = draw_early(project, settled, folder, datetime.fromtimestamp(when), helper)
-        both = build_report(project, folder, tmp_path / "both.pdf", run_record={"started": when}, helper=helper,
-                            early=early)
+        for partial in partials:
+            early.append(draw_early(project, partial, folder, datetime.fromtimestamp(when), helper,
+                                    drawn=[n for part in early for n in part.names]))
+        both = pdf.build_report(project, folder, tmp_path / "both.pdf", run_record={"started": when}, helper=helper,
+                                early=early)
         assert helper.error is None
-    assert early.names == [n for n in early.plan if n in EARLY_PAGES] and len(early.names) == len(EARLY_PAGES)
-    assert not early.target.exists()  # joined, then removed
-    alone = build_report(project, folder, tmp_path / "alone.pdf", run_record={"started": when})
+    assert [part.names for part in early] == [["cover", "energy"], ["members", "finance"]]
+    assert not any(part.target.exists() for part in early)  # joined, then removed
+    alone = pdf.build_report(project, folder, tmp_path / "alone.pdf", run_record={"started": when})
     drawn = [pdfium.PdfDocument(str(p)) for p in (both, alone)]
-    assert len(drawn[0]) == len(drawn[1]) == len(early.plan)
+    plan = early[0].plan
+    assert len(drawn[0]) == len(drawn[1]) == len(plan)
     for number, (mine, theirs) in enumerate(zip(*drawn), start=1):
         images = [np.asarray(page.render(scale=1.0).to_pil().convert("L"), dtype=int) for page in (mine, theirs)]
-        assert np.array_equal(*images), f"page {number} ({early.plan[number - 1]}) differs"
+        assert np.array_equal(*images), f"page {number} ({plan[number - 1]}) differs"
 
 
 def test_early_pages_numbered_in_another_plan_are_drawn_again(settled_run, tmp_path):
@@ -257,12 +270,12 @@ def test_early_pages_numbered_in_another_plan_are_drawn_again(settled_run, tmp_p
     from planner.report.helper import ReportHelper, draw_early
     from planner.report.pdf import build_report
 
-    project, settled, folder = settled_run
+    project, (generated, _), folder = settled_run
     record = {"started": 1_700_000_000.0}
     with ReportHelper() as helper:
-        early = draw_early(project, settled, folder, datetime.fromtimestamp(record["started"]), helper)
+        early = draw_early(project, generated, folder, datetime.fromtimestamp(record["started"]), helper)
         early.plan = early.plan[:-1] + ["scenarios", early.plan[-1]]  # one page more than the report has
-        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=early)
+        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=[early])
     assert _page_texts(both) == _page_texts(build_report(project, folder, tmp_path / "alone.pdf", run_record=record))
     assert not list(folder.glob(".*"))
 
@@ -271,16 +284,38 @@ def test_a_helper_that_died_before_its_early_pages_costs_the_report_nothing(sett
     from planner.report.helper import ReportHelper, draw_early
     from planner.report.pdf import build_report
 
-    project, settled, folder = settled_run
+    project, (generated, _), folder = settled_run
     record = {"started": 1_700_000_000.0}
     helper = ReportHelper()
     try:
         helper._process.kill()
         helper._process.join(10)
-        early = draw_early(project, settled, folder, datetime.fromtimestamp(record["started"]), helper)
-        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=early)
+        early = draw_early(project, generated, folder, datetime.fromtimestamp(record["started"]), helper)
+        both = build_report(project, folder, tmp_path / "both.pdf", run_record=record, helper=helper, early=[early])
     finally:
         helper.close()
     assert "ended" in helper.error
     assert _page_texts(both) == _page_texts(build_report(project, folder, tmp_path / "alone.pdf", run_record=record))
     assert not list(folder.glob(".*"))
+
+
+def test_a_process_whose_helper_died_with_a_job_in_its_pipe_still_exits(tmp_path):
+    """A job larger than the pipe holds (a project), sent to a helper that died, must not keep
+    planner run's process from ending (its queue's thread would wait for a reader forever)."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+if __name__ == "__main__":
+    from tests.conftest import make_runnable_project
+    from planner.report.helper import ReportHelper
+    helper = ReportHelper()
+    helper._process.kill()
+    helper._process.join(10)
+    helper.submit(make_runnable_project(), {str(tmp_path)!r}, ["cover"] * 20000, list(range(20000)), 1, None,
+                  {str(tmp_path / "x.pdf")!r})
+    assert not helper.result(1, timeout=5)
+    helper.close()
+    print("closed")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and "closed" in done.stdout, done.stderr
