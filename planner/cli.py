@@ -439,12 +439,23 @@ def _run_and_write(args, project, started, helper) -> int:
         if part is not None:
             early.append(part)
 
+    prepare = None
+    if helper is not None:  # the helper models the grid while this process simulates generation
+        from planner.simulation.grid_stage import has_grid
+
+        if has_grid(project):
+            job = helper.submit_grid(project)
+
+            def prepare():
+                return helper.grid(job, project)
+
     global _progress_line_open
     with output_folder(args.output, "run") as staging:
         try:
             result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
                               subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage),
-                              on_partial=on_partial if helper is not None else None)
+                              on_partial=on_partial if helper is not None else None,
+                              prepare=prepare)
             if _progress_line_open:
                 print()
                 _progress_line_open = False

@@ -63,6 +63,15 @@ class GridModel:
     trafo3w_rows: np.ndarray = None  # (n, 3) internal branch rows: hv-star, star-mv, star-lv
     trafo3w_index: pd.Index = None
     trafo3w_rating: np.ndarray = None  # (n, 3) vn_kv / sn_mva per winding, for current loading
+    v0: np.ndarray = None  # the no-load PQ voltages each step starts from (``lu`` solved once)
+
+    def __getstate__(self):
+        """Pickled without the LU factorisation (scipy's SuperLU does not pickle): the power flow
+        needs only its triangular factors and ``v0`` (``planner run`` has a helper process model
+        the grid beside the simulation of generation)."""
+        state = dict(self.__dict__)
+        state["lu"] = None
+        return state
 
     @functools.cached_property
     def figures(self) -> dict:
@@ -166,11 +175,13 @@ def build_model(net) -> GridModel:
                                (t3.vn_mv_kv / t3.sn_mv_mva).to_numpy(dtype=float),
                                (t3.vn_lv_kv / t3.sn_lv_mva).to_numpy(dtype=float)], axis=1) if n3 \
         else np.zeros((0, 3))
+    y_ps = ybus[pq][:, ref].tocsr()
     return GridModel(
         net=net, base_mva=base_mva, n_bus=n_bus, ref=ref, pq=pq, v_slack=v_slack, lu=lu,
+        v0=lu.solve(np.ascontiguousarray(-(y_ps @ v_slack))),
         l_csr=_strict(l_csr, lower=True), u_csr=_strict(u_csr, lower=False),
         perm_r=np.asarray(lu.perm_r, dtype=np.int64), perm_c=np.asarray(lu.perm_c, dtype=np.int64),
-        y_ps=ybus[pq][:, ref].tocsr(), y_sp=ybus[ref].tocsr(), s_static=s_static,
+        y_ps=y_ps, y_sp=ybus[ref].tocsr(), s_static=s_static,
         bus_lookup=bus_lookup, bus_index=net.bus.index,
         y_branch=y_branch, f_bus=f_bus, t_bus=t_bus,
         base_kv_f=bus[f_bus, BASE_KV].real, base_kv_t=bus[t_bus, BASE_KV].real,

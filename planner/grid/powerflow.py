@@ -289,7 +289,7 @@ def _solve(model: GridModel, s_pq: np.ndarray, tol: float, max_iter: int):
     from planner.grid._kernels import fixed_point
 
     rhs = np.ascontiguousarray(-(model.y_ps @ model.v_slack))
-    v0 = model.lu.solve(rhs)  # the no-load voltages start every step
+    v0 = model.v0 if model.v0 is not None else model.lu.solve(rhs)  # the no-load voltages start every step
     T, n = s_pq.shape
     v = np.empty((T, n), dtype=complex)
     converged = np.zeros(T, dtype=np.bool_)

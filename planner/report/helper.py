@@ -37,25 +37,35 @@ def warm_up() -> None:
 
 
 def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's process
-    """The helper's loop: warm up (imports, fonts), then draw each job's pages."""
+    """The helper's loop: warm up (imports, fonts), then do each job: draw pages, or model a
+    project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
+    from planner._lazy import defer_unused
+
+    defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
     warm_up()
     while True:
         job = jobs.get()
         if job is None:
             return
-        job_id, args = job
+        job_id, kind, args = job
         try:
-            from planner.report.pdf import write_pages
+            if kind == "pages":
+                from planner.report.pdf import write_pages
 
-            write_pages(*args)
-        except Exception as exc:  # told to the report, which draws these pages itself
-            done.put((job_id, f"{type(exc).__name__}: {exc}"))
+                value = write_pages(*args)
+            else:  # "grid": the only other job there is
+                from planner.simulation.grid_stage import prepare_grid
+
+                value = prepare_grid(*args)
+        except Exception as exc:  # told to the caller, who does the job itself
+            done.put((job_id, f"{type(exc).__name__}: {exc}", None))
         else:
-            done.put((job_id, None))
+            done.put((job_id, None, value))
 
 
 class ReportHelper:
-    """A spawned process (sharing nothing with this one) that draws report pages on request."""
+    """A spawned process (sharing nothing with this one) that draws report pages on request,
+    and models a project's grid for the run's power flow."""
 
     def __init__(self):
         context = multiprocessing.get_context("spawn")
@@ -64,6 +74,7 @@ class ReportHelper:
                                         name="peergrid-report-helper")
         self._process.start()
         self._ids = itertools.count(1)
+        self._answers: dict[int, tuple] = {}  # answers read while waiting for another job's
         self._closed = False
         self.error: str | None = None
 
@@ -71,26 +82,55 @@ class ReportHelper:
         """Ask for the pages ``names`` of ``results`` (a folder or a :class:`~planner.report.results.Results`)."""
         job_id = next(self._ids)
         results = results if hasattr(results, "summary") else Path(results)
-        self._jobs.put((job_id, (project, results, list(names), list(numbers), total, when, Path(target))))
+        self._jobs.put((job_id, "pages", (project, results, list(names), list(numbers), total, when, Path(target))))
         return job_id
 
+    def submit_grid(self, project) -> int:
+        """Ask for ``project``'s grid as :func:`~planner.simulation.grid_stage.prepare_grid` makes it."""
+        job_id = next(self._ids)
+        self._jobs.put((job_id, "grid", (project,)))
+        return job_id
+
+    def grid(self, job_id: int, project):
+        """The grid the helper made for ``project`` (:meth:`submit_grid`), or made here when the
+        helper failed or died (the run never depends on it)."""
+        prepared = self.value(job_id)
+        if prepared is None:
+            from planner.simulation.grid_stage import prepare_grid
+
+            prepared = prepare_grid(project)
+        return prepared
+
     def result(self, job_id: int, timeout: float = HELPER_TIMEOUT_S) -> bool:
-        """True once the helper drew the job's pages; False if it failed, died or took too long."""
+        """True once the helper did the job; False if it failed, died or took too long."""
+        return self._answer(job_id, timeout)[0]
+
+    def value(self, job_id: int, timeout: float = HELPER_TIMEOUT_S):
+        """What the job gave, or None if the helper failed, died or took too long."""
+        ok, value = self._answer(job_id, timeout)
+        return value if ok else None
+
+    def _answer(self, job_id: int, timeout: float) -> tuple[bool, object]:
         waited = 0.0
-        while waited < timeout:
+        while job_id not in self._answers:
+            if self._closed:
+                self.error = self.error or "the report's helper was closed"
+                return False, None
             try:
-                done_id, error = self._done.get(timeout=0.5)
+                done_id, error, value = self._done.get(timeout=0.5)
             except queue.Empty:
                 waited += 0.5
                 if not self._process.is_alive():
                     self.error = f"the report's helper process ended (exit code {self._process.exitcode})"
-                    return False
+                    return False, None
+                if waited >= timeout:
+                    self.error = f"the report's helper took longer than {timeout:.0f} s"
+                    return False, None
                 continue
-            if done_id == job_id:
-                self.error = error
-                return error is None
-        self.error = f"the report's helper took longer than {timeout:.0f} s"
-        return False
+            self._answers[done_id] = (error, value)
+        error, value = self._answers.pop(job_id)
+        self.error = error
+        return error is None, value
 
     def close(self, wait: float = 0.0) -> None:
         """Tell the helper to stop; wait ``wait`` seconds for it, then end it if it still runs.

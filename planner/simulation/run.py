@@ -141,12 +141,26 @@ class _Background:
         return value
 
 
+class _Once:
+    """``fn()`` called on the first :meth:`result` (from whichever thread asks first), kept."""
+
+    def __init__(self, fn):
+        self._fn, self._lock, self._out = fn, threading.Lock(), []
+
+    def result(self, task: Task):
+        with self._lock:
+            if not self._out:
+                task.check()
+                self._out.append(self._fn())
+            return self._out[0]
+
+
 def simulate(project: Project, *, resolution_minutes: int | None = None, with_grid: bool = True,
              grid_emission_factor: float | None = None, shapley_samples: int = 30,
              upstream_loss_factor: float | None = None,
              subsidy_eur_per_kwh: float = 0.0, costs_path=None, task: Task | None = None,
              generation_cache=None, overlap: bool = True, details: bool = True,
-             on_partial=None) -> ScenarioResult:
+             on_partial=None, prepare=None) -> ScenarioResult:
     """Run the whole chain on ``project`` (see the module docstring for the conventions).
 
     Parameters
@@ -186,6 +200,10 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
         are simulated, and a :class:`Settled` while the power flow's thread finishes the year
         (only when it runs in a thread of its own). ``planner run`` has the report's helper
         process draw the pages that need no more meanwhile.
+    prepare : callable, optional
+        Gives the project's grid as :func:`~planner.simulation.grid_stage.prepare_grid` makes it,
+        instead of a thread beside generation making it (``planner run`` has its helper process
+        make it, free of this process's lock on Python objects).
     """
     task = task or Task()
     keep_freed_memory()
@@ -216,7 +234,9 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
 
     grid_wanted = with_grid and grid_stages.has_grid(project)
     # the grid's translation and model need only the project: prepared beside generation
-    prepared = _Background(grid_stages.prepare_grid, project) if overlap and grid_wanted else None
+    prepared = None
+    if overlap and grid_wanted:
+        prepared = _Once(prepare) if prepare is not None else _Background(grid_stages.prepare_grid, project)
     task.stage("weather and generation")
     areas = None
     if grid_wanted and any(p.strategy == "limit" for p in project.items("charging_point").values()):

@@ -154,3 +154,24 @@ def test_loss_share_of_delivered_energy(rural1_week):
     delivered = sum(day[c].sum() * net.load.at[int(c.split(".")[2]), "scaling"] for c in loads) * 0.25
     assert summary.delivered_mwh == pytest.approx(delivered, rel=1e-12)
     assert summary.as_dict()["loss_share_of_delivered"] == pytest.approx(summary.losses_mwh / delivered)
+
+
+def test_a_pickled_model_runs_the_same_year(rural1_week):
+    """planner run's helper process models the grid and sends the model back pickled (without
+    scipy's LU object, which does not pickle): the year's results are the same, bit for bit."""
+    import pickle
+
+    net, table = rural1_week
+    model = build_model(net)
+    sent = pickle.loads(pickle.dumps(model))
+    assert sent.lu is None and model.lu is not None
+    results = []
+    for m in (model, sent):
+        chunks = []
+        summary = run(m, parse_profiles(table, net), on_chunk=chunks.append, chunk_size=200)
+        figures = {k: v for k, v in summary.as_dict().items() if k != "seconds"}  # all but the time taken
+        results.append((figures, gather(chunks, "vm_pu"), gather(chunks, "line_loading")))
+    (first, vm, line), (second, vm2, line2) = results
+    assert first == second
+    np.testing.assert_array_equal(vm, vm2)
+    np.testing.assert_array_equal(line, line2)

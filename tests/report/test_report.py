@@ -319,3 +319,43 @@ if __name__ == "__main__":
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0 and "closed" in done.stdout, done.stderr
+
+
+def test_the_helper_models_the_grid_as_this_process_would(tmp_path):
+    """planner run has its helper make the project's grid for the power flow while generation is
+    simulated here: the same net and year of power flow; a helper that died costs nothing."""
+    import numpy as np
+
+    from tests.conftest import make_runnable_project
+
+    from planner.generation.results import simulate_generation
+    from planner.report.helper import ReportHelper
+    from planner.simulation import stages
+    from planner.simulation.grid_stage import grid_stage, prepare_grid
+    from planner.simulation.run import simulate
+
+    project = make_runnable_project()
+    with ReportHelper() as helper:
+        job = helper.submit_grid(project)
+        sent = helper.grid(job, project)
+        assert helper.error is None
+    here = prepare_grid(project)
+    assert sent.ids == here.ids and sent.model.lu is None
+    for table in ("bus", "line", "trafo", "load", "sgen"):
+        assert sent.net[table].equals(here.net[table]), table
+    gen = simulate_generation(project)
+    d = stages.dispatch(project, gen)
+    theirs, ours = (grid_stage(project, gen, d, None, True, True, g, three_phase=False) for g in (sent, here))
+    timeless = (lambda figures: {k: v for k, v in figures.items() if k != "seconds"})  # all but the time taken
+    assert timeless(theirs.figures) == timeless(ours.figures)
+    np.testing.assert_array_equal(theirs.trafo_loading.to_numpy(), ours.trafo_loading.to_numpy())
+    helper = ReportHelper()
+    try:
+        helper._process.kill()
+        helper._process.join(10)
+        job = helper.submit_grid(project)
+        result = simulate(project, prepare=lambda: helper.grid(job, project))  # made here instead
+    finally:
+        helper.close()
+    assert "ended" in helper.error
+    assert timeless(result.grid) == timeless(simulate(project).grid)
