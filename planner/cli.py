@@ -312,67 +312,6 @@ def _import_grid(project, args):
                        max_distance_km=None if args.allow_far else MAX_DISTANCE_KM)
 
 
-def run_lines(name: str, s: dict) -> list[str]:
-    """What ``planner run`` prints of a summary (:func:`~planner.simulation.summary.summary_dict`);
-    a figure that is not defined (no grid, no member who saves, no IRR) reads as a dash."""
-    e, k = s["energy"], s["kpi"]
-    lines = [f"{name}: generation {num(e['generation_kwh'], ',.1f', scale=1e-3)} MWh, demand "
-             f"{num(e['demand_kwh'], ',.1f', scale=1e-3)} MWh, shared {num(e['shared_kwh'], ',.1f', scale=1e-3)} MWh; "
-             f"self-sufficiency {num(k['self_sufficiency'], '.1%')}, "
-             f"self-consumption {num(k['self_consumption'], '.1%')}"]
-    if s["grid"]:
-        g = s["grid"]
-        lines.append(f"grid: losses {num(g.get('losses_kwh'), ',.1f', scale=1e-3)} MWh, max line loading "
-                     f"{num(g.get('max_line_loading_percent'), '.1f', unit='%', empty='— (no cables)')}, voltage "
-                     f"{num(g.get('min_vm_pu'), '.3f')}-{num(g.get('max_vm_pu'), '.3f')} p.u.")
-        from planner.report.kpis import three_phase_lines
-
-        lines.extend(three_phase_lines(g.get("three_phase")))
-    lines.extend(_electrification_lines(s.get("electrification")))
-    tariffs = ", ".join(f"{tid} ({t['members']} members, {num(t['gross_import_price_eur_per_kwh'], '.3f')} EUR/kWh)"
-                        for tid, t in s["tariffs"].items())
-    lines.append(f"tariffs: {tariffs}; shared energy pays: {s['shared_energy']['described']}")
-    base = s["schemes"]["grid_only"]["members_net_cost_eur"]
-    for scheme_name, scheme in s["schemes"].items():
-        cost = scheme["members_net_cost_eur"]
-        lines.append(f"  {scheme_name:<22} members pay {num(cost, ',.0f'):>14} EUR "
-                     f"(saving {num(base - cost if not is_missing(cost) else None, ',.0f'):>12} EUR)")
-    lines.append("  (SDR, MMR, bill sharing and bilateral contracts share the same energy and move money between "
-                 "members: with one tariff their totals match and only the split differs, see members.csv)")
-    f = s["indexes"]["finance"]
-    lines.append(f"investment: {num(f['capex_eur'], ',.0f')} EUR, net benefit {num(f['yearly_net_benefit_eur'], ',.0f')} "
-                 f"EUR a year, NPV {num(f['npv_eur'], ',.0f')} EUR over {f['horizon_years']} years at "
-                 f"{num(f['discount_rate'], '.0%')}, IRR {num(f['irr'], '.1%', empty='none')}")
-    return lines
-
-
-def _electrification_lines(e: dict | None) -> list[str]:
-    """The heat pumps' and charging points' lines of ``planner run``, with the grid without them."""
-    if not e:
-        return []
-    parts = []
-    if "heat_pumps" in e:
-        h = e["heat_pumps"]
-        parts.append(f"{h['count']} heat pump{'s' * (h['count'] != 1)}: {num(h['heat_kwh'], ',.1f', scale=1e-3)} MWh heat from "
-                     f"{num(h['electricity_kwh'], ',.1f', scale=1e-3)} MWh electricity (seasonal COP "
-                     f"{num(h['seasonal_cop'], '.2f')}, back-up heater {num(h['backup_kwh'], ',.0f')} kWh)")
-    if "charging" in e:
-        c = e["charging"]
-        parts.append(f"{c['points']} charging point{'s' * (c['points'] != 1)}: {c['vehicles']} "
-                     f"vehicle{'s' * (c['vehicles'] != 1)}, {num(c['charged_kwh'], ',.1f', scale=1e-3)} "
-                     f"MWh charged ({num(c['short_kwh'], ',.0f')} kWh not in by departure)")
-    lines = ["electrification: " + "; ".join(parts),
-             f"  demand peak {num(e['peak_demand_kw'], ',.0f')} kW (without them {num(e['peak_demand_without_kw'], ',.0f')} kW)"]
-    g = e.get("grid")
-    if g:
-        lines[-1] += (f"; transformer peak {num(g['max_trafo_loading_percent']['with'], '.1f', unit='%')} "
-                      f"(without {num(g['max_trafo_loading_percent']['without'], '.1f', unit='%')}), cable peak "
-                      f"{num(g['max_line_loading_percent']['with'], '.1f', unit='%', empty='—')} "
-                      f"(without {num(g['max_line_loading_percent']['without'], '.1f', unit='%', empty='—')}), lowest "
-                      f"voltage {num(g['min_vm_pu']['with'], '.3f')} p.u. (without {num(g['min_vm_pu']['without'], '.3f')})")
-    return lines
-
-
 def cmd_run(args) -> int:
     """``planner run``: the whole simulation, its files written whole into the output folder."""
     import time
@@ -474,6 +413,8 @@ def _run_and_write(args, project, started, helper) -> int:
                 helper.close()
             raise
     s = summary_dict(result)
+    from planner.report.kpis import run_lines
+
     for line in run_lines(project.name, s):
         print(line)
     print(f"wrote {args.output} in {time.perf_counter() - started:.1f} s")

@@ -194,7 +194,7 @@ class ScenariosDialog(QDialog):
         self.show_results(outcome.table)
 
     def show_results(self, table) -> None:
-        from planner.report.pdf import format_difference, format_figure
+        from planner.report.scenarios_page import format_difference, format_figure
         from planner.sweep.scenarios import BASE, comparison
         from planner.sweep.table import label
 

@@ -46,17 +46,9 @@ import numpy as np
 
 from planner.optimise.chp import options as chp_options
 from planner.optimise.inputs import Inputs, OptimiseError
-from planner.optimise.solver import FIRST_ORDER_GAP, quiet, run, run_first_order  # noqa: F401 (GAP: said here)
+from planner.optimise.solver import (FIRST_ORDER_GAP, FIRST_ORDER_NOTE, first_order_suits, quiet,  # noqa: F401
+                                     run, run_first_order)  # (GAP: said here)
 
-#: A programme of more steps than this without typical days (the hourly year of a town: 630,000
-#: variables on the sample, past 90 s for the simplex and the interior point here) goes to HiGHS's
-#: first-order PDLP (HiPDLP) to a relative tolerance of 1e-4 for the sizes, and the year's dispatch
-#: of those sizes then to the simplex, exactly (bench/optimise_hourly.py: the sample's sizes so
-#: found cost 8e-6 more than the proven optimum of HiGHS's HiPO, in 47 s against its 227 s).
-FIRST_ORDER_STEPS = 2000
-FIRST_ORDER_NOTE = ("the year of many steps: the sizes by HiGHS's first-order method (PDLP) to a relative "
-                    "tolerance of 1e-4 (its primal-dual gap in 'gap'), then their year's dispatch exactly by the "
-                    "simplex: the cost is those sizes' own")
 #: Objective weight of the cost when the goal is CO2 (a tie-breaker, per EUR against kg).
 TIE_BREAK = 1e-6
 
@@ -350,7 +342,7 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
     started = time.perf_counter()
     m, v, e = build(inputs, goals, extra=extra)
     built = time.perf_counter()
-    first_order = _first_order_suits(inputs, goals, extra, m)
+    first_order = first_order_suits(inputs, goals, extra, m)
     if first_order:
         with quiet():
             status, condition, gap = run_first_order(m, v, time_limit_s)
@@ -424,15 +416,6 @@ def solve(inputs: Inputs, goals: Goals | None = None, *, time_limit_s: float = 6
         max_flow_share=np.nanmax(np.abs(flow), axis=0) / rating if len(flow) else np.zeros(0), flow_kw=flow,
         status=str(condition), solve_s=solved - built, build_s=built - started, variables=int(m.nvars),
         constraints=int(m.ncons), gap=gap, notes=list(inputs.notes) + ([FIRST_ORDER_NOTE] if first_order else []))
-
-
-def _first_order_suits(inputs: Inputs, goals: Goals, extra, m) -> bool:
-    """Whether the programme goes to PDLP first (:func:`planner.optimise.solver.run_first_order`): a long run of steps
-    without typical days, no binary choice, and no goal that the sizes must meet exactly (a
-    minimum self-sufficiency, a CO2 cap or a budget, which sizes good to 1e-4 may miss by a hair:
-    those go to the simplex, however long)."""
-    return (inputs.period is None and inputs.steps > FIRST_ORDER_STEPS and not len(m.binaries) and extra is None
-            and goals.min_self_sufficiency is None and goals.co2_cap_t is None and goals.budget_eur is None)
 
 
 def _why_not(inputs: Inputs, goals: Goals, condition: str) -> str:

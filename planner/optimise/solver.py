@@ -21,7 +21,16 @@ SOLVER_OPTIONS = {"solver": "simplex"}
 #: them, 5.3-6.3 s in HiGHS alone for both rounds, the same optima (bench/optimise.py).
 MIP_OPTIONS = {"mip_allow_restart": False, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
                "mip_heuristic_run_root_reduced_cost": False}
-#: The first-order method for a year of many steps (planner.optimise.model.FIRST_ORDER_STEPS).
+#: A programme of more steps than this without typical days (the hourly year of a town: 630,000
+#: variables on the sample, past 90 s for the simplex and the interior point here) goes to HiGHS's
+#: first-order PDLP (HiPDLP) to a relative tolerance of 1e-4 for the sizes, and the year's dispatch
+#: of those sizes then to the simplex, exactly (bench/optimise_hourly.py: the sample's sizes so
+#: found cost 8e-6 more than the proven optimum of HiGHS's HiPO, in 47 s against its 227 s).
+FIRST_ORDER_STEPS = 2000
+FIRST_ORDER_NOTE = ("the year of many steps: the sizes by HiGHS's first-order method (PDLP) to a relative "
+                    "tolerance of 1e-4 (its primal-dual gap in 'gap'), then their year's dispatch exactly by the "
+                    "simplex: the cost is those sizes' own")
+#: The first-order method for a year of many steps (FIRST_ORDER_STEPS).
 FIRST_ORDER_OPTIONS = {"solver": "hipdlp", "pdlp_optimality_tolerance": 1e-4, "primal_feasibility_tolerance": 1e-4,
                        "dual_feasibility_tolerance": 1e-4}
 #: PDLP's relative primal-dual objective gap that its sizes are taken at (its own tolerance: 1e-4).
@@ -108,3 +117,12 @@ def run_first_order(m, v, time_limit_s: float):
         var.solution = xr.DataArray(values, var.coords, dims=var.dims)
     m.status, m.termination_condition = "ok", "optimal"  # as linopy marks a model it solved
     return "ok", "optimal", gap
+
+
+def first_order_suits(inputs, goals, extra, m) -> bool:
+    """Whether the programme ``m`` goes to PDLP first (:func:`run_first_order`): a long run of steps
+    without typical days, no binary choice, and no goal that the sizes must meet exactly (a
+    minimum self-sufficiency, a CO2 cap or a budget, which sizes good to 1e-4 may miss by a hair:
+    those go to the simplex, however long)."""
+    return (inputs.period is None and inputs.steps > FIRST_ORDER_STEPS and not len(m.binaries) and extra is None
+            and goals.min_self_sufficiency is None and goals.co2_cap_t is None and goals.budget_eur is None)

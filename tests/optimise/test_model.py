@@ -163,9 +163,9 @@ def test_the_first_order_path_finds_the_closed_form_too(monkeypatch, round_trip)
     """A year of many steps goes to PDLP for the sizes (to 1e-4), then to the simplex for their
     dispatch: the hand case's closed form within that tolerance, its cost that of the sizes found
     (exact for them), and the path said in the notes."""
-    from planner.optimise import model
+    from planner.optimise import model, solver
 
-    monkeypatch.setattr(model, "FIRST_ORDER_STEPS", 10)
+    monkeypatch.setattr(solver, "FIRST_ORDER_STEPS", 10)
     eta = math.sqrt(round_trip)
     out = solve(hand_inputs(round_trip=round_trip))
     assert any("first-order" in note for note in out.notes)
