@@ -105,6 +105,16 @@ class HourView(QWidget):
 
         self._start(build)
 
+    def shutdown(self, seconds: float = 10.0) -> None:
+        """The window closes: results that arrive later are dropped, the worker is waited for
+        (a thread still inside the power flow's compiled code when Python finalises can abort
+        the process)."""
+        self._generation += 1
+        self.poll.stop()
+        worker = getattr(self, "worker", None)
+        if worker is not None and worker.is_alive():
+            worker.join(seconds)
+
     def _start(self, work) -> None:
         self._busy = True
         self.worker = threading.Thread(target=work, daemon=True, name="grid-hour")

@@ -182,6 +182,7 @@ class LayerRenderer(QObject):
         self._latest = 0
         self._busy = False
         self._hold_until = 0.0
+        self._closed = False
         self._finished.connect(self._take)
         # a pool of its own: Qt's painting on the GUI thread uses the global pool for image
         # conversions and, while it waits for them, runs queued jobs of that pool itself, which
@@ -209,6 +210,8 @@ class LayerRenderer(QObject):
     def render(self, rect: QRectF, size: tuple[int, int], scale: float) -> int:
         """Ask for an image of ``rect`` (scene coordinates) at ``scale`` pixels per metre."""
         generation = next(self._generation)
+        if self._closed:
+            return generation  # the window has gone: nothing is drawn any more
         self._latest = generation
         layers = []
         for kind in RENDERED_KINDS:
@@ -246,6 +249,17 @@ class LayerRenderer(QObject):
 
     def wait(self, msecs: int = 5000) -> bool:
         """Wait for the workers (tests, screenshots, benchmarks)."""
+        return self.pool.waitForDone(msecs)
+
+    def shutdown(self, msecs: int = 5000) -> bool:
+        """Stop drawing before the window goes: queued images are dropped, the one being drawn
+        stops at its next slice, and its thread is waited for. A Qt thread still running Python
+        when the interpreter finalises aborts the process ("terminate called without an active
+        exception"), so this must end before Python does."""
+        self._closed = True
+        self._latest = -1  # every job in flight is superseded
+        self.pool.clear()
+        self._hold_until = 0.0
         return self.pool.waitForDone(msecs)
 
     def _take(self, generation: int, image: QImage, rect: QRectF, seconds: float) -> None:

@@ -493,5 +493,7 @@ class MainWindow(QMainWindow):
             return
         self._autosave.stop()
         self.run_tools.shutdown(final=True)
+        self.hour_view.shutdown()
         self.canvas.map_scene.set_project(None)
+        self.canvas.map_scene.renderer.shutdown()
         super().closeEvent(event)

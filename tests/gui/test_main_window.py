@@ -185,6 +185,26 @@ def test_rendered_layers_are_drawn_off_thread_and_picked_by_the_index(window, sm
     assert renderer.pick(412_320.0, 5_368_315.0, 1.0) is None
 
 
+def test_closing_the_window_ends_its_drawing_and_its_workers(window, small_project, qtbot):
+    """A Qt thread or a worker still running Python when the interpreter finalises aborts the
+    process ("terminate called without an active exception"): closing waits for them."""
+    import time
+
+    window.set_project(small_project)
+    renderer, hour_view = window.canvas.map_scene.renderer, window.hour_view
+    assert renderer.wait(5000)
+    renderer.hold(30.0)  # the person is using the map: the next image waits between its slices
+    renderer.render(renderer.image_rect, (400, 300), 1.0)
+    qtbot.waitUntil(lambda: renderer.pool.activeThreadCount() == 1, timeout=2000)
+    hour_view._start(lambda: time.sleep(0.3))
+    started = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - started < 5.0
+    assert renderer.pool.activeThreadCount() == 0 and not hour_view.worker.is_alive()
+    renderer.render(renderer.image_rect, (400, 300), 1.0)  # nothing is drawn after the close
+    assert renderer.pool.activeThreadCount() == 0
+
+
 def test_a_click_on_stacked_symbols_offers_a_choice(window, small_project, qtbot, monkeypatch):
     from PySide6.QtCore import QPointF
 
