@@ -174,17 +174,21 @@ class EarlyPages:
 
 def draw_early(project, partial, folder, when, helper: ReportHelper, drawn=()) -> EarlyPages | None:
     """Have ``helper`` draw those of :data:`~planner.report.pdf.EARLY_PAGES` that ``partial`` (a
-    :class:`~planner.simulation.run.Generated` or :class:`~planner.simulation.run.Settled` run)
-    knows enough for, ``drawn`` left out, into a part beside the report in ``folder``;
+    :class:`~planner.simulation.run.Generated`, :class:`~planner.simulation.run.Settled` or
+    :class:`~planner.simulation.run.Flowed` run) knows enough for, ``drawn`` left out, into a part beside the report in ``folder``;
     :func:`write_in_two` joins it when the plan is unchanged. None: no page to draw yet."""
     from planner.report.pdf import EARLY_PAGES, page_plan
     from planner.report.results import Results
 
-    settled = getattr(partial, "settlement", None) is not None
-    wanted = [n for n, needs in EARLY_PAGES.items() if n not in drawn and (settled or needs == "generation")]
+    known = {"generation"}
+    if getattr(partial, "settlement", None) is not None:
+        known.add("settlement")
+    if getattr(partial, "grid", None) is not None:
+        known.add("grid")
+    wanted = [n for n, needs in EARLY_PAGES.items() if n not in drawn and needs in known]
     if not wanted:
         return None
-    results = Results.partial(partial, folder)
+    results = Results.partial(partial, folder, needs={EARLY_PAGES[n] for n in wanted})
     plan = page_plan(project, results)
     names = [n for n in plan if n in wanted]
     target = Path(folder) / f".report.pdf.early{len(drawn)}"
@@ -219,9 +223,12 @@ def write_in_two(project, results, plan, when, target, helper, early=()) -> None
         write_pages(project, results, names, [numbers[n] for n in names], len(plan), when, path)
 
     try:
-        job = helper.submit(project, results.folder, theirs, [numbers[n] for n in theirs], len(plan), when,
-                            parts["theirs"])
-        draw_here(ours, parts["ours"])
+        job = None
+        if theirs:
+            job = helper.submit(project, results.folder, theirs, [numbers[n] for n in theirs], len(plan), when,
+                                parts["theirs"])
+        if ours:
+            draw_here(ours, parts["ours"])
         failed = False  # the helper answers in order: the early pages first
         for part in early:
             if failed or not helper.result(part.job):  # failed, died or hangs: ended, its pages drawn here
@@ -229,10 +236,12 @@ def write_in_two(project, results, plan, when, target, helper, early=()) -> None
                     helper.close()
                     failed = True
                 draw_here(part.names, part.target)
-        if failed or not helper.result(job):
+        if job is not None and (failed or not helper.result(job)):
             helper.close()
             draw_here(theirs, parts["theirs"])
-        readers = {side: PdfReader(path) for side, path in parts.items()}
+        # a side without pages has no part (a PDF of no pages is not written)
+        drawn = {"ours": bool(ours), "theirs": bool(theirs)}
+        readers = {side: PdfReader(path) for side, path in parts.items() if drawn.get(side, True)}
         writer = PdfWriter()
         taken = dict.fromkeys(readers, 0)
         for name in plan:

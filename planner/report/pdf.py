@@ -81,12 +81,15 @@ PAGES = {
 #: helper also reads the results and the project first, so it takes the short assumptions page
 #: where finance went before: the report 0.25 s sooner on the sample, bench/run.py).
 HELPER_PAGES = ("grid", "members", "scenarios", "assumptions")
-#: The pages that need no grid, with what they need of the run (``Results.partial`` has what they
-#: show): ``planner run``'s helper draws them while the year is still simulated
-#: (planner.report.helper.draw_early), where the second core has time (bench/run.py).
-EARLY_PAGES = {"cover": "generation", "energy": "generation"}
-#: The helper's pages of those left when the early ones are drawn (the grid page is the slowest).
-HELPER_PAGES_AFTER_EARLY = ("grid", "members", "scenarios")
+#: Pages with what they need of the run ("generation", "settlement" or "grid"; ``Results.partial``
+#: has what they show): ``planner run``'s helper draws them before the run ends
+#: (planner.report.helper.draw_early), where the second core has time: the first two while
+#: the year is simulated, the grid page (the slowest) while the indexes and the files are made
+#: (the report 0.3 s sooner on the sample; the members' and finance pages drawn beside the power
+#: flow's thread slowed it as much as they saved: runs of bench/run.py's kind, alternated).
+EARLY_PAGES = {"cover": "generation", "energy": "generation", "grid": "grid"}
+#: The helper's pages of those left when the early ones are drawn.
+HELPER_PAGES_AFTER_EARLY = ("members", "scenarios")
 
 
 def page_plan(project, results) -> list[str]:

@@ -84,27 +84,34 @@ class Results:
         return self.summary.get("resolution_minutes", 60) / 60.0
 
     @classmethod
-    def partial(cls, partial, folder: str | Path) -> "Results":
+    def partial(cls, partial, folder: str | Path, needs=("generation", "settlement", "grid")) -> "Results":
         """A run's results before it ends, in memory (``partial``, a
-        :class:`~planner.simulation.run.Generated` or :class:`~planner.simulation.run.Settled`
-        run): the part of the summary it knows, the totals per step and, once settled, the members'
-        and finance tables as their files will read back (written to CSV and read again).
-        ``folder`` is where the run's files will be. Asking it for anything else (the grid's
-        files) is an error, never an empty answer."""
+        :class:`~planner.simulation.run.Generated`, :class:`~planner.simulation.run.Settled` or
+        :class:`~planner.simulation.run.Flowed` run): the part of the summary it knows, the totals per step, once settled the members'
+        and finance tables and once flowed the transformers' loading and the grid's worst
+        elements, as their files will read back (written and read again, in memory).
+        ``folder`` is where the run's files will be; ``needs`` which of the totals, the settled
+        and the grid's tables to make (pages that need only some spare the others' time). Asking it for anything
+        else (the grid's files before the power flow ended) is an error, never an empty answer."""
         from planner.simulation.summary import partial_summary
 
         out = _Partial.__new__(_Partial)
         out.folder = Path(folder)
         out.summary = json.loads(json.dumps(partial_summary(partial), ensure_ascii=False))  # as the file reads
         gen = partial.generation
-        # the Parquet files keep float32: the sums as the files give them
-        out.__dict__["totals"] = totals_of(gen.units_kw.astype("float32"), gen.consumers_kw.astype("float32"))
-        if getattr(partial, "settlement", None) is not None:
+        if "generation" in needs:  # the Parquet files keep float32: the sums as the files give them
+            out.__dict__["totals"] = totals_of(gen.units_kw.astype("float32"), gen.consumers_kw.astype("float32"))
+        if "settlement" in needs and getattr(partial, "settlement", None) is not None:
             from planner.io.run_outputs import members_table
 
             out.__dict__.update(members=_as_read(members_table(partial.settlement), decimals=4),
                                 unit_finance=_as_read(partial.unit_finance, significant=6),
                                 member_finance=_as_read(partial.member_finance, significant=6))
+        grid = getattr(partial, "grid", None)
+        if "grid" in needs and grid is not None and grid.figures:  # as planner.io.run_outputs writes them
+            out.__dict__.update(
+                trafo_loading=None if grid.trafo_loading is None else _series_as_read(grid.trafo_loading),
+                grid_elements=None if grid.elements is None else _as_read(grid.elements, significant=6))
         return out
 
 
@@ -136,3 +143,15 @@ def _as_read(frame: pd.DataFrame, **rounding) -> pd.DataFrame:
     write_csv(frame, buffer, **rounding)
     buffer.seek(0)
     return pd.read_csv(buffer)
+
+
+def _series_as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as its Parquet file reads back (:func:`planner.io.table_files.write_series`)."""
+    import io
+
+    from planner.io.table_files import write_series
+
+    buffer = io.BytesIO()
+    write_series(frame, buffer)
+    buffer.seek(0)
+    return pd.read_parquet(buffer)

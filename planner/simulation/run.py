@@ -116,6 +116,15 @@ class Settled(Generated):
     finance: dict = field(default_factory=dict)
 
 
+@dataclass
+class Flowed(Settled):
+    """What a run knows once its power flow ended, before the indexes that need it: besides the
+    settlement, the grid's figures, transformer loading and worst elements (:func:`simulate`
+    hands it to ``on_partial``)."""
+
+    grid: grid_stages.GridOutcome | None = None
+
+
 class _Background:
     """``fn(*args)`` in a daemon thread (numpy and the compiled power flow release the GIL, so it
     uses the second core); :meth:`result` waits for it, checking the task's cancel."""
@@ -197,9 +206,10 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
         year (the report's load-duration curves and grid check; a sweep's variants do without).
     on_partial : callable, optional
         Called with what the run knows so far: a :class:`Generated` once generation and demand
-        are simulated, and a :class:`Settled` while the power flow's thread finishes the year
-        (only when it runs in a thread of its own). ``planner run`` has the report's helper
-        process draw the pages that need no more meanwhile.
+        are simulated, a :class:`Settled` while the power flow's thread finishes the year and a
+        :class:`Flowed` once it ended (those two only when it runs in a thread of its own, and
+        the last with a grid). ``planner run`` has the report's helper process draw the pages
+        that need no more meanwhile.
     prepare : callable, optional
         Gives the project's grid as :func:`~planner.simulation.grid_stage.prepare_grid` makes it,
         instead of a thread beside generation making it (``planner run`` has its helper process
@@ -260,10 +270,12 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     if flow is not None:  # the finance needs no grid: done here while the power flow's thread works
         finance_done = stages.finance_stage(project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
         if on_partial is not None:
-            on_partial(Settled(project, gen, dispatched, settlement, stages.fairness_indexes(project, settlement),
-                               *finance_done))
+            fairness = stages.fairness_indexes(project, settlement)
+            on_partial(Settled(project, gen, dispatched, settlement, fairness, *finance_done))
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)
+    if finance_done is not None and on_partial is not None and grid.figures is not None:
+        on_partial(Flowed(project, gen, dispatched, settlement, fairness, *finance_done, grid=grid))
     without = None
     if grid.figures is not None and gen.added_kw is not None:
         task.check()  # part of the power flow stage: the year again without heat pumps and charging points

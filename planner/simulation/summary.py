@@ -34,20 +34,7 @@ def summary_dict(result: ScenarioResult) -> dict:
         },
         "kpi": community_kpis(generation, demand, float(b.community_import.sum()),
                               float(b.community_export.sum()), result.curtailed_kwh),
-        "grid": {
-            "losses_kwh": losses,
-            "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,
-            "trafo_losses_kwh": (grid.get("trafo_losses_mwh") or 0.0) * kwh,
-            "loss_share_of_delivered": grid.get("loss_share_of_delivered"),
-            "max_line_loading_percent": grid.get("max_line_loading_percent"),
-            "max_trafo_loading_percent": grid.get("max_trafo_loading_percent"),
-            "min_vm_pu": grid.get("min_vm_pu"),
-            "max_vm_pu": grid.get("max_vm_pu"),
-            "non_converged_steps": grid.get("non_converged_steps"),
-            "non_converged_times": grid.get("non_converged_times"),
-            "worst_steps": grid.get("worst_steps"),
-            "three_phase": grid.get("three_phase"),
-        } if result.grid else None,
+        "grid": grid_section(grid) if result.grid else None,
         "schemes": {
             name: {"members_net_cost_eur": s.total(),
                    "community_grid_net_cost_eur": float(s.grid_net_cost.sum())}
@@ -69,12 +56,32 @@ def summary_dict(result: ScenarioResult) -> dict:
     return _clean(summary)
 
 
+def grid_section(grid: dict) -> dict:
+    """``summary.json``'s grid figures from the power flow's (:attr:`ScenarioResult.grid`)."""
+    kwh = 1000.0
+    return {
+        "losses_kwh": (grid.get("losses_mwh") or 0.0) * kwh,
+        "line_losses_kwh": (grid.get("line_losses_mwh") or 0.0) * kwh,
+        "trafo_losses_kwh": (grid.get("trafo_losses_mwh") or 0.0) * kwh,
+        "loss_share_of_delivered": grid.get("loss_share_of_delivered"),
+        "max_line_loading_percent": grid.get("max_line_loading_percent"),
+        "max_trafo_loading_percent": grid.get("max_trafo_loading_percent"),
+        "min_vm_pu": grid.get("min_vm_pu"),
+        "max_vm_pu": grid.get("max_vm_pu"),
+        "non_converged_steps": grid.get("non_converged_steps"),
+        "non_converged_times": grid.get("non_converged_times"),
+        "worst_steps": grid.get("worst_steps"),
+        "three_phase": grid.get("three_phase"),
+    }
+
+
 def partial_summary(partial) -> dict:
     """The part of ``summary.json`` that a run not yet done already knows, as :func:`summary_dict`
     will write it: from a :class:`~planner.simulation.run.Generated` run the energy totals,
     weather and step, from a :class:`~planner.simulation.run.Settled` one the finance and the
-    fairness indexes too. Of ``electrification`` only the energy added is known (its grid
-    figures need the power flow)."""
+    fairness indexes too, from a :class:`~planner.simulation.run.Flowed` one the grid's figures.
+    Of ``electrification`` only the energy added is known (its grid figures need the year
+    without the new loads as well)."""
     gen = partial.generation
     generation, demand = _energy_totals(gen)
     added = None if gen.added_kw is None else {"added_kwh": float(gen.added_kw.sum().sum() * gen.step_h)}
@@ -82,6 +89,9 @@ def partial_summary(partial) -> dict:
                "electrification": added, "resolution_minutes": int(round(gen.step_h * 60))}
     if getattr(partial, "settlement", None) is not None:
         summary["indexes"] = {**partial.fairness, "finance": partial.finance}
+    grid = getattr(partial, "grid", None)
+    if grid is not None and grid.figures:
+        summary["grid"] = grid_section(grid.figures)
     return _clean(summary)
 
 

@@ -181,17 +181,18 @@ def test_planner_run_draws_its_report_with_the_helper_and_every_page_is_there(vi
 @pytest.fixture(scope="module")
 def settled_run(tmp_path_factory):
     """The village simulated in this process as planner run does it: what the run knew once
-    generated and once settled (the power flow still running), and its files written afterwards."""
+    generated, once settled (the power flow still running) and once the power flow ended, and
+    its files written afterwards."""
     from tests.conftest import make_runnable_project
 
     from planner.io.run_outputs import write_outputs
-    from planner.simulation.run import Generated, Settled, simulate
+    from planner.simulation.run import Flowed, Generated, Settled, simulate
 
     project = make_runnable_project()
     got = []
     result = simulate(project, on_partial=got.append)
-    # generated, then settled while the power flow ran in its thread
-    assert [type(p) for p in got] == [Generated, Settled]
+    # generated, then settled while the power flow ran in its thread, then flowed
+    assert [type(p) for p in got] == [Generated, Settled, Flowed]
     folder = write_outputs(result, tmp_path_factory.mktemp("settled") / "results")
     return project, got, folder
 
@@ -205,10 +206,10 @@ def test_what_a_run_knows_before_it_ends_is_what_its_files_say(settled_run):
     from planner import PlannerError
     from planner.report.results import Results
 
-    project, (generated, settled), folder = settled_run
+    project, (generated, settled, flowed), folder = settled_run
     files = Results(folder)
     summary = files.summary
-    for partial in (generated, settled):
+    for partial in (generated, settled, flowed):
         early = Results.partial(partial, folder)
         for key in ("weather", "resolution_minutes"):
             assert early.summary[key] == summary[key]
@@ -219,8 +220,16 @@ def test_what_a_run_knows_before_it_ends_is_what_its_files_say(settled_run):
             np.testing.assert_array_equal(mine.to_numpy(), theirs.to_numpy())
             np.testing.assert_array_equal(mine.index.asi8, theirs.index.asi8)
             assert mine.index[0].utcoffset() == theirs.index[0].utcoffset()
+    for partial in (generated, settled):
         with pytest.raises(PlannerError, match="not known before the run's power flow ends"):
-            early.grid_elements  # noqa: B018 - the grid's files are not there to be read as empty
+            Results.partial(partial, folder).grid_elements  # noqa: B018 - not there to be read as empty
+    early = Results.partial(flowed, folder)  # the grid page's figures and tables
+    assert summary["grid"] and early.summary["grid"] == summary["grid"]
+    for name in ("grid_elements", "trafo_loading"):
+        pd.testing.assert_frame_equal(getattr(early, name), getattr(files, name))
+    assert "grid" not in Results.partial(settled, folder).summary
+    only_grid = Results.partial(flowed, folder, needs={"grid"})  # what the grid page asks for, no more
+    assert "members" not in only_grid.__dict__ and "totals" not in only_grid.__dict__
     early = Results.partial(settled, folder)
     for key, value in early.summary["indexes"].items():  # the same computation: the same numbers
         assert value == summary["indexes"][key], key
@@ -232,9 +241,9 @@ def test_what_a_run_knows_before_it_ends_is_what_its_files_say(settled_run):
 
 
 def test_pages_drawn_while_the_year_ran_are_the_pages_drawn_afterwards(settled_run, tmp_path, monkeypatch):
-    """planner run's early pages (the helper draws the pages that need no grid from what the run
-    knows so far: here also those that need the settlement) joined into the report: every page
-    the same image as one process draws from the files."""
+    """planner run's early pages (the helper draws pages from what the run knows so far: here
+    also those that need the settlement) joined into the report: every page the same image as
+    one process draws from the files."""
     pdfium = pytest.importorskip("pypdfium2")
     import numpy as np
 
@@ -242,7 +251,7 @@ def test_pages_drawn_while_the_year_ran_are_the_pages_drawn_afterwards(settled_r
     from planner.report.helper import ReportHelper, draw_early
 
     monkeypatch.setattr(pdf, "EARLY_PAGES", {"cover": "generation", "energy": "generation",
-                                             "members": "settlement", "finance": "settlement"})
+                                             "members": "settlement", "finance": "settlement", "grid": "grid"})
     project, partials, folder = settled_run
     when = 1_700_000_000.0
     early = []
@@ -253,7 +262,8 @@ def test_pages_drawn_while_the_year_ran_are_the_pages_drawn_afterwards(settled_r
         both = pdf.build_report(project, folder, tmp_path / "both.pdf", run_record={"started": when}, helper=helper,
                                 early=early)
         assert helper.error is None
-    assert [part.names for part in early] == [["cover", "energy"], ["members", "finance"]]
+    # the helper has no page left to draw after the run (a part of no pages is not joined)
+    assert [part.names for part in early] == [["cover", "energy"], ["members", "finance"], ["grid"]]
     assert not any(part.target.exists() for part in early)  # joined, then removed
     alone = pdf.build_report(project, folder, tmp_path / "alone.pdf", run_record={"started": when})
     drawn = [pdfium.PdfDocument(str(p)) for p in (both, alone)]
@@ -270,7 +280,7 @@ def test_early_pages_numbered_in_another_plan_are_drawn_again(settled_run, tmp_p
     from planner.report.helper import ReportHelper, draw_early
     from planner.report.pdf import build_report
 
-    project, (generated, _), folder = settled_run
+    project, (generated, *_), folder = settled_run
     record = {"started": 1_700_000_000.0}
     with ReportHelper() as helper:
         early = draw_early(project, generated, folder, datetime.fromtimestamp(record["started"]), helper)
@@ -284,7 +294,7 @@ def test_a_helper_that_died_before_its_early_pages_costs_the_report_nothing(sett
     from planner.report.helper import ReportHelper, draw_early
     from planner.report.pdf import build_report
 
-    project, (generated, _), folder = settled_run
+    project, (generated, *_), folder = settled_run
     record = {"started": 1_700_000_000.0}
     helper = ReportHelper()
     try:
