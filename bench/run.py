@@ -5,7 +5,7 @@ Each run is a fresh process, as a user starts it (imports, loading the project, 
 writing the files), timed from outside; the median of ``--repeats`` runs is compared with the
 targets of issue 11 (hourly under 10 s, 15-minute under 30 s). The first run of a fresh clone
 also compiles the numba kernels (about 10 s, once): a warm-up run goes first and is not counted.
-The peak memory is the largest resident size of a run.
+The peak memory is the largest resident size of a run's processes (its own or its report helper's).
 
 The command's imports (issue 24: "3.5 s, halved by lazy imports") are measured on the modules a
 run really loads: one ``planner run --no-report`` of the sample records them (``sys.modules`` at
@@ -21,8 +21,15 @@ report (matplotlib's PDF backend, fonts, pypdf: the report's drawing) and ``impo
 numpy, pandas, geopandas, pyogrio, shapely, numba, scipy.sparse and pvlib's PV model alone
 (deferred as the command does).
 
+The machine's speed drifts (the same command took 17-21 s when issue 24 was filed and about 12 s
+on 7 December), so the run with its report is also timed as of the commit the issue was filed on
+(``FILED``, unpacked like the baseline), alternating with today's: ``hourly_with_report_filed_s``,
+``hourly_with_report_speedup`` (filed / now) and ``hourly_with_report_scaled_s``, today's figure
+on the machine of the issue's day (its 17-21 s divided by the speedup).
+
 Ends with one JSON line: ``hourly_s``, ``hourly_with_report_s``, ``quarter_hour_s`` (medians),
-their ``_runs`` and ``_peak_mb``, the import figures above, ``targets``, ``met``, ``cpus``.
+their ``_runs`` and ``_peak_mb``, the figures against the filed command, the import figures
+above, ``targets``, ``met``, ``cpus``.
 
 Run: .venv/bin/python bench/run.py [--repeats 3] [--imports-only]
 """
@@ -32,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +60,11 @@ FLOOR_IMPORTS = ("numpy, pandas, geopandas, pyogrio, shapely, numba, scipy.spars
 
 #: The commit before the first lazy import (planner/_lazy.py): the command issue 24 measured.
 BASELINE = "338d4f6d209d66ae9472d79e3abe28328ee81844"
+#: The commit issue 24 was filed on (its "17-21 s" with the report): timed with its report in the
+#: same run, alternating with today's command, so that a faster or slower machine moves both.
+FILED = "b0698f71b0ef2959d67a4aec2310e1b1a29deb4a"
+#: What issue 24 measured of the run with its report on the machine of its day [s].
+FILED_FIGURES_S = (17.0, 21.0)
 
 #: Runs the command in this process and prints the modules it loaded (untouched stand-ins left
 #: out); argv[1] is the folder of the ``planner`` package to run, the rest the command's arguments.
@@ -131,11 +142,11 @@ def floor_seconds() -> float:
     return float(done.stdout.strip())
 
 
-def baseline_code(folder: Path) -> Path:
-    """The ``planner`` package of :data:`BASELINE`, unpacked from this clone's history."""
-    archive = subprocess.run(["git", "archive", BASELINE, "planner"], capture_output=True, cwd=ROOT)
+def baseline_code(folder: Path, commit: str = BASELINE) -> Path:
+    """The ``planner`` package of ``commit``, unpacked from this clone's history."""
+    archive = subprocess.run(["git", "archive", commit, "planner"], capture_output=True, cwd=ROOT)
     if archive.returncode != 0:
-        raise RuntimeError(f"git archive {BASELINE[:10]} failed: {archive.stderr.decode()[-500:]}")
+        raise RuntimeError(f"git archive {commit[:10]} failed: {archive.stderr.decode()[-500:]}")
     folder.mkdir(parents=True)
     unpack = subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, capture_output=True)
     if unpack.returncode != 0:
@@ -172,17 +183,33 @@ def measure_imports(folder: Path, repeats: int) -> dict:
     return figures
 
 
-def run_once(resolution: str, folder: Path, report: bool = False) -> tuple[float, float]:
-    """One ``planner run`` in a fresh process: wall seconds and its peak resident size [MB]."""
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "planner", "run", str(SAMPLE), "-o", str(folder),
-                           *([] if report else ["--no-report"]), "--resolution", resolution],
-                          capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"planner run failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    # the largest of any child so far: a later, smaller run shows an earlier one's
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+#: Runs argv[1:] as a child and prints its wall seconds and peak resident size [kB] as JSON: a
+#: wrapper per run, so that each run's peak is its own (a process's RUSAGE_CHILDREN is the largest
+#: child it ever waited for, the command as filed included).
+TIMED = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - started
+print(json.dumps([seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode,
+                  done.stderr[-2000:]]))
+"""
+
+
+def run_once(resolution: str, folder: Path, report: bool = False, code: Path | None = None) -> tuple[float, float]:
+    """One ``planner run`` in a fresh process: wall seconds and its peak resident size [MB], the
+    larger of the command's process and its report helper's (``code``: the folder holding
+    another ``planner`` package to run, see :func:`baseline_code`)."""
+    done = subprocess.run([sys.executable, "-c", TIMED, sys.executable, "-m", "planner", "run", str(SAMPLE),
+                           "-o", str(folder), *([] if report else ["--no-report"]), "--resolution", resolution],
+                          capture_output=True, text=True, cwd=code)
+    try:
+        seconds, peak_kb, code_, stderr = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise SystemExit(f"timing planner run failed:\n{done.stderr[-2000:]}") from None
+    if code_ != 0:
+        raise SystemExit(f"planner run failed ({code_}):\n{stderr}")
+    return seconds, peak_kb / 1024.0
 
 
 def main() -> None:
@@ -194,17 +221,37 @@ def main() -> None:
         out = Path(tmp)
         run_once("1h", out / "warm-up")
         figures = {}
+        filed = None
+        if not args.imports_only:
+            try:
+                filed = baseline_code(out / "filed", FILED)
+                run_once("1h", out / "filed-warm-up", True, filed)  # its own numba kernels compile once
+            except (RuntimeError, SystemExit) as exc:
+                print(f"WARNING: the command as of {FILED[:10]} (issue 24 filed) could not be timed ({exc}); "
+                      f"the run with its report is compared with the absolute target alone")
+                filed = None
         for key, resolution, report in (("hourly", "1h", False), ("hourly_with_report", "1h", True),
                                         ("quarter_hour", "15min", False)) if not args.imports_only else ():
-            runs, peaks = [], []
+            runs, peaks, before = [], [], []
             for k in range(args.repeats):
                 seconds, peak = run_once(resolution, out / f"{key}-{k}", report)
                 runs.append(round(seconds, 2))
                 peaks.append(peak)
                 print(f"{key}: run {k + 1}: {seconds:.1f} s")
+                if report and filed is not None:  # alternated: a slow spell of the machine hits both
+                    seconds, _ = run_once(resolution, out / f"{key}-filed-{k}", report, filed)
+                    before.append(round(seconds, 2))
+                    print(f"{key}: the command as of {FILED[:10]} (issue 24 filed): run {k + 1}: {seconds:.1f} s")
             figures[f"{key}_s"] = round(statistics.median(runs), 2)
             figures[f"{key}_runs"] = runs
-            figures[f"{key}_peak_mb"] = round(max(peaks))
+            figures[f"{key}_peak_mb"] = round(max(peaks))  # each run's own (the largest process)
+            if before:
+                figures[f"{key}_filed_s"] = round(statistics.median(before), 2)
+                figures[f"{key}_filed_runs"] = before
+                figures[f"{key}_speedup"] = round(figures[f"{key}_filed_s"] / figures[f"{key}_s"], 2)
+                # today's figure on the machine of the issue's day (its 17-21 s for the command filed)
+                figures[f"{key}_scaled_s"] = [round(f * figures[f"{key}_s"] / figures[f"{key}_filed_s"], 1)
+                                              for f in FILED_FIGURES_S]
         imports = measure_imports(out, args.repeats)
     figures.update(imports)
     before = (f"{imports['import_before_s']:.2f} s as of {BASELINE[:10]} ({imports['import_before_modules']} modules)"
@@ -223,8 +270,17 @@ def main() -> None:
             print(f"{key}: not timed (--imports-only)")
             continue
         print(f"{key}: median {figures[key]:.1f} s, target {target:.0f} s: {'met' if met[key] else 'NOT met'}")
-    print("(the peak memory of children is the largest so far: the 15-minute figure is its own, the "
-          "hourly one may include the warm-up)")
+    if "hourly_with_report_speedup" in figures:
+        speedup = figures["hourly_with_report_speedup"]
+        low, high = figures["hourly_with_report_scaled_s"]
+        print(f"with the report, against the command issue 24 was filed on ({FILED[:10]}, "
+              f"{figures['hourly_with_report_filed_s']:.1f} s here today): {speedup:.2f} times faster; on the "
+              f"machine of the issue's {FILED_FIGURES_S[0]:.0f}-{FILED_FIGURES_S[1]:.0f} s that is "
+              f"{low:.1f}-{high:.1f} s (target {TARGETS['hourly_with_report_s']:.0f} s there too: "
+              f"{'met' if high < TARGETS['hourly_with_report_s'] else 'NOT met'})")
+    elif "hourly_with_report_s" in figures:
+        print(f"WARNING: the command as of {FILED[:10]} was NOT timed: the with-report figure is this "
+              f"machine's alone, not comparable with the issue's 17-21 s")
     print(json.dumps({**figures, "targets": {**TARGETS, "import_ratio": IMPORT_RATIO_TARGET}, "met": met,
                       "cpus": os.cpu_count()}))
 
