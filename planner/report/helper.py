@@ -19,6 +19,9 @@ from pathlib import Path
 
 #: How long the report waits for the helper's pages before drawing them itself [s].
 HELPER_TIMEOUT_S = 300.0
+#: Sent instead of a project the helper was sent before: the project it keeps (pickling the
+#: sample's 6,000 objects again for each job held this process's lock 0.1 s each time).
+SAME_PROJECT = "the project of the previous job"
 
 
 def warm_up() -> None:
@@ -43,11 +46,15 @@ def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's proce
 
     defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
     warm_up()
+    project = None
     while True:
         job = jobs.get()
         if job is None:
             return
         job_id, kind, args = job
+        if isinstance(args[0], str) and args[0] == SAME_PROJECT:
+            args = (project, *args[1:])
+        project = args[0]
         try:
             if kind == "pages":
                 from planner.report.pdf import write_pages
@@ -74,6 +81,7 @@ class ReportHelper:
                                         name="peergrid-report-helper")
         self._process.start()
         self._ids = itertools.count(1)
+        self._sent = None  # the project of the last job sent
         self._answers: dict[int, tuple] = {}  # answers read while waiting for another job's
         self._closed = False
         self.error: str | None = None
@@ -82,14 +90,24 @@ class ReportHelper:
         """Ask for the pages ``names`` of ``results`` (a folder or a :class:`~planner.report.results.Results`)."""
         job_id = next(self._ids)
         results = results if hasattr(results, "summary") else Path(results)
-        self._jobs.put((job_id, "pages", (project, results, list(names), list(numbers), total, when, Path(target))))
+        self._jobs.put((job_id, "pages", (self._project(project), results, list(names), list(numbers), total, when,
+                                          Path(target))))
         return job_id
 
     def submit_grid(self, project) -> int:
         """Ask for ``project``'s grid as :func:`~planner.simulation.grid_stage.prepare_grid` makes it."""
         job_id = next(self._ids)
-        self._jobs.put((job_id, "grid", (project,)))
+        self._jobs.put((job_id, "grid", (self._project(project),)))
         return job_id
+
+    def _project(self, project):
+        """``project``, or :data:`SAME_PROJECT` when it is the object the last job was sent with:
+        a helper serves one run, whose project is not edited while it runs (one that is edited
+        is a new object: :meth:`~planner.model.project.Project.snapshot`)."""
+        if project is self._sent:
+            return SAME_PROJECT
+        self._sent = project
+        return project
 
     def grid(self, job_id: int, project):
         """The grid the helper made for ``project`` (:meth:`submit_grid`), or made here when the
@@ -256,4 +274,4 @@ def write_in_two(project, results, plan, when, target, helper, early=()) -> None
             path.unlink(missing_ok=True)
 
 
-__all__ = ["EarlyPages", "HELPER_TIMEOUT_S", "ReportHelper", "draw_early", "warm_up", "write_in_two"]
+__all__ = ["EarlyPages", "HELPER_TIMEOUT_S", "ReportHelper", "SAME_PROJECT", "draw_early", "warm_up", "write_in_two"]

@@ -274,6 +274,27 @@ def test_pages_drawn_while_the_year_ran_are_the_pages_drawn_afterwards(settled_r
         assert np.array_equal(*images), f"page {number} ({plan[number - 1]}) differs"
 
 
+def test_the_helper_is_sent_a_project_once_and_another_one_in_full(settled_run, tmp_path):
+    """Jobs of one project send it once (the helper keeps it); another project object, such as an
+    edited snapshot, is sent in full and its pages show it."""
+    from planner.report.helper import SAME_PROJECT, ReportHelper
+    from planner.report.pdf import page_plan
+
+    project, _, folder = settled_run
+    renamed = project.snapshot()
+    renamed.name = "Renamed village"
+    plan = page_plan(project, folder)
+    with ReportHelper() as helper:
+        assert helper._project(project) is project and helper._project(project) == SAME_PROJECT
+        helper._sent = None
+        for k, which in enumerate((project, project, renamed)):
+            job = helper.submit(which, folder, ["cover"], [1], len(plan), datetime.fromtimestamp(1.7e9),
+                                tmp_path / f"{k}.pdf")
+            assert helper.result(job), helper.error
+    texts = [_page_texts(tmp_path / f"{k}.pdf")[0] for k in range(3)]
+    assert project.name in texts[0] and project.name in texts[1] and "Renamed village" in texts[2]
+
+
 def test_early_pages_numbered_in_another_plan_are_drawn_again(settled_run, tmp_path):
     """Should the report's pages differ from those the early pages were numbered in, they are
     drawn again (after the helper finished them, so no part is left in the results folder)."""
