@@ -161,12 +161,15 @@ class Project:
         if not isinstance(self.name, str) or not self.name.strip():
             issues.append(ValidationIssue("Project", "name", "name must not be empty"))
         centre = None if issues else self._centre()
-        for entity in self.all_entities():
+        entities = list(self.all_entities())
+        # every object's distance at once (one call per object took 0.2 s of loading the sample)
+        far = self._distances(entities, centre) if centre is not None else None
+        for entity, distance in zip(entities, far if far is not None else [None] * len(entities)):
             entity_issues = entity.validate()
             issues.extend(entity_issues)
             issues.extend(self.check_references(entity))
-            if centre is not None and not entity_issues and entity.GEOMETRY is not None:
-                issues.extend(self._check_extent(entity, centre))
+            if distance is not None and not entity_issues and entity.GEOMETRY is not None:
+                issues.extend(self._check_extent(entity, distance))
         return issues
 
     def _centre(self):
@@ -175,18 +178,25 @@ class Project:
         except Exception:  # an unknown CRS is the site's own issue, reported by its validation
             return None
 
-    def _check_extent(self, entity: Entity, centre) -> list[ValidationIssue]:
-        """An object far beyond the site: a wrong CRS or a typo in a coordinate."""
+    @staticmethod
+    def _distances(entities, centre):
+        """Each object's farthest bound from ``centre`` along x or y [m] (NaN without a geometry)."""
+        import numpy as np
         import shapely
 
+        geometries = np.array([g if isinstance(g := getattr(e, "geometry", None), shapely.Geometry) else None
+                               for e in entities],
+                              dtype=object)
+        bounds = shapely.bounds(geometries)  # NaN rows for None and empty geometries
+        with np.errstate(invalid="ignore"):
+            return np.abs(bounds - np.array([centre[0], centre[1], centre[0], centre[1]])).max(axis=1)
+
+    def _check_extent(self, entity: Entity, far: float) -> list[ValidationIssue]:
+        """An object far beyond the site: a wrong CRS or a typo in a coordinate (``far``, its
+        farthest bound from the site's centre along x or y [m], from :meth:`_distances`)."""
         from planner.model.site import SITE_RADIUS_M
 
-        geometry = entity.geometry
-        if geometry is None or geometry.is_empty:
-            return []
-        x0, y0, x1, y1 = shapely.bounds(geometry)
-        far = max(abs(x0 - centre[0]), abs(x1 - centre[0]), abs(y0 - centre[1]), abs(y1 - centre[1]))
-        if far <= SITE_RADIUS_M:
+        if not far > SITE_RADIUS_M:  # within, or NaN: no geometry to place
             return []
         return [ValidationIssue(entity.describe(), "geometry",
                                 f"geometry lies {far / 1000:,.4g} km from the site's centre; a project reaches "
