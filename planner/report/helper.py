@@ -193,8 +193,9 @@ class EarlyPages:
 def draw_early(project, partial, folder, when, helper: ReportHelper, drawn=()) -> EarlyPages | None:
     """Have ``helper`` draw those of :data:`~planner.report.pdf.EARLY_PAGES` that ``partial`` (a
     :class:`~planner.simulation.run.Generated`, :class:`~planner.simulation.run.Settled` or
-    :class:`~planner.simulation.run.Flowed` run) knows enough for, ``drawn`` left out, into a part beside the report in ``folder``;
-    :func:`write_in_two` joins it when the plan is unchanged. None: no page to draw yet."""
+    :class:`~planner.simulation.run.Flowed` run) knows enough for, ``drawn`` left out, into a
+    part beside the report in ``folder``; :func:`write_in_two` joins it when the plan is
+    unchanged. None: no page to draw yet."""
     from planner.report.pdf import EARLY_PAGES, page_plan
     from planner.report.results import Results
 

@@ -87,12 +87,13 @@ class Results:
     def partial(cls, partial, folder: str | Path, needs=("generation", "settlement", "grid")) -> "Results":
         """A run's results before it ends, in memory (``partial``, a
         :class:`~planner.simulation.run.Generated`, :class:`~planner.simulation.run.Settled` or
-        :class:`~planner.simulation.run.Flowed` run): the part of the summary it knows, the totals per step, once settled the members'
-        and finance tables and once flowed the transformers' loading and the grid's worst
-        elements, as their files will read back (written and read again, in memory).
-        ``folder`` is where the run's files will be; ``needs`` which of the totals, the settled
-        and the grid's tables to make (pages that need only some spare the others' time). Asking it for anything
-        else (the grid's files before the power flow ended) is an error, never an empty answer."""
+        :class:`~planner.simulation.run.Flowed` run): the part of the summary it knows, the
+        totals per step, once settled the members' and finance tables and once flowed the
+        transformers' loading and the grid's worst elements, as their files will read back
+        (written and read again, in memory). ``folder`` is where the run's files will be;
+        ``needs`` which of the totals, the settled and the grid's tables to make (pages that need
+        only some spare the others' time). Asking it for anything else (the grid's files before
+        the power flow ended) is an error, never an empty answer."""
         from planner.simulation.summary import partial_summary
 
         out = _Partial.__new__(_Partial)
