@@ -43,3 +43,16 @@ def test_csv_rounds_as_pandas_float_format_and_keeps_text_and_times(tmp_path):
     write_csv(frame[["value"]], tmp_path / "dec.csv", decimals=4)
     assert pd.read_csv(tmp_path / "dec.csv")["value"].tolist()[:5] == pytest.approx(
         [2298500.123, 0.3, 123.4568, -0.0001, 0.0])
+
+
+def test_csv_times_repeated_and_missing_are_printed_as_pandas_prints_each(tmp_path):
+    """Times are printed once per distinct value (a grid's worst elements share few times among
+    thousands of rows): each row still reads as pandas prints its own time, a missing one empty."""
+    rng = np.random.default_rng(1)
+    steps = pd.date_range("2019-10-27", periods=6, freq="30min", tz="Europe/Berlin")  # across the clock change
+    times = pd.Series(rng.choice(steps, 40)).astype(steps.dtype)
+    times[[3, 17]] = pd.NaT
+    write_csv(pd.DataFrame({"time": times, "naive": times.dt.tz_localize(None)}), tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
+    for column, printed in (("time", times), ("naive", times.dt.tz_localize(None))):
+        assert back[column].tolist() == ["" if pd.isna(t) else str(t) for t in printed], column
