@@ -66,7 +66,8 @@ def _text(page, x, y, lines, size=8.5, width=110, gap=1.45):
     for line in lines:
         bold = line.startswith("## ")
         line = line[3:] if bold else line
-        for part in textwrap.wrap(line, width) or [""]:
+        # a number and its per cent sign stay on one line ("IRR 13.9 %" wrapped before the "%")
+        for part in textwrap.wrap(line.replace(" %", "\u00a0%"), width) or [""]:
             page.text(x, y, part, fontsize=size + (1 if bold else 0), weight="bold" if bold else "normal", va="top")
             y -= step
         if bold:
