@@ -78,6 +78,7 @@ class HourView(QWidget):
         self.poll.setInterval(50)
         self.poll.timeout.connect(self._check)
         self._outcome = None
+        self.worker = None  # the thread building or solving, once one started
 
     # ------------------------------------------------------------------ results in and out
     def set_results(self, project, folder) -> None:
@@ -111,9 +112,8 @@ class HourView(QWidget):
         the process)."""
         self._generation += 1
         self.poll.stop()
-        worker = getattr(self, "worker", None)
-        if worker is not None and worker.is_alive():
-            worker.join(seconds)
+        if self.worker is not None and self.worker.is_alive():
+            self.worker.join(seconds)
 
     def _start(self, work) -> None:
         self._busy = True

@@ -235,7 +235,9 @@ def write_in_two(project, results, plan, when, target, helper, early=()) -> None
     helper_pages = HELPER_PAGES_AFTER_EARLY if early else HELPER_PAGES
     theirs = [n for n in rest if n in helper_pages]
     ours = [n for n in rest if n not in helper_pages]
-    parts = {"ours": target.with_name(target.name + ".ours"), "theirs": target.with_name(target.name + ".theirs"),
+    # a side without pages has no part (a PDF of no pages is not written)
+    parts = {**({"ours": target.with_name(target.name + ".ours")} if ours else {}),
+             **({"theirs": target.with_name(target.name + ".theirs")} if theirs else {}),
              **{k: part.target for k, part in enumerate(early)}}
 
     def draw_here(names, path):
@@ -258,9 +260,7 @@ def write_in_two(project, results, plan, when, target, helper, early=()) -> None
         if job is not None and (failed or not helper.result(job)):
             helper.close()
             draw_here(theirs, parts["theirs"])
-        # a side without pages has no part (a PDF of no pages is not written)
-        drawn = {"ours": bool(ours), "theirs": bool(theirs)}
-        readers = {side: PdfReader(path) for side, path in parts.items() if drawn.get(side, True)}
+        readers = {side: PdfReader(path) for side, path in parts.items()}
         writer = PdfWriter()
         taken = dict.fromkeys(readers, 0)
         for name in plan:

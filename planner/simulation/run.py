@@ -266,16 +266,17 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     settlement = stages.settle(project, dispatched)
     phi = stages.shapley_stage(settlement, shapley_samples) if shapley_samples else None
     task.stage("power flow")
-    finance_done = None
+    finance_done = settled = None
     if flow is not None:  # the finance needs no grid: done here while the power flow's thread works
         finance_done = stages.finance_stage(project, gen, dispatched, settlement, subsidy_eur_per_kwh, catalogue)
         if on_partial is not None:
-            fairness = stages.fairness_indexes(project, settlement)
-            on_partial(Settled(project, gen, dispatched, settlement, fairness, *finance_done))
+            settled = Settled(project, gen, dispatched, settlement, stages.fairness_indexes(project, settlement),
+                              *finance_done)
+            on_partial(settled)
     grid = flow.result(task) if flow else grid_stages.grid_stage(project, gen, dispatched, settlement.balance,
                                                                  with_grid, details)
-    if finance_done is not None and on_partial is not None and grid.figures is not None:
-        on_partial(Flowed(project, gen, dispatched, settlement, fairness, *finance_done, grid=grid))
+    if settled is not None and grid.figures is not None:
+        on_partial(Flowed(**vars(settled), grid=grid))
     without = None
     if grid.figures is not None and gen.added_kw is not None:
         task.check()  # part of the power flow stage: the year again without heat pumps and charging points
