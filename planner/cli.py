@@ -341,17 +341,26 @@ def _run_and_write(args, project, started, helper) -> int:
     """The simulation, its files and (with ``helper`` drawing half of the pages) its report."""
     import time
 
-    from planner.io.run_outputs import write_outputs
-    from planner.simulation.run import simulate
-    from planner.simulation.summary import summary_dict
-    from planner.economics.costs import load_catalogue
-    from planner.io.run_folder import output_folder
-
     if args.shared_energy:
         from planner.model import SharedEnergy
 
         project.shared_energy = SharedEnergy.from_preset(args.shared_energy)
+    prepare = None
+    if helper is not None:  # the helper models the grid while this process simulates generation
+        from planner.simulation.grid_stage import has_grid
+
+        if has_grid(project):  # asked first: the project is sent as it is now, not edited after
+            job = helper.submit_grid(project)
+
+            def prepare():
+                return helper.grid(job, project)
+
+    from planner.economics.costs import load_catalogue
     from planner.io.app_runs import study_catalogue
+    from planner.io.run_folder import output_folder
+    from planner.io.run_outputs import write_outputs
+    from planner.simulation.run import simulate
+    from planner.simulation.summary import summary_dict
 
     catalogue = args.costs if args.costs else study_catalogue(project, args.project)
     load_catalogue(catalogue)  # checked before the long work; the run names the file it used
@@ -380,16 +389,6 @@ def _run_and_write(args, project, started, helper) -> int:
             return
         if part is not None:
             early.append(part)
-
-    prepare = None
-    if helper is not None:  # the helper models the grid while this process simulates generation
-        from planner.simulation.grid_stage import has_grid
-
-        if has_grid(project):
-            job = helper.submit_grid(project)
-
-            def prepare():
-                return helper.grid(job, project)
 
     global _progress_line_open
     with output_folder(args.output, "run") as staging:

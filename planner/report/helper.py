@@ -40,12 +40,18 @@ def warm_up() -> None:
 
 
 def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's process
-    """The helper's loop: warm up (imports, fonts), then do each job: draw pages, or model a
+    """The helper's loop: warm up (imports, fonts, a small grid), then do each job: draw pages, or model a
     project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
     from planner._lazy import defer_unused
 
     defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
     warm_up()
+    try:  # a run's first job is its grid: pandapower loaded before it comes
+        from planner.simulation.grid_stage import warm_up_grid
+
+        warm_up_grid()
+    except Exception:  # noqa: BLE001 - a shortcut only: the grid job loads what it needs
+        pass
     project = None
     while True:
         job = jobs.get()

@@ -100,6 +100,29 @@ def prepare_grid(project: Project) -> PreparedGrid:
     return PreparedGrid(net, ids, build_model(net))
 
 
+def warm_up_grid() -> PreparedGrid:
+    """Prepare the grid of a village of three buses: loads the modules and compiled kernels the
+    first :func:`prepare_grid` of a process would (pandapower's, about a second), so a process
+    that will be asked for a grid (``planner run``'s report helper) does it while it waits."""
+    from shapely.geometry import LineString, Point
+
+    from planner.model import Bus, Cable, Consumer, ExternalGrid, Project, PVUnit, Site, Transformer
+
+    project = Project("warm-up", Site(latitude=48.46, longitude=7.88, timezone="Europe/Berlin", crs="EPSG:32632"))
+    x, y = 412_000.0, 5_368_000.0
+    for entity in (Bus(id="mv", vn_kv=20.0, kind="mv", geometry=Point(x, y)),
+                   Bus(id="lv", kind="busbar", geometry=Point(x, y)),
+                   Bus(id="b", geometry=Point(x + 50.0, y)),
+                   Transformer(id="t", hv_bus="mv", lv_bus="lv", std_type="0.4 MVA 20/0.4 kV", geometry=Point(x, y)),
+                   ExternalGrid(id="x", bus_id="mv", geometry=Point(x, y)),
+                   Cable(id="c", from_bus="lv", to_bus="b", std_type="NAYY 4x150 SE",
+                         geometry=LineString([(x, y), (x + 50.0, y)])),
+                   Consumer(id="h", bus_id="b", annual_kwh=3000.0, geometry=Point(x + 50.0, y)),
+                   PVUnit(id="pv", bus_id="b", peak_kw=9.9, geometry=Point(x + 50.0, y))):
+        project.add(entity)
+    return prepare_grid(project)
+
+
 def _power_flow(grid: PreparedGrid, gen: GenerationResult, battery_kw: pd.DataFrame,
                 delivered_kw: pd.DataFrame | None = None, details: bool = True):
     from planner.grid.powerflow import parse_profiles, run

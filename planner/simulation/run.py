@@ -260,6 +260,8 @@ def simulate(project: Project, *, resolution_minutes: int | None = None, with_gr
     task.stage("dispatch")
     dispatched = stages.dispatch(project, gen)
     # the power flow needs only the dispatch: it runs beside settlement and Shapley values
+    if isinstance(prepared, _Once):  # the helper's grid (7 MB on the sample) read here, before settlement:
+        prepared.result(task)  # read in the flow's thread, each pipe read waits for this thread's lock (~1 s)
     flow = _Background(grid_stages.grid_stage, project, gen, dispatched, None, True, details,
                        lambda: prepared.result(task)) if prepared else None
     task.stage("balance and settlement")
