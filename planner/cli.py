@@ -316,7 +316,10 @@ def cmd_run(args) -> int:
     """``planner run``: the whole simulation, its files written whole into the output folder."""
     import time
 
+    from planner.simulation.memory import collect_less
+
     started = time.perf_counter()
+    collect_less()
     helper = None
     if not args.no_report and REPORT_HELPER and not os.environ.get("PEERGRID_NO_REPORT_HELPER"):
         from planner.report.helper import ReportHelper

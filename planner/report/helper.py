@@ -43,7 +43,9 @@ def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's proce
     """The helper's loop: warm up (imports, fonts, a small grid), then do each job: draw pages, or model a
     project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
     from planner._lazy import defer_unused
+    from planner.simulation.memory import collect_less
 
+    collect_less()
     defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
     warm_up()
     try:  # a run's first job is its grid: pandapower loaded before it comes

@@ -33,3 +33,19 @@ def keep_freed_memory() -> bool:
         return False
     _done = ok
     return ok
+
+
+#: Python's cyclic garbage collector for a batch command: a collection of the youngest objects
+#: every 100,000 allocations (700 by default), older ones rarely. The year's tables and the
+#: project's objects are allocated once and live to the end: collecting every 700 objects walked
+#: them again and again (5 % of ``planner run``'s CPU in perf, both processes; 0.5 s of CPU less
+#: on the sample). Young cycles are still collected, so memory stays bounded.
+BATCH_GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def collect_less() -> None:
+    """Set :data:`BATCH_GC_THRESHOLDS` (a command that ends when its job is done: ``planner run``
+    and its report helper; not the app, whose objects come and go)."""
+    import gc
+
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
