@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,44 @@ HELPER_TIMEOUT_S = 300.0
 #: Sent instead of a project the helper was sent before: the project it keeps (pickling the
 #: sample's 6,000 objects again for each job held this process's lock 0.1 s each time).
 SAME_PROJECT = "the project of the previous job"
+
+
+class _Outbox:
+    """Objects sent down a one-way pipe by a daemon thread, so that sending returns at once (a
+    project or a grid is larger than the pipe holds, and the other side reads when it is free).
+
+    A pipe and a thread rather than a :class:`multiprocessing.Queue`: a queue's locks are named
+    semaphores, which Python's resource tracker watches, and about one run in nine ended with its
+    warning that one had "leaked" (unlinked, but its unregistering lost). A pipe with one writer
+    and one reader needs no lock."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self._pending: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._send_all, daemon=True, name="peergrid-helper-outbox")
+        self._thread.start()
+
+    def _send_all(self) -> None:
+        while True:
+            item = self._pending.get()
+            if item is _CLOSED:
+                return
+            try:
+                self._connection.send(item)
+            except (OSError, ValueError):  # the other side ended: nothing more can be sent
+                return
+
+    def put(self, item) -> None:
+        """Send ``item`` (pickled and written by the thread)."""
+        self._pending.put(item)
+
+    def close(self) -> None:
+        """Send what is pending, then stop (a daemon thread: a send to a process that will never
+        read does not keep this one from ending)."""
+        self._pending.put(_CLOSED)
+
+
+_CLOSED = object()
 
 
 def warm_up() -> None:
@@ -39,7 +78,7 @@ def warm_up() -> None:
         pdf.savefig(figure)
 
 
-def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's process
+def _serve(jobs, answers) -> None:  # pragma: no cover - runs in the helper's process
     """The helper's loop: warm up (imports, fonts, a small grid), then do each job: draw pages, or model a
     project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
     from planner._lazy import defer_unused
@@ -54,10 +93,16 @@ def _serve(jobs, done) -> None:  # pragma: no cover - runs in the helper's proce
         warm_up_grid()
     except Exception:  # noqa: BLE001 - a shortcut only: the grid job loads what it needs
         pass
+    done = _Outbox(answers)  # a grid is sent while the next job is done
     project = None
     while True:
-        job = jobs.get()
+        try:
+            job = jobs.recv()
+        except (EOFError, OSError):  # the command ended
+            job = None
         if job is None:
+            done.close()
+            done._thread.join()  # what was drawn is sent before the process ends
             return
         job_id, kind, args = job
         if isinstance(args[0], str) and args[0] == SAME_PROJECT:
@@ -84,10 +129,15 @@ class ReportHelper:
 
     def __init__(self):
         context = multiprocessing.get_context("spawn")
-        self._jobs, self._done = context.Queue(), context.Queue()
-        self._process = context.Process(target=_serve, args=(self._jobs, self._done), daemon=True,
+        jobs_read, jobs_write = context.Pipe(duplex=False)
+        self._done, done_write = context.Pipe(duplex=False)
+        self._process = context.Process(target=_serve, args=(jobs_read, done_write), daemon=True,
                                         name="peergrid-report-helper")
         self._process.start()
+        jobs_read.close()  # the helper's ends: this process keeps its own
+        done_write.close()
+        self._jobs = _Outbox(jobs_write)
+        self._reading = threading.Lock()
         self._ids = itertools.count(1)
         self._sent = None  # the project of the last job sent
         self._answers: dict[int, tuple] = {}  # answers read while waiting for another job's
@@ -137,14 +187,22 @@ class ReportHelper:
         return value if ok else None
 
     def _answer(self, job_id: int, timeout: float) -> tuple[bool, object]:
+        with self._reading:  # one reader of the pipe at a time (the run asks from its threads)
+            return self._read_until(job_id, timeout)
+
+    def _read_until(self, job_id: int, timeout: float) -> tuple[bool, object]:
         waited = 0.0
         while job_id not in self._answers:
             if self._closed:
                 self.error = self.error or "the report's helper was closed"
                 return False, None
             try:
-                done_id, error, value = self._done.get(timeout=0.5)
-            except queue.Empty:
+                answered = self._done.poll(0.5)
+                if answered:
+                    done_id, error, value = self._done.recv()
+            except (EOFError, OSError):  # the helper ended: its pipe closed
+                answered = False
+            if not answered:
                 waited += 0.5
                 if not self._process.is_alive():
                     self.error = f"the report's helper process ended (exit code {self._process.exitcode})"
@@ -167,17 +225,13 @@ class ReportHelper:
             return
         self._closed = True
         if self._process.is_alive():
-            try:
-                self._jobs.put(None)
-            except (OSError, ValueError):
-                pass
+            self._jobs.put(None)
             self._process.join(wait)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(2.0)
         # nobody reads the jobs now: a job still in the pipe (a project is larger than the pipe
-        # holds) must not keep this process from exiting, as its queue's thread would wait for it
-        self._jobs.cancel_join_thread()
+        # holds) is left to the outbox's daemon thread, which does not keep this process alive
         self._jobs.close()
         self._done.close()
 
