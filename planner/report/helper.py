@@ -79,27 +79,31 @@ def warm_up() -> None:
 
 
 def _serve(jobs, answers) -> None:  # pragma: no cover - runs in the helper's process
-    """The helper's loop: warm up (imports, fonts, a small grid), then do each job: draw pages, or model a
+    """The helper's loop: warm up (imports, a small grid; the fonts when idle), then do each job: draw pages, or model a
     project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
     from planner._lazy import defer_unused
     from planner.simulation.memory import collect_less
 
     collect_less()
     defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
-    warm_up()
-    try:  # a run's first job is its grid: pandapower loaded before it comes
+    try:  # a run's first job is its grid, wanted when generation ends: pandapower loaded before it comes
         from planner.simulation.grid_stage import warm_up_grid
 
         warm_up_grid()
     except Exception:  # noqa: BLE001 - a shortcut only: the grid job loads what it needs
         pass
     done = _Outbox(answers)  # a grid is sent while the next job is done
-    project = None
+    project, fonts = None, False
     while True:
         try:
-            job = jobs.recv()
+            idle = not fonts and not jobs.poll()
+            job = None if idle else jobs.recv()
         except (EOFError, OSError):  # the command ended
-            job = None
+            return
+        if idle:  # the grid sent: the fonts loaded before a page is asked for
+            warm_up()
+            fonts = True
+            continue
         if job is None:
             done.close()
             done._thread.join()  # what was drawn is sent before the process ends
