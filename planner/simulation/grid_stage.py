@@ -128,16 +128,24 @@ def _power_flow(grid: PreparedGrid, gen: GenerationResult, battery_kw: pd.DataFr
     from planner.grid.powerflow import parse_profiles, run
 
     net, ids = grid.net, grid.ids
-    columns = {}
-    for cid, idx in ids["consumer"].items():
-        columns[f"load.p_mw.{idx}"] = gen.consumers_kw[cid].to_numpy() / 1000.0
-    for kind in ("pv_unit", "wind_turbine", "chp_unit"):
-        for uid, idx in ids[kind].items():
-            units = gen.units_kw if delivered_kw is None else delivered_kw
-            columns[f"sgen.p_mw.{idx}"] = units[uid].to_numpy() / 1000.0
-    for bid, idx in ids["battery"].items():
-        columns[f"storage.p_mw.{idx}"] = battery_kw[bid].to_numpy() / 1000.0
-    table = pd.DataFrame(columns, index=gen.units_kw.index)
+    units = gen.units_kw if delivered_kw is None else delivered_kw
+    parts = [(gen.consumers_kw, "load", ids["consumer"]),
+             *((units, "sgen", ids[kind]) for kind in ("pv_unit", "wind_turbine", "chp_unit")),
+             (battery_kw, "storage", ids["battery"])]
+    names = [f"{element}.p_mw.{idx}" for _, element, table_ids in parts for idx in table_ids.values()]
+    # one (columns, steps) block filled in place, handed to pandas as its transpose (a view): no
+    # array per column gathered again into a frame (two copies of 2,000 year-long columns)
+    block = np.empty((len(names), len(gen.units_kw.index)))
+    row = 0
+    for frame, _, table_ids in parts:
+        values = frame.to_numpy()  # the frames' blocks are (columns, steps): each column is contiguous
+        for j in frame.columns.get_indexer(list(table_ids)):
+            if j < 0:
+                missing = sorted(set(table_ids) - set(frame.columns))
+                raise KeyError(f"no power series for {missing[0]}")
+            np.divide(values[:, j], 1000.0, out=block[row])
+            row += 1
+    table = pd.DataFrame(block.T, index=gen.units_kw.index, columns=names, copy=False)
     model = grid.model
     worst = _WorstTracker(net) if details else None
     summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0),
