@@ -352,6 +352,25 @@ if __name__ == "__main__":
     assert done.returncode == 0 and "closed" in done.stdout, done.stderr
 
 
+def test_the_helper_leaves_nothing_for_the_resource_tracker(monkeypatch):
+    """The helper's channels are pipes, not queues: a queue's locks are named semaphores that
+    Python's resource tracker watches, and about one run in nine ended with its warning of a
+    "leaked semaphore". Nothing is registered with the tracker now."""
+    from multiprocessing import resource_tracker
+
+    from tests.conftest import make_runnable_project
+
+    from planner.report.helper import ReportHelper
+
+    registered = []
+    monkeypatch.setattr(resource_tracker, "register", lambda name, kind: registered.append((name, kind)))
+    project = make_runnable_project()
+    with ReportHelper() as helper:
+        grid = helper.grid(helper.submit_grid(project), project)
+        assert helper.error is None and len(grid.net.bus) == len(project.items("bus"))
+    assert registered == []
+
+
 def test_the_helpers_warm_up_grid_is_a_whole_grid():
     """The helper prepares a small grid before its first job, so that pandapower is loaded when a
     run's grid comes (a failure there is passed over: held here instead)."""
