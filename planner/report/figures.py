@@ -100,8 +100,12 @@ def load_duration(res, fig: Figure | None = None) -> Figure:
         return _nothing(fig, "the project has no grid: no transformer loading")
     ax = fig.add_subplot()
     hours = np.arange(1, len(loading) + 1) * res.step_h
+    # each sorted curve at 1,000 points, its first (the year's highest) and last kept: a page's
+    # width shows no more, and the legend's placement tests every point drawn (0.15 s of the
+    # page at 8,760 points, 35,040 at 15 minutes)
+    keep = np.unique(np.linspace(0, len(loading) - 1, min(len(loading), 1000)).round().astype(int))
     for column in loading.columns:
-        ax.plot(hours, np.sort(loading[column].to_numpy())[::-1], lw=1.2, label=str(column))
+        ax.plot(hours[keep], np.sort(loading[column].to_numpy())[::-1][keep], lw=1.2, label=str(column))
     ax.axhline(100.0, color="#b00020", ls="--", lw=1, label="rating")
     ax.set_xlabel("hours of the year at or above")
     ax.set_ylabel("loading (%)")

@@ -420,3 +420,27 @@ def test_the_helper_models_the_grid_as_this_process_would(tmp_path):
         helper.close()
     assert "ended" in helper.error
     assert timeless(result.grid) == timeless(simulate(project).grid)
+
+
+def test_load_duration_curves_are_drawn_at_a_thousand_points_with_the_years_highest():
+    """The load-duration figure draws each sorted curve at 1,000 points (a page shows no more, and
+    the legend's placement tests every point): the first is the year's highest loading, the last
+    its lowest, and the points follow the sorted year."""
+    import numpy as np
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from planner.report.figures import load_duration
+
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2025-01-01", periods=8760, freq="h")
+    loading = pd.DataFrame({"t1": rng.gamma(2.0, 10.0, 8760), "t2": rng.uniform(0, 50, 8760)}, index=index)
+    figure = load_duration(SimpleNamespace(trafo_loading=loading, step_h=1.0))
+    curves = [line for line in figure.axes[0].get_lines() if line.get_label() in ("t1", "t2")]
+    assert len(curves) == 2
+    for line in curves:
+        x, y = line.get_data()
+        year = np.sort(loading[line.get_label()].to_numpy())[::-1]
+        assert len(x) == 1000 and x[0] == 1.0 and x[-1] == 8760.0
+        assert y[0] == year[0] and y[-1] == year[-1]
+        np.testing.assert_array_equal(y, year[(x - 1).astype(int)])
