@@ -54,10 +54,13 @@ class _Outbox:
         """Send ``item`` (pickled and written by the thread)."""
         self._pending.put(item)
 
-    def close(self) -> None:
-        """Send what is pending, then stop (a daemon thread: a send to a process that will never
-        read does not keep this one from ending)."""
+    def close(self, wait: bool = False) -> None:
+        """Send what is pending, then stop; ``wait``: until it is sent (or the other side ended).
+        Not waiting, a send to a process that will never read does not keep this one from ending
+        (the thread is a daemon)."""
         self._pending.put(_CLOSED)
+        if wait:
+            self._thread.join()
 
 
 _CLOSED = object()
@@ -105,8 +108,7 @@ def _serve(jobs, answers) -> None:  # pragma: no cover - runs in the helper's pr
             fonts = True
             continue
         if job is None:
-            done.close()
-            done._thread.join()  # what was drawn is sent before the process ends
+            done.close(wait=True)  # what was drawn is sent before the process ends
             return
         job_id, kind, args = job
         if isinstance(args[0], str) and args[0] == SAME_PROJECT:
