@@ -209,6 +209,9 @@ def _one_path(parts: list[np.ndarray], closed: bool):
     from matplotlib.path import Path
 
     parts = [p for p in parts if len(p) >= 2]
+    if closed:  # every ring turning the same way: filled under the nonzero rule, two overlapping
+        # rings of opposite turns would cancel (a hole where two parcels overlap)
+        parts = [p[::-1] if np.sum(p[:-1, 0] * p[1:, 1] - p[1:, 0] * p[:-1, 1]) < 0 else p for p in parts]
     vertices = np.concatenate(parts) if parts else np.zeros((0, 2))
     codes = np.full(len(vertices), Path.LINETO, dtype=Path.code_type)
     starts = np.cumsum([0] + [len(p) for p in parts[:-1]]).astype(int)

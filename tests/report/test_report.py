@@ -444,3 +444,26 @@ def test_load_duration_curves_are_drawn_at_a_thousand_points_with_the_years_high
         assert len(x) == 1000 and x[0] == 1.0 and x[-1] == 8760.0
         assert y[0] == year[0] and y[-1] == year[-1]
         np.testing.assert_array_equal(y, year[(x - 1).astype(int)])
+
+
+def test_overlapping_outlines_on_the_report_map_are_filled_where_they_overlap():
+    """The map draws a kind's outlines as one path: two overlapping parcels whose rings turn
+    opposite ways are still filled where they overlap (under the nonzero rule they would cancel)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from planner.report.figures import _add_path, _one_path
+
+    anticlockwise = np.array([[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]], float)
+    clockwise = np.array([[1, 1], [1, 3], [3, 3], [3, 1], [1, 1]], float)
+    figure = Figure(figsize=(2, 2), dpi=50)
+    ax = figure.add_axes([0, 0, 1, 1])
+    _add_path(ax, _one_path([anticlockwise, clockwise], closed=True), facecolor="k", edgecolor="none")
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.axis("off")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    red = np.asarray(canvas.buffer_rgba())[:, :, 0]
+    assert red[red.shape[0] // 2, red.shape[1] // 2] < 50  # the overlap (1.5, 1.5) is black
