@@ -86,11 +86,10 @@ HELPER_PAGES = ("grid", "members", "scenarios", "assumptions")
 #: (planner.report.helper.draw_early), where the second core has time: the first two while
 #: the year is simulated, the members' and finance pages once settled (while the power flow's
 #: thread ends the year), the grid page (the slowest) while the indexes and the files are made.
-#: Those two pages beside the power flow slowed it as much as they saved while the flow took
-#: twice its CPU time today; with the flow's kernels vectorised, and the assumptions page then
-#: the helper's last, the run with its report 0.3-0.4 s sooner with the members' page (runs of
-#: bench/run.py's kind, alternated ten times: the run's end 0.9 s after the flow's instead of
-#: 1.2 s), and 0.1-0.17 s more with the finance page (sixteen alternated runs).
+#: Drawn beside the power flow these two pages slowed it as much as they saved while its kernels
+#: were not vectorised (1.4 times today's CPU time); now the run with its report ends 0.3-0.4 s
+#: sooner with the members' page (ten alternated runs of bench/run.py's kind: the run's end 0.9 s
+#: after the flow's instead of 1.2 s) and 0.1-0.17 s more with the finance page (sixteen runs).
 EARLY_PAGES = {"cover": "generation", "energy": "generation", "members": "settlement", "finance": "settlement",
                "grid": "grid"}
 #: The helper's pages of those left when the early ones are drawn.
