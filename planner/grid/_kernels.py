@@ -148,14 +148,16 @@ def column_extremes(values, ok, top, top_row, low, low_row):  # pragma: no cover
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def injections(values, start, static, s_base, position, factor, out):  # pragma: no cover - compiled
+def injections(values, start, static, s_base, position, factor, out, fresh):  # pragma: no cover - compiled
     """Each step's PQ-bus injections [p.u.]: ``s_base`` (everything at its static value) plus, per
     driven column j of ``values`` (from row ``start``), ``factor[j]`` times its change against
-    ``static[j]`` at PQ bus ``position[j]`` (-1: none)."""
+    ``static[j]`` at PQ bus ``position[j]`` (-1: none). ``fresh``: ``out`` starts from ``s_base``;
+    else the columns' changes are added to what it holds (the next block of columns)."""
     T, n = out.shape
     for t in prange(T):
-        for k in range(n):
-            out[t, k] = s_base[k]
+        if fresh:
+            for k in range(n):
+                out[t, k] = s_base[k]
         for j in range(position.shape[0]):
             k = position[j]
             if k >= 0:

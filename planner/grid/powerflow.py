@@ -40,7 +40,7 @@ import pandas as pd
 from planner.grid.grid_model import ELEMENTS, GridModel, PowerFlowError, build_model, label
 
 __all__ = ["ELEMENTS", "ChunkResult", "GridModel", "PowerFlowError", "Profiles", "Summary", "build_model", "label",
-           "parse_profiles", "run"]
+           "parse_profiles", "profiles_of_blocks", "run"]
 
 VARIABLES = ("p_mw", "q_mvar")
 #: Sign of an element's value in the bus load (pandapower: loads and charging storage consume).
@@ -50,12 +50,31 @@ _COLUMN = re.compile(r"^(load|sgen|storage)\.(p_mw|q_mvar)\.(-?\d+)$")
 
 @dataclass
 class Profiles:
-    """Driven quantities: time index and, per column, element, variable and pandapower index."""
+    """Driven quantities: time index and, per column, element, variable and pandapower index.
+
+    ``values`` is one (T, n_columns) array, or a tuple of (T, k) blocks whose columns, side by
+    side, are ``columns`` (:func:`profiles_of_blocks`: a run's frames as they are, never gathered
+    into one array); the values times ``scale`` are MW and Mvar."""
 
     index: pd.DatetimeIndex
-    values: np.ndarray  # (T, n_columns)
+    values: np.ndarray | tuple[np.ndarray, ...]  # (T, n_columns), or (T, k) blocks side by side
     columns: list[tuple[str, str, int]]
     step_h: float
+    scale: float = 1.0
+
+    def blocks(self):
+        """Each block of ``values`` with the position of its first column: (first, block)."""
+        first = 0
+        for block in ((self.values,) if isinstance(self.values, np.ndarray) else self.values):
+            yield first, block
+            first += block.shape[1]
+
+    def column(self, j: int) -> np.ndarray:
+        """Column ``j`` in MW or Mvar."""
+        for first, block in self.blocks():
+            if j < first + block.shape[1]:
+                return block[:, j - first] * self.scale
+        raise IndexError(j)
 
 
 def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None = None,
@@ -96,6 +115,35 @@ def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None
         raise PowerFlowError(f"{where}the resolution must be above 0 and at most 1440 minutes, got "
                              f"{resolution_minutes!r}")
     names = [str(n) for n in frame.columns]
+    columns = _columns(names, net, where)
+    values = frame.to_numpy(dtype=float, na_value=np.nan, copy=False)
+    _check_numbers([values], names, index, where)
+    step_h = _step_hours(index, resolution_minutes, where)
+    return Profiles(index=index, values=values, columns=columns, step_h=step_h)
+
+
+def profiles_of_blocks(index: pd.DatetimeIndex, blocks: list[tuple[np.ndarray, list[str]]], net, *, step_h: float,
+                       scale: float = 1.0, source: str = "profiles") -> Profiles:
+    """Profiles of (T, k) blocks side by side, each with its columns' names as in
+    :func:`parse_profiles` (values times ``scale`` in MW and Mvar: a run's frames in kW with
+    ``scale=1e-3``), checked as it checks a table's columns and values; the blocks are kept as
+    they are (a run's year of 2,000 columns is not gathered into one array: 137 MB on the sample).
+    ``index`` is the steps' times, each ``step_h`` hours long."""
+    where = f"{source}: "
+    names = [name for _, block_names in blocks for name in block_names]
+    columns = _columns(names, net, where)
+    for values, block_names in blocks:
+        if values.shape != (len(index), len(block_names)):
+            raise PowerFlowError(f"{where}a block of {values.shape} values for {len(index)} steps and "
+                                 f"{len(block_names)} columns")
+    _check_numbers([values for values, _ in blocks], names, index, where)
+    return Profiles(index=index, values=tuple(np.asarray(v, dtype=float) for v, _ in blocks), columns=columns,
+                    step_h=float(step_h), scale=float(scale))
+
+
+def _columns(names: list[str], net, where: str) -> list[tuple[str, str, int]]:
+    """Each column name as (element, variable, pandapower index), refused by name where it repeats,
+    does not read as one or names no element of ``net``."""
     seen = set()
     for name in names:
         if name in seen:
@@ -112,13 +160,26 @@ def parse_profiles(frame: pd.DataFrame, net, *, resolution_minutes: float | None
         if idx not in net[element].index:
             raise PowerFlowError(f"{where}profile column '{name}' names {element} {idx}, which the net does not have")
         columns.append((element, variable, idx))
-    values = frame.to_numpy(dtype=float, na_value=np.nan, copy=False)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
+    return columns
+
+
+def _check_numbers(blocks, names: list[str], index, where: str) -> None:
+    """Refuse a value of ``blocks`` (arrays side by side, their columns ``names``) that is not a
+    finite number, naming its column and time (the earliest time, then the first column). A
+    column's sum is finite where all its values are (one pass, no (T, n) mask); a column whose
+    sum is not is searched."""
+    found, first = None, 0
+    for values in blocks:
+        with np.errstate(all="ignore"):
+            suspect = np.flatnonzero(~np.isfinite(values.sum(axis=0)))
+        for col in suspect:
+            rows = np.flatnonzero(~np.isfinite(values[:, col]))
+            if len(rows) and (found is None or rows[0] < found[0]):
+                found = (int(rows[0]), first + int(col))
+        first += values.shape[1]
+    if found is not None:
+        row, col = found
         raise PowerFlowError(f"{where}profile column '{names[col]}' has no number at {index[row]}")
-    step_h = _step_hours(index, resolution_minutes, where)
-    return Profiles(index=index, values=values, columns=columns, step_h=step_h)
 
 
 def _step_hours(index: pd.DatetimeIndex, resolution_minutes: float | None, where: str) -> float:
@@ -336,7 +397,7 @@ def _load_power(model: GridModel, profiles: Profiles) -> np.ndarray:
     total = np.full(len(profiles.index), static)
     for j, (element, variable, idx) in enumerate(profiles.columns):
         if element == "load" and variable == "p_mw":
-            total += (profiles.values[:, j] - load.at[idx, "p_mw"]) * scaling.at[idx]
+            total += (profiles.column(j) - load.at[idx, "p_mw"]) * scaling.at[idx]
     return total
 
 
@@ -351,6 +412,11 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     from planner.grid._kernels import injections
 
     position, factor, static = _injections(model, profiles)
+    # each block's columns as its values are: factors per unit of the values, static values in them
+    parts = [(block, np.ascontiguousarray(static[first:first + block.shape[1]] / profiles.scale),
+              np.ascontiguousarray(position[first:first + block.shape[1]]),
+              np.ascontiguousarray(factor[first:first + block.shape[1]] * profiles.scale))
+             for first, block in profiles.blocks()]
     s_pq = np.ascontiguousarray(model.s_static[model.pq])
     summary = Summary(step_h=profiles.step_h)
     load_p = _load_power(model, profiles)
@@ -362,7 +428,10 @@ def run(model: GridModel, profiles: Profiles, *, chunk_size: int = 1024, tol: fl
     for start in range(0, T, chunk_size):
         stop = min(start + chunk_size, T)
         s = np.empty((stop - start, len(model.pq)), dtype=complex)  # (t, n_pq) injections
-        injections(profiles.values, start, static, s_pq, position, factor, s)
+        if not parts:
+            s[:] = s_pq
+        for k, (block, block_static, block_position, block_factor) in enumerate(parts):
+            injections(block, start, block_static, s_pq, block_position, block_factor, s, k == 0)
         v_pq, converged, iterations = _solve(model, s, tol, max_iter)
         chunk = _chunk_results(model, profiles.index[start:stop], v_pq, converged, iterations)
         ok = converged

@@ -125,30 +125,30 @@ def warm_up_grid() -> PreparedGrid:
 
 def _power_flow(grid: PreparedGrid, gen: GenerationResult, battery_kw: pd.DataFrame,
                 delivered_kw: pd.DataFrame | None = None, details: bool = True):
-    from planner.grid.powerflow import parse_profiles, run
+    from planner.grid.powerflow import profiles_of_blocks, run
 
     net, ids = grid.net, grid.ids
     units = gen.units_kw if delivered_kw is None else delivered_kw
-    parts = [(gen.consumers_kw, "load", ids["consumer"]),
-             *((units, "sgen", ids[kind]) for kind in ("pv_unit", "wind_turbine", "chp_unit")),
-             (battery_kw, "storage", ids["battery"])]
-    names = [f"{element}.p_mw.{idx}" for _, element, table_ids in parts for idx in table_ids.values()]
-    # one (columns, steps) block filled in place, handed to pandas as its transpose (a view): no
-    # array per column gathered again into a frame (two copies of 2,000 year-long columns)
-    block = np.empty((len(names), len(gen.units_kw.index)))
-    row = 0
-    for frame, _, table_ids in parts:
-        values = frame.to_numpy()  # the frames' blocks are (columns, steps): each column is contiguous
-        for j in frame.columns.get_indexer(list(table_ids)):
-            if j < 0:
-                missing = sorted(set(table_ids) - set(frame.columns))
-                raise KeyError(f"no power series for {missing[0]}")
-            np.divide(values[:, j], 1000.0, out=block[row])
-            row += 1
-    table = pd.DataFrame(block.T, index=gen.units_kw.index, columns=names, copy=False)
+    sources = [(gen.consumers_kw, [("load", ids["consumer"])]),
+               (units, [("sgen", ids[kind]) for kind in ("pv_unit", "wind_turbine", "chp_unit")]),
+               (battery_kw, [("storage", ids["battery"])])]
+    # the frames' values as they are (kW; a frame's block is (columns, steps), so each column is
+    # contiguous): a view where the grid's columns lie side by side in the frame, as they do, not
+    # the year of 2,000 columns divided into one array (137 MB written, each new MB paged in)
+    blocks = []
+    for frame, kinds in sources:
+        wanted = [project_id for _, table_ids in kinds for project_id in table_ids]
+        at = frame.columns.get_indexer(wanted)
+        if (at < 0).any():
+            raise KeyError(f"no power series for {sorted(set(wanted) - set(frame.columns))[0]}")
+        if not len(at):
+            continue
+        values = frame.to_numpy()
+        block = values[:, at[0]:at[-1] + 1] if (np.diff(at) == 1).all() else values.T[at].T
+        blocks.append((block, [f"{element}.p_mw.{idx}" for element, table_ids in kinds for idx in table_ids.values()]))
     model = grid.model
     worst = _WorstTracker(net) if details else None
-    summary = run(model, parse_profiles(table, net, resolution_minutes=gen.step_h * 60.0),
+    summary = run(model, profiles_of_blocks(gen.units_kw.index, blocks, net, step_h=gen.step_h, scale=1e-3),
                   on_chunk=worst.add if worst else None)
     grid = summary.as_dict()
     return (grid, summary.import_mwh * 1000.0, summary.export_mwh * 1000.0, worst.trafo_frame() if worst else None,

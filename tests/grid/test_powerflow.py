@@ -7,7 +7,7 @@ import pandapower as pp
 import pandas as pd
 import pytest
 
-from planner.grid.powerflow import PowerFlowError, build_model, parse_profiles, run
+from planner.grid.powerflow import PowerFlowError, build_model, parse_profiles, profiles_of_blocks, run
 
 from tests.grid.conftest import simbench_case
 
@@ -101,6 +101,47 @@ def test_meshed_net_with_sgen_and_storage():
         np.testing.assert_allclose(vm[k], ref.res_bus.vm_pu.to_numpy(), atol=1e-6)
         assert ext[k, 0] == pytest.approx(ref.res_ext_grid.p_mw.iloc[0], abs=1e-9)
 
+
+
+def test_blocks_in_kw_run_the_year_of_one_table_in_mw():
+    """A run's frames go in as they are, in kW, as blocks side by side (one a gathered subset, as
+    where the grid's columns do not lie side by side in the frame): the same year as the table."""
+    net = small_meshed_net()
+    index = pd.date_range("2019-06-01", periods=30, freq="h", tz="UTC")
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame({"load.p_mw.0": rng.uniform(0, 0.05, 30), "load.p_mw.3": rng.uniform(0, 0.05, 30),
+                          "sgen.p_mw.0": rng.uniform(0, 0.08, 30), "storage.p_mw.0": rng.uniform(-0.02, 0.02, 30)},
+                         index=index)
+    kw = table.to_numpy() * 1000.0
+    loads = np.asfortranarray(kw[:, [1, 0]])[:, [1, 0]]  # a gathered (T, k) array, as a frame's subset is
+    blocks = [(loads, ["load.p_mw.0", "load.p_mw.3"]), (np.asfortranarray(kw[:, 2:]), ["sgen.p_mw.0", "storage.p_mw.0"])]
+    model = build_model(net)
+    expected, got = [], []
+    one = run(model, parse_profiles(table, net), on_chunk=expected.append, chunk_size=7)
+    two = run(model, profiles_of_blocks(index, blocks, net, step_h=1.0, scale=1e-3), on_chunk=got.append, chunk_size=7)
+    for name in ("vm_pu", "line_loading", "trafo_loading", "ext_grid_p_mw"):
+        np.testing.assert_allclose(gather(got, name), gather(expected, name), rtol=1e-12, atol=1e-14)
+    assert two.delivered_mwh == pytest.approx(one.delivered_mwh, rel=1e-12)
+    assert two.losses_mwh == pytest.approx(one.losses_mwh, rel=1e-9)
+    assert two.import_mwh == pytest.approx(one.import_mwh, rel=1e-9)
+
+
+def test_blocks_are_checked_as_a_table_is():
+    net = small_meshed_net()
+    index = pd.date_range("2019-06-01", periods=4, freq="h", tz="UTC")
+    values = np.full((4, 2), 10.0)
+    values[2, 1] = np.inf
+    values[3, 0] = np.nan
+    with pytest.raises(PowerFlowError, match="'sgen.p_mw.0' has no number at 2019-06-01 02:00"):
+        profiles_of_blocks(index, [(values[:, :1], ["load.p_mw.0"]), (values[:, 1:], ["sgen.p_mw.0"])], net,
+                           step_h=1.0, scale=1e-3)
+    with pytest.raises(PowerFlowError, match="names load 99, which the net does not have"):
+        profiles_of_blocks(index, [(values[:, :1], ["load.p_mw.99"])], net, step_h=1.0)
+    with pytest.raises(PowerFlowError, match="'load.p_mw.0' appears twice"):
+        profiles_of_blocks(index, [(values[:, :1], ["load.p_mw.0"]), (values[:, :1], ["load.p_mw.0"])], net,
+                           step_h=1.0)
+    with pytest.raises(PowerFlowError, match="a block of"):
+        profiles_of_blocks(index, [(values, ["load.p_mw.0"])], net, step_h=1.0)
 
 def test_absurd_load_is_reported_not_hidden():
     net = small_meshed_net()
