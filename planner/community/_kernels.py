@@ -124,7 +124,7 @@ def static_allocated(G, L, keys, S, block, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def member_costs(G, L, base, buy, sell, charge, credit, starts, keys, slot, s2, d2, extra, f, p_int,
+def member_costs(G, L, base_slot, base, buy, sell, charge, credit, starts, keys, slot, s2, d2, extra, f, p_int,
                  monthly, step_total, grid, shared_charges, consumption, allocated,
                  net):  # pragma: no cover - compiled
     """Each scheme's cost per member and month, its total and the community's grid side per step.
@@ -134,7 +134,8 @@ def member_costs(G, L, base, buy, sell, charge, credit, starts, keys, slot, s2, 
     n), ``step_total`` and ``grid`` (T, 8), ``shared_charges`` (T, 4: pool, bilateral pool,
     static and dynamic allocation), ``consumption`` (M, n) of the baseline, ``allocated`` (2, M,
     n), ``net`` (M, 7, n) for net metering. The bilateral scheme's grid side leaves out the
-    contracts' charges (added by the caller).
+    contracts' charges (added by the caller). The grid-only scheme bills the baseline's load:
+    member i's column ``base_slot[i]`` of ``base`` (T, k), or its load ``L`` where that is -1.
     """
     T, n = G.shape
     M = starts.shape[0]
@@ -155,6 +156,7 @@ def member_costs(G, L, base, buy, sell, charge, credit, starts, keys, slot, s2, 
             a_dynamic = 0.0
             k_i = keys[i]
             u = slot[i]
+            bs = base_slot[i]
             for t in range(a, z):
                 g, l_ = G[t, i], L[t, i]
                 s = max(g - l_, 0.0)
@@ -162,9 +164,10 @@ def member_costs(G, L, base, buy, sell, charge, credit, starts, keys, slot, s2, 
                 pb, ps, pc = buy[t, i], sell[t, i], charge[t, i]
                 S = f[t, 0]
                 # grid only (on the baseline's load) and net billing
-                c0 = pb * base[t, i]
+                lb = l_ if bs < 0 else base[t, bs]
+                c0 = pb * lb
                 c1 = pb * d - ps * s
-                used += base[t, i]
+                used += lb
                 # the pools: shares of min(S, D) in and out
                 sin = d * f[t, 2]
                 sout = s * f[t, 3]

@@ -22,13 +22,16 @@ from planner.community.settlement import (
 
 def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] = (),
                 static_keys: dict[str, float] | None = None, net_metering_credit=None,
-                baseline: Balance | None = None, compiled: bool = True) -> dict[str, SchemeResult]:
+                baseline: Balance | None = None, baseline_load: pd.DataFrame | None = None,
+                compiled: bool = True) -> dict[str, SchemeResult]:
     """Every scheme on the same balance, for comparison side by side.
 
     ``pb`` is a :class:`MemberPrices` (each member on its tariff) or an import price for all
     with ``ps`` the export price. ``baseline`` is the balance without generation or storage for
     the grid-only scheme (by default ``b``'s load): a battery's charging is no consumption a
-    member would buy without it. ``net_metering_credit`` replaces the export price as the credit
+    member would buy without it. ``baseline_load`` says the same by the members whose load it
+    changes (columns: members, the others' baseline is their load in ``b``), without a second
+    members x steps array. ``net_metering_credit`` replaces the export price as the credit
     for net excess under net metering. ``compiled=False`` runs the scheme functions one by one
     (the readable reference the compiled loops are tested against).
     """
@@ -41,9 +44,17 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
         total = load.sum()
         static_keys = {m: (float(v / total) if total > 0 else 1.0 / len(b.members))
                        for m, v in zip(b.members, load)}
-    base = baseline if baseline is not None else b
+    if baseline is not None and baseline_load is not None:
+        raise ValueError("give the baseline as a balance or by the members it changes, not both")
     if compiled:
-        return _compiled_schemes(b, base, prices, credit, contracts, static_keys)
+        return _compiled_schemes(b, _baseline_columns(b, baseline, baseline_load), prices, credit, contracts,
+                                 static_keys)
+    base = baseline if baseline is not None else b
+    if baseline_load is not None:
+        position = {m: i for i, m in enumerate(b.members)}
+        load = np.array(b.load, dtype=float)
+        load[:, [position[m] for m in baseline_load.columns]] = baseline_load.to_numpy()
+        base = Balance(b.index, b.members, np.zeros_like(load), load)
     capped = any(c.cap_kwh is not None for c in contracts)  # an annual cap ties the months together
     results = [
         by_month(grid_only, base, prices), by_month(net_billing, b, prices),
@@ -56,10 +67,31 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
     return {r.name: r for r in results}
 
 
-def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: MemberPrices,
+def _baseline_columns(b: Balance, baseline: Balance | None, baseline_load: pd.DataFrame | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The grid-only baseline as the compiled loops take it: per member its column in the values
+    (-1: its load in ``b``), and the (T, k) values of the members whose baseline differs."""
+    n = len(b.members)
+    slot = np.full(n, -1, dtype=np.int64)
+    if baseline_load is not None:
+        position = {m: i for i, m in enumerate(b.members)}
+        columns = [position[m] for m in baseline_load.columns]
+        values = baseline_load.to_numpy(dtype=float)
+    elif baseline is not None:
+        load = np.asarray(baseline.load, dtype=float)
+        columns = [i for i in range(n) if not np.array_equal(load[:, i], b.load[:, i])]
+        values = load[:, columns]
+    else:
+        columns, values = [], np.zeros((len(b.index), 0))
+    slot[columns] = np.arange(len(columns))
+    return slot, np.asfortranarray(values)
+
+
+def _compiled_schemes(b: Balance, base: tuple[np.ndarray, np.ndarray], prices: MemberPrices, credit: MemberPrices,
                       contracts: Sequence[ContractTerms], static_keys: dict[str, float]) -> dict[str, SchemeResult]:
     """:func:`all_schemes` by the compiled loops of :mod:`planner.community._kernels`: the same
-    formulas, in a few passes over the members' generation and load."""
+    formulas, in a few passes over the members' generation and load (``base``: the grid-only
+    baseline, :func:`_baseline_columns`)."""
     from planner.community import _kernels as K
 
     T, n = b.load.shape
@@ -107,7 +139,7 @@ def _compiled_schemes(b: Balance, base: Balance, prices: MemberPrices, credit: M
     step_total, grid = np.empty((T, len(K.SCHEMES))), np.empty((T, len(K.SCHEMES)))
     charges = np.empty((T, 4))
     consumption, allocated, net = np.zeros((M, n)), np.zeros((2, M, n)), np.zeros((M, K.NET_SUMS, n))
-    K.member_costs(G, L, np.asarray(base.load, dtype=float), prices.buy, prices.sell, prices.shared_charge,
+    K.member_costs(G, L, *base, prices.buy, prices.sell, prices.shared_charge,
                    credit.sell, starts.astype(np.int64), k, slot, s2, d2, extra, f, p_int,
                    monthly, step_total, grid, charges, consumption, allocated, net)
     grid[:, 5] += contract_charges  # what contract energy pays in charges leaves the community

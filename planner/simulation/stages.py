@@ -69,7 +69,8 @@ class Dispatch:
         Per member: generation (own units and shares, plus battery discharge) and load
         (consumption plus battery charging), after curtailment.
     consumption : DataFrame
-        What members consume, before any battery charges (the grid-only baseline).
+        What the members whose battery charges consume before it does (the grid-only baseline;
+        columns: those members only, the others consume their ``load``).
     battery_kw : DataFrame
         Per battery, charging positive [kW].
     storage_loss_kwh : float
@@ -116,7 +117,10 @@ def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
         index, fill_value=0.0)
     l_ = _to_members(consumers.to_numpy(), [
         [(column[consumer_owner[c]], h)] if c in consumer_owner else [] for c in consumers.columns], len(members))
-    consumption = l_.copy(order="F") if len(project.items("battery")) else l_  # batteries change l_ below
+    # the batteries' owners' columns as they are before charging (the grid-only baseline): the
+    # others' stay as l_ is, so not a second members x steps array (105 MB on the sample)
+    owners = sorted({column[_owner(project, bat.owner_id)] for bat in project.items("battery").values()})
+    consumption = pd.DataFrame(np.asfortranarray(l_[:, owners]), index=index, columns=[members[j] for j in owners])
     battery_kw = pd.DataFrame(index=index)
     storage_loss = 0.0
     for bat in project.items("battery").values():
@@ -129,7 +133,7 @@ def dispatch(project: Project, gen: GenerationResult) -> Dispatch:
         storage_loss += float((result.charge_kw.sum() - result.discharge_kw.sum()) * h)
     delivered_kw, curtailed = _curtail(project, gen, shares, g, l_, members, h)
     frame = functools.partial(pd.DataFrame, index=index, columns=members, copy=False)
-    return Dispatch(members, frame(g), frame(l_), frame(consumption), battery_kw, storage_loss,
+    return Dispatch(members, frame(g), frame(l_), consumption, battery_kw, storage_loss,
                     delivered_kw, curtailed, shares)
 
 
@@ -215,8 +219,7 @@ def settle(project: Project, d: Dispatch) -> Settlement:
     pb, ps = _weighted_mean(prices.buy, balance.load), _weighted_mean(prices.sell, balance.generation)
     contracts = [ContractTerms(c.seller_id, c.buyer_id, c.price_eur_per_kwh, c.priority, c.cap_kwh, c.id)
                  for c in project.items("contract").values()]
-    baseline = Balance(index, d.members, np.broadcast_to(0.0, balance.load.shape), d.consumption.to_numpy())
-    schemes = all_schemes(balance, prices, contracts=contracts, baseline=baseline)
+    schemes = all_schemes(balance, prices, contracts=contracts, baseline_load=d.consumption)
     return Settlement(balance, plan, schemes, (pb, ps))
 
 

@@ -207,3 +207,27 @@ def test_compiled_schemes_equal_the_scheme_functions(one_tariff, with_contracts)
             else:
                 np.testing.assert_allclose(c.details[key], value, rtol=1e-10, atol=1e-12, err_msg=f"{name} {key}")
         assert c.books_gap() < 1e-9, name
+
+
+def test_a_baseline_given_by_the_members_it_changes_is_the_same_baseline():
+    """planner run gives the grid-only baseline by the batteries' owners only (their load before
+    charging), not as a second members x steps array: the same bills, compiled and one by one."""
+    rng = np.random.default_rng(5)
+    T, n = 24 * 40, 6
+    index = pd.date_range("2019-03-01", periods=T, freq="h", tz="Europe/Berlin")
+    gen = np.asfortranarray(rng.uniform(0, 3, (T, n)))
+    load = rng.uniform(0, 2, (T, n))
+    b = Balance(index, [f"m{i}" for i in range(n)], gen, load)
+    before = load.copy()
+    before[:, [1, 4]] -= rng.uniform(0, 0.5, (T, 2))  # what two batteries charged
+    full = Balance(index, b.members, np.zeros((T, n)), before)
+    changed = pd.DataFrame(before[:, [4, 1]], index=index, columns=["m4", "m1"])
+    for compiled in (True, False):
+        by_balance = all_schemes(b, 0.40, 0.08, baseline=full, compiled=compiled)["grid_only"]
+        by_members = all_schemes(b, 0.40, 0.08, baseline_load=changed, compiled=compiled)["grid_only"]
+        np.testing.assert_allclose(by_members.monthly_cost.to_numpy(), by_balance.monthly_cost.to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(by_members.details["consumption_kwh"], before.sum(axis=0), rtol=1e-12)
+    unchanged = all_schemes(b, 0.40, 0.08)["grid_only"]
+    np.testing.assert_allclose(unchanged.details["consumption_kwh"], load.sum(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="not both"):
+        all_schemes(b, 0.40, 0.08, baseline=full, baseline_load=changed)
