@@ -3,8 +3,8 @@
 ``planner run`` starts a :class:`ReportHelper` before it simulates: the helper's interpreter
 imports matplotlib and the report and loads the fonts on the second core meanwhile. While the
 year is still simulated, :func:`draw_early` has it draw the pages that need no grid
-(:data:`~planner.report.pdf.EARLY_PAGES`, from what the run knows so far, in memory). When the
-results are written, :func:`write_in_two` gives it :data:`~planner.report.pdf.HELPER_PAGES` of the rest
+(:data:`~planner.report.plan.EARLY_PAGES`, from what the run knows so far, in memory). When the
+results are written, :func:`write_in_two` gives it :data:`~planner.report.plan.HELPER_PAGES` of the rest
 and draws the others here; pypdf joins the parts in page order. A helper that failed or died is
 noticed and its pages are drawn here instead, so the report never depends on it.
 """
@@ -259,12 +259,12 @@ class EarlyPages:
 
 
 def draw_early(project, partial, folder, when, helper: ReportHelper, drawn=()) -> EarlyPages | None:
-    """Have ``helper`` draw those of :data:`~planner.report.pdf.EARLY_PAGES` that ``partial`` (a
+    """Have ``helper`` draw those of :data:`~planner.report.plan.EARLY_PAGES` that ``partial`` (a
     :class:`~planner.simulation.run.Generated`, :class:`~planner.simulation.run.Settled` or
     :class:`~planner.simulation.run.Flowed` run) knows enough for, ``drawn`` left out, into a
     part beside the report in ``folder``; :func:`write_in_two` joins it when the plan is
     unchanged. None: no page to draw yet."""
-    from planner.report.pdf import EARLY_PAGES, page_plan
+    from planner.report.plan import EARLY_PAGES, page_plan
     from planner.report.results import Results
 
     known = {"generation"}

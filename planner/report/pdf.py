@@ -25,7 +25,9 @@ from planner.report.numbers import is_missing, num
 from planner.report.page_layout import A4, TITLE, _eur, _page, _rule, _table, _text, _years  # noqa: F401
 from planner.report.kpis import KPIS, _get, three_phase_lines
 from planner.report.results import Results
-from planner.report.scenarios_page import _scenarios, _stored_scenarios
+from planner.report.plan import (EARLY_PAGES, HELPER_PAGES, HELPER_PAGES_AFTER_EARLY,  # noqa: F401
+                                 page_plan, stored_scenarios_of)
+from planner.report.scenarios_page import _scenarios
 
 LIMITS = {"max loading %": ("loading", 100.0), "min voltage p.u.": ("voltage band", 0.90),
           "max voltage p.u.": ("voltage band", 1.10), "min phase voltage p.u.": ("voltage band", 0.90),
@@ -74,40 +76,9 @@ PAGES = {
     "electrification": lambda project, res, name, when: electrification.page(res, name),
     "members": lambda project, res, name, when: _members(res, name),
     "finance": lambda project, res, name, when: _finance(res, name),
-    "scenarios": lambda project, res, name, when: _scenarios(project, _stored_scenarios(project, res.folder), name),
+    "scenarios": lambda project, res, name, when: _scenarios(project, stored_scenarios_of(project, res.folder), name),
     "assumptions": lambda project, res, name, when: _assumptions(project, res, name, when),
 }
-#: The pages a helper process draws (about half of the work: the grid page is the slowest; the
-#: helper also reads the results and the project first, so it takes the short assumptions page
-#: where finance went before: the report 0.25 s sooner on the sample, bench/run.py).
-HELPER_PAGES = ("grid", "members", "scenarios", "assumptions")
-#: Pages with what they need of the run ("generation", "settlement" or "grid"; ``Results.partial``
-#: has what they show): ``planner run``'s helper draws them before the run ends
-#: (planner.report.helper.draw_early), where the second core has time: the first two while
-#: the year is simulated, the members' and finance pages once settled (while the power flow's
-#: thread ends the year), the grid page (the slowest) while the indexes and the files are made.
-#: Drawn beside the power flow these two pages slowed it as much as they saved while its kernels
-#: were not vectorised (1.4 times today's CPU time); now the run with its report ends 0.3-0.4 s
-#: sooner with the members' page (ten alternated runs of bench/run.py's kind: the run's end 0.9 s
-#: after the flow's instead of 1.2 s) and 0.1-0.17 s more with the finance page (sixteen runs).
-EARLY_PAGES = {"cover": "generation", "energy": "generation", "members": "settlement", "finance": "settlement",
-               "grid": "grid"}
-#: The helper's pages of those left when the early ones are drawn.
-HELPER_PAGES_AFTER_EARLY = ("scenarios", "assumptions")
-
-
-def page_plan(project, results) -> list[str]:
-    """The report's pages in order (the scenarios page where scenario results are the project's);
-    ``results`` a results folder or :class:`Results`."""
-    res = results if isinstance(results, Results) else Results(results)
-    plan = ["cover", "key figures", "energy", "grid", "members", "finance"]
-    if res.summary.get("electrification"):
-        plan.insert(4, "electrification")
-    if _stored_scenarios(project, res.folder) is not None:
-        plan.append("scenarios")
-    return plan + ["assumptions"]
-
-
 def write_pages(project, results, names, numbers, total: int, when, target) -> Path:
     """Draw the pages ``names`` (numbered ``numbers`` of ``total``) into the PDF ``target``;
     ``results`` a results folder or :class:`Results`."""

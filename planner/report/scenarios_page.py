@@ -4,19 +4,10 @@ app's Scenarios dialog."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.figure import Figure
 
 from planner.report.page_layout import _page, _table, _text
-
-
-def _stored_scenarios(project, folder: Path):
-    """The scenarios' table beside the results, when it is this project's."""
-    from planner.sweep.scenarios import stored_scenarios
-
-    return stored_scenarios(project, Path(folder).with_suffix(".gpkg")) if project.scenarios else None
 
 
 def format_figure(figure: str, value) -> str:

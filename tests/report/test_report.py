@@ -330,6 +330,30 @@ def test_a_helper_that_died_before_its_early_pages_costs_the_report_nothing(sett
     assert not list(folder.glob(".*"))
 
 
+def test_asking_the_helper_for_its_first_pages_loads_no_matplotlib_here(tmp_path):
+    """planner run asks its helper for the first pages between generation and dispatch: what it
+    needs for that (the plan of pages, the partial results) must not load matplotlib in the
+    command's process (0.3 s on the run's path; it is loaded beside the power flow instead)."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+if __name__ == "__main__":
+    from datetime import datetime
+    from tests.conftest import make_runnable_project
+    from planner.generation.results import simulate_generation
+    from planner.simulation.run import Generated
+    from planner.report.helper import ReportHelper, draw_early
+    project = make_runnable_project()
+    generated = Generated(project, simulate_generation(project, resolution_minutes=60))
+    with ReportHelper() as helper:
+        part = draw_early(project, generated, {str(tmp_path)!r}, datetime.fromtimestamp(1.7e9), helper)
+        drawn = helper.result(part.job)
+    print(part.names, drawn, "matplotlib" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["True", "False"], done.stdout
+
 def test_a_process_whose_helper_died_with_a_job_in_its_pipe_still_exits(tmp_path):
     """A job larger than the pipe holds (a project), sent to a helper that died, must not keep
     planner run's process from ending (its queue's thread would wait for a reader forever)."""
