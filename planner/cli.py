@@ -373,17 +373,10 @@ def _run_and_write(args, project, started, helper) -> int:
     when = time.time()  # the report's time of the run
     early = []
 
-    def on_stage(name: str, index: int, count: int) -> None:
-        show(name, index, count)
-        if helper is not None and name == "power flow":  # while its thread finishes the year
-            from planner.report.helper import warm_up
-
-            warm_up()
-
     def on_partial(partial) -> None:  # the helper draws the pages that need no more meanwhile
         from datetime import datetime
 
-        from planner.report.helper import draw_early
+        from planner.report.helper import draw_early, warm_up
 
         try:
             part = draw_early(project, partial, staging, datetime.fromtimestamp(when), helper,
@@ -392,12 +385,16 @@ def _run_and_write(args, project, started, helper) -> int:
             return
         if part is not None:
             early.append(part)
+        if getattr(partial, "settlement", None) is not None and getattr(partial, "grid", None) is None:
+            # settled, its pages asked for: matplotlib loaded here while the flow's thread ends the
+            # year (asked for before, the helper waited 0.5 s longer for the settled pages)
+            warm_up()
 
     global _progress_line_open
     with output_folder(args.output, "run") as staging:
         try:
             result = simulate(project, resolution_minutes={"1h": 60, "15min": 15, None: None}[args.resolution],
-                              subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=on_stage),
+                              subsidy_eur_per_kwh=args.subsidy, costs_path=catalogue, task=Task(on_stage=show),
                               on_partial=on_partial if helper is not None else None,
                               prepare=prepare)
             if _progress_line_open:
