@@ -84,9 +84,18 @@ def warm_up() -> None:
 def _serve(jobs, answers) -> None:  # pragma: no cover - runs in the helper's process
     """The helper's loop: warm up (imports, a small grid; the fonts when idle), then do each job: draw pages, or model a
     project's grid (:func:`~planner.simulation.grid_stage.prepare_grid`) and send it back."""
+    import sys
+
     from planner._lazy import defer_unused
     from planner.simulation.memory import collect_less
 
+    # This process runs none of the planner's compiled kernels; only pandapower's runpp (in
+    # prepare_grid) calls three small numba functions, and numba's import and first-call set-up
+    # cost 0.6-0.7 s of CPU here while the command's process reads the project and simulates
+    # generation on the other core (the run with its report 0.29 s sooner, ten alternated runs).
+    # Without numba pandapower takes its own supported path: the same functions in Python (0.04 s
+    # more for the sample's grid); the grid it gives is the same (tests/report/test_report.py).
+    sys.modules.setdefault("numba", None)
     collect_less()
     defer_unused()  # what the command's own process defers (pandapower's namespace, ...)
     try:  # a run's first job is its grid, wanted when generation ends: pandapower loaded before it comes

@@ -408,7 +408,8 @@ def test_the_helpers_warm_up_grid_is_a_whole_grid():
 
 def test_the_helper_models_the_grid_as_this_process_would(tmp_path):
     """planner run has its helper make the project's grid for the power flow while generation is
-    simulated here: the same net and year of power flow; a helper that died costs nothing."""
+    simulated here: the same net and year of power flow (the helper runs pandapower without
+    numba, which it never loads); a helper that died costs nothing."""
     import numpy as np
 
     from tests.conftest import make_runnable_project
@@ -424,6 +425,9 @@ def test_the_helper_models_the_grid_as_this_process_would(tmp_path):
         job = helper.submit_grid(project)
         sent = helper.grid(job, project)
         assert helper.error is None
+        maps = Path(f"/proc/{helper._process.pid}/maps")
+        if maps.exists():  # Linux: no library of numba's or llvmlite's is loaded in the helper
+            assert "numba" not in maps.read_text() and "llvmlite" not in maps.read_text()
     here = prepare_grid(project)
     assert sent.ids == here.ids and sent.model.lu is None
     for table in ("bus", "line", "trafo", "load", "sgen"):
