@@ -11,7 +11,9 @@ Profiles (demandlib): BDEW 1999 ``H0`` (dynamised, as BDEW prescribes for
 households), ``G0``-``G6``, ``L0``-``L2``; BDEW 2025 ``H25`` (dynamised),
 ``G25``, ``L25``, ``P25``, ``S25``. Holidays count as Sundays; they come from
 the ``holidays`` package for the site's country (found from its time zone; Germany for a zone of
-no country such as UTC).
+no country such as UTC). A year's profiles, once computed, are kept in the user's cache
+(``$XDG_CACHE_HOME/peergrid/load-profiles``, else ``~/.cache``; ``PEERGRID_NO_CACHE=1`` turns
+that off) and read back exactly.
 Heat: BDEW SigLinDe (demandlib ``HeatBuilding``) from the hourly air
 temperature, domestic hot water included.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,23 +111,95 @@ def _profile_table(kinds: set[str], years: list[int], holidays: Mapping) -> pd.D
 
 
 def _profile_table_unguarded(kinds, years, holidays) -> pd.DataFrame:
-    from demandlib import bdew
-
     frames = []
     for year in years:
         naive = pd.date_range(f"{year}-01-01", periods=(366 if year % 4 == 0 else 365) * 96, freq="15min")
-        columns = {}
-        old = [k for k in kinds if k in _SLP_1999]
-        if old:
-            slp = bdew.ElecSlp(year, holidays=holidays).get_scaled_power_profiles(
-                {_SLP_1999[k]: 1.0 for k in old})
-            for k in old:
-                columns[k] = slp[_SLP_1999[k]].reindex(naive).to_numpy()
-        for k in kinds & set(_SLP_2025):
-            series = getattr(bdew, k)(naive, holidays=holidays)
-            columns[k] = np.asarray(series, dtype=float) / (np.asarray(series, dtype=float).sum() / 4.0)
-        frames.append(pd.DataFrame(columns, index=naive))
+        columns = {k: _stored_profile(k, year, holidays, len(naive)) for k in kinds}
+        missing = {k for k, values in columns.items() if values is None}
+        if missing:
+            columns.update(_computed_profiles(missing, year, holidays, naive))
+            for k in missing:
+                _store_profile(k, year, holidays, columns[k])
+        frames.append(pd.DataFrame({k: columns[k] for k in sorted(kinds)}, index=naive))
     return pd.concat(frames)
+
+
+def _computed_profiles(kinds: set[str], year: int, holidays: Mapping, naive: pd.DatetimeIndex) -> dict:
+    """demandlib's profiles of ``kinds`` for ``year`` (each a normalised array on ``naive``)."""
+    from demandlib import bdew
+
+    columns = {}
+    old = [k for k in kinds if k in _SLP_1999]
+    if old:
+        slp = bdew.ElecSlp(year, holidays=holidays).get_scaled_power_profiles({_SLP_1999[k]: 1.0 for k in old})
+        for k in old:
+            columns[k] = slp[_SLP_1999[k]].reindex(naive).to_numpy(dtype=float)
+    for k in kinds & set(_SLP_2025):
+        series = np.asarray(getattr(bdew, k)(naive, holidays=holidays), dtype=float)
+        columns[k] = series / (series.sum() / 4.0)
+    return columns
+
+
+# A standard load profile depends only on its kind, the year and the holidays: computed once
+# (demandlib's table of a year, 0.25 s of every run of the sample) and kept in the user's cache
+# beside the map tiles, under a name made of all it depends on and demandlib's version. A file
+# that cannot be read, or reads as anything but the year's finite values, is computed again.
+_PROFILE_CACHE_FORMAT = 1
+
+
+def _profile_cache() -> Path | None:
+    """Where computed profiles are kept (``$XDG_CACHE_HOME/peergrid/load-profiles``); None when
+    ``PEERGRID_NO_CACHE`` is set."""
+    import os
+
+    if os.environ.get("PEERGRID_NO_CACHE"):
+        return None
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "peergrid" / "load-profiles"
+
+
+def _profile_path(kind: str, year: int, holidays: Mapping) -> Path | None:
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    folder = _profile_cache()
+    if folder is None:
+        return None
+    days = sorted(str(day) for day in holidays if getattr(day, "year", None) == year)
+    key = json.dumps([_PROFILE_CACHE_FORMAT, version("demandlib"), kind, year, days])
+    return folder / f"{kind}-{year}-{hashlib.sha256(key.encode()).hexdigest()[:20]}.npy"
+
+
+def _stored_profile(kind: str, year: int, holidays: Mapping, steps: int) -> np.ndarray | None:
+    """The kept profile, or None (none kept, or one that does not read as ``steps`` finite values)."""
+    try:
+        path = _profile_path(kind, year, holidays)
+        if path is None or not path.exists():
+            return None
+        values = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if values.dtype != np.float64 or values.shape != (steps,) or not np.isfinite(values).all() or (values < 0).any():
+        return None
+    return values
+
+
+def _store_profile(kind: str, year: int, holidays: Mapping, values: np.ndarray) -> None:
+    """Keep a computed profile (written whole, then renamed; a cache that cannot be written is
+    passed over: the profile is computed again next time)."""
+    import os
+
+    try:
+        path = _profile_path(kind, year, holidays)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as out:
+            np.save(out, np.ascontiguousarray(values, dtype=np.float64), allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 def electricity_kw(consumers: Sequence[Consumer], index: pd.DatetimeIndex, timezone: str, *,

@@ -141,3 +141,58 @@ def test_holidays_follow_the_site_s_country(weather):
         local = kw.index.tz_convert(tz)
         day[tz] = kw[(local.month == 12) & (local.day == 6)].sum()
     assert day["Europe/Helsinki"] < 0.75 * day["Europe/Berlin"]
+
+
+def test_profiles_are_kept_between_runs_and_read_back_exactly(tmp_path, monkeypatch, weather):
+    """A year's standard load profiles are computed by demandlib once and kept in the user's cache
+    (0.25 s of each run otherwise): read back, they are demandlib's values to the bit, and
+    demandlib is not asked again."""
+    from planner.generation import demand
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PEERGRID_NO_CACHE", raising=False)
+    consumers = [consumer("h", "H0"), consumer("g", "G4", 5000.0), consumer("n", "H25")]
+    first = electricity_kw(consumers, weather.index, "Europe/Berlin")
+    kept = sorted(p.name.split("-")[0] for p in (tmp_path / "peergrid" / "load-profiles").glob("*.npy"))
+    assert kept == ["G4", "H0", "H25"]
+
+    def asked(*args):
+        raise AssertionError("demandlib asked again")
+
+    monkeypatch.setattr(demand, "_computed_profiles", asked)
+    again = electricity_kw(consumers, weather.index, "Europe/Berlin")
+    pd.testing.assert_frame_equal(again, first, check_exact=True)
+    monkeypatch.setenv("PEERGRID_NO_CACHE", "1")
+    with pytest.raises(AssertionError, match="asked again"):  # no cache: computed each time
+        electricity_kw(consumers, weather.index, "Europe/Berlin")
+
+
+@pytest.mark.parametrize("spoil", ["garbage", "short", "nan", "pickle"])
+def test_a_spoilt_kept_profile_is_computed_again(tmp_path, monkeypatch, weather, spoil):
+    import pickle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PEERGRID_NO_CACHE", raising=False)
+    expected = electricity_kw([consumer("h")], weather.index, "Europe/Berlin")
+    (path,) = (tmp_path / "peergrid" / "load-profiles").glob("H0-*.npy")
+    good = np.load(path)
+    if spoil == "garbage":
+        path.write_bytes(b"not a profile")
+    elif spoil == "short":
+        np.save(path, good[:100])
+    elif spoil == "nan":
+        np.save(path, np.where(np.arange(len(good)) == 7, np.nan, good))
+    else:  # an object array: never unpickled
+        path.write_bytes(pickle.dumps(good))
+    got = electricity_kw([consumer("h")], weather.index, "Europe/Berlin")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    np.testing.assert_array_equal(np.load(path), good)  # written again
+
+
+def test_an_unwritable_cache_costs_nothing(tmp_path, monkeypatch, weather):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache's folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.delenv("PEERGRID_NO_CACHE", raising=False)
+    got = electricity_kw([consumer("h")], weather.index, "Europe/Berlin")
+    assert got["h"].sum() == pytest.approx(3000.0, rel=1e-12)
