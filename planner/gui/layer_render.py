@@ -182,6 +182,7 @@ class LayerRenderer(QObject):
         self._latest = 0
         self._busy = False
         self._hold_until = 0.0
+        self._last_used = time.perf_counter() - 3600.0  # never used yet
         self._closed = False
         self._finished.connect(self._take)
         # a pool of its own: Qt's painting on the GUI thread uses the global pool for image
@@ -240,6 +241,11 @@ class LayerRenderer(QObject):
         """The person is using the map (a press, a move, a key): the render worker pauses between
         slices for ``seconds`` so that the GUI thread's handlers never wait for Python's GIL."""
         self._hold_until = time.perf_counter() + seconds
+        self._last_used = time.perf_counter()
+
+    def idle_s(self) -> float:
+        """Seconds since the person last used the map (an hour and more when never)."""
+        return time.perf_counter() - self._last_used
 
     def _stand_aside(self) -> None:
         # sleeping releases the GIL; a long hold still ends: at most a second per slice

@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
         if hasattr(self, "run_tools"):  # the project's last results, current or stale
             self.run_tools.show_results()
             if project is not None and not os.environ.get("PEERGRID_NO_PREWARM"):
-                QTimer.singleShot(1500, self.run_tools.prewarm)  # the first Run then starts at once
+                QTimer.singleShot(1500, self.run_tools.prewarm_when_idle)  # the first Run then starts at once
         if hasattr(self, "suitability_view"):
             self.suitability_view.project_changed()
         if hasattr(self, "grid_tools"):  # hosting capacity computed before: show it

@@ -173,3 +173,30 @@ def test_a_run_that_cannot_start_says_why_in_one_message(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: window.run_tools.job is None, timeout=120_000)
     assert warned and "nothing to simulate" in warned[-1] and "Traceback" not in warned[-1]
     assert window.results_panel.summary is None
+
+
+def test_the_worker_starts_once_the_map_is_left_alone(window, qtbot, tmp_path):
+    """Starting the run worker holds the GUI thread 15-30 ms; it waits until the map has not been
+    used for a second, so no click waits for it (bench/gui.py's worst click-select was 21-33 ms
+    when the worker started amid the clicks)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from tests.conftest import make_runnable_project
+
+    village = tmp_path / "village.gpkg"
+    save_project(make_runnable_project(), village)
+    assert window.open_path(village)
+    tools, canvas = window.run_tools, window.canvas
+    assert tools.process is None  # PEERGRID_NO_PREWARM in the tests: nothing started on opening
+    centre = canvas.viewport().rect().center()
+    QTest.mouseMove(canvas.viewport(), centre)
+    tools.prewarm_when_idle(idle_s=0.6, retry_ms=50)
+    until = time.perf_counter() + 0.4
+    while time.perf_counter() < until:  # the map in use: moves every 50 ms
+        QTest.mouseMove(canvas.viewport(), centre + QPoint(int(20 * (until - time.perf_counter())), 0))
+        qtbot.wait(50)
+        assert tools.process is None
+    qtbot.waitUntil(lambda: tools.process is not None, timeout=5_000)
+    assert canvas.map_scene.renderer.idle_s() >= 0.6
+    qtbot.waitUntil(lambda: tools.ready, timeout=120_000)
