@@ -14,4 +14,13 @@ class PlannerWarning(UserWarning):
     """Something the user should know that does not stop the work."""
 
 
-__all__ = ["PlannerError", "PlannerWarning", "__version__"]
+def user_cache(name: str):
+    """The folder ``name`` of what the planner keeps between sessions (map tiles, computed load
+    profiles): ``$XDG_CACHE_HOME/peergrid/<name>``, else ``~/.cache/peergrid/<name>``."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "peergrid" / name
+
+
+__all__ = ["PlannerError", "PlannerWarning", "__version__", "user_cache"]

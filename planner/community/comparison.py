@@ -50,10 +50,10 @@ def all_schemes(b: Balance, pb, ps=None, *, contracts: Sequence[ContractTerms] =
         return _compiled_schemes(b, _baseline_columns(b, baseline, baseline_load), prices, credit, contracts,
                                  static_keys)
     base = baseline if baseline is not None else b
-    if baseline_load is not None:
-        position = {m: i for i, m in enumerate(b.members)}
-        load = np.array(b.load, dtype=float)
-        load[:, [position[m] for m in baseline_load.columns]] = baseline_load.to_numpy()
+    if baseline_load is not None:  # the whole baseline, for the scheme functions
+        slot, values = _baseline_columns(b, None, baseline_load)
+        load, changed = np.array(b.load, dtype=float), slot >= 0
+        load[:, changed] = values[:, slot[changed]]
         base = Balance(b.index, b.members, np.zeros_like(load), load)
     capped = any(c.cap_kwh is not None for c in contracts)  # an annual cap ties the months together
     results = [

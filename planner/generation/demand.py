@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner import PlannerError
+from planner import PlannerError, user_cache
 from planner.model.people import Consumer
 
 #: demandlib names of the BDEW 1999 profiles (H0 dynamised).
@@ -152,9 +152,7 @@ def _profile_cache() -> Path | None:
     ``PEERGRID_NO_CACHE`` is set."""
     import os
 
-    if os.environ.get("PEERGRID_NO_CACHE"):
-        return None
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "peergrid" / "load-profiles"
+    return None if os.environ.get("PEERGRID_NO_CACHE") else user_cache("load-profiles")
 
 
 def _profile_path(kind: str, year: int, holidays: Mapping) -> Path | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QPointF, QRectF, QUrl, Signal
 from PySide6.QtGui import QImage, QPainter, QPolygonF, QTransform
 
-from planner import __version__
+from planner import __version__, user_cache
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ OPENSTREETMAP = TileProvider("OpenStreetMap", "https://tile.openstreetmap.org/{z
 
 def cache_folder() -> Path:
     """Where tiles are kept (``$XDG_CACHE_HOME/peergrid/tiles``)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "peergrid" / "tiles"
+    return user_cache("tiles")
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[float, float]:
